@@ -1,0 +1,14 @@
+# shellcheck shell=bash
+# Source this (bash) to get the paths that ci/install.sh provisions:
+#   ENV_DIR    the environment directory (TVM_FFI_HPY_ENV, default <repo>/.env)
+#   CPY        CPython 3.11 venv python with hpy 0.9.0, pytest, hypothesis
+#   PYPY       PyPy >= 7.3.14 (Python 3.11, HPy 0.9) wrapper
+#   PYPY_SITE  pytest + hypothesis for PyPy: run it as PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest
+_tvm_ffi_hpy_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ENV_DIR="${TVM_FFI_HPY_ENV:-$_tvm_ffi_hpy_repo/.env}"
+case "$ENV_DIR" in /*) ;; *) ENV_DIR="$PWD/$ENV_DIR" ;; esac
+CPY="$ENV_DIR/cpython/bin/python"
+PYPY="$ENV_DIR/bin/pypy3"
+PYPY_SITE="$ENV_DIR/pypy-site"
+export ENV_DIR CPY PYPY PYPY_SITE
+unset _tvm_ffi_hpy_repo

@@ -1,0 +1,446 @@
+/*
+ * tvm_ffi_hpy/c_api.h -- the C ABI of the tvm_ffi_hpy core.
+ *
+ * This is the one source of truth for everything that crosses a library
+ * boundary: the C++ layer (the other headers in this folder), the HPy
+ * extension, and any user library are all written against it.  A stranger
+ * should be able to implement a binding from the layouts and offsets below.
+ *
+ * ------------------------------------------------------------------------
+ * The model
+ * ------------------------------------------------------------------------
+ * Values.  Every value that crosses the ABI is a 16-byte TVMFFIAny: a 4-byte
+ * type index, 4 bytes that are zero except for small strings (their length),
+ * and an 8-byte payload.  Type indices below kTVMFFIStaticObjectBegin are
+ * plain values (None, int64, bool, double, pointers, inline strings of at most
+ * 7 bytes).  Indices from kTVMFFIStaticObjectBegin on are heap objects: the
+ * payload is a TVMFFIObject* and the Any owns one strong reference to it --
+ * unless the Any is a *view* (an argument array passed to a function is
+ * always made of views; the callee borrows them for the duration of the call).
+ *
+ * Objects.  Every heap object starts with the 24-byte TVMFFIObject header:
+ *
+ *   offset 0   uint64 combined_ref_count   strong count (low 32 bits),
+ *                                          weak count (high 32 bits)
+ *   offset 8   int32  type_index
+ *   offset 12  uint32 (padding, zero)
+ *   offset 16  void (*deleter)(void* self, int flags)
+ *
+ * When the strong count reaches zero the deleter is called with
+ * kTVMFFIObjectDeleterFlagBitMaskStrong (run the destructor); when the weak
+ * count (which counts "one" for all strong references together) reaches zero
+ * it is called with kTVMFFIObjectDeleterFlagBitMaskWeak (free the memory).
+ * When both happen at once the flags are ORed (kTVMFFIObjectDeleterFlagBitMaskBoth).
+ * The payload of an object follows the header; the built-in layouts are
+ * listed with their cells below (string: TVMFFIByteArray at offset 24, ...).
+ *
+ * Allocation.  Every object the core allocates goes through the *installed
+ * allocator* (TVMFFIGetCustomAllocator / TVMFFISetCustomAllocator).  An
+ * allocator returns the address of the object; the 8 bytes right before it
+ * are a TVMFFICustomAllocHeader whose delete_space frees the whole block.  An
+ * allocator may put more bytes of its own in front of that header (the HPy
+ * frontend keeps the Python wrapper binding there), so the memory layout of an
+ * object is
+ *
+ *     [ allocator-private bytes ][ TVMFFICustomAllocHeader ][ TVMFFIObject | payload ]
+ *                                  ^ obj - 8                   ^ obj
+ *
+ * A frontend recognises its own allocations by comparing delete_space with
+ * its own function; nothing is stored in the object header for that.  The
+ * core installs a builtin default allocator (8 bytes of header, malloc'ed)
+ * before anything else runs, so every object carries at least the base header.
+ *
+ * Functions.  A function object holds a TVMFFISafeCallType: it takes views,
+ * writes an owned Any to *result, and returns 0, or -1 after storing an Error
+ * object in a thread-local slot (TVMFFIErrorSetRaised).  The caller takes it
+ * with TVMFFIErrorMoveFromRaised.  No C++ exception ever crosses this ABI.
+ *
+ * Types.  Static indices are fixed below; types registered at run time get
+ * indices from kTVMFFIDynObjectBegin on.  Every type records its ancestors by
+ * depth, so "is A an instance of B" is one array lookup:
+ * info(A)->type_ancestors[info(B)->type_depth]->type_index == B.
+ * Types may carry reflected fields (name, offset, getter, setter, flags,
+ * default) and methods (function objects).
+ *
+ * Threads.  Reference counts are atomic.  The global function table and the
+ * type table are guarded by the core's own locks; type infos, once
+ * registered, never move and are never freed.  Errors are per thread.
+ *
+ * Compatibility.  The layouts, the type indices and the functions whose name
+ * starts with TVMFFI and that appear in apache tvm-ffi's c_api.h have the same
+ * meaning here, so C code written against that header runs on this core.
+ * The functions in the section "tvm_ffi_hpy extensions" are our own.
+ */
+#ifndef TVM_FFI_HPY_C_API_H_
+#define TVM_FFI_HPY_C_API_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_MSC_VER)
+#define TVM_FFI_DLL __declspec(dllexport)
+#else
+#define TVM_FFI_DLL __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Type indices                                                            */
+/* ---------------------------------------------------------------------- */
+#ifdef __cplusplus
+enum TVMFFITypeIndex : int32_t {
+#else
+typedef enum {
+#endif
+  kTVMFFIAny = -1,            /* "any type": appears in annotations only */
+  /* plain values, never reference counted */
+  kTVMFFINone = 0,
+  kTVMFFIInt = 1,             /* v_int64 */
+  kTVMFFIBool = 2,            /* v_int64, 0 or 1 */
+  kTVMFFIFloat = 3,           /* v_float64 */
+  kTVMFFIOpaquePtr = 4,       /* v_ptr */
+  kTVMFFIDataType = 5,        /* DLDataType packed in 4 bytes (not used yet) */
+  kTVMFFIDevice = 6,          /* DLDevice packed in 8 bytes (not used yet) */
+  kTVMFFIDLTensorPtr = 7,     /* DLTensor* (not used yet) */
+  kTVMFFIRawStr = 8,          /* const char*, NUL-terminated; views only */
+  kTVMFFIByteArrayPtr = 9,    /* TVMFFIByteArray*; views only */
+  kTVMFFIObjectRValueRef = 10,/* v_ptr is a TVMFFIObject** the callee may steal */
+  kTVMFFISmallStr = 11,       /* up to 7 UTF-8 bytes in v_bytes, NUL-terminated */
+  kTVMFFISmallBytes = 12,     /* up to 7 bytes in v_bytes */
+  /* reference-counted objects */
+  kTVMFFIStaticObjectBegin = 64,
+  kTVMFFIObject = 64,
+  kTVMFFIStr = 65,            /* { header, TVMFFIByteArray } data NUL-terminated */
+  kTVMFFIBytes = 66,          /* { header, TVMFFIByteArray } */
+  kTVMFFIError = 67,          /* { header, TVMFFIErrorCell } */
+  kTVMFFIFunction = 68,       /* { header, TVMFFIFunctionCell } */
+  kTVMFFIShape = 69,          /* { header, TVMFFIShapeCell } */
+  kTVMFFITensor = 70,         /* reserved */
+  kTVMFFIArray = 71,          /* { header, TVMFFISeqCell } */
+  kTVMFFIMap = 72,            /* opaque layout: use the ffi.Map* functions */
+  kTVMFFIModule = 73,         /* reserved */
+  kTVMFFIOpaquePyObject = 74, /* { header, TVMFFIOpaqueObjectCell } */
+  kTVMFFIStaticObjectEnd,
+  kTVMFFIDynObjectBegin = 128
+#ifdef __cplusplus
+};
+#else
+} TVMFFITypeIndex;
+#endif
+
+typedef void* TVMFFIObjectHandle;
+
+#ifdef __cplusplus
+enum TVMFFIObjectDeleterFlagBitMask : int32_t {
+#else
+typedef enum {
+#endif
+  kTVMFFIObjectDeleterFlagBitMaskStrong = 1 << 0, /* run the destructor */
+  kTVMFFIObjectDeleterFlagBitMaskWeak = 1 << 1,   /* free the memory */
+  kTVMFFIObjectDeleterFlagBitMaskBoth = 3,
+#ifdef __cplusplus
+};
+#else
+} TVMFFIObjectDeleterFlagBitMask;
+#endif
+
+/* The 24-byte header of every heap object. */
+typedef struct {
+  uint64_t combined_ref_count; /* strong: low 32 bits; weak: high 32 bits */
+  int32_t type_index;
+  uint32_t __padding;
+  union {
+    void (*deleter)(void* self, int flags);
+    int64_t __ensure_align;
+  };
+} TVMFFIObject;
+
+/* The 16-byte value. */
+typedef struct {
+  int32_t type_index;
+  union {
+    uint32_t zero_padding;  /* zero for every type but the small ones */
+    uint32_t small_str_len; /* kTVMFFISmallStr / kTVMFFISmallBytes: 0..7 */
+  };
+  union {
+    int64_t v_int64;
+    double v_float64;
+    void* v_ptr;
+    const char* v_c_str;
+    TVMFFIObject* v_obj;
+    char v_bytes[8];
+    uint64_t v_uint64;
+  };
+} TVMFFIAny;
+
+typedef struct {
+  const char* data;
+  size_t size;
+} TVMFFIByteArray;
+
+typedef struct {
+  const int64_t* data;
+  size_t size;
+} TVMFFIShapeCell;
+
+/* Array payload: `size` owned Anys at `data` (our layout; apache tvm-ffi keeps
+ * its array layout private, so C code should use the ffi.Array* functions). */
+typedef struct {
+  TVMFFIAny* data;
+  int64_t size;
+  int64_t capacity;
+} TVMFFISeqCell;
+
+#ifdef __cplusplus
+enum TVMFFIBacktraceUpdateMode : int32_t {
+#else
+typedef enum {
+#endif
+  kTVMFFIBacktraceUpdateModeReplace = 0,
+  kTVMFFIBacktraceUpdateModeAppend = 1,
+#ifdef __cplusplus
+};
+#else
+} TVMFFIBacktraceUpdateMode;
+#endif
+
+/* Error payload.  kind is the error class name ("TypeError", "ValueError",
+ * ...), message the text, backtrace most recent call first. */
+typedef struct {
+  TVMFFIByteArray kind;
+  TVMFFIByteArray message;
+  TVMFFIByteArray backtrace;
+  void (*update_backtrace)(TVMFFIObjectHandle self, const TVMFFIByteArray* backtrace,
+                           int32_t update_mode);
+} TVMFFIErrorCell;
+
+/* Calling convention of every function.  args are views; the caller sets
+ * result->type_index = kTVMFFINone before the call; on return 0 *result
+ * holds an owned value; on -1 an Error waits in the thread's slot. */
+typedef int (*TVMFFISafeCallType)(void* handle, const TVMFFIAny* args, int32_t num_args,
+                                  TVMFFIAny* result);
+
+typedef struct {
+  TVMFFISafeCallType safe_call;
+  void* cpp_call; /* C++-only fast path; NULL for functions made in C */
+} TVMFFIFunctionCell;
+
+typedef struct {
+  void* handle; /* owned by the object; released by the deleter given at creation */
+} TVMFFIOpaqueObjectCell;
+
+/* ---------------------------------------------------------------------- */
+/* Objects                                                                 */
+/* ---------------------------------------------------------------------- */
+TVM_FFI_DLL int TVMFFIObjectIncRef(TVMFFIObjectHandle obj);
+TVM_FFI_DLL int TVMFFIObjectDecRef(TVMFFIObjectHandle obj);
+/* Wrap a foreign handle (for Python: a reference to a Python object) in an
+ * object of kTVMFFIOpaquePyObject (or another opaque type index). deleter is
+ * called with the handle when the object dies, possibly on any thread. */
+TVM_FFI_DLL int TVMFFIObjectCreateOpaque(void* handle, int32_t type_index,
+                                         void (*deleter)(void* handle), TVMFFIObjectHandle* out);
+TVM_FFI_DLL int TVMFFITypeKeyToIndex(const TVMFFIByteArray* type_key, int32_t* out_tindex);
+
+/* ---------------------------------------------------------------------- */
+/* Functions and errors                                                    */
+/* ---------------------------------------------------------------------- */
+/* Create a function from a C callback.  deleter(self) runs when the function
+ * object dies (may be NULL). */
+TVM_FFI_DLL int TVMFFIFunctionCreate(void* self, TVMFFISafeCallType safe_call,
+                                     void (*deleter)(void* self), TVMFFIObjectHandle* out);
+/* *out is NULL (and 0 is returned) when no such function exists. */
+TVM_FFI_DLL int TVMFFIFunctionGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out);
+TVM_FFI_DLL int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
+                                        int allow_override);
+TVM_FFI_DLL int TVMFFIAnyViewToOwnedAny(const TVMFFIAny* any_view, TVMFFIAny* out);
+TVM_FFI_DLL int TVMFFIFunctionCall(TVMFFIObjectHandle func, TVMFFIAny* args, int32_t num_args,
+                                   TVMFFIAny* result);
+/* Take the error raised on this thread (NULL if none); the caller owns it. */
+TVM_FFI_DLL void TVMFFIErrorMoveFromRaised(TVMFFIObjectHandle* result);
+/* Raise an error on this thread; the call takes a new reference to it. */
+TVM_FFI_DLL void TVMFFIErrorSetRaised(TVMFFIObjectHandle error);
+TVM_FFI_DLL void TVMFFIErrorSetRaisedFromCStr(const char* kind, const char* message);
+TVM_FFI_DLL int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* message,
+                                  const TVMFFIByteArray* backtrace, TVMFFIObjectHandle* out);
+TVM_FFI_DLL const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno,
+                                                   const char* func, int cross_ffi_boundary);
+
+/* ---------------------------------------------------------------------- */
+/* Strings and bytes: *out is a small inline value (<= 7 bytes) or an object */
+/* ---------------------------------------------------------------------- */
+TVM_FFI_DLL int TVMFFIStringFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out);
+TVM_FFI_DLL int TVMFFIBytesFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out);
+
+/* ---------------------------------------------------------------------- */
+/* Reflection                                                              */
+/* ---------------------------------------------------------------------- */
+/* Read the field at address `field` into *result (an owned value). */
+typedef int (*TVMFFIFieldGetter)(void* field, TVMFFIAny* result);
+/* Write *value into the field at address `field`; a type mismatch raises a
+ * TypeError and returns -1. */
+typedef int (*TVMFFIFieldSetter)(void* field, const TVMFFIAny* value);
+typedef int (*TVMFFIObjectCreator)(TVMFFIObjectHandle* result);
+
+#ifdef __cplusplus
+enum TVMFFIFieldFlagBitMask : int32_t {
+#else
+typedef enum {
+#endif
+  kTVMFFIFieldFlagBitMaskWritable = 1 << 0,
+  kTVMFFIFieldFlagBitMaskHasDefault = 1 << 1,
+  kTVMFFIFieldFlagBitMaskIsStaticMethod = 1 << 2, /* also used on methods */
+  kTVMFFIFieldFlagBitMaskSEqHashIgnore = 1 << 3,
+  kTVMFFIFieldFlagBitMaskSEqHashDef = 1 << 4,
+#ifdef __cplusplus
+};
+#else
+} TVMFFIFieldFlagBitMask;
+#endif
+
+#ifdef __cplusplus
+enum TVMFFISEqHashKind : int32_t {
+#else
+typedef enum {
+#endif
+  kTVMFFISEqHashKindUnsupported = 0,
+  kTVMFFISEqHashKindTreeNode = 1,
+  kTVMFFISEqHashKindFreeVar = 2,
+  kTVMFFISEqHashKindDAGNode = 3,
+  kTVMFFISEqHashKindConstTreeNode = 4,
+  kTVMFFISEqHashKindUniqueInstance = 5,
+#ifdef __cplusplus
+};
+#else
+} TVMFFISEqHashKind;
+#endif
+
+typedef struct {
+  TVMFFIByteArray name;
+  TVMFFIByteArray doc;
+  TVMFFIByteArray metadata;   /* JSON text, may be empty */
+  int64_t flags;              /* TVMFFIFieldFlagBitMask */
+  int64_t size;
+  int64_t alignment;
+  int64_t offset;             /* from the object address (header included) */
+  TVMFFIFieldGetter getter;
+  TVMFFIFieldSetter setter;   /* set even for read-only fields */
+  TVMFFIAny default_value;    /* a view; valid with ...HasDefault */
+  int32_t field_static_type_index;
+} TVMFFIFieldInfo;
+
+typedef struct {
+  TVMFFIByteArray name;
+  TVMFFIByteArray doc;
+  TVMFFIByteArray metadata;
+  int64_t flags;              /* ...IsStaticMethod for static methods */
+  TVMFFIAny method;           /* a Function; instance methods take self first */
+} TVMFFIMethodInfo;
+
+typedef struct {
+  TVMFFIByteArray doc;
+  TVMFFIObjectCreator creator;
+  int32_t total_size;
+  TVMFFISEqHashKind structural_eq_hash_kind;
+} TVMFFITypeMetadata;
+
+#ifdef __cplusplus
+struct TVMFFITypeInfo {
+#else
+typedef struct TVMFFITypeInfo {
+#endif
+  int32_t type_index;
+  int32_t type_depth;         /* 0 for Object */
+  TVMFFIByteArray type_key;
+  const struct TVMFFITypeInfo** type_ancestors; /* [0, type_depth) */
+  uint64_t type_key_hash;
+  int32_t num_fields;         /* own fields only, not the parents' */
+  int32_t num_methods;
+  const TVMFFIFieldInfo* fields;
+  const TVMFFIMethodInfo* methods;
+  const TVMFFITypeMetadata* metadata;
+#ifdef __cplusplus
+};
+#else
+} TVMFFITypeInfo;
+#endif
+
+TVM_FFI_DLL int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key,
+                                              int32_t static_type_index, int32_t type_depth,
+                                              int32_t num_child_slots,
+                                              int32_t child_slots_can_overflow,
+                                              int32_t parent_type_index);
+TVM_FFI_DLL const TVMFFITypeInfo* TVMFFIGetTypeInfo(int32_t type_index);
+TVM_FFI_DLL int TVMFFITypeRegisterField(int32_t type_index, const TVMFFIFieldInfo* info);
+TVM_FFI_DLL int TVMFFITypeRegisterMethod(int32_t type_index, const TVMFFIMethodInfo* info);
+TVM_FFI_DLL int TVMFFITypeRegisterMetadata(int32_t type_index, const TVMFFITypeMetadata* metadata);
+
+/* ---------------------------------------------------------------------- */
+/* tvm_ffi_hpy extensions (not in apache tvm-ffi)                          */
+/* ---------------------------------------------------------------------- */
+
+/* The allocator registry.
+ *
+ * Contract:
+ * - allocate(ctx, size) returns the address of `size` zeroed bytes, aligned
+ *   to 8, for one object (header included), or NULL when out of memory.
+ *   The 8 bytes right before the returned address hold a
+ *   TVMFFICustomAllocHeader whose delete_space is set by the allocator.
+ * - The core calls header->delete_space(header) exactly once, when the
+ *   object's weak count reaches zero (after the destructor ran).  It may run
+ *   on any thread, and with no interpreter lock held.
+ * - An allocator may prepend more bytes of its own before the header; it
+ *   recognises its own objects by the value of delete_space.
+ * - Objects outlive allocators: an object frees itself through the
+ *   delete_space recorded in its own header, whatever is installed later.
+ *   Objects allocated before an allocator was installed carry only the
+ *   header of the allocator that was installed then.
+ * - Set and Get may be called from any thread; an object allocated
+ *   concurrently with a Set uses either the old or the new allocator.  The
+ *   allocator struct passed to Set must stay valid for the process lifetime. */
+typedef struct TVMFFICustomAllocHeader {
+  void (*delete_space)(struct TVMFFICustomAllocHeader* header);
+} TVMFFICustomAllocHeader;
+
+typedef struct {
+  void* ctx;
+  void* (*allocate)(void* ctx, size_t size);
+} TVMFFICustomAllocator;
+
+TVM_FFI_DLL const TVMFFICustomAllocator* TVMFFIGetCustomAllocator(void);
+/* Install `alloc` (NULL reinstalls the builtin default). Returns 0. */
+TVM_FFI_DLL int TVMFFISetCustomAllocator(const TVMFFICustomAllocator* alloc);
+
+/* Number of objects alive in this core (constructed, destructor not yet run). */
+TVM_FFI_DLL int64_t TVMFFIGetLiveObjectCount(void);
+
+/* The frontend payload of an error: any value a frontend wants to travel
+ * with the error (the HPy extension keeps the original Python exception
+ * there, as an OpaquePyObject).  Set takes a new reference; Get writes a view
+ * (kTVMFFINone when unset). */
+TVM_FFI_DLL int TVMFFIErrorSetPayload(TVMFFIObjectHandle error, const TVMFFIAny* payload);
+TVM_FFI_DLL int TVMFFIErrorGetPayload(TVMFFIObjectHandle error, TVMFFIAny* out_view);
+
+/* Remove a global function; returns 0, with *out_removed 1 when it existed. */
+TVM_FFI_DLL int TVMFFIFunctionRemoveGlobal(const TVMFFIByteArray* name, int* out_removed);
+/* *out becomes an owned Array of Str with every registered global name, sorted. */
+TVM_FFI_DLL int TVMFFIFunctionListGlobalNames(TVMFFIAny* out);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Offsets of the built-in cells (all follow the 24-byte header)          */
+/* ---------------------------------------------------------------------- */
+#define TVMFFI_CELL(obj, T) ((T*)((char*)(obj) + sizeof(TVMFFIObject)))
+#define TVMFFIBytesGetByteArrayPtr(obj) TVMFFI_CELL(obj, TVMFFIByteArray)
+#define TVMFFIErrorGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFIErrorCell)
+#define TVMFFIFunctionGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFIFunctionCell)
+#define TVMFFIOpaqueObjectGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFIOpaqueObjectCell)
+#define TVMFFIShapeGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFIShapeCell)
+#define TVMFFISeqGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFISeqCell)
+
+#endif /* TVM_FFI_HPY_C_API_H_ */

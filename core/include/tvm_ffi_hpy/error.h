@@ -1,0 +1,162 @@
+/*
+ * tvm_ffi_hpy/error.h -- the one way to fail.
+ *
+ * In C++ code a failure is an exception; at every ABI boundary (a safe_call,
+ * a field getter/setter, a creator) it becomes "return -1 with an Error in
+ * the thread's slot", and a C++ caller that sees -1 throws that same Error
+ * back (kind, message, backtrace and payload preserved).
+ *
+ *   throw Error("ValueError", "bad value");
+ *   TVM_FFI_HPY_THROW(ValueError) << "bad value " << x;
+ *   TVM_FFI_HPY_CHECK(x > 0, ValueError) << "x must be positive, got " << x;
+ *
+ * Mapping at a boundary (details::SetRaisedFromCurrentException):
+ *   Error -> its own kind; std::bad_alloc -> MemoryError;
+ *   std::out_of_range -> IndexError; std::invalid_argument -> ValueError;
+ *   other std::exception -> RuntimeError (what()); anything else ->
+ *   RuntimeError "unknown C++ exception".
+ */
+#ifndef TVM_FFI_HPY_ERROR_H_
+#define TVM_FFI_HPY_ERROR_H_
+
+#include <tvm_ffi_hpy/object.h>
+
+#include <exception>
+#include <sstream>
+#include <stdexcept>
+
+namespace tvm_ffi_hpy {
+
+/* A C++ exception that carries an ffi.Error object. */
+class Error : public std::exception {
+ public:
+  Error(std::string_view kind, std::string_view message, std::string_view backtrace = {}) {
+    TVMFFIByteArray k = details::ToByteArray(kind), m = details::ToByteArray(message),
+                    b = details::ToByteArray(backtrace);
+    TVMFFIObjectHandle handle = nullptr;
+    if (TVMFFIErrorCreate(&k, &m, &b, &handle) != 0) {
+      TVMFFIObjectHandle dropped = nullptr;
+      TVMFFIErrorMoveFromRaised(&dropped);
+      if (dropped) TVMFFIObjectDecRef(dropped);
+      throw std::bad_alloc();
+    }
+    obj_ = ObjectRef(ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(handle)));
+    FormatWhat();
+  }
+  /* Wraps an existing ffi.Error object (kTVMFFIError). */
+  explicit Error(ObjectRef error_object) : obj_(std::move(error_object)) { FormatWhat(); }
+
+  std::string_view kind() const noexcept { return details::ToStringView(cell()->kind); }
+  std::string_view message() const noexcept { return details::ToStringView(cell()->message); }
+  std::string_view backtrace() const noexcept {
+    return details::ToStringView(cell()->backtrace);
+  }
+  /* "Kind: message" */
+  const char* what() const noexcept override { return what_.c_str(); }
+
+  const ObjectRef& object() const noexcept { return obj_; }
+  /* Borrowed handle of the error object. */
+  TVMFFIObject* raw() const noexcept { return details::HeaderOf(obj_.get()); }
+
+  /* The frontend payload (None when unset); defined in any.h. */
+  Any payload() const;
+  void set_payload(const AnyView& value) const;
+
+ private:
+  const TVMFFIErrorCell* cell() const noexcept { return TVMFFIErrorGetCellPtr(raw()); }
+  void FormatWhat() {
+    what_.assign(kind());
+    what_ += ": ";
+    what_ += message();
+  }
+  ObjectRef obj_;
+  std::string what_;
+};
+
+namespace details {
+
+[[noreturn]] inline void ThrowRaised() {
+  TVMFFIObjectHandle handle = nullptr;
+  TVMFFIErrorMoveFromRaised(&handle);
+  if (handle == nullptr) {
+    throw Error("RuntimeError", "a call failed (-1) without raising an error");
+  }
+  throw Error(ObjectRef(ObjectPtr<Object>::Steal(ObjectUnsafe::FromHeader(handle))));
+}
+
+/* Collects the message of TVM_FFI_HPY_THROW. */
+class ErrorBuilder {
+ public:
+  ErrorBuilder(const char* kind, const char* file, int line, const char* func)
+      : kind_(kind), file_(file), line_(line), func_(func) {}
+  template <typename T>
+  ErrorBuilder& operator<<(const T& value) {
+    stream_ << value;
+    return *this;
+  }
+  [[noreturn]] void Throw() const {
+    const TVMFFIByteArray* bt = TVMFFIBacktrace(file_, line_, func_, 0);
+    throw Error(kind_, stream_.str(), bt ? ToStringView(*bt) : std::string_view());
+  }
+
+ private:
+  const char* kind_;
+  const char* file_;
+  int line_;
+  const char* func_;
+  std::ostringstream stream_;
+};
+
+/* `Thrower{} & builder << a << b`: `&` binds after every `<<`. */
+struct ErrorThrower {
+  [[noreturn]] void operator&(const ErrorBuilder& builder) const { builder.Throw(); }
+};
+
+/* Turns the exception being handled into the thread's raised error; returns
+ * -1 so a catch block can `return SetRaisedFromCurrentException();`. */
+inline int SetRaisedFromCurrentException() noexcept {
+  try {
+    try {
+      throw;
+    } catch (const Error& e) {
+      TVMFFIErrorSetRaised(e.raw());
+    } catch (const std::bad_alloc&) {
+      TVMFFIErrorSetRaisedFromCStr("MemoryError", "out of memory (std::bad_alloc)");
+    } catch (const std::out_of_range& e) {
+      TVMFFIErrorSetRaisedFromCStr("IndexError", e.what());
+    } catch (const std::invalid_argument& e) {
+      TVMFFIErrorSetRaisedFromCStr("ValueError", e.what());
+    } catch (const std::exception& e) {
+      TVMFFIErrorSetRaisedFromCStr("RuntimeError", e.what());
+    } catch (...) {
+      TVMFFIErrorSetRaisedFromCStr("RuntimeError", "unknown C++ exception");
+    }
+  } catch (...) {
+    // Recording the error failed (out of memory); the slot stays as it is.
+  }
+  return -1;
+}
+
+}  // namespace details
+}  // namespace tvm_ffi_hpy
+
+#define TVM_FFI_HPY_THROW(Kind)              \
+  ::tvm_ffi_hpy::details::ErrorThrower{} &   \
+      ::tvm_ffi_hpy::details::ErrorBuilder(#Kind, __FILE__, __LINE__, __func__)
+
+#define TVM_FFI_HPY_CHECK(cond, Kind) \
+  if (TVM_FFI_HPY_LIKELY(cond)) {     \
+  } else                              \
+    TVM_FFI_HPY_THROW(Kind)
+
+/* Body of every function exposed through the C ABI:
+ *   int F(...) { TVM_FFI_HPY_SAFE_CALL_BEGIN(); ...; TVM_FFI_HPY_SAFE_CALL_END(); } */
+#define TVM_FFI_HPY_SAFE_CALL_BEGIN() try {
+#define TVM_FFI_HPY_SAFE_CALL_END()                                  \
+  }                                                                  \
+  catch (...) {                                                      \
+    return ::tvm_ffi_hpy::details::SetRaisedFromCurrentException();  \
+  }                                                                  \
+  return 0
+
+#endif  // TVM_FFI_HPY_ERROR_H_

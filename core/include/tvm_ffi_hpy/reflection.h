@@ -1,0 +1,270 @@
+/*
+ * tvm_ffi_hpy/reflection.h -- registering types, fields, methods and global
+ * functions in a few lines.
+ *
+ *   TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+ *     namespace refl = tvm_ffi_hpy::refl;
+ *     refl::ObjectDef<PairObj>()
+ *         .def(refl::init<PairObj, int64_t, int64_t>())     // __ffi_init__(a, b)
+ *         .def_ro("a", &PairObj::a, "first")                 // read-only
+ *         .def_rw("b", &PairObj::b, refl::Default(0))        // writable, default 0
+ *         .def("sum", &PairObj::Sum);                        // self.sum()
+ *     refl::GlobalDef().def("my.add", [](int64_t x, int64_t y) { return x + y; });
+ *   }
+ *
+ * Field extras, in any order: a `const char*` is the doc; refl::Default(v)
+ * is the default; any other value is also taken as the default (so a string
+ * default must be written refl::Default("text")).  A default is converted to
+ * the field's type when registered.
+ *
+ * Every field gets a getter and a setter generated for its C++ type; the
+ * setter raises TypeError "Cannot convert from type `X` to `Y`" on mismatch.
+ * A constructor is the static method `__ffi_init__`.  A default-constructible
+ * type also gets a metadata creator that default-constructs the object and
+ * then applies every registered field default (own and inherited).
+ */
+#ifndef TVM_FFI_HPY_REFLECTION_H_
+#define TVM_FFI_HPY_REFLECTION_H_
+
+#include <tvm_ffi_hpy/containers.h>
+
+#include <cstdio>
+
+namespace tvm_ffi_hpy {
+namespace refl {
+
+template <typename V>
+struct DefaultValue {
+  V value;
+};
+template <typename V>
+DefaultValue<std::decay_t<V>> Default(V&& value) {
+  return DefaultValue<std::decay_t<V>>{std::forward<V>(value)};
+}
+
+/* Tag for a constructor: def(refl::init<T, Args...>()). */
+template <typename T, typename... Args>
+struct init {};
+
+namespace details {
+using namespace ::tvm_ffi_hpy::details;
+
+template <typename V>
+struct IsDefaultValue : std::false_type {};
+template <typename V>
+struct IsDefaultValue<DefaultValue<V>> : std::true_type {};
+
+template <typename FieldT>
+int FieldGetter(void* field, TVMFFIAny* result) {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  *result = Any(*static_cast<const FieldT*>(field)).release();
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+template <typename FieldT>
+int FieldSetter(void* field, const TVMFFIAny* value) {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  *static_cast<FieldT*>(field) = AnyView::FromRaw(*value).cast<FieldT>();
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+/* Byte offset of `member` inside a T (member may belong to a base of T). */
+template <typename T, typename Class, typename FieldT>
+int64_t FieldOffset(FieldT Class::*member) noexcept {
+  alignas(T) static char probe[sizeof(T)];
+  const T* obj = reinterpret_cast<const T*>(probe);
+  return reinterpret_cast<const char*>(&(obj->*member)) - probe;
+}
+
+/* Runs the setter of every field with a default, ancestors first. */
+inline void ApplyFieldDefaults(Object* obj, int32_t type_index) {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  for (int32_t d = 0; d <= info->type_depth; ++d) {
+    const TVMFFITypeInfo* t = d < info->type_depth ? info->type_ancestors[d] : info;
+    for (int32_t i = 0; i < t->num_fields; ++i) {
+      const TVMFFIFieldInfo& f = t->fields[i];
+      if (!(f.flags & kTVMFFIFieldFlagBitMaskHasDefault)) continue;
+      if (f.setter(reinterpret_cast<char*>(obj) + f.offset, &f.default_value) != 0) {
+        ThrowRaised();
+      }
+    }
+  }
+}
+
+template <typename T>
+int CreateWithDefaults(TVMFFIObjectHandle* result) {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  ObjectPtr<T> obj = make_object<T>();
+  ApplyFieldDefaults(obj.get(), T::RuntimeTypeIndex());
+  *result = HeaderOf(obj.release());
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+/* Runs a static-init block; a failure is reported, not fatal. */
+inline void RunStaticInit(void (*fn)(), const char* file) noexcept {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tvm_ffi_hpy: registration in %s failed: %s\n", file, e.what());
+  }
+}
+
+}  // namespace details
+
+/* Registers fields, methods and the metadata of object type T. */
+template <typename T>
+class ObjectDef {
+ public:
+  explicit ObjectDef(const char* doc = nullptr) : type_index_(T::RuntimeTypeIndex()) {
+    TVMFFITypeMetadata meta{};
+    meta.doc = details::ToByteArray(doc ? doc : "");
+    meta.total_size = int32_t(sizeof(T));
+    meta.structural_eq_hash_kind = kTVMFFISEqHashKindUnsupported;
+    if constexpr (std::is_default_constructible_v<T>) {
+      meta.creator = &details::CreateWithDefaults<T>;
+    } else {
+      meta.creator = nullptr;
+    }
+    if (TVMFFITypeRegisterMetadata(type_index_, &meta) != 0) details::ThrowRaised();
+  }
+
+  template <typename Class, typename FieldT, typename... Extra>
+  ObjectDef& def_ro(const char* name, FieldT Class::*member, Extra&&... extra) {
+    RegisterField(name, member, false, std::forward<Extra>(extra)...);
+    return *this;
+  }
+  template <typename Class, typename FieldT, typename... Extra>
+  ObjectDef& def_rw(const char* name, FieldT Class::*member, Extra&&... extra) {
+    RegisterField(name, member, true, std::forward<Extra>(extra)...);
+    return *this;
+  }
+
+  /* Instance methods: self comes first when called through the ABI. */
+  template <typename Class, typename R, typename... Args>
+  ObjectDef& def(const char* name, R (Class::*method)(Args...) const, const char* doc = nullptr) {
+    auto fn = [method](ObjectPtr<T> self, Args... args) -> R {
+      return ((*self).*method)(std::forward<Args>(args)...);
+    };
+    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc);
+  }
+  template <typename Class, typename R, typename... Args>
+  ObjectDef& def(const char* name, R (Class::*method)(Args...), const char* doc = nullptr) {
+    auto fn = [method](ObjectPtr<T> self, Args... args) -> R {
+      return ((*self).*method)(std::forward<Args>(args)...);
+    };
+    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc);
+  }
+  /* A callable whose first parameter is the object (e.g. ObjectPtr<T>). */
+  template <typename F, typename = std::enable_if_t<!std::is_member_function_pointer_v<F>>>
+  ObjectDef& def(const char* name, F fn, const char* doc = nullptr) {
+    return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)), false,
+                          doc);
+  }
+  /* The constructor: static method __ffi_init__(args...) -> new object. */
+  template <typename... Args>
+  ObjectDef& def(init<T, Args...>, const char* doc = nullptr) {
+    auto fn = [](Args... args) -> ObjectPtr<T> {
+      return make_object<T>(std::forward<Args>(args)...);
+    };
+    return RegisterMethod("__ffi_init__", Function::FromTyped(fn, QualifiedName("__ffi_init__")),
+                          true, doc);
+  }
+  template <typename F>
+  ObjectDef& def_static(const char* name, F fn, const char* doc = nullptr) {
+    return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)), true,
+                          doc);
+  }
+
+ private:
+  static std::string QualifiedName(const char* name) {
+    return std::string(T::_type_key) + "." + name;
+  }
+
+  template <typename Class, typename FieldT, typename... Extra>
+  void RegisterField(const char* name, FieldT Class::*member, bool writable, Extra&&... extra) {
+    static_assert(std::is_base_of_v<Class, T>, "the field must belong to T or a base of T");
+    static_assert(TypeTraits<FieldT>::enabled, "the field type needs TypeTraits");
+    TVMFFIFieldInfo info{};
+    info.name = details::ToByteArray(name);
+    info.doc = details::ToByteArray("");
+    info.metadata = details::ToByteArray("");
+    info.flags = writable ? kTVMFFIFieldFlagBitMaskWritable : 0;
+    info.size = int64_t(sizeof(FieldT));
+    info.alignment = int64_t(alignof(FieldT));
+    info.offset = details::FieldOffset<T>(member);
+    info.getter = &details::FieldGetter<FieldT>;
+    info.setter = &details::FieldSetter<FieldT>;
+    info.default_value = details::NoneAny();
+    info.field_static_type_index = TypeTraits<FieldT>::FieldTypeIndex();
+    Any default_holder;  // the registry keeps its own copy
+    (ApplyFieldExtra<FieldT>(&info, &default_holder, std::forward<Extra>(extra)), ...);
+    if (TVMFFITypeRegisterField(type_index_, &info) != 0) details::ThrowRaised();
+  }
+
+  template <typename FieldT, typename E>
+  static void ApplyFieldExtra(TVMFFIFieldInfo* info, Any* holder, E&& extra) {
+    using D = std::decay_t<E>;
+    if constexpr (std::is_convertible_v<D, const char*>) {
+      info->doc = details::ToByteArray(extra);
+    } else {
+      if constexpr (details::IsDefaultValue<D>::value) {
+        *holder = Any(FieldT(std::forward<E>(extra).value));
+      } else {
+        *holder = Any(FieldT(std::forward<E>(extra)));
+      }
+      info->flags |= kTVMFFIFieldFlagBitMaskHasDefault;
+      info->default_value = holder->raw();
+    }
+  }
+
+  ObjectDef& RegisterMethod(const char* name, const Function& fn, bool is_static,
+                            const char* doc) {
+    TVMFFIMethodInfo info{};
+    info.name = details::ToByteArray(name);
+    info.doc = details::ToByteArray(doc ? doc : "");
+    info.metadata = details::ToByteArray("");
+    info.flags = is_static ? kTVMFFIFieldFlagBitMaskIsStaticMethod : 0;
+    info.method = AnyView(fn).raw();
+    if (TVMFFITypeRegisterMethod(type_index_, &info) != 0) details::ThrowRaised();
+    return *this;
+  }
+
+  int32_t type_index_;
+};
+
+/* Registers global functions (an existing name is an error unless
+ * allow_override). */
+class GlobalDef {
+ public:
+  explicit GlobalDef(bool allow_override = false) : allow_override_(allow_override) {}
+  /* A typed callable; arity and argument types are checked on each call. */
+  template <typename F>
+  GlobalDef& def(const char* name, F fn) {
+    Function::SetGlobal(name, Function::FromTyped(std::move(fn), name), allow_override_);
+    return *this;
+  }
+  /* A packed callable: void(const AnyView* args, int32_t num_args, Any* rv). */
+  template <typename F>
+  GlobalDef& def_packed(const char* name, F fn) {
+    Function::SetGlobal(name, Function::FromPacked(std::move(fn)), allow_override_);
+    return *this;
+  }
+
+ private:
+  bool allow_override_;
+};
+
+}  // namespace refl
+}  // namespace tvm_ffi_hpy
+
+/* A block of code run once when the library is loaded:
+ *   TVM_FFI_HPY_STATIC_INIT_BLOCK() { ...registrations... } */
+#define TVM_FFI_HPY_STATIC_INIT_BLOCK() \
+  TVM_FFI_HPY_STATIC_INIT_BLOCK_IMPL_(TVM_FFI_HPY_CONCAT(tvm_ffi_hpy_static_init_, __COUNTER__))
+#define TVM_FFI_HPY_STATIC_INIT_BLOCK_IMPL_(Name)                                               \
+  static void Name();                                                                            \
+  [[maybe_unused]] static const bool TVM_FFI_HPY_CONCAT(Name, _done) =                           \
+      (::tvm_ffi_hpy::refl::details::RunStaticInit(&Name, __FILE__), true);                      \
+  static void Name()
+
+#endif  // TVM_FFI_HPY_REFLECTION_H_

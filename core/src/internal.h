@@ -1,0 +1,84 @@
+/*
+ * Object types private to the core (their layouts are ABI only up to the
+ * cells declared in c_api.h).
+ */
+#ifndef TVM_FFI_HPY_SRC_INTERNAL_H_
+#define TVM_FFI_HPY_SRC_INTERNAL_H_
+
+#include <tvm_ffi_hpy/ffi.h>
+
+#include <string>
+
+namespace tvm_ffi_hpy {
+
+/* { header, TVMFFIErrorCell, owned payload Any }.  The cell's byte arrays
+ * point into the std::string members (the object never moves). */
+class ErrorObj : public Object {
+ public:
+  TVMFFIErrorCell cell;  // ABI (offset 24)
+  TVMFFIAny payload;     // owned; None when unset
+
+  ErrorObj(std::string_view kind, std::string_view message, std::string_view backtrace)
+      : kind_(kind), message_(message), backtrace_(backtrace) {
+    cell.kind = details::ToByteArray(kind_);
+    cell.message = details::ToByteArray(message_);
+    cell.backtrace = details::ToByteArray(backtrace_);
+    cell.update_backtrace = &UpdateBacktrace;
+    payload = details::NoneAny();
+  }
+  ~ErrorObj() { Any::FromRawOwned(payload); }
+
+  static void UpdateBacktrace(TVMFFIObjectHandle self, const TVMFFIByteArray* backtrace,
+                              int32_t update_mode);
+
+  TVM_FFI_HPY_DECLARE_STATIC_OBJECT_INFO("ffi.Error", ErrorObj, Object, kTVMFFIError, true)
+
+ private:
+  std::string kind_, message_, backtrace_;
+};
+
+/* { header, TVMFFIOpaqueObjectCell }: owns a foreign handle. */
+class OpaqueObj : public Object {
+ public:
+  TVMFFIOpaqueObjectCell cell;  // ABI (offset 24)
+
+  OpaqueObj(void* handle, void (*deleter)(void*)) : deleter_(deleter) { cell.handle = handle; }
+  ~OpaqueObj() {
+    if (deleter_ != nullptr) deleter_(cell.handle);
+  }
+
+  TVM_FFI_HPY_DECLARE_STATIC_OBJECT_INFO("ffi.OpaquePyObject", OpaqueObj, Object,
+                                         kTVMFFIOpaquePyObject, false)
+
+ private:
+  void (*deleter_)(void*);
+};
+
+/* A function made in C (TVMFFIFunctionCreate): cell.safe_call forwards to
+ * the C callback with the user's `self`. */
+class ExternCFunctionObj : public FunctionObj {
+ public:
+  ExternCFunctionObj(void* self, TVMFFISafeCallType call, void (*deleter)(void*))
+      : self_(self), call_(call), deleter_(deleter) {
+    cell.safe_call = &Forward;
+    cell.cpp_call = nullptr;
+  }
+  ~ExternCFunctionObj() {
+    if (deleter_ != nullptr) deleter_(self_);
+  }
+
+ private:
+  static int Forward(void* handle, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
+    auto* f = static_cast<ExternCFunctionObj*>(details::ObjectUnsafe::FromHeader(handle));
+    return f->call_(f->self_, args, num_args, result);
+  }
+  void* self_;
+  TVMFFISafeCallType call_;
+  void (*deleter_)(void*);
+};
+
+static_assert(offsetof(TVMFFIObject, type_index) == 8, "header layout");
+
+}  // namespace tvm_ffi_hpy
+
+#endif  // TVM_FFI_HPY_SRC_INTERNAL_H_

@@ -1,0 +1,115 @@
+/*
+ * The `testing` set: functions and types the frontends' test suites use.
+ */
+#include <new>
+#include <stdexcept>
+
+#include "internal.h"
+
+namespace tvm_ffi_hpy {
+namespace testing {
+
+class TestIntPairObj : public Object {
+ public:
+  int64_t a;
+  int64_t b;
+  TestIntPairObj(int64_t a, int64_t b) : a(a), b(b) {}
+  int64_t Sum() const { return a + b; }
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestIntPair", TestIntPairObj, Object)
+};
+
+class TestObjectBase : public Object {
+ public:
+  int64_t v_i64 = 10;
+  double v_f64 = 10.0;
+  String v_str = "hello";
+  int64_t AddI64(int64_t x) const { return v_i64 + x; }
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("testing.TestObjectBase", TestObjectBase, Object)
+};
+
+class TestObjectDerived : public TestObjectBase {
+ public:
+  Map v_map;
+  Array v_array;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestObjectDerived", TestObjectDerived,
+                                        TestObjectBase)
+};
+
+class TestHolderObj : public Object {
+ public:
+  Any value;
+  TestHolderObj() = default;
+  explicit TestHolderObj(Any v) : value(std::move(v)) {}
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestHolder", TestHolderObj, Object)
+};
+
+[[noreturn]] void RaiseStd(const std::string& which) {
+  if (which == "bad_alloc") throw std::bad_alloc();
+  if (which == "out_of_range") throw std::out_of_range("out_of_range from testing");
+  if (which == "invalid_argument") throw std::invalid_argument("invalid_argument from testing");
+  if (which == "runtime_error") throw std::runtime_error("runtime_error from testing");
+  if (which == "unknown") throw 42;
+  throw Error("ValueError", "unknown exception name `" + which + "`");
+}
+
+TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  namespace refl = ::tvm_ffi_hpy::refl;
+  refl::ObjectDef<TestIntPairObj>("A pair of ints (constructor only).")
+      .def(refl::init<TestIntPairObj, int64_t, int64_t>())
+      .def_ro("a", &TestIntPairObj::a, "first")
+      .def_ro("b", &TestIntPairObj::b, "second")
+      .def("sum", &TestIntPairObj::Sum, "a + b");
+
+  refl::ObjectDef<TestObjectBase>()
+      .def_rw("v_i64", &TestObjectBase::v_i64, refl::Default(int64_t(10)), "an int")
+      .def_ro("v_f64", &TestObjectBase::v_f64, refl::Default(10.0), "a float (read-only)")
+      .def_rw("v_str", &TestObjectBase::v_str, refl::Default("hello"), "a str")
+      .def("add_i64", &TestObjectBase::AddI64, "v_i64 + x");
+
+  // v_map and v_array have no defaults: ffi.MakeObjectFromPackedArgs needs both.
+  refl::ObjectDef<TestObjectDerived>()
+      .def_rw("v_map", &TestObjectDerived::v_map, "a map (required)")
+      .def_rw("v_array", &TestObjectDerived::v_array, "an array (required)");
+
+  refl::ObjectDef<TestHolderObj>()
+      .def(refl::init<TestHolderObj, Any>())
+      .def_rw("value", &TestHolderObj::value, refl::Default(Any()), "any value");
+
+  refl::GlobalDef()
+      .def("testing.nop", []() {})
+      .def("testing.echo", [](Any x) { return x; })
+      .def("testing.add_one", [](int64_t x) { return x + 1; })
+      .def_packed("testing.apply",
+                  [](const AnyView* args, int32_t num_args, Any* rv) {
+                    if (num_args < 1) {
+                      TVM_FFI_HPY_THROW(TypeError) << "testing.apply expects (f, *args)";
+                    }
+                    Function f = args[0].cast<Function>();
+                    f.CallPacked(args + 1, num_args - 1, rv);
+                  })
+      .def_packed("testing.object_use_count",
+                  [](const AnyView* args, int32_t num_args, Any* rv) {
+                    if (num_args != 1 || args[0].object() == nullptr) {
+                      TVM_FFI_HPY_THROW(TypeError)
+                          << "testing.object_use_count expects one object argument";
+                    }
+                    *rv = int64_t(args[0].object()->use_count());
+                  })
+      .def("testing.test_raise_error",
+           [](const String& kind, const String& message) { throw Error(kind, message); })
+      .def("testing.test_raise_std", [](const std::string& which) { RaiseStd(which); })
+      .def("testing.live_object_count", []() { return TVMFFIGetLiveObjectCount(); })
+      .def("testing.make_array_of",
+           [](int64_t n, Any x) {
+             if (n < 0) TVM_FFI_HPY_THROW(ValueError) << "n must be >= 0, got " << n;
+             ObjectPtr<ArrayObj> arr = ArrayObj::Empty(n);
+             for (int64_t i = 0; i < n; ++i) arr->PushBackUnchecked(x);
+             return Array(std::move(arr));
+           })
+      .def("testing.call_n", [](const Function& f, int64_t n) {
+        for (int64_t i = 0; i < n; ++i) f();
+      });
+}
+
+}  // namespace testing
+}  // namespace tvm_ffi_hpy

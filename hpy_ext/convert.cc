@@ -1,0 +1,456 @@
+/*
+ * convert.cc -- Python values <-> TVMFFIAny.
+ *
+ *   Python                         core value
+ *   ------------------------------ ---------------------------------------
+ *   None                           kTVMFFINone
+ *   bool                           kTVMFFIBool          (checked before int)
+ *   int (fits int64)               kTVMFFIInt           (else OverflowError)
+ *   float                          kTVMFFIFloat
+ *   str                            kTVMFFISmallStr (<= 7 bytes) or Str
+ *   bytes                          kTVMFFISmallBytes (<= 7 bytes) or Bytes
+ *   Object wrapper                 its object (a view: no new reference)
+ *   x._move()                      kTVMFFIObjectRValueRef to the wrapper's slot
+ *   tvm_ffi_hpy.Shape / Shape obj  Shape
+ *   list, tuple                    Array (elements converted recursively)
+ *   dict                           Map
+ *   other callable                 Function calling it back
+ *   anything else                  OpaquePyObject; comes back as itself
+ *
+ * Python objects held by the core.  An OpaquePyObject (and a Function made
+ * from a Python callable) keeps its Python object in g_opaque_table under an
+ * integer key; the core object's handle is that key.  The core may drop the
+ * object anywhere (another thread, a destructor run from tp_destroy), where
+ * no HPy context may be used, so the deleter only queues the key; the queue
+ * is drained at the next call into the extension (maybe_drain_released).
+ */
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "ext.h"
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+// ---------------------------------------------------------------------------
+// ArgTemps
+// ---------------------------------------------------------------------------
+ArgTemps::~ArgTemps() {
+  TVMFFIObject** items = heap_ ? heap_ : inline_;
+  for (int i = 0; i < size_; ++i) TVMFFIObjectDecRef(items[i]);
+  std::free(heap_);
+}
+
+void ArgTemps::own(TVMFFIObject* obj) {
+  if (size_ == capacity_) {
+    int cap = capacity_ * 2;
+    auto* grown = static_cast<TVMFFIObject**>(std::malloc(sizeof(TVMFFIObject*) * cap));
+    if (!grown) std::abort();
+    std::memcpy(grown, heap_ ? heap_ : inline_, sizeof(TVMFFIObject*) * size_);
+    std::free(heap_);
+    heap_ = grown;
+    capacity_ = cap;
+  }
+  (heap_ ? heap_ : inline_)[size_++] = obj;
+}
+
+// ---------------------------------------------------------------------------
+// Python objects held by the core
+// ---------------------------------------------------------------------------
+volatile int g_released_pending = 0;
+// Guards g_released_keys: the deleter of an opaque object runs on any thread.
+static std::mutex g_released_mutex;
+static std::vector<int64_t> g_released_keys;
+static int64_t g_next_opaque_key = 1;  // under the GIL
+
+static void opaque_deleter(void* handle) {
+  std::lock_guard<std::mutex> lock(g_released_mutex);
+  g_released_keys.push_back(reinterpret_cast<int64_t>(handle));
+  g_released_pending = 1;
+}
+
+void drain_released(HPyContext* ctx) {
+  std::vector<int64_t> keys;
+  {
+    std::lock_guard<std::mutex> lock(g_released_mutex);
+    keys.swap(g_released_keys);
+    g_released_pending = 0;
+  }
+  if (keys.empty()) return;
+  HPy table = HPyGlobal_Load(ctx, g_opaque_table);
+  for (int64_t key : keys) {
+    HPy k = HPyLong_FromInt64_t(ctx, key);
+    // Deleting may run a __del__ that calls back into us; the queue was
+    // swapped out above, so that is safe.
+    if (HPy_IsNull(k) || HPy_DelItem(ctx, table, k) < 0) HPyErr_Clear(ctx);
+    HPy_Close(ctx, k);
+  }
+  HPy_Close(ctx, table);
+}
+
+// Store `h` in the table and return its key, or -1 with an error set.
+static int64_t opaque_table_add(HPyContext* ctx, HPy h) {
+  int64_t key = g_next_opaque_key++;
+  HPy table = HPyGlobal_Load(ctx, g_opaque_table);
+  HPy k = HPyLong_FromInt64_t(ctx, key);
+  int rc = HPy_IsNull(k) ? -1 : HPy_SetItem(ctx, table, k, h);
+  HPy_Close(ctx, k);
+  HPy_Close(ctx, table);
+  return rc < 0 ? -1 : key;
+}
+
+// Create a core object of `type_index` that keeps `h` alive.
+int opaque_create(HPyContext* ctx, HPy h, int32_t type_index, TVMFFISafeCallType call,
+                  TVMFFIObject** out) {
+  int64_t key = opaque_table_add(ctx, h);
+  if (key < 0) return -1;
+  void* handle = reinterpret_cast<void*>(key);
+  int rc = call ? TVMFFIFunctionCreate(handle, call, opaque_deleter,
+                                       reinterpret_cast<TVMFFIObjectHandle*>(out))
+                : TVMFFIObjectCreateOpaque(handle, type_index, opaque_deleter,
+                                           reinterpret_cast<TVMFFIObjectHandle*>(out));
+  if (rc != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  return 0;
+}
+
+HPy opaque_get(HPyContext* ctx, TVMFFIObject* opaque) {
+  int64_t key = reinterpret_cast<int64_t>(TVMFFIOpaqueObjectGetCellPtr(opaque)->handle);
+  return opaque_key_get(ctx, key);
+}
+
+HPy opaque_key_get(HPyContext* ctx, int64_t key) {
+  HPy table = HPyGlobal_Load(ctx, g_opaque_table);
+  HPy k = HPyLong_FromInt64_t(ctx, key);
+  HPy res = HPy_IsNull(k) ? HPy_NULL : HPy_GetItem(ctx, table, k);
+  HPy_Close(ctx, k);
+  HPy_Close(ctx, table);
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// Python -> core
+// ---------------------------------------------------------------------------
+static TVMFFIObject* g_fn_array = nullptr;  // "ffi.Array", held for the process
+static TVMFFIObject* g_fn_map = nullptr;    // "ffi.Map"
+static TVMFFIObject* g_fn_shape = nullptr;  // "ffi.Shape"
+
+int convert_init(HPyContext* ctx) {
+  struct { const char* name; TVMFFIObject** slot; } fns[] = {
+      {"ffi.Array", &g_fn_array}, {"ffi.Map", &g_fn_map}, {"ffi.Shape", &g_fn_shape}};
+  for (auto& f : fns) {
+    TVMFFIByteArray name{f.name, std::strlen(f.name)};
+    if (TVMFFIFunctionGetGlobal(&name, reinterpret_cast<TVMFFIObjectHandle*>(f.slot)) != 0) {
+      raise_from_core(ctx);
+      return -1;
+    }
+    if (*f.slot == nullptr) {
+      HPyErr_Format(ctx, ctx->h_ImportError, "the core lacks the global function %s", f.name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// Call a core function on views; the owned result goes to *out.
+static int call_views(HPyContext* ctx, TVMFFIObject* fn, TVMFFIAny* views, int32_t n,
+                      TVMFFIAny* out) {
+  out->type_index = kTVMFFINone;
+  out->zero_padding = 0;
+  out->v_int64 = 0;
+  if (TVMFFIFunctionGetCellPtr(fn)->safe_call(fn, views, n, out) != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  return 0;
+}
+
+// Convert a sequence of handles (list/tuple items, or dict keys and values
+// interleaved) to views and build a container with `fn`.
+static int build_container(HPyContext* ctx, TVMFFIObject* fn, const HPy* items, HPy_ssize_t n,
+                           TVMFFIAny* out, ArgTemps* temps) {
+  std::vector<TVMFFIAny> views(static_cast<size_t>(n));
+  ArgTemps inner;
+  for (HPy_ssize_t i = 0; i < n; ++i) {
+    if (py_to_any_view(ctx, items[i], &views[i], &inner) < 0) return -1;
+  }
+  TVMFFIAny result;
+  if (call_views(ctx, fn, views.data(), static_cast<int32_t>(n), &result) < 0) return -1;
+  temps->own(result.v_obj);
+  *out = result;
+  return 0;
+}
+
+static int sequence_to_any(HPyContext* ctx, HPy seq, TVMFFIObject* fn, TVMFFIAny* out,
+                           ArgTemps* temps) {
+  HPy_ssize_t n = HPy_Length(ctx, seq);
+  if (n < 0) return -1;
+  std::vector<HPy> items(static_cast<size_t>(n), HPy_NULL);
+  int rc = 0;
+  for (HPy_ssize_t i = 0; i < n && rc == 0; ++i) {
+    items[i] = HPy_GetItem_i(ctx, seq, i);
+    if (HPy_IsNull(items[i])) rc = -1;
+  }
+  if (rc == 0) rc = build_container(ctx, fn, items.data(), n, out, temps);
+  for (HPy h : items) HPy_Close(ctx, h);
+  return rc;
+}
+
+static int dict_to_any(HPyContext* ctx, HPy dict, TVMFFIAny* out, ArgTemps* temps) {
+  HPy keys = HPyDict_Keys(ctx, dict);
+  if (HPy_IsNull(keys)) return -1;
+  HPy_ssize_t n = HPy_Length(ctx, keys);
+  std::vector<HPy> items(static_cast<size_t>(n < 0 ? 0 : 2 * n), HPy_NULL);
+  int rc = n < 0 ? -1 : 0;
+  for (HPy_ssize_t i = 0; i < n && rc == 0; ++i) {
+    items[2 * i] = HPy_GetItem_i(ctx, keys, i);
+    if (HPy_IsNull(items[2 * i])) { rc = -1; break; }
+    items[2 * i + 1] = HPy_GetItem(ctx, dict, items[2 * i]);
+    if (HPy_IsNull(items[2 * i + 1])) rc = -1;
+  }
+  if (rc == 0) rc = build_container(ctx, g_fn_map, items.data(), 2 * n, out, temps);
+  for (HPy h : items) HPy_Close(ctx, h);
+  HPy_Close(ctx, keys);
+  return rc;
+}
+
+static int bytes_like_to_any(HPyContext* ctx, const char* data, HPy_ssize_t size, bool is_str,
+                             TVMFFIAny* out, ArgTemps* temps) {
+  TVMFFIByteArray ba{data, static_cast<size_t>(size)};
+  int rc = is_str ? TVMFFIStringFromByteArray(&ba, out) : TVMFFIBytesFromByteArray(&ba, out);
+  if (rc != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  if (out->type_index >= kTVMFFIStaticObjectBegin) temps->own(out->v_obj);
+  return 0;
+}
+
+static inline void set_pod(TVMFFIAny* out, int32_t type_index) {
+  out->type_index = type_index;
+  out->zero_padding = 0;
+}
+
+int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
+  out->v_int64 = 0;
+  if (HPy_Is(ctx, h, ctx->h_None)) {
+    set_pod(out, kTVMFFINone);
+    return 0;
+  }
+  // Wrappers first: they are the common case of the object-heavy calls.
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int is_object = HPy_TypeCheck(ctx, h, object_type);
+  HPy_Close(ctx, object_type);
+  if (is_object) {
+    TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, h)->handle;
+    if (!obj) {
+      HPyErr_SetString(ctx, ctx->h_ValueError,
+                       "this object was moved out (_move()) and can no longer be used");
+      return -1;
+    }
+    set_pod(out, obj->type_index);
+    out->v_obj = obj;
+    return 0;
+  }
+  if (HPy_TypeCheck(ctx, h, ctx->h_BoolType)) {
+    set_pod(out, kTVMFFIBool);
+    out->v_int64 = HPy_Is(ctx, h, ctx->h_True) ? 1 : 0;
+    return 0;
+  }
+  if (HPy_TypeCheck(ctx, h, ctx->h_LongType)) {
+    int64_t v = HPyLong_AsInt64_t(ctx, h);
+    if (v == -1 && HPyErr_Occurred(ctx)) return -1;
+    set_pod(out, kTVMFFIInt);
+    out->v_int64 = v;
+    return 0;
+  }
+  if (HPy_TypeCheck(ctx, h, ctx->h_FloatType)) {
+    set_pod(out, kTVMFFIFloat);
+    out->v_float64 = HPyFloat_AsDouble(ctx, h);
+    return 0;
+  }
+  if (HPy_TypeCheck(ctx, h, ctx->h_UnicodeType)) {
+    HPy_ssize_t size;
+    const char* data = HPyUnicode_AsUTF8AndSize(ctx, h, &size);
+    if (!data) return -1;
+    return bytes_like_to_any(ctx, data, size, true, out, temps);
+  }
+  if (HPy_TypeCheck(ctx, h, ctx->h_BytesType)) {
+    return bytes_like_to_any(ctx, HPyBytes_AsString(ctx, h), HPyBytes_Size(ctx, h), false, out,
+                             temps);
+  }
+  HPy shape_class = HPyGlobal_Load(ctx, g_ShapeClass);
+  int is_shape = !HPy_Is(ctx, shape_class, ctx->h_None) && HPy_TypeCheck(ctx, h, shape_class);
+  HPy_Close(ctx, shape_class);
+  if (is_shape) return sequence_to_any(ctx, h, g_fn_shape, out, temps);
+  if (HPyList_Check(ctx, h) || HPyTuple_Check(ctx, h)) {
+    return sequence_to_any(ctx, h, g_fn_array, out, temps);
+  }
+  if (HPyDict_Check(ctx, h)) return dict_to_any(ctx, h, out, temps);
+  HPy rvalue_class = HPyGlobal_Load(ctx, g_RValueRef);
+  int is_rvalue = HPy_TypeCheck(ctx, h, rvalue_class);
+  HPy_Close(ctx, rvalue_class);
+  if (is_rvalue) {
+    HPy target = HPy_GetAttr_s(ctx, h, "obj");
+    if (HPy_IsNull(target)) return -1;
+    if (!object_handle(ctx, target)) {
+      HPy_Close(ctx, target);
+      return -1;
+    }
+    // The slot lives in the wrapper's payload, which does not move, and the
+    // RValueRef keeps the wrapper alive for the duration of the call.
+    set_pod(out, kTVMFFIObjectRValueRef);
+    out->v_ptr = &ObjectPayload_AsStruct(ctx, target)->handle;
+    HPy_Close(ctx, target);
+    return 0;
+  }
+  TVMFFIObject* obj;
+  if (HPyCallable_Check(ctx, h)) {
+    if (function_from_callable(ctx, h, &obj) < 0) return -1;
+  } else if (opaque_create(ctx, h, kTVMFFIOpaquePyObject, nullptr, &obj) < 0) {
+    return -1;
+  }
+  temps->own(obj);
+  set_pod(out, obj->type_index);
+  out->v_obj = obj;
+  return 0;
+}
+
+int py_to_any_owned(HPyContext* ctx, HPy h, TVMFFIAny* out) {
+  ArgTemps temps;
+  TVMFFIAny view;
+  if (py_to_any_view(ctx, h, &view, &temps) < 0) return -1;
+  if (TVMFFIAnyViewToOwnedAny(&view, out) != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// core -> Python
+// ---------------------------------------------------------------------------
+static HPy str_from_utf8(HPyContext* ctx, const char* data, size_t size, bool nul_terminated) {
+  return unicode_from_utf8(ctx, data, size, nul_terminated, "strict");
+}
+
+static HPy shape_to_py(HPyContext* ctx, TVMFFIObject* obj) {
+  const TVMFFIShapeCell* cell = TVMFFIShapeGetCellPtr(obj);
+  HPyTupleBuilder tb = HPyTupleBuilder_New(ctx, static_cast<HPy_ssize_t>(cell->size));
+  for (size_t i = 0; i < cell->size; ++i) {
+    HPy v = HPyLong_FromInt64_t(ctx, cell->data[i]);
+    if (HPy_IsNull(v)) {
+      HPyTupleBuilder_Cancel(ctx, tb);
+      return HPy_NULL;
+    }
+    HPyTupleBuilder_Set(ctx, tb, static_cast<HPy_ssize_t>(i), v);
+    HPy_Close(ctx, v);
+  }
+  HPy tuple = HPyTupleBuilder_Build(ctx, tb);
+  if (HPy_IsNull(tuple)) return HPy_NULL;
+  HPy shape_class = HPyGlobal_Load(ctx, g_ShapeClass);
+  if (HPy_Is(ctx, shape_class, ctx->h_None)) {
+    HPy_Close(ctx, shape_class);
+    return tuple;
+  }
+  HPy res = call_positional(ctx, shape_class, &tuple, 1);
+  HPy_Close(ctx, shape_class);
+  HPy_Close(ctx, tuple);
+  return res;
+}
+
+// Values whose Python form does not keep the core object (strings, bytes,
+// shapes, Python objects); HPy_NULL with no error set for anything else.
+static HPy value_object_to_py(HPyContext* ctx, TVMFFIObject* obj, bool* handled) {
+  *handled = true;
+  switch (obj->type_index) {
+    case kTVMFFIStr: {
+      const TVMFFIByteArray* ba = TVMFFIBytesGetByteArrayPtr(obj);
+      return str_from_utf8(ctx, ba->data, ba->size, true);
+    }
+    case kTVMFFIBytes: {
+      const TVMFFIByteArray* ba = TVMFFIBytesGetByteArrayPtr(obj);
+      return HPyBytes_FromStringAndSize(ctx, ba->data, static_cast<HPy_ssize_t>(ba->size));
+    }
+    case kTVMFFIShape:
+      return shape_to_py(ctx, obj);
+    case kTVMFFIOpaquePyObject:
+      return opaque_get(ctx, obj);
+    default:
+      *handled = false;
+      return HPy_NULL;
+  }
+}
+
+HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
+  switch (v->type_index) {
+    case kTVMFFINone:
+      return HPy_Dup(ctx, ctx->h_None);
+    case kTVMFFIInt:
+      return HPyLong_FromInt64_t(ctx, v->v_int64);
+    case kTVMFFIBool:
+      return HPyBool_FromBool(ctx, v->v_int64 != 0);
+    case kTVMFFIFloat:
+      return HPyFloat_FromDouble(ctx, v->v_float64);
+    case kTVMFFIOpaquePtr:
+      if (!v->v_ptr) return HPy_Dup(ctx, ctx->h_None);
+      return HPyLong_FromUInt64_t(ctx, reinterpret_cast<uint64_t>(v->v_ptr));
+    case kTVMFFIRawStr:
+      return str_from_utf8(ctx, v->v_c_str, std::strlen(v->v_c_str), true);
+    case kTVMFFIByteArrayPtr: {
+      auto* ba = static_cast<const TVMFFIByteArray*>(v->v_ptr);
+      return str_from_utf8(ctx, ba->data, ba->size, false);
+    }
+    case kTVMFFISmallStr:
+      return str_from_utf8(ctx, v->v_bytes, v->small_str_len, true);
+    case kTVMFFISmallBytes:
+      return HPyBytes_FromStringAndSize(ctx, v->v_bytes, v->small_str_len);
+    default:
+      break;
+  }
+  if (v->type_index < kTVMFFIStaticObjectBegin || v->v_obj == nullptr) {
+    if (v->type_index >= kTVMFFIStaticObjectBegin) return HPy_Dup(ctx, ctx->h_None);
+    return HPyErr_Format(ctx, ctx->h_TypeError,
+                         "cannot convert a core value of type index %d to Python",
+                         static_cast<int>(v->type_index));
+  }
+  bool handled;
+  HPy res = value_object_to_py(ctx, v->v_obj, &handled);
+  if (handled) return res;
+  TVMFFIObjectIncRef(v->v_obj);
+  return wrap_object_steal(ctx, v->v_obj);
+}
+
+HPy any_owned_to_py(HPyContext* ctx, TVMFFIAny* v) {
+  if (v->type_index < kTVMFFIStaticObjectBegin || v->v_obj == nullptr) {
+    return any_view_to_py(ctx, v);
+  }
+  bool handled;
+  HPy res = value_object_to_py(ctx, v->v_obj, &handled);
+  if (handled) {
+    TVMFFIObjectDecRef(v->v_obj);
+    return res;
+  }
+  return wrap_object_steal(ctx, v->v_obj);
+}
+
+void any_release(TVMFFIAny* v) {
+  if (v->type_index >= kTVMFFIStaticObjectBegin && v->v_obj) TVMFFIObjectDecRef(v->v_obj);
+  v->type_index = kTVMFFINone;
+  v->v_int64 = 0;
+}
+
+HPy py_str(HPyContext* ctx, const TVMFFIByteArray& text) {
+  return unicode_from_utf8(ctx, text.data ? text.data : "", text.size, false, "replace");
+}
+
+const char* type_key_of(int32_t type_index) {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  return info ? info->type_key.data : "<unknown type>";
+}
+
+}  // namespace tvm_ffi_hpy_ext

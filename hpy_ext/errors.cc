@@ -1,0 +1,128 @@
+/*
+ * errors.cc -- one uniform way to fail across the boundary.
+ *
+ * core -> Python.  A core call that returns -1 leaves an Error in the core's
+ * per-thread slot.  raise_from_core takes it and raises
+ *   - the very Python exception object that started it, when the error came
+ *     from a Python callback (the object travels as the error's payload);
+ *   - otherwise an instance of the class registered for the error's kind
+ *     (g_error_classes: builtins such as TypeError, ValueError, IndexError,
+ *     KeyError, AttributeError, plus `register_error` classes), or
+ *     RuntimeError for unknown kinds, with the core's message as its only
+ *     argument and the core backtrace in `__ffi_backtrace__`.
+ *
+ * Python -> core.  A Python callback that raises is caught by the Python
+ * trampoline; set_core_error_from_exception records kind = the exception's
+ * class name, message = str(exc), payload = the exception itself.
+ */
+#include <cstring>
+
+#include "ext.h"
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+static HPy error_class_for(HPyContext* ctx, const TVMFFIByteArray& kind) {
+  HPy classes = HPyGlobal_Load(ctx, g_error_classes);
+  HPy key = py_str(ctx, kind);
+  HPy cls = HPy_NULL;
+  if (!HPy_IsNull(key) && HPy_Contains(ctx, classes, key) == 1) cls = HPy_GetItem(ctx, classes, key);
+  if (HPy_IsNull(cls)) HPyErr_Clear(ctx);
+  close_h(ctx, key);
+  HPy_Close(ctx, classes);
+  return HPy_IsNull(cls) ? HPy_Dup(ctx, ctx->h_RuntimeError) : cls;
+}
+
+HPy raise_from_core(HPyContext* ctx) {
+  TVMFFIObjectHandle err = nullptr;
+  TVMFFIErrorMoveFromRaised(&err);
+  if (!err) {
+    HPyErr_SetString(ctx, ctx->h_RuntimeError, "a core call failed without raising an error");
+    return HPy_NULL;
+  }
+  TVMFFIAny payload;
+  payload.type_index = kTVMFFINone;
+  TVMFFIErrorGetPayload(err, &payload);
+  if (payload.type_index == kTVMFFIOpaquePyObject) {
+    HPy exc = opaque_get(ctx, payload.v_obj);
+    TVMFFIObjectDecRef(err);
+    if (!HPy_IsNull(exc)) {
+      HPy type = HPy_Type(ctx, exc);
+      HPyErr_SetObject(ctx, type, exc);
+      HPy_Close(ctx, type);
+      HPy_Close(ctx, exc);
+    }
+    return HPy_NULL;
+  }
+  const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(err);
+  HPy cls = error_class_for(ctx, cell->kind);
+  HPy msg = py_str(ctx, cell->message);
+  HPy exc = HPy_IsNull(msg) ? HPy_NULL : call_positional(ctx, cls, &msg, 1);
+  if (!HPy_IsNull(exc)) {
+    if (cell->backtrace.size > 0) {
+      HPy bt = py_str(ctx, cell->backtrace);
+      if (HPy_IsNull(bt) || HPy_SetAttr_s(ctx, exc, "__ffi_backtrace__", bt) < 0) HPyErr_Clear(ctx);
+      close_h(ctx, bt);
+    }
+    HPyErr_SetObject(ctx, cls, exc);
+  }
+  close_h(ctx, exc);
+  close_h(ctx, msg);
+  HPy_Close(ctx, cls);
+  TVMFFIObjectDecRef(err);
+  return HPy_NULL;
+}
+
+// UTF-8 text of str(h) (or of h.__name__ when `name`), into *out.
+static bool text_of(HPyContext* ctx, HPy h, bool name, HPy* keep, const char** out) {
+  *keep = name ? HPy_GetAttr_s(ctx, h, "__name__") : HPy_Str(ctx, h);
+  if (HPy_IsNull(*keep)) return false;
+  HPy_ssize_t size;
+  *out = HPyUnicode_AsUTF8AndSize(ctx, *keep, &size);
+  return *out != nullptr;
+}
+
+void set_core_error_from_exception(HPyContext* ctx, HPy exc) {
+  HPy type = HPy_Type(ctx, exc);
+  HPy kind_h = HPy_NULL, msg_h = HPy_NULL;
+  const char* kind = "RuntimeError";
+  const char* msg = "<exception with an unprintable message>";
+  if (!text_of(ctx, type, true, &kind_h, &kind)) {
+    HPyErr_Clear(ctx);
+    kind = "RuntimeError";
+  }
+  if (!text_of(ctx, exc, false, &msg_h, &msg)) {
+    HPyErr_Clear(ctx);
+    msg = "<exception with an unprintable message>";
+  }
+  TVMFFIByteArray kind_ba{kind, std::strlen(kind)};
+  TVMFFIByteArray msg_ba{msg, std::strlen(msg)};
+  TVMFFIByteArray bt_ba{"", 0};
+  TVMFFIObjectHandle err = nullptr;
+  if (TVMFFIErrorCreate(&kind_ba, &msg_ba, &bt_ba, &err) == 0) {
+    TVMFFIObject* opaque = nullptr;
+    if (opaque_create(ctx, exc, kTVMFFIOpaquePyObject, nullptr, &opaque) == 0) {
+      TVMFFIAny payload;
+      payload.type_index = kTVMFFIOpaquePyObject;
+      payload.zero_padding = 0;
+      payload.v_obj = opaque;
+      TVMFFIErrorSetPayload(err, &payload);
+      TVMFFIObjectDecRef(opaque);
+    } else {
+      HPyErr_Clear(ctx);
+    }
+    TVMFFIErrorSetRaised(err);
+    TVMFFIObjectDecRef(err);
+  } else {
+    TVMFFIErrorSetRaisedFromCStr("MemoryError", "out of memory while recording an error");
+  }
+  close_h(ctx, msg_h);
+  close_h(ctx, kind_h);
+  HPy_Close(ctx, type);
+}
+
+void set_core_error(const char* kind, const char* message) {
+  TVMFFIErrorSetRaisedFromCStr(kind, message);
+}
+
+}  // namespace tvm_ffi_hpy_ext

@@ -1,0 +1,140 @@
+/*
+ * ext.h -- what the pieces of the HPy extension share.
+ *
+ * The extension is one HPy universal-ABI module (`_ffi.hpy0.so`) that talks to
+ * the core through the C ABI only (core/include/tvm_ffi_hpy/c_api.h).  It is
+ * split by concern:
+ *
+ *   module.cc          module definition, globals, the functions of `_ffi`
+ *   object_type.cc     the Object wrapper type and the class factory
+ *   function_type.cc   the Function wrapper type, calls, Python callbacks
+ *   field_accessor.cc  reflected field get/set
+ *   convert.cc         Python value <-> TVMFFIAny
+ *   errors.cc          core Error <-> Python exception
+ *   shim.h             the few things that differ between interpreters
+ *
+ * Wrapper payload.  Every wrapper (an instance of Object or of any class the
+ * factory made from it) carries one ObjectPayload: `handle` owns one strong
+ * reference to its core object, or is NULL once the object was moved out
+ * (`_move()`).  Function wrappers extend it with FunctionPayload.  The payload
+ * of a class made by the factory is exactly the payload of its HPy base.
+ *
+ * Handles.  Every function here follows HPy's rule: a returned HPy is owned by
+ * the caller, an HPy argument is borrowed.  Every `int` function returns 0 on
+ * success and -1 with a Python exception set.
+ */
+#ifndef TVM_FFI_HPY_EXT_H_
+#define TVM_FFI_HPY_EXT_H_
+
+#include <hpy.h>
+#include <tvm_ffi_hpy/c_api.h>
+
+#include <cstdint>
+
+namespace tvm_ffi_hpy_ext {
+
+struct ObjectPayload {
+  TVMFFIObject* handle;  // owned strong reference, or NULL when moved out
+};
+HPyType_HELPERS(ObjectPayload)
+
+struct FunctionPayload {
+  ObjectPayload base;
+  int32_t release_gil;  // release the GIL around calls of this function
+};
+
+struct FieldAccessorPayload {
+  const TVMFFIFieldInfo* info;  // lives as long as the core (never freed)
+  const TVMFFITypeInfo* owner;  // the type that registered the field
+};
+HPyType_HELPERS(FieldAccessorPayload)
+
+// ---- module globals (module.cc) ------------------------------------------
+extern HPyGlobal g_ObjectType;         // the Object wrapper type
+extern HPyGlobal g_FunctionType;       // the Function wrapper type
+extern HPyGlobal g_FieldAccessorType;  // callable used as property fget/fset
+extern HPyGlobal g_class_table;        // list: type index -> Python class or None
+extern HPyGlobal g_class_factory;      // callable(type_index) -> class (Python)
+extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> True
+extern HPyGlobal g_opaque_table;       // dict: int key -> Python object held by the core
+extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
+extern HPyGlobal g_trampoline;         // callable(f, *args) catching exceptions (Python)
+extern HPyGlobal g_CallbackError;      // class of the trampoline's error marker
+extern HPyGlobal g_RValueRef;          // class returned by Object._move()
+extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
+
+// ---- object_type.cc ------------------------------------------------------
+extern HPyType_Spec Object_spec;
+extern HPyType_Spec FieldAccessor_spec;
+// Wrap `obj`, stealing the reference the caller owns (on failure too).
+HPy wrap_object_steal(HPyContext* ctx, TVMFFIObject* obj);
+// The handle of an Object wrapper: NULL with TypeError if `h` is no wrapper,
+// NULL with ValueError if it was moved out.
+TVMFFIObject* object_handle(HPyContext* ctx, HPy h);
+HPy make_type(HPyContext* ctx, HPy self, const HPy* args, size_t nargs);
+
+// ---- function_type.cc ----------------------------------------------------
+extern HPyType_Spec Function_spec;
+// Create a core Function that calls the Python callable `callable`.
+int function_from_callable(HPyContext* ctx, HPy callable, TVMFFIObject** out);
+// Call a core function with Python arguments; returns the converted result.
+HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
+                  bool release_gil);
+
+// ---- convert.cc ------------------------------------------------------------
+// Values that the conversion of call arguments created and the call must
+// release afterwards.  Small calls never touch the heap.
+class ArgTemps {
+ public:
+  ArgTemps() = default;
+  ~ArgTemps();
+  ArgTemps(const ArgTemps&) = delete;
+  ArgTemps& operator=(const ArgTemps&) = delete;
+  void own(TVMFFIObject* obj);  // aborts the process only on out-of-memory
+ private:
+  static constexpr int kInline = 8;
+  TVMFFIObject* inline_[kInline];
+  TVMFFIObject** heap_ = nullptr;
+  int size_ = 0;
+  int capacity_ = kInline;
+};
+
+// Python -> view.  Objects created on the way are recorded in `temps`.
+int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps);
+// Python -> owned value (the caller releases it).
+int py_to_any_owned(HPyContext* ctx, HPy h, TVMFFIAny* out);
+// Value -> Python: `view` keeps its reference, `owned` hands its reference over.
+HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* view);
+HPy any_owned_to_py(HPyContext* ctx, TVMFFIAny* owned);
+void any_release(TVMFFIAny* v);
+// Keep `h` alive from the core: a new object of `type_index` (an opaque
+// object), or, with `call` given, a Function whose self is the table key.
+int opaque_create(HPyContext* ctx, HPy h, int32_t type_index, TVMFFISafeCallType call,
+                  TVMFFIObject** out);
+// The Python object an OpaquePyObject (or a table key) stands for (a new handle).
+HPy opaque_get(HPyContext* ctx, TVMFFIObject* opaque);
+HPy opaque_key_get(HPyContext* ctx, int64_t key);
+// Look up the core functions the conversions call (ffi.Array, ffi.Map, ...).
+int convert_init(HPyContext* ctx);
+// Release the Python objects that the core dropped since the last call.
+void drain_released(HPyContext* ctx);
+extern volatile int g_released_pending;  // fast check on the call path
+inline void maybe_drain_released(HPyContext* ctx) {
+  if (g_released_pending) drain_released(ctx);
+}
+const char* type_key_of(int32_t type_index);
+// A Python str from UTF-8 bytes (invalid bytes are replaced).
+HPy py_str(HPyContext* ctx, const TVMFFIByteArray& text);
+
+// ---- errors.cc -----------------------------------------------------------
+// Raise the error waiting in the core's per-thread slot; returns HPy_NULL.
+HPy raise_from_core(HPyContext* ctx);
+// Turn the Python exception carried by the trampoline's marker into a core
+// error (the exception object travels with it as the error's payload).
+void set_core_error_from_exception(HPyContext* ctx, HPy exc);
+// Raise a core error with `kind` and `message` on this thread.
+void set_core_error(const char* kind, const char* message);
+
+}  // namespace tvm_ffi_hpy_ext
+
+#endif  // TVM_FFI_HPY_EXT_H_

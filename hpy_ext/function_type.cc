@@ -1,0 +1,227 @@
+/*
+ * function_type.cc -- the Function wrapper: calls into the core, and Python
+ * callables called back from the core.
+ *
+ * Calling into the core (call_function): arguments become views in a stack
+ * buffer; values the conversion had to create (strings, containers, Python
+ * objects) are owned by an ArgTemps and released after the call; the result
+ * is an owned value whose reference the Python result takes over.
+ *
+ * The GIL.  A Function with `release_gil = True` leaves Python execution
+ * around the core call.  The per-thread CallState records what the thread is
+ * doing, so that a callback knows how to get back into Python:
+ *
+ *   depth > 0, released == false   the thread runs a core call with the GIL
+ *                                  held: the callback runs directly;
+ *   released == true               the thread released the GIL in
+ *                                  call_function: the callback re-enters with
+ *                                  the saved state and leaves again after;
+ *   depth == 0                     a thread Python does not know (a C++
+ *                                  thread): HPy 0.9 has no way to attach it,
+ *                                  so the callback fails with a RuntimeError
+ *                                  in the core instead of crashing.
+ */
+#include <vector>
+
+#include "ext.h"
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+namespace {
+struct CallState {
+  int depth = 0;
+  bool released = false;
+  HPyThreadState saved{};
+  HPyContext* ctx = nullptr;  // the context of the outermost call
+};
+thread_local CallState tls_call;
+}  // namespace
+
+HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
+                  bool release_gil) {
+  maybe_drain_released(ctx);
+  TVMFFIAny stack_views[8];
+  std::vector<TVMFFIAny> heap_views;
+  TVMFFIAny* views = stack_views;
+  if (nargs > 8) {
+    heap_views.resize(nargs);
+    views = heap_views.data();
+  }
+  TVMFFIAny result;
+  int rc;
+  {
+    ArgTemps temps;
+    for (size_t i = 0; i < nargs; ++i) {
+      if (py_to_any_view(ctx, args[i], &views[i], &temps) < 0) return HPy_NULL;
+    }
+    result.type_index = kTVMFFINone;
+    result.zero_padding = 0;
+    result.v_int64 = 0;
+    TVMFFISafeCallType call = TVMFFIFunctionGetCellPtr(func)->safe_call;
+    CallState saved_state = tls_call;
+    tls_call.ctx = ctx;
+    ++tls_call.depth;
+    if (release_gil) {
+      tls_call.released = true;
+      tls_call.saved = HPy_LeavePythonExecution(ctx);
+      rc = call(func, views, static_cast<int32_t>(nargs), &result);
+      HPy_ReenterPythonExecution(ctx, tls_call.saved);
+    } else {
+      rc = call(func, views, static_cast<int32_t>(nargs), &result);
+    }
+    tls_call = saved_state;
+  }
+  if (rc != 0) return raise_from_core(ctx);
+  HPy res = any_owned_to_py(ctx, &result);
+  if (!HPy_IsNull(res)) maybe_drain_released(ctx);
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// Python callables as core functions
+// ---------------------------------------------------------------------------
+// Record a failure whose Python exception cannot be carried (HPy 0.9 cannot
+// fetch a raised exception): keep its class, say where it happened.
+static void fail_with_current_error(HPyContext* ctx, const char* what) {
+  const char* kind = "RuntimeError";
+  if (HPyErr_ExceptionMatches(ctx, ctx->h_OverflowError)) kind = "OverflowError";
+  else if (HPyErr_ExceptionMatches(ctx, ctx->h_UnicodeError)) kind = "UnicodeError";
+  else if (HPyErr_ExceptionMatches(ctx, ctx->h_TypeError)) kind = "TypeError";
+  else if (HPyErr_ExceptionMatches(ctx, ctx->h_ValueError)) kind = "ValueError";
+  else if (HPyErr_ExceptionMatches(ctx, ctx->h_MemoryError)) kind = "MemoryError";
+  HPyErr_Clear(ctx);
+  set_core_error(kind, what);
+}
+
+static int run_callback(HPyContext* ctx, int64_t key, const TVMFFIAny* args, int32_t num_args,
+                        TVMFFIAny* result) {
+  std::vector<HPy> call_args(static_cast<size_t>(num_args) + 1, HPy_NULL);
+  int rc = -1;
+  HPy trampoline = HPyGlobal_Load(ctx, g_trampoline);
+  HPy marker_class = HPyGlobal_Load(ctx, g_CallbackError);
+  HPy out = HPy_NULL;
+  call_args[0] = opaque_key_get(ctx, key);
+  if (HPy_IsNull(call_args[0])) {
+    fail_with_current_error(ctx, "the Python callable of this function is gone");
+    goto done;
+  }
+  for (int32_t i = 0; i < num_args; ++i) {
+    call_args[i + 1] = any_view_to_py(ctx, &args[i]);
+    if (HPy_IsNull(call_args[i + 1])) {
+      fail_with_current_error(ctx, "cannot convert an argument of a Python callback to Python");
+      goto done;
+    }
+  }
+  out = call_positional(ctx, trampoline, call_args.data(), call_args.size());
+  if (HPy_IsNull(out)) {
+    fail_with_current_error(ctx, "calling a Python callback failed");
+    goto done;
+  }
+  if (HPy_TypeCheck(ctx, out, marker_class)) {
+    HPy exc = HPy_GetAttr_s(ctx, out, "exc");
+    if (HPy_IsNull(exc)) {
+      fail_with_current_error(ctx, "a Python callback raised an exception");
+      goto done;
+    }
+    set_core_error_from_exception(ctx, exc);
+    HPy_Close(ctx, exc);
+    goto done;
+  }
+  if (py_to_any_owned(ctx, out, result) < 0) {
+    fail_with_current_error(ctx, "a Python callback returned a value that cannot cross the FFI");
+    goto done;
+  }
+  rc = 0;
+done:
+  for (HPy h : call_args) close_h(ctx, h);
+  close_h(ctx, out);
+  HPy_Close(ctx, marker_class);
+  HPy_Close(ctx, trampoline);
+  return rc;
+}
+
+static int callback_safe_call(void* self, const TVMFFIAny* args, int32_t num_args,
+                              TVMFFIAny* result) {
+  CallState& st = tls_call;
+  if (st.depth == 0 || st.ctx == nullptr) {
+    set_core_error("RuntimeError",
+                   "a Python callback was called from a thread that is not running Python "
+                   "code; HPy 0.9 cannot attach such threads. Call it from the thread that "
+                   "called into the library (the GIL may be released there).");
+    return -1;
+  }
+  HPyContext* ctx = st.ctx;
+  bool reentered = false;
+  if (st.released) {
+    HPy_ReenterPythonExecution(ctx, st.saved);
+    st.released = false;
+    reentered = true;
+  }
+  int rc = run_callback(ctx, reinterpret_cast<int64_t>(self), args, num_args, result);
+  if (reentered) {
+    st.saved = HPy_LeavePythonExecution(ctx);
+    st.released = true;
+  }
+  return rc;
+}
+
+int function_from_callable(HPyContext* ctx, HPy callable, TVMFFIObject** out) {
+  return opaque_create(ctx, callable, kTVMFFIFunction, callback_safe_call, out);
+}
+
+// ---------------------------------------------------------------------------
+// The Function type
+// ---------------------------------------------------------------------------
+static inline FunctionPayload* function_payload(HPyContext* ctx, HPy h) {
+  return reinterpret_cast<FunctionPayload*>(ObjectPayload_AsStruct(ctx, h));
+}
+
+HPyDef_SLOT(Function_call, HPy_tp_call)
+static HPy Function_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs,
+                              HPy kwnames) {
+  if (!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "FFI functions take positional arguments only");
+    return HPy_NULL;
+  }
+  FunctionPayload* p = function_payload(ctx, self);
+  if (!p->base.handle) {
+    HPyErr_SetString(ctx, ctx->h_ValueError,
+                     "this function was moved out (_move()) and can no longer be called");
+    return HPy_NULL;
+  }
+  return call_function(ctx, p->base.handle, args, nargs, p->release_gil != 0);
+}
+
+HPyDef_GETSET(Function_release_gil, "release_gil",
+              .doc = "Release the GIL while the core runs this function.")
+static HPy Function_release_gil_get(HPyContext* ctx, HPy self, void*) {
+  return HPyBool_FromBool(ctx, function_payload(ctx, self)->release_gil != 0);
+}
+static int Function_release_gil_set(HPyContext* ctx, HPy self, HPy value, void*) {
+  if (HPy_IsNull(value)) {
+    HPyErr_SetString(ctx, ctx->h_AttributeError, "release_gil cannot be deleted");
+    return -1;
+  }
+  int truth = HPy_IsTrue(ctx, value);
+  if (truth < 0) return -1;
+  function_payload(ctx, self)->release_gil = truth;
+  return 0;
+}
+
+extern HPyDef Object_new;
+extern HPyDef Object_destroy;
+
+static HPyDef* Function_defines[] = {&Object_new, &Object_destroy, &Function_call,
+                                     &Function_release_gil, nullptr};
+
+HPyType_Spec Function_spec = {
+    .name = "tvm_ffi_hpy.core.Function",
+    .basicsize = sizeof(FunctionPayload),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    .builtin_shape = HPyType_BuiltinShape_Object,
+    .defines = Function_defines,
+    .doc = "A function of the core: call it with positional arguments.",
+};
+
+}  // namespace tvm_ffi_hpy_ext

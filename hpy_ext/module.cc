@@ -1,0 +1,404 @@
+/*
+ * module.cc -- the `_ffi` module: its globals and its functions.
+ *
+ * The Python package (tvm_ffi_hpy/) is thin: it loads this module, hands it
+ * its Python-level hooks once (set_hooks), and builds the public API from the
+ * functions below.
+ */
+#include <cstring>
+
+#include "ext.h"
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+HPyGlobal g_ObjectType;
+HPyGlobal g_FunctionType;
+HPyGlobal g_FieldAccessorType;
+HPyGlobal g_class_table;
+HPyGlobal g_class_factory;
+HPyGlobal g_factory_types;
+HPyGlobal g_opaque_table;
+HPyGlobal g_error_classes;
+HPyGlobal g_trampoline;
+HPyGlobal g_CallbackError;
+HPyGlobal g_RValueRef;
+HPyGlobal g_ShapeClass;
+
+static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
+  HPy_ssize_t size;
+  const char* data = HPyUnicode_AsUTF8AndSize(ctx, h, &size);
+  if (!data) return false;
+  *out = TVMFFIByteArray{data, static_cast<size_t>(size)};
+  return true;
+}
+
+static bool check_nargs(HPyContext* ctx, const char* name, size_t nargs, size_t expected) {
+  if (nargs == expected) return true;
+  HPyErr_Format(ctx, ctx->h_TypeError, "%s() takes %d arguments (%d given)", name,
+                static_cast<int>(expected), static_cast<int>(nargs));
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Global functions
+// ---------------------------------------------------------------------------
+HPyDef_METH(get_global_func, "get_global_func", HPyFunc_O,
+            .doc = "get_global_func(name) -> Function, or None when no such function exists.")
+static HPy get_global_func_impl(HPyContext* ctx, HPy, HPy name) {
+  TVMFFIByteArray ba;
+  if (!utf8_arg(ctx, name, &ba)) return HPy_NULL;
+  TVMFFIObjectHandle f = nullptr;
+  if (TVMFFIFunctionGetGlobal(&ba, &f) != 0) return raise_from_core(ctx);
+  if (!f) return HPy_Dup(ctx, ctx->h_None);
+  return wrap_object_steal(ctx, static_cast<TVMFFIObject*>(f));
+}
+
+HPyDef_METH(set_global_func, "set_global_func", HPyFunc_VARARGS,
+            .doc = "set_global_func(name, f, override): register a Function or a callable.")
+static HPy set_global_func_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (!check_nargs(ctx, "set_global_func", nargs, 3)) return HPy_NULL;
+  TVMFFIByteArray name;
+  if (!utf8_arg(ctx, args[0], &name)) return HPy_NULL;
+  int override_ = HPy_IsTrue(ctx, args[2]);
+  if (override_ < 0) return HPy_NULL;
+  TVMFFIAny f;
+  if (py_to_any_owned(ctx, args[1], &f) < 0) return HPy_NULL;
+  if (f.type_index != kTVMFFIFunction) {
+    any_release(&f);
+    HPyErr_SetString(ctx, ctx->h_TypeError, "a global function must be a Function or a callable");
+    return HPy_NULL;
+  }
+  int rc = TVMFFIFunctionSetGlobal(&name, f.v_obj, override_);
+  any_release(&f);
+  if (rc != 0) return raise_from_core(ctx);
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(remove_global_func, "remove_global_func", HPyFunc_O,
+            .doc = "remove_global_func(name) -> True when the function existed.")
+static HPy remove_global_func_impl(HPyContext* ctx, HPy, HPy name) {
+  TVMFFIByteArray ba;
+  if (!utf8_arg(ctx, name, &ba)) return HPy_NULL;
+  int removed = 0;
+  if (TVMFFIFunctionRemoveGlobal(&ba, &removed) != 0) return raise_from_core(ctx);
+  return HPyBool_FromBool(ctx, removed != 0);
+}
+
+HPyDef_METH(list_global_func_names, "list_global_func_names", HPyFunc_NOARGS,
+            .doc = "The names of every registered global function, sorted.")
+static HPy list_global_func_names_impl(HPyContext* ctx, HPy) {
+  TVMFFIAny names;
+  names.type_index = kTVMFFINone;
+  if (TVMFFIFunctionListGlobalNames(&names) != 0) return raise_from_core(ctx);
+  const TVMFFISeqCell* cell = TVMFFISeqGetCellPtr(names.v_obj);
+  HPyListBuilder lb = HPyListBuilder_New(ctx, static_cast<HPy_ssize_t>(cell->size));
+  for (int64_t i = 0; i < cell->size; ++i) {
+    HPy item = any_view_to_py(ctx, &cell->data[i]);
+    if (HPy_IsNull(item)) {
+      HPyListBuilder_Cancel(ctx, lb);
+      any_release(&names);
+      return HPy_NULL;
+    }
+    HPyListBuilder_Set(ctx, lb, static_cast<HPy_ssize_t>(i), item);
+    HPy_Close(ctx, item);
+  }
+  any_release(&names);
+  return HPyListBuilder_Build(ctx, lb);
+}
+
+// ---------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------
+HPyDef_METH(convert, "convert", HPyFunc_O,
+            .doc = "convert(value): the value as the core sees it (lists become Array, "
+                   "dicts Map, callables Function, other objects stay themselves).")
+static HPy convert_impl(HPyContext* ctx, HPy, HPy value) {
+  maybe_drain_released(ctx);
+  TVMFFIAny owned;
+  if (py_to_any_owned(ctx, value, &owned) < 0) return HPy_NULL;
+  return any_owned_to_py(ctx, &owned);
+}
+
+HPyDef_METH(array_size, "array_size", HPyFunc_O, .doc = "Number of items of an Array.")
+static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
+  TVMFFIObject* obj = object_handle(ctx, arr);
+  if (!obj) return HPy_NULL;
+  if (obj->type_index != kTVMFFIArray) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Array");
+    return HPy_NULL;
+  }
+  return HPyLong_FromInt64_t(ctx, TVMFFISeqGetCellPtr(obj)->size);
+}
+
+HPyDef_METH(array_getitem, "array_getitem", HPyFunc_VARARGS,
+            .doc = "array_getitem(arr, i): item i (negative i counts from the end).")
+static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (!check_nargs(ctx, "array_getitem", nargs, 2)) return HPy_NULL;
+  TVMFFIObject* obj = object_handle(ctx, args[0]);
+  if (!obj) return HPy_NULL;
+  if (obj->type_index != kTVMFFIArray) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Array");
+    return HPy_NULL;
+  }
+  int64_t i = HPyLong_AsInt64_t(ctx, args[1]);
+  if (i == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+  const TVMFFISeqCell* cell = TVMFFISeqGetCellPtr(obj);
+  if (i < 0) i += cell->size;
+  if (i < 0 || i >= cell->size) {
+    HPyErr_SetString(ctx, ctx->h_IndexError, "Array index out of range");
+    return HPy_NULL;
+  }
+  return any_view_to_py(ctx, &cell->data[i]);
+}
+
+HPyDef_METH(error_info, "error_info", HPyFunc_O,
+            .doc = "error_info(err) -> (kind, message, backtrace) of a core Error object.")
+static HPy error_info_impl(HPyContext* ctx, HPy, HPy err) {
+  TVMFFIObject* obj = object_handle(ctx, err);
+  if (!obj) return HPy_NULL;
+  if (obj->type_index != kTVMFFIError) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Error object");
+    return HPy_NULL;
+  }
+  const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(obj);
+  HPy items[3] = {py_str(ctx, cell->kind), py_str(ctx, cell->message),
+                  py_str(ctx, cell->backtrace)};
+  HPy res = HPy_NULL;
+  if (!HPy_IsNull(items[0]) && !HPy_IsNull(items[1]) && !HPy_IsNull(items[2])) {
+    res = HPyTuple_FromArray(ctx, items, 3);
+  }
+  for (HPy h : items) close_h(ctx, h);
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------
+HPyDef_METH(make_type_def, "make_type", HPyFunc_VARARGS,
+            .doc = "make_type(name, base) -> a new wrapper class deriving from base.")
+static HPy make_type_def_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs) {
+  return make_type(ctx, self, args, nargs);
+}
+
+HPyDef_METH(register_class, "register_class", HPyFunc_VARARGS,
+            .doc = "register_class(type_index, cls): wrap objects of that type in cls.")
+static HPy register_class_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (!check_nargs(ctx, "register_class", nargs, 2)) return HPy_NULL;
+  int32_t index = HPyLong_AsInt32_t(ctx, args[0]);
+  if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+  if (index < 0 || TVMFFIGetTypeInfo(index) == nullptr) {
+    return HPyErr_Format(ctx, ctx->h_ValueError, "no core type has index %d", index);
+  }
+  HPy table = HPyGlobal_Load(ctx, g_class_table);
+  int rc = 0;
+  while (rc == 0 && HPy_Length(ctx, table) <= index) rc = HPyList_Append(ctx, table, ctx->h_None);
+  if (rc == 0) rc = HPy_SetItem_i(ctx, table, index, args[1]);
+  HPy_Close(ctx, table);
+  if (rc < 0) return HPy_NULL;
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+static HPy make_field_accessor(HPyContext* ctx, const TVMFFITypeInfo* owner,
+                               const TVMFFIFieldInfo* field) {
+  HPy type = HPyGlobal_Load(ctx, g_FieldAccessorType);
+  FieldAccessorPayload* p;
+  HPy acc = HPy_New(ctx, type, &p);
+  HPy_Close(ctx, type);
+  if (!HPy_IsNull(acc)) {
+    p->info = field;
+    p->owner = owner;
+  }
+  return acc;
+}
+
+static HPy build_tuple(HPyContext* ctx, HPy* items, size_t n) {
+  HPy res = HPy_NULL;
+  bool ok = true;
+  for (size_t i = 0; i < n; ++i) ok = ok && !HPy_IsNull(items[i]);
+  if (ok) res = HPyTuple_FromArray(ctx, items, static_cast<HPy_ssize_t>(n));
+  for (size_t i = 0; i < n; ++i) close_h(ctx, items[i]);
+  return res;
+}
+
+static HPy field_tuple(HPyContext* ctx, const TVMFFITypeInfo* info, const TVMFFIFieldInfo* f) {
+  bool has_default = (f->flags & kTVMFFIFieldFlagBitMaskHasDefault) != 0;
+  HPy items[7] = {
+      py_str(ctx, f->name),
+      py_str(ctx, f->doc),
+      HPyLong_FromInt64_t(ctx, f->flags),
+      make_field_accessor(ctx, info, f),
+      HPyBool_FromBool(ctx, has_default),
+      has_default ? any_view_to_py(ctx, &f->default_value) : HPy_Dup(ctx, ctx->h_None),
+      HPyLong_FromInt32_t(ctx, f->field_static_type_index),
+  };
+  return build_tuple(ctx, items, 7);
+}
+
+static HPy method_tuple(HPyContext* ctx, const TVMFFIMethodInfo* m) {
+  HPy items[4] = {py_str(ctx, m->name), py_str(ctx, m->doc), HPyLong_FromInt64_t(ctx, m->flags),
+                  any_view_to_py(ctx, &m->method)};
+  return build_tuple(ctx, items, 4);
+}
+
+HPyDef_METH(type_info, "type_info", HPyFunc_O,
+            .doc = "type_info(index) -> (type_key, depth, ancestors, fields, methods); fields are "
+                   "(name, doc, flags, accessor, has_default, default, static_type_index), "
+                   "methods (name, doc, flags, function); own fields and methods only.")
+static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
+  int32_t index = HPyLong_AsInt32_t(ctx, index_h);
+  if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+  const TVMFFITypeInfo* info = index < 0 ? nullptr : TVMFFIGetTypeInfo(index);
+  if (!info) return HPyErr_Format(ctx, ctx->h_ValueError, "no core type has index %d", index);
+  HPyTupleBuilder ancestors = HPyTupleBuilder_New(ctx, info->type_depth);
+  for (int32_t d = 0; d < info->type_depth; ++d) {
+    HPy a = HPyLong_FromInt32_t(ctx, info->type_ancestors[d]->type_index);
+    if (HPy_IsNull(a)) {
+      HPyTupleBuilder_Cancel(ctx, ancestors);
+      return HPy_NULL;
+    }
+    HPyTupleBuilder_Set(ctx, ancestors, d, a);
+    HPy_Close(ctx, a);
+  }
+  HPyListBuilder fields = HPyListBuilder_New(ctx, info->num_fields);
+  bool ok = true;
+  for (int32_t i = 0; i < info->num_fields && ok; ++i) {
+    HPy f = field_tuple(ctx, info, &info->fields[i]);
+    ok = !HPy_IsNull(f);
+    if (ok) {
+      HPyListBuilder_Set(ctx, fields, i, f);
+      HPy_Close(ctx, f);
+    }
+  }
+  HPyListBuilder methods = HPyListBuilder_New(ctx, info->num_methods);
+  for (int32_t i = 0; i < info->num_methods && ok; ++i) {
+    HPy m = method_tuple(ctx, &info->methods[i]);
+    ok = !HPy_IsNull(m);
+    if (ok) {
+      HPyListBuilder_Set(ctx, methods, i, m);
+      HPy_Close(ctx, m);
+    }
+  }
+  if (!ok) {
+    HPyTupleBuilder_Cancel(ctx, ancestors);
+    HPyListBuilder_Cancel(ctx, fields);
+    HPyListBuilder_Cancel(ctx, methods);
+    return HPy_NULL;
+  }
+  HPy items[5] = {py_str(ctx, info->type_key), HPyLong_FromInt32_t(ctx, info->type_depth),
+                  HPyTupleBuilder_Build(ctx, ancestors), HPyListBuilder_Build(ctx, fields),
+                  HPyListBuilder_Build(ctx, methods)};
+  return build_tuple(ctx, items, 5);
+}
+
+HPyDef_METH(type_key_to_index, "type_key_to_index", HPyFunc_O,
+            .doc = "type_key_to_index(key) -> the core type index (KeyError if unknown).")
+static HPy type_key_to_index_impl(HPyContext* ctx, HPy, HPy key) {
+  TVMFFIByteArray ba;
+  if (!utf8_arg(ctx, key, &ba)) return HPy_NULL;
+  int32_t index = -1;
+  if (TVMFFITypeKeyToIndex(&ba, &index) != 0) return raise_from_core(ctx);
+  return HPyLong_FromInt32_t(ctx, index);
+}
+
+// ---------------------------------------------------------------------------
+// Housekeeping
+// ---------------------------------------------------------------------------
+HPyDef_METH(live_object_count, "live_object_count", HPyFunc_NOARGS,
+            .doc = "Number of core objects alive now.")
+static HPy live_object_count_impl(HPyContext* ctx, HPy) {
+  maybe_drain_released(ctx);
+  return HPyLong_FromInt64_t(ctx, TVMFFIGetLiveObjectCount());
+}
+
+HPyDef_METH(drain, "drain", HPyFunc_NOARGS,
+            .doc = "Release now the Python objects the core has dropped.")
+static HPy drain_impl(HPyContext* ctx, HPy) {
+  drain_released(ctx);
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(hpy_nop, "hpy_nop", HPyFunc_NOARGS,
+            .doc = "Does nothing: the floor of a call into this extension (benchmarks).")
+static HPy hpy_nop_impl(HPyContext* ctx, HPy) { return HPy_Dup(ctx, ctx->h_None); }
+
+HPyDef_METH(set_hooks, "set_hooks", HPyFunc_VARARGS,
+            .doc = "set_hooks(class_factory, trampoline, CallbackError, RValueRef, Shape, "
+                   "error_classes): install the Python-level pieces (once, at import).")
+static HPy set_hooks_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (!check_nargs(ctx, "set_hooks", nargs, 6)) return HPy_NULL;
+  HPyGlobal* slots[] = {&g_class_factory, &g_trampoline, &g_CallbackError,
+                        &g_RValueRef,     &g_ShapeClass, &g_error_classes};
+  for (size_t i = 0; i < 6; ++i) HPyGlobal_Store(ctx, slots[i], args[i]);
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+// ---------------------------------------------------------------------------
+// Module
+// ---------------------------------------------------------------------------
+static int add_type(HPyContext* ctx, HPy module, const char* name, HPyType_Spec* spec,
+                    HPy base, HPyGlobal* slot) {
+  HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, base},
+                                {static_cast<HPyType_SpecParam_Kind>(0), HPy_NULL}};
+  HPy type = HPyType_FromSpec(ctx, spec, HPy_IsNull(base) ? nullptr : params);
+  if (HPy_IsNull(type)) return -1;
+  HPyGlobal_Store(ctx, slot, type);
+  int rc = HPy_SetAttr_s(ctx, module, name, type);
+  HPy_Close(ctx, type);
+  return rc;
+}
+
+static int store_new(HPyContext* ctx, HPyGlobal* slot, HPy value) {
+  if (HPy_IsNull(value)) return -1;
+  HPyGlobal_Store(ctx, slot, value);
+  HPy_Close(ctx, value);
+  return 0;
+}
+
+HPyDef_SLOT(module_exec, HPy_mod_exec)
+static int module_exec_impl(HPyContext* ctx, HPy module) {
+  if (add_type(ctx, module, "Object", &Object_spec, HPy_NULL, &g_ObjectType) < 0) return -1;
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int rc = add_type(ctx, module, "Function", &Function_spec, object_type, &g_FunctionType);
+  HPy_Close(ctx, object_type);
+  if (rc < 0) return -1;
+  if (add_type(ctx, module, "FieldAccessor", &FieldAccessor_spec, HPy_NULL,
+               &g_FieldAccessorType) < 0) {
+    return -1;
+  }
+  if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
+      store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
+      store_new(ctx, &g_opaque_table, HPyDict_New(ctx)) < 0 ||
+      store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0) {
+    return -1;
+  }
+  HPyGlobal* unset[] = {&g_class_factory, &g_trampoline, &g_CallbackError, &g_RValueRef,
+                        &g_ShapeClass};
+  for (HPyGlobal* g : unset) HPyGlobal_Store(ctx, g, ctx->h_None);
+  return convert_init(ctx);
+}
+
+static HPyDef* module_defines[] = {
+    &module_exec,     &get_global_func,   &set_global_func, &remove_global_func,
+    &list_global_func_names, &convert,    &array_size,      &array_getitem,
+    &error_info,      &make_type_def,     &register_class,  &type_info,
+    &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
+    &set_hooks,       nullptr};
+
+static HPyGlobal* module_globals[] = {
+    &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
+    &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
+    &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
+    nullptr};
+
+static HPyModuleDef module_def = {
+    .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",
+    .size = 0,
+    .defines = module_defines,
+    .globals = module_globals,
+};
+
+}  // namespace tvm_ffi_hpy_ext
+
+using tvm_ffi_hpy_ext::module_def;
+HPy_MODINIT(_ffi, module_def)

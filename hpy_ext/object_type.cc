@@ -1,0 +1,328 @@
+/*
+ * object_type.cc -- the Object wrapper, the class factory, field accessors.
+ *
+ * Classes.  Python code never subclasses an HPy type the plain way: HPy's
+ * payload, traverse and destroy go wrong for such subclasses (see
+ * docs/design.md).  Every class whose instances wrap core objects is made by
+ * make_type, through HPyType_FromSpec with its parent as the base, and each
+ * spec repeats basicsize, tp_new and tp_destroy.  tp_destroy is idempotent,
+ * since CPython may run it once per level of the hierarchy.  The Python
+ * package copies the class body of `@register_object` classes onto the type
+ * make_type returns; a class statement that is not registered gets a
+ * __new__ that refuses to build instances (tvm_ffi_hpy/registry.py), and
+ * Object_new refuses any class that make_type did not make.
+ *
+ * g_class_table maps a core type index to the class of its wrappers; a type
+ * met for the first time gets its class from the Python class factory
+ * (g_class_factory), which builds it from the core's reflection data.
+ */
+#include <cstdlib>
+#include <cstring>
+
+#include "ext.h"
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+// ---------------------------------------------------------------------------
+// Wrapping
+// ---------------------------------------------------------------------------
+static HPy class_for_type_index(HPyContext* ctx, int32_t type_index) {
+  HPy table = HPyGlobal_Load(ctx, g_class_table);
+  HPy cls = HPy_NULL;
+  if (type_index >= 0 && type_index < HPy_Length(ctx, table)) {
+    cls = HPy_GetItem_i(ctx, table, type_index);
+    if (!HPy_IsNull(cls) && HPy_Is(ctx, cls, ctx->h_None)) {
+      HPy_Close(ctx, cls);
+      cls = HPy_NULL;
+    }
+  }
+  HPy_Close(ctx, table);
+  if (!HPy_IsNull(cls)) return cls;
+  HPy factory = HPyGlobal_Load(ctx, g_class_factory);
+  HPy index = HPyLong_FromInt32_t(ctx, type_index);
+  cls = HPy_IsNull(index) ? HPy_NULL : call_positional(ctx, factory, &index, 1);
+  close_h(ctx, index);
+  HPy_Close(ctx, factory);
+  return cls;
+}
+
+HPy wrap_object_steal(HPyContext* ctx, TVMFFIObject* obj) {
+  HPy cls = class_for_type_index(ctx, obj->type_index);
+  if (HPy_IsNull(cls)) {
+    TVMFFIObjectDecRef(obj);
+    return HPy_NULL;
+  }
+  ObjectPayload* p;
+  HPy h = HPy_New(ctx, cls, &p);
+  HPy_Close(ctx, cls);
+  if (HPy_IsNull(h)) {
+    TVMFFIObjectDecRef(obj);
+    return HPy_NULL;
+  }
+  p->handle = obj;
+  return h;
+}
+
+TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int ok = HPy_TypeCheck(ctx, h, object_type);
+  HPy_Close(ctx, object_type);
+  if (!ok) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "expected a tvm_ffi_hpy.Object");
+    return nullptr;
+  }
+  TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, h)->handle;
+  if (!obj) {
+    HPyErr_SetString(ctx, ctx->h_ValueError,
+                     "this object was moved out (_move()) and can no longer be used");
+  }
+  return obj;
+}
+
+// ---------------------------------------------------------------------------
+// The Object type
+// ---------------------------------------------------------------------------
+// Shared by every spec of the hierarchy (make_type repeats them).
+HPyDef_SLOT(Object_new, HPy_tp_new)
+static HPy Object_new_impl(HPyContext* ctx, HPy cls, const HPy*, HPy_ssize_t, HPy) {
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int allowed = HPy_Is(ctx, cls, object_type);
+  HPy_Close(ctx, object_type);
+  if (!allowed) {
+    HPy made = HPyGlobal_Load(ctx, g_factory_types);
+    allowed = HPy_Contains(ctx, made, cls);
+    HPy_Close(ctx, made);
+    if (allowed < 0) return HPy_NULL;
+  }
+  if (!allowed) {
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "this subclass of tvm_ffi_hpy.Object was not registered: decorate it "
+                     "with @tvm_ffi_hpy.register_object(type_key)");
+    return HPy_NULL;
+  }
+  ObjectPayload* p;
+  HPy h = HPy_New(ctx, cls, &p);
+  if (!HPy_IsNull(h)) p->handle = nullptr;
+  return h;
+}
+
+HPyDef_SLOT(Object_destroy, HPy_tp_destroy)
+static void Object_destroy_impl(void* data) {
+  // No HPy context here: touch core memory only.  Idempotent on purpose.
+  auto* p = static_cast<ObjectPayload*>(data);
+  TVMFFIObject* obj = p->handle;
+  p->handle = nullptr;
+  if (obj) TVMFFIObjectDecRef(obj);
+}
+
+HPyDef_SLOT(Object_hash, HPy_tp_hash)
+static HPy_hash_t Object_hash_impl(HPyContext* ctx, HPy self) {
+  auto bits = reinterpret_cast<uintptr_t>(ObjectPayload_AsStruct(ctx, self)->handle);
+  HPy_hash_t h = static_cast<HPy_hash_t>(bits >> 3);
+  return h == -1 ? -2 : h;
+}
+
+HPyDef_SLOT(Object_richcompare, HPy_tp_richcompare)
+static HPy Object_richcompare_impl(HPyContext* ctx, HPy self, HPy other, HPy_RichCmpOp op) {
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int comparable = HPy_TypeCheck(ctx, other, object_type);
+  HPy_Close(ctx, object_type);
+  if (!comparable || (op != HPy_EQ && op != HPy_NE)) {
+    return HPy_Dup(ctx, ctx->h_NotImplemented);
+  }
+  bool same = ObjectPayload_AsStruct(ctx, self)->handle == ObjectPayload_AsStruct(ctx, other)->handle;
+  return HPyBool_FromBool(ctx, op == HPy_EQ ? same : !same);
+}
+
+HPyDef_METH(Object_chandle, "__chandle__", HPyFunc_NOARGS,
+            .doc = "The address of the core object (0 once moved out).")
+static HPy Object_chandle_impl(HPyContext* ctx, HPy self) {
+  return HPyLong_FromUInt64_t(
+      ctx, reinterpret_cast<uint64_t>(ObjectPayload_AsStruct(ctx, self)->handle));
+}
+
+HPyDef_METH(Object_same_as, "same_as", HPyFunc_O,
+            .doc = "True when both wrappers refer to the same core object.")
+static HPy Object_same_as_impl(HPyContext* ctx, HPy self, HPy other) {
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int is_object = HPy_TypeCheck(ctx, other, object_type);
+  HPy_Close(ctx, object_type);
+  if (!is_object) return HPy_Dup(ctx, ctx->h_False);
+  TVMFFIObject* a = ObjectPayload_AsStruct(ctx, self)->handle;
+  return HPyBool_FromBool(ctx, a != nullptr && a == ObjectPayload_AsStruct(ctx, other)->handle);
+}
+
+HPyDef_METH(Object_type_index, "_type_index", HPyFunc_NOARGS,
+            .doc = "The core type index of the object.")
+static HPy Object_type_index_impl(HPyContext* ctx, HPy self) {
+  TVMFFIObject* obj = object_handle(ctx, self);
+  if (!obj) return HPy_NULL;
+  return HPyLong_FromInt32_t(ctx, obj->type_index);
+}
+
+HPyDef_METH(Object_init_by_constructor, "__init_handle_by_constructor__", HPyFunc_VARARGS,
+            .doc = "__init_handle_by_constructor__(fconstructor, *args): call the core "
+                   "constructor and make this wrapper hold its result.")
+static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy* args,
+                                           size_t nargs) {
+  if (nargs < 1) {
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "__init_handle_by_constructor__ needs the constructor function");
+    return HPy_NULL;
+  }
+  TVMFFIObject* ctor = object_handle(ctx, args[0]);
+  if (!ctor) return HPy_NULL;
+  if (ctor->type_index != kTVMFFIFunction) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "the constructor must be a tvm_ffi_hpy.Function");
+    return HPy_NULL;
+  }
+  HPy result = call_function(ctx, ctor, args + 1, nargs - 1, false);
+  if (HPy_IsNull(result)) return HPy_NULL;
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int is_object = HPy_TypeCheck(ctx, result, object_type);
+  HPy_Close(ctx, object_type);
+  if (!is_object || !ObjectPayload_AsStruct(ctx, result)->handle) {
+    HPy_Close(ctx, result);
+    HPyErr_SetString(ctx, ctx->h_TypeError, "the constructor did not return an object");
+    return HPy_NULL;
+  }
+  // Take the object over from the temporary wrapper.
+  ObjectPayload* from = ObjectPayload_AsStruct(ctx, result);
+  ObjectPayload* to = ObjectPayload_AsStruct(ctx, self);
+  TVMFFIObject* old = to->handle;
+  to->handle = from->handle;
+  from->handle = nullptr;
+  HPy_Close(ctx, result);
+  if (old) TVMFFIObjectDecRef(old);
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_hash,
+                                   &Object_richcompare, &Object_chandle, &Object_same_as,
+                                   &Object_type_index, &Object_init_by_constructor, nullptr};
+
+HPyType_Spec Object_spec = {
+    .name = "tvm_ffi_hpy.core.Object",
+    .basicsize = sizeof(ObjectPayload),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    .builtin_shape = HPyType_BuiltinShape_Object,
+    .defines = Object_defines,
+    .doc = "The base class of every object of the core.",
+};
+
+// ---------------------------------------------------------------------------
+// The class factory
+// ---------------------------------------------------------------------------
+static HPyDef* Subtype_defines[] = {&Object_new, &Object_destroy, nullptr};
+
+// make_type(name, base) -> a new class whose instances wrap core objects.
+HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (nargs != 2) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base) takes 2 arguments");
+    return HPy_NULL;
+  }
+  HPy_ssize_t size;
+  const char* name = HPyUnicode_AsUTF8AndSize(ctx, args[0], &size);
+  if (!name) return HPy_NULL;
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  HPy function_type = HPyGlobal_Load(ctx, g_FunctionType);
+  int ok = HPyType_IsSubtype(ctx, args[1], object_type);
+  int is_function = HPyType_IsSubtype(ctx, args[1], function_type);
+  HPy_Close(ctx, function_type);
+  HPy_Close(ctx, object_type);
+  if (!ok) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type: the base must derive from Object");
+    return HPy_NULL;
+  }
+  // HPy (and CPython 3.11) keep pointing at the spec's name: it must live on.
+  char* stored_name = static_cast<char*>(std::malloc(static_cast<size_t>(size) + 1));
+  if (!stored_name) return HPyErr_NoMemory(ctx);
+  std::memcpy(stored_name, name, static_cast<size_t>(size) + 1);
+  HPyType_Spec spec = {};
+  spec.name = stored_name;
+  spec.basicsize = is_function ? static_cast<int>(sizeof(FunctionPayload))
+                               : static_cast<int>(sizeof(ObjectPayload));
+  spec.flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE;
+  spec.builtin_shape = HPyType_BuiltinShape_Object;
+  spec.defines = Subtype_defines;
+  HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, args[1]},
+                                {static_cast<HPyType_SpecParam_Kind>(0), HPy_NULL}};
+  HPy type = HPyType_FromSpec(ctx, &spec, params);
+  if (HPy_IsNull(type)) {
+    std::free(stored_name);
+    return HPy_NULL;
+  }
+  HPy made = HPyGlobal_Load(ctx, g_factory_types);
+  int rc = HPy_SetItem(ctx, made, type, ctx->h_True);
+  HPy_Close(ctx, made);
+  if (rc < 0) {
+    HPy_Close(ctx, type);
+    return HPy_NULL;
+  }
+  return type;
+}
+
+// ---------------------------------------------------------------------------
+// Field accessors: property(fget=acc, fset=acc); acc(obj) reads, acc(obj, v) writes.
+// (A callable rather than a getset: errors from getters are lost on PyPy.)
+// ---------------------------------------------------------------------------
+static bool is_instance_of(const TVMFFITypeInfo* info, const TVMFFITypeInfo* owner) {
+  if (info == owner) return true;
+  return info && info->type_depth > owner->type_depth &&
+         info->type_ancestors[owner->type_depth] == owner;
+}
+
+HPyDef_SLOT(FieldAccessor_call, HPy_tp_call)
+static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs,
+                                   HPy kwnames) {
+  FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
+  const TVMFFIFieldInfo* field = acc->info;
+  if ((!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) || nargs < 1 || nargs > 2) {
+    return HPyErr_Format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
+                         field->name.data);
+  }
+  TVMFFIObject* obj = object_handle(ctx, args[0]);
+  if (!obj) return HPy_NULL;
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(obj->type_index);
+  if (!is_instance_of(info, acc->owner)) {
+    return HPyErr_Format(ctx, ctx->h_TypeError,
+                         "field '%s' of '%s' does not apply to an object of type '%s'",
+                         field->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
+  }
+  void* addr = reinterpret_cast<char*>(obj) + field->offset;
+  if (nargs == 1) {
+    TVMFFIAny result;
+    result.type_index = kTVMFFINone;
+    result.zero_padding = 0;
+    result.v_int64 = 0;
+    if (field->getter(addr, &result) != 0) return raise_from_core(ctx);
+    return any_owned_to_py(ctx, &result);
+  }
+  if (!(field->flags & kTVMFFIFieldFlagBitMaskWritable)) {
+    return HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' is read-only",
+                         field->name.data, acc->owner->type_key.data);
+  }
+  if (!field->setter) {
+    return HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' has no setter",
+                         field->name.data, acc->owner->type_key.data);
+  }
+  ArgTemps temps;
+  TVMFFIAny value;
+  if (py_to_any_view(ctx, args[1], &value, &temps) < 0) return HPy_NULL;
+  if (field->setter(addr, &value) != 0) return raise_from_core(ctx);
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+static HPyDef* FieldAccessor_defines[] = {&FieldAccessor_call, nullptr};
+
+HPyType_Spec FieldAccessor_spec = {
+    .name = "tvm_ffi_hpy.core.FieldAccessor",
+    .basicsize = sizeof(FieldAccessorPayload),
+    .flags = HPy_TPFLAGS_DEFAULT,
+    .builtin_shape = HPyType_BuiltinShape_Object,
+    .defines = FieldAccessor_defines,
+    .doc = "Reads (one argument) or writes (two) a reflected field of a core object.",
+};
+
+}  // namespace tvm_ffi_hpy_ext

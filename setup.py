@@ -1,0 +1,123 @@
+"""Build: the C++ core (CMake) and the HPy universal extension, into the package.
+
+`pip install .` (or `python setup.py build_ext --inplace` for a source tree)
+produces, inside the `tvm_ffi_hpy` package:
+
+  libtvm_ffi_hpy_core.so   the C++ core: objects, functions, registries
+  _ffi.hpy0.so             the HPy universal-ABI extension, linked to the core
+                           with rpath $ORIGIN; one file for CPython and PyPy
+
+The extension is compiled by hand rather than through hpy.devel's setuptools
+plugin: that plugin writes a stub loader importing pkg_resources (gone from
+current setuptools), and we load the module ourselves (tvm_ffi_hpy/_loader.py).
+Set TVM_FFI_HPY_SANITIZE=1 to build both with ASan and UBSan.
+"""
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+HPY_RUNTIME_SOURCES = ["argparse.c", "buildvalue.c", "helpers.c", "format.c", "structseq.c"]
+CORE_LIB = "libtvm_ffi_hpy_core.so"
+EXTENSION_FILE = "_ffi.hpy0.so"
+
+
+def _sanitize():
+    return os.environ.get("TVM_FFI_HPY_SANITIZE", "") not in ("", "0")
+
+
+def _run(cmd, **kwargs):
+    print(" ".join(cmd), flush=True)
+    subprocess.check_call(cmd, **kwargs)
+
+
+def _tool(name):
+    """cmake/ninja from the Python environment when installed there, else PATH."""
+    try:
+        module = __import__(name)
+        path = os.path.join(getattr(module, name.upper() + "_BIN_DIR", ""), name)
+        if os.path.exists(path):
+            return path
+    except ImportError:
+        pass
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError("building tvm_ffi_hpy needs %s (pip install %s)" % (name, name))
+    return found
+
+
+class BuildCoreAndExtension(build_ext):
+    """Builds the core with CMake, then compiles and links the HPy extension."""
+
+    def get_ext_filename(self, fullname):
+        return os.path.join(*fullname.split(".")[:-1], EXTENSION_FILE)
+
+    def build_extension(self, ext):
+        out_dir = os.path.dirname(os.path.abspath(self.get_ext_fullpath(ext.name)))
+        os.makedirs(out_dir, exist_ok=True)
+        core_lib = self._build_core()
+        shutil.copy2(core_lib, os.path.join(out_dir, CORE_LIB))
+        self._build_hpy_extension(os.path.join(out_dir, EXTENSION_FILE), os.path.dirname(core_lib))
+
+    def copy_extensions_to_source(self):
+        # --inplace: setuptools copies the extension; the core library goes with it.
+        super().copy_extensions_to_source()
+        shutil.copy2(os.path.join(self.build_lib, "tvm_ffi_hpy", CORE_LIB),
+                     os.path.join(ROOT, "tvm_ffi_hpy", CORE_LIB))
+
+    def _build_core(self):
+        build_dir = os.path.join(os.path.abspath(self.build_temp), "core")
+        configure = [_tool("cmake"), "-S", os.path.join(ROOT, "core"), "-B", build_dir,
+                     "-G", "Ninja", "-DCMAKE_MAKE_PROGRAM=" + _tool("ninja"),
+                     "-DCMAKE_BUILD_TYPE=Release", "-DTVM_FFI_HPY_BUILD_TESTS=OFF"]
+        if _sanitize():
+            configure.append("-DTVM_FFI_HPY_SANITIZE=ON")
+        _run(configure)
+        _run([_tool("cmake"), "--build", build_dir, "--target", "tvm_ffi_hpy_core", "-j2"])
+        return os.path.join(build_dir, CORE_LIB)
+
+    def _build_hpy_extension(self, target, core_dir):
+        import hpy.devel
+        hpy_dir = os.path.dirname(hpy.devel.__file__)
+        obj_dir = os.path.join(os.path.abspath(self.build_temp), "hpy_ext")
+        os.makedirs(obj_dir, exist_ok=True)
+        opt = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"] \
+            if _sanitize() else ["-O2", "-g"]
+        common = ["-fPIC", "-fvisibility=hidden", "-DHPY_ABI_UNIVERSAL",
+                  "-I", os.path.join(hpy_dir, "include"), "-I", os.path.join(ROOT, "core", "include")]
+        jobs = []
+        for name in sorted(os.listdir(os.path.join(ROOT, "hpy_ext"))):
+            if name.endswith(".cc"):
+                jobs.append(["g++", "-std=c++20", "-Wall", "-Wno-missing-field-initializers",
+                             "-Wno-cast-function-type"] + opt + common +
+                            ["-c", os.path.join(ROOT, "hpy_ext", name),
+                             "-o", os.path.join(obj_dir, name + ".o")])
+        for name in HPY_RUNTIME_SOURCES:
+            jobs.append(["gcc", "-std=gnu11"] + opt + common +
+                        ["-c", os.path.join(hpy_dir, "src", "runtime", name),
+                         "-o", os.path.join(obj_dir, "hpy_" + name + ".o")])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for future in [pool.submit(_run, job) for job in jobs]:
+                future.result()
+        objects = [job[job.index("-o") + 1] for job in jobs]
+        _run(["g++", "-shared"] + opt + ["-o", target] + objects +
+             ["-L", core_dir, "-ltvm_ffi_hpy_core", "-Wl,-rpath,$ORIGIN", "-Wl,--no-undefined"])
+
+
+setup(
+    name="tvm_ffi_hpy",
+    version="0.1.0",
+    description="An FFI object system in the spirit of apache tvm-ffi, "
+                "as one HPy universal binary for CPython and PyPy",
+    packages=["tvm_ffi_hpy"],
+    ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
+    cmdclass={"build_ext": BuildCoreAndExtension},
+    install_requires=["hpy==0.9.0; platform_python_implementation == 'CPython'"],
+    python_requires=">=3.9",
+    zip_safe=False,
+)

@@ -1,0 +1,91 @@
+"""Shared fixtures: which binary ran, handle leaks in HPy debug mode, core leaks."""
+import gc
+import hashlib
+import os
+import platform
+import sys
+
+import pytest
+
+import tvm_ffi_hpy
+from tvm_ffi_hpy import _loader
+
+IS_PYPY = platform.python_implementation() == "PyPy"
+
+
+def _binary():
+    path = sys.modules["tvm_ffi_hpy._ffi"].__file__
+    with open(path, "rb") as f:
+        return path, hashlib.sha256(f.read()).hexdigest()
+
+
+def pytest_report_header(config):
+    path, sha = _binary()
+    out = os.environ.get("TVM_FFI_HPY_SHA_FILE")
+    if out:
+        with open(out, "w") as f:
+            f.write("%s %s\n" % (path, sha))
+    return ["tvm_ffi_hpy: %s %s, HPy %s%s" % (
+                platform.python_implementation(), platform.python_version(),
+                _loader.hpy_version(), ", debug mode" if _loader.debug_mode() else ""),
+            "binary: %s sha256=%s" % (path, sha)]
+
+
+def collect():
+    """Run the collector until finalizers settle, then release what the core dropped."""
+    for _ in range(3):
+        gc.collect()
+    tvm_ffi_hpy.core._ffi.drain()
+
+
+def released(ref):
+    """True once the object behind the weak reference `ref` is gone.  A Python
+    object the core held is dropped from the extension's table by drain(), and
+    PyPy frees it only at the collection after that: collect more than once."""
+    for _ in range(3):
+        collect()
+        if ref() is None:
+            return True
+    return False
+
+
+def live_objects():
+    collect()
+    return tvm_ffi_hpy.testing.live_object_count()
+
+
+@pytest.fixture(autouse=True)
+def no_core_leak(request):
+    """Every test leaves the number of live core objects where it found it."""
+    if request.node.get_closest_marker("allow_core_growth"):
+        yield
+        return
+    before = live_objects()
+    yield
+    after = live_objects()
+    for _ in range(5):
+        if after == before:
+            break
+        after = live_objects()
+    assert after == before, "the test leaked %d core objects" % (after - before)
+
+
+@pytest.fixture(autouse=True)
+def no_handle_leak():
+    """In HPy debug mode, a test must not leak HPy handles."""
+    if not _loader.debug_mode():
+        yield
+        return
+    from hpy.debug import LeakDetector
+    detector = LeakDetector()
+    detector.start()
+    yield
+    detector.stop()  # raises hpy.debug.HPyLeakError on leaked handles (hpy 0.9 has no check())
+    check = getattr(detector, "check", None)
+    if check is not None:
+        check()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_core_growth: the test may keep core objects alive "
+                            "(module-level registrations)")

@@ -1,0 +1,95 @@
+"""Which binary is loaded, on which interpreter, and the demo entry point."""
+import os
+import platform
+import subprocess
+import sys
+
+import tvm_ffi_hpy
+from tvm_ffi_hpy import _loader, core
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(tvm_ffi_hpy.__file__))
+REPO_ROOT = os.path.dirname(PACKAGE_DIR)
+
+
+def _subprocess_env(**extra):
+    env = dict(os.environ)
+    paths = [REPO_ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.update(extra)
+    return env
+
+
+def test_loaded_file_is_the_universal_binary():
+    module = sys.modules["tvm_ffi_hpy._ffi"]
+    assert module.__file__.endswith(".hpy0.so")
+    assert os.path.basename(module.__file__) == "_ffi.hpy0.so"
+    assert os.path.samefile(module.__file__, os.path.join(PACKAGE_DIR, "_ffi.hpy0.so"))
+
+
+def test_core_module_uses_the_loaded_extension():
+    assert core._ffi is sys.modules["tvm_ffi_hpy._ffi"]
+
+
+def test_extension_path_matches_loaded_file():
+    assert os.path.samefile(tvm_ffi_hpy._extension_path(), core._ffi.__file__)
+
+
+def test_load_is_idempotent():
+    assert _loader.load() is core._ffi
+
+
+def test_core_library_next_to_extension():
+    assert os.path.exists(os.path.join(PACKAGE_DIR, "libtvm_ffi_hpy_core.so"))
+
+
+def test_hpy_version():
+    version = tvm_ffi_hpy._hpy_version()
+    assert isinstance(version, str)
+    assert version.startswith("0.9")
+
+
+def test_version_parsing():
+    assert _loader._parse("0.9.0") == (0, 9)
+    assert _loader._parse("0.9.0rc2") == (0, 9)
+    assert _loader._parse("0.0.4") < _loader.REQUIRED_HPY
+    assert _loader._parse("1.0") >= _loader.REQUIRED_HPY
+
+
+def test_package_version():
+    assert tvm_ffi_hpy.__version__ == "0.1.0"
+
+
+def test_public_names_exported():
+    for name in tvm_ffi_hpy.__all__:
+        assert hasattr(tvm_ffi_hpy, name), name
+
+
+def test_main_module_runs_in_subprocess():
+    proc = subprocess.run([sys.executable, "-m", "tvm_ffi_hpy"], capture_output=True,
+                          text=True, timeout=300, env=_subprocess_env(), cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert platform.python_implementation() in out
+    assert "add_one(41) -> 42" in out
+    assert "_ffi.hpy0.so" in out
+    assert "C++ error -> ValueError('from C++')" in out
+
+
+def test_same_binary_in_subprocess():
+    code = "import tvm_ffi_hpy, sys; print(sys.modules['tvm_ffi_hpy._ffi'].__file__)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=_subprocess_env(), cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert os.path.samefile(proc.stdout.strip(), core._ffi.__file__)
+
+
+def test_debug_mode_in_subprocess():
+    code = ("import tvm_ffi_hpy; from tvm_ffi_hpy import _loader; "
+            "assert _loader.debug_mode(); "
+            "print(tvm_ffi_hpy.get_global_func('testing.add_one')(1), "
+            "tvm_ffi_hpy.testing.TestIntPair(2, 3).sum())")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=_subprocess_env(TVM_FFI_HPY_DEBUG="1"),
+                          cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2", "5"]

@@ -1,0 +1,656 @@
+"""Objects: fields, methods, reflection, identity, reference counts,
+register_object and moving."""
+import ctypes
+import weakref
+
+import pytest
+
+import tvm_ffi_hpy
+from tvm_ffi_hpy import core, testing
+from conftest import collect, live_objects, released
+
+echo = tvm_ffi_hpy.get_global_func("testing.echo")
+use_count = tvm_ffi_hpy.get_global_func("testing.object_use_count")
+create_object = testing.create_object
+
+
+def make_base(**fields):
+    return create_object("testing.TestObjectBase", **fields)
+
+
+def make_derived(**fields):
+    fields.setdefault("v_map", {"k": 1})
+    fields.setdefault("v_array", [1, 2])
+    return create_object("testing.TestObjectDerived", **fields)
+
+
+@pytest.fixture
+def restore_classes():
+    """Put the package's classes back for the testing types after a test
+    registered its own."""
+    keys = ["testing.TestIntPair", "testing.TestObjectBase", "testing.TestObjectDerived",
+            "testing.TestHolder"]
+    saved = {}
+    for key in keys:
+        index = core._ffi.type_key_to_index(key)
+        saved[index] = core._classes.get(index)
+    yield
+    originals = {"testing.TestIntPair": testing.TestIntPair,
+                 "testing.TestObjectBase": testing.TestObjectBase,
+                 "testing.TestObjectDerived": testing.TestObjectDerived,
+                 "testing.TestHolder": testing.TestHolder}
+    for key, cls in originals.items():
+        index = core._ffi.type_key_to_index(key)
+        core._ffi.register_class(index, cls)
+        core._classes[index] = cls
+
+
+# ---------------------------------------------------------------------------
+# TestIntPair
+# ---------------------------------------------------------------------------
+def test_int_pair_fields_and_method():
+    pair = testing.TestIntPair(3, 4)
+    assert pair.a == 3
+    assert pair.b == 4
+    assert pair.sum() == 7
+
+
+def test_int_pair_int64_extremes():
+    pair = testing.TestIntPair(-2**63, 2**63 - 1)
+    assert pair.a == -2**63
+    assert pair.b == 2**63 - 1
+
+
+def test_int_pair_type():
+    pair = testing.TestIntPair(1, 2)
+    assert type(pair) is testing.TestIntPair
+    assert isinstance(pair, tvm_ffi_hpy.Object)
+
+
+def test_int_pair_repr():
+    assert repr(testing.TestIntPair(1, 2)) == "testing.TestIntPair(a=1, b=2)"
+
+
+@pytest.mark.parametrize("field", ["a", "b"])
+def test_int_pair_fields_are_read_only(field):
+    pair = testing.TestIntPair(1, 2)
+    with pytest.raises(AttributeError, match="read-only"):
+        setattr(pair, field, 5)
+    assert getattr(pair, field) == {"a": 1, "b": 2}[field]
+
+
+def test_int_pair_constructor_type_error():
+    with pytest.raises(TypeError):
+        testing.TestIntPair("a", 2)
+
+
+def test_int_pair_constructor_arity_error():
+    with pytest.raises(TypeError):
+        testing.TestIntPair(1)
+
+
+# ---------------------------------------------------------------------------
+# TestObjectBase / TestObjectDerived
+# ---------------------------------------------------------------------------
+def test_base_defaults():
+    obj = make_base()
+    assert type(obj) is testing.TestObjectBase
+    assert obj.v_i64 == 10
+    assert obj.v_f64 == 10.0
+    assert type(obj.v_f64) is float
+    assert obj.v_str == "hello"
+
+
+def test_base_create_with_fields():
+    obj = make_base(v_i64=5, v_str="a long string value, not small")
+    assert obj.v_i64 == 5
+    assert obj.v_str == "a long string value, not small"
+    assert obj.v_f64 == 10.0
+
+
+def test_base_float_field_from_int():
+    obj = make_base(v_f64=3)
+    assert type(obj.v_f64) is float
+    assert obj.v_f64 == 3.0
+
+
+def test_base_method():
+    obj = make_base(v_i64=7)
+    assert obj.add_i64(3) == 10
+    assert obj.add_i64(-7) == 0
+
+
+def test_base_method_sees_field_update():
+    obj = make_base()
+    obj.v_i64 = 100
+    assert obj.add_i64(1) == 101
+
+
+def test_base_rw_int_field():
+    obj = make_base()
+    obj.v_i64 = -42
+    assert obj.v_i64 == -42
+
+
+@pytest.mark.parametrize("value", ["", "short", "x" * 100, "nul\0inside", "\u00e9t\u00e9"],
+                         ids=["empty", "short", "long", "nul", "unicode"])
+def test_base_rw_str_field(value):
+    obj = make_base()
+    obj.v_str = value
+    assert obj.v_str == value
+
+
+def test_base_float_field_is_read_only():
+    obj = make_base()
+    with pytest.raises(AttributeError, match="read-only"):
+        obj.v_f64 = 1.0
+    assert obj.v_f64 == 10.0
+
+
+@pytest.mark.parametrize("field,value", [("v_i64", "not an int"), ("v_i64", 1.5),
+                                         ("v_str", 1), ("v_i64", None)],
+                         ids=["int_from_str", "int_from_float", "str_from_int", "int_from_none"])
+def test_base_wrong_type_assignment(field, value):
+    obj = make_base()
+    before = getattr(obj, field)
+    with pytest.raises(TypeError):
+        setattr(obj, field, value)
+    assert getattr(obj, field) == before
+
+
+def test_base_int_field_overflow():
+    obj = make_base()
+    with pytest.raises(OverflowError):
+        obj.v_i64 = 2**64
+    assert obj.v_i64 == 10
+
+
+def test_create_object_unknown_field():
+    with pytest.raises(TypeError):
+        create_object("testing.TestObjectBase", no_such_field=1)
+
+
+def test_base_repr_lists_fields():
+    text = repr(make_base(v_i64=3))
+    assert text.startswith("testing.TestObjectBase(")
+    assert "v_i64=3" in text
+    assert "v_f64=10.0" in text
+    assert "v_str='hello'" in text
+
+
+def test_derived_fields_and_inheritance():
+    obj = make_derived(v_i64=1, v_map={"a": 1, "b": 2}, v_array=[3, 4, 5])
+    assert type(obj) is testing.TestObjectDerived
+    assert isinstance(obj, testing.TestObjectBase)
+    assert obj.v_i64 == 1
+    assert obj.v_str == "hello"
+    assert isinstance(obj.v_map, tvm_ffi_hpy.Map)
+    assert obj.v_map["b"] == 2
+    assert isinstance(obj.v_array, tvm_ffi_hpy.Array)
+    assert list(obj.v_array) == [3, 4, 5]
+
+
+def test_derived_inherited_method():
+    obj = make_derived(v_i64=20)
+    assert obj.add_i64(2) == 22
+
+
+def test_derived_assign_containers():
+    obj = make_derived()
+    obj.v_array = [9, 8]
+    obj.v_map = {"z": 26}
+    assert list(obj.v_array) == [9, 8]
+    assert obj.v_map["z"] == 26
+
+
+def test_derived_container_field_keeps_identity():
+    arr = tvm_ffi_hpy.convert([1, 2, 3])
+    obj = make_derived(v_array=arr)
+    assert obj.v_array.same_as(arr)
+
+
+def test_derived_container_field_wrong_type():
+    obj = make_derived()
+    with pytest.raises(TypeError):
+        obj.v_array = 5
+    with pytest.raises(TypeError):
+        obj.v_map = [1, 2]
+
+
+def test_derived_repr_includes_own_and_inherited_fields():
+    text = repr(make_derived())
+    assert text.startswith("testing.TestObjectDerived(")
+    assert "v_i64=10" in text
+    assert "v_map=" in text
+    assert "v_array=" in text
+
+
+# ---------------------------------------------------------------------------
+# TestHolder
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("value", [None, 0, -5, 2.5, True, "s", "a longer string value", b"b"],
+                         ids=["none", "zero", "negative", "float", "bool", "small_str",
+                              "long_str", "bytes"])
+def test_holder_holds_values(value):
+    holder = testing.TestHolder(value)
+    assert holder.value == value
+    assert type(holder.value) is type(value)
+
+
+def test_holder_holds_object():
+    pair = testing.TestIntPair(1, 2)
+    holder = testing.TestHolder(pair)
+    assert holder.value.same_as(pair)
+    assert use_count(pair) == 2
+
+
+def test_holder_holds_python_object():
+    class Thing:
+        pass
+    thing = Thing()
+    holder = testing.TestHolder(thing)
+    assert holder.value is thing
+
+
+def test_holder_keeps_python_object_alive():
+    class Thing:
+        pass
+    thing = Thing()
+    ref = weakref.ref(thing)
+    holder = testing.TestHolder(thing)
+    del thing
+    collect()
+    assert ref() is not None
+    holder.value = None
+    assert released(ref)
+    del holder
+
+
+def test_holder_rw_field():
+    holder = testing.TestHolder(1)
+    holder.value = "changed"
+    assert holder.value == "changed"
+    holder.value = [1, 2]
+    assert isinstance(holder.value, tvm_ffi_hpy.Array)
+
+
+def test_holder_releases_previous_object_on_assignment():
+    pair = testing.TestIntPair(1, 2)
+    holder = testing.TestHolder(pair)
+    assert use_count(pair) == 2
+    holder.value = None
+    assert use_count(pair) == 1
+
+
+def test_holder_of_holder():
+    inner = testing.TestHolder(5)
+    outer = testing.TestHolder(inner)
+    assert outer.value.value == 5
+    assert isinstance(outer.value, testing.TestHolder)
+
+
+# ---------------------------------------------------------------------------
+# Identity, hashing, handles
+# ---------------------------------------------------------------------------
+def test_distinct_objects_differ():
+    p1 = testing.TestIntPair(1, 2)
+    p2 = testing.TestIntPair(1, 2)
+    assert not p1.same_as(p2)
+    assert p1 != p2
+    assert p1.__chandle__() != p2.__chandle__()
+
+
+def test_equality_with_non_objects():
+    pair = testing.TestIntPair(1, 2)
+    assert pair != 1
+    assert not (pair == "pair")
+    assert not pair.same_as(None)
+    assert not pair.same_as(1)
+
+
+def test_objects_usable_as_dict_keys():
+    pair = testing.TestIntPair(1, 2)
+    table = {pair: "found"}
+    assert table[echo(pair)] == "found"
+
+
+def test_chandle_and_ctypes_handle():
+    pair = testing.TestIntPair(1, 2)
+    handle = pair.__chandle__()
+    assert isinstance(handle, int) and handle != 0
+    c_handle = pair.__ctypes_handle__()
+    assert isinstance(c_handle, ctypes.c_void_p)
+    assert c_handle.value == handle
+
+
+# ---------------------------------------------------------------------------
+# Reference counts and lifetime
+# ---------------------------------------------------------------------------
+def test_single_wrapper_use_count_is_one():
+    assert use_count(testing.TestIntPair(1, 2)) == 1
+
+
+def test_second_wrapper_adds_reference():
+    pair = testing.TestIntPair(1, 2)
+    other = echo(pair)
+    assert use_count(pair) == 2
+    del other
+    collect()
+    assert use_count(pair) == 1
+
+
+def test_array_holds_reference():
+    pair = testing.TestIntPair(1, 2)
+    arr = tvm_ffi_hpy.convert([pair, pair])
+    assert use_count(pair) == 3
+    del arr
+    collect()
+    assert use_count(pair) == 1
+
+
+def test_object_freed_when_wrapper_dropped():
+    before = live_objects()
+    pair = testing.TestIntPair(1, 2)
+    assert live_objects() == before + 1
+    del pair
+    assert live_objects() == before
+
+
+def test_object_in_array_outlives_wrapper():
+    pair = testing.TestIntPair(8, 9)
+    arr = tvm_ffi_hpy.convert([pair])
+    del pair
+    collect()
+    assert arr[0].sum() == 17
+
+
+# ---------------------------------------------------------------------------
+# Moving
+# ---------------------------------------------------------------------------
+def test_move_hands_reference_over():
+    pair = testing.TestIntPair(1, 2)
+    moved = echo(pair._move())
+    assert pair.__chandle__() == 0
+    assert moved.a == 1 and moved.b == 2
+    assert use_count(moved) == 1
+
+
+def test_move_returns_rvalue_ref():
+    pair = testing.TestIntPair(1, 2)
+    ref = pair._move()
+    assert isinstance(ref, tvm_ffi_hpy.ObjectRValueRef)
+    # creating the reference alone does not move anything
+    assert pair.__chandle__() != 0
+    assert pair.a == 1
+
+
+def test_moved_object_cannot_be_passed():
+    pair = testing.TestIntPair(1, 2)
+    kept = echo(pair._move())
+    with pytest.raises(ValueError, match="moved"):
+        echo(pair)
+    assert kept.a == 1
+
+
+def test_moved_object_cannot_be_moved_again():
+    pair = testing.TestIntPair(1, 2)
+    kept = echo(pair._move())
+    with pytest.raises(ValueError, match="moved"):
+        echo(pair._move())
+    assert kept.b == 2
+
+
+def test_moved_object_field_read_raises():
+    pair = testing.TestIntPair(1, 2)
+    kept = echo(pair._move())
+    with pytest.raises(ValueError, match="moved"):
+        pair.a
+    assert kept.a == 1
+
+
+def test_moved_object_method_raises():
+    pair = testing.TestIntPair(1, 2)
+    kept = echo(pair._move())
+    with pytest.raises(ValueError, match="moved"):
+        pair.sum()
+    assert kept.sum() == 3
+
+
+def test_moved_object_field_write_raises():
+    obj = make_base()
+    kept = echo(obj._move())
+    with pytest.raises(ValueError, match="moved"):
+        obj.v_i64 = 3
+    assert kept.v_i64 == 10
+
+
+def test_moved_object_repr():
+    pair = testing.TestIntPair(1, 2)
+    kept = echo(pair._move())
+    assert "moved" in repr(pair)
+    assert kept.same_as(kept)
+
+
+def test_moved_object_is_not_same_as_anything():
+    pair = testing.TestIntPair(1, 2)
+    kept = echo(pair._move())
+    assert not pair.same_as(kept)
+    assert not pair.same_as(pair)
+
+
+def test_move_into_array_constructor():
+    pair = testing.TestIntPair(4, 5)
+    arr = tvm_ffi_hpy.Array([pair._move()])
+    assert pair.__chandle__() == 0
+    item = arr[0]
+    assert item.sum() == 9
+    assert use_count(item) == 2  # the array and `item`: the move took no extra reference
+
+
+def test_move_with_other_wrapper_keeps_object_alive():
+    pair = testing.TestIntPair(1, 2)
+    other = echo(pair)
+    moved = echo(pair._move())
+    assert pair.__chandle__() == 0
+    assert moved.same_as(other)
+    assert use_count(other) == 2
+
+
+def test_move_does_not_leak_or_double_free():
+    before = live_objects()
+    pair = testing.TestIntPair(1, 2)
+    moved = echo(pair._move())
+    del pair
+    assert live_objects() == before + 1
+    del moved
+    assert live_objects() == before
+
+
+def test_function_can_be_moved():
+    f = tvm_ffi_hpy.get_global_func("testing.add_one")
+    g = echo(f._move())
+    assert f.__chandle__() == 0
+    assert g(1) == 2
+    with pytest.raises(ValueError, match="moved"):
+        f(1)
+
+
+# ---------------------------------------------------------------------------
+# register_object
+# ---------------------------------------------------------------------------
+def test_register_object_user_class(restore_classes):
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class MyPair(tvm_ffi_hpy.Object):
+        kind = "pair"
+
+        def total(self):
+            return self.a + self.b
+
+        @property
+        def doubled(self):
+            return (2 * self.a, 2 * self.b)
+
+        @classmethod
+        def make(cls, a, b):
+            return cls(a, b)
+
+        @staticmethod
+        def helper(x):
+            return x * 10
+
+    pair = MyPair(3, 4)
+    assert type(pair) is MyPair
+    assert isinstance(pair, tvm_ffi_hpy.Object)
+    assert pair.total() == 7
+    assert pair.sum() == 7
+    assert pair.doubled == (6, 8)
+    assert MyPair.kind == "pair" and pair.kind == "pair"
+    assert type(MyPair.make(1, 1)) is MyPair
+    assert MyPair.helper(2) == 20
+
+
+def test_register_object_returned_objects_use_new_class(restore_classes):
+    original = testing.TestIntPair(1, 2)
+
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class MyPair(tvm_ffi_hpy.Object):
+        def total(self):
+            return self.a + self.b
+
+    out = echo(original)
+    assert type(out) is MyPair
+    assert out.total() == 3
+    assert out.same_as(original)
+
+
+def test_register_object_most_recent_class_wins(restore_classes):
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class First(tvm_ffi_hpy.Object):
+        pass
+
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class Second(tvm_ffi_hpy.Object):
+        pass
+
+    assert type(echo(First(1, 2))) is Second
+
+
+def test_register_object_restore_original(restore_classes):
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class Temporary(tvm_ffi_hpy.Object):
+        pass
+    index = core._ffi.type_key_to_index("testing.TestIntPair")
+    core._ffi.register_class(index, testing.TestIntPair)
+    assert type(echo(Temporary(1, 2))) is testing.TestIntPair
+
+
+def test_register_object_zero_arg_super_in_repr(restore_classes):
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class MyPair(tvm_ffi_hpy.Object):
+        def __repr__(self):
+            return "My" + super().__repr__()
+
+    assert repr(MyPair(1, 2)) == "Mytesting.TestIntPair(a=1, b=2)"
+
+
+def test_register_object_super_through_hierarchy(restore_classes):
+    @tvm_ffi_hpy.register_object("testing.TestObjectBase")
+    class MyBase(tvm_ffi_hpy.Object):
+        def describe(self):
+            return "base:%d" % self.v_i64
+
+    @tvm_ffi_hpy.register_object("testing.TestObjectDerived")
+    class MyDerived(MyBase):
+        def describe(self):
+            return "derived+" + super().describe()
+
+    obj = make_derived(v_i64=4)
+    assert type(obj) is MyDerived
+    assert isinstance(obj, MyBase)
+    assert obj.describe() == "derived+base:4"
+    assert obj.add_i64(1) == 5
+    assert type(make_base()) is MyBase
+
+
+def test_register_object_custom_init(restore_classes):
+    index = core._ffi.type_key_to_index("testing.TestIntPair")
+    ffi_init = [m[3] for m in core._ffi.type_info(index)[4] if m[0] == "__ffi_init__"]
+    assert len(ffi_init) == 1
+
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class Square(tvm_ffi_hpy.Object):
+        def __init__(self, side):
+            self.__init_handle_by_constructor__(ffi_init[0], side, side)
+
+    sq = Square(5)
+    assert type(sq) is Square
+    assert (sq.a, sq.b) == (5, 5)
+    assert sq.sum() == 10
+
+
+def test_register_object_class_names(restore_classes):
+    @tvm_ffi_hpy.register_object("testing.TestIntPair")
+    class NamedPair(tvm_ffi_hpy.Object):
+        pass
+    assert NamedPair.__name__ == "NamedPair"
+    assert NamedPair.__qualname__.endswith("NamedPair")
+    assert NamedPair.__module__ == __name__
+
+
+def test_register_object_unknown_key():
+    with pytest.raises(ValueError):
+        @tvm_ffi_hpy.register_object("testing.NoSuchType")
+        class Nothing(tvm_ffi_hpy.Object):
+            pass
+
+
+def test_register_object_requires_object_subclass():
+    with pytest.raises(TypeError):
+        @tvm_ffi_hpy.register_object("testing.TestIntPair")
+        class NotAnObject:
+            pass
+
+
+def test_unregistered_subclass_cannot_be_instantiated():
+    class Unregistered(tvm_ffi_hpy.Object):
+        pass
+    with pytest.raises(TypeError, match="register"):
+        Unregistered()
+
+
+def test_unregistered_subclass_of_registered_class_cannot_be_instantiated():
+    class Unregistered(testing.TestIntPair):
+        pass
+    with pytest.raises(TypeError):
+        Unregistered(1, 2)
+
+
+def test_reflected_fields_are_properties():
+    assert isinstance(testing.TestIntPair.a, property)
+    assert isinstance(testing.TestObjectBase.v_i64, property)
+    assert hasattr(testing.TestObjectDerived, "v_str")
+
+
+def test_move_into_constructor_argument():
+    pair = testing.TestIntPair(1, 2)
+    holder = testing.TestHolder(pair._move())
+    assert pair.__chandle__() == 0
+    assert holder.value.sum() == 3
+
+
+def test_move_into_field_assignment():
+    pair = testing.TestIntPair(3, 4)
+    holder = testing.TestHolder(None)
+    holder.value = pair._move()
+    assert pair.__chandle__() == 0
+    value = holder.value
+    assert value.sum() == 7
+    assert use_count(value) == 2  # the holder and `value`
+
+
+def test_move_through_convert():
+    pair = testing.TestIntPair(5, 6)
+    out = tvm_ffi_hpy.convert(pair._move())
+    assert pair.__chandle__() == 0
+    assert out.sum() == 11
+    assert use_count(out) == 1

@@ -1,0 +1,82 @@
+"""Load the HPy universal extension ``_ffi.hpy0.so`` that sits next to this file.
+
+HPy's generated stub loader imports ``pkg_resources``, which current setuptools
+no longer ships, so the package loads its extension itself through
+``hpy.universal.load``.  The same file serves every interpreter with the HPy 0.9
+universal ABI: CPython 3.11/3.12 with ``hpy==0.9.0`` installed, and PyPy >= 7.3.14.
+An interpreter with an older HPy ABI gets an ImportError saying what is needed;
+loading such a binary there would crash the process.
+
+Set ``TVM_FFI_HPY_DEBUG=1`` to load the extension in HPy's debug mode (handle
+leak and use-after-close checks).
+"""
+import importlib.machinery
+import os
+import platform
+import sys
+
+EXTENSION_NAME = "_ffi"
+EXTENSION_FILE = EXTENSION_NAME + ".hpy0.so"
+REQUIRED_HPY = (0, 9)
+
+_NEEDS = ("tvm_ffi_hpy needs the HPy 0.9 universal ABI: CPython 3.11 or 3.12 with "
+          "`pip install hpy==0.9.0`, or PyPy 7.3.14 or newer")
+
+
+def _interpreter():
+    return "%s %s (Python %s)" % (
+        platform.python_implementation(),
+        ".".join(map(str, getattr(sys, "pypy_version_info", sys.version_info)[:3])),
+        platform.python_version())
+
+
+def hpy_version():
+    """The HPy version this interpreter provides, as a string ('' if none)."""
+    try:
+        import hpy.universal as universal
+    except ImportError:
+        return ""
+    get_version = getattr(universal, "get_version", None)
+    if get_version is None:
+        return "0.0"
+    version = get_version()
+    return version[0] if isinstance(version, tuple) else str(version)
+
+
+def _parse(version):
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def debug_mode():
+    return os.environ.get("TVM_FFI_HPY_DEBUG", "") not in ("", "0")
+
+
+def extension_path():
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), EXTENSION_FILE)
+
+
+def load():
+    """Load and return the extension module (once per process)."""
+    full_name = __package__ + "." + EXTENSION_NAME
+    if full_name in sys.modules:
+        return sys.modules[full_name]
+    version = hpy_version()
+    if not version:
+        raise ImportError("%s; %s has no `hpy.universal` module." % (_NEEDS, _interpreter()))
+    if _parse(version) < REQUIRED_HPY:
+        raise ImportError("%s; %s provides HPy %s, whose ABI is older and incompatible."
+                          % (_NEEDS, _interpreter(), version))
+    path = extension_path()
+    if not os.path.exists(path):
+        raise ImportError("the compiled extension %s is missing: build the package first "
+                          "(`pip install .`, or `python setup.py build_ext --inplace`)" % path)
+    import hpy.universal as universal
+    spec = importlib.machinery.ModuleSpec(full_name, None, origin=path)
+    module = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode())
+    module.__file__ = path
+    sys.modules[full_name] = module
+    return module

@@ -1,0 +1,359 @@
+"""Objects, functions, classes and errors: the Python side of the extension.
+
+The compiled module ``_ffi`` provides the wrapper types ``Object`` and
+``Function`` and the low-level calls; this module gives them their Python
+behaviour (repr, moving, registration of classes) and hands the extension the
+Python-level hooks it calls back (class factory, callback trampoline).
+
+Classes.  Every class whose instances wrap core objects is created by
+``_ffi.make_type`` (a real HPy type per class; plain Python subclasses of HPy
+types are unsafe, see docs/design.md).  ``@register_object(type_key)`` takes a
+class statement, builds that real class with the statement's body copied onto
+it, and returns it in place of the class statement's own class.  A class
+statement deriving from Object that is never registered cannot be instantiated.
+Types the core returns without a registered class get one built on demand from
+the core's reflection data: fields become properties, methods become methods,
+and ``__ffi_init__`` becomes ``__init__``.
+"""
+import builtins
+import operator
+
+from . import _loader
+
+_ffi = _loader.load()
+
+Object = _ffi.Object
+Function = _ffi.Function
+
+TYPE_INDEX_OBJECT = 64
+TYPE_INDEX_FUNCTION = 68
+FIELD_WRITABLE = 1
+METHOD_STATIC = 1 << 2
+
+__all__ = [
+    "Object", "Function", "ObjectRValueRef", "register_object", "register_error",
+    "get_global_func", "register_global_func", "list_global_func_names",
+    "remove_global_func", "convert", "Shape",
+]
+
+
+# ---------------------------------------------------------------------------
+# Object
+# ---------------------------------------------------------------------------
+class ObjectRValueRef:
+    """What ``x._move()`` returns: passing it hands ``x``'s reference to the callee."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
+def _type_key(cls):
+    return getattr(cls, "__tvm_ffi_type_key__", "ffi.Object")
+
+
+def _object_repr(self):
+    handle = self.__chandle__()
+    if not handle:
+        return "<%s (moved out)>" % type(self).__qualname__
+    key = _type_key(type(self))
+    names = getattr(type(self), "__tvm_ffi_fields__", ())
+    if names:
+        return "%s(%s)" % (key, ", ".join("%s=%r" % (n, getattr(self, n)) for n in names))
+    return "<%s object at %#x>" % (key, handle)
+
+
+def _object_move(self):
+    """Hand this object's reference to the callee: ``f(x._move())`` leaves ``x`` empty."""
+    return ObjectRValueRef(self)
+
+
+def _object_ctypes_handle(self):
+    """The address of the core object as a ``ctypes.c_void_p``."""
+    import ctypes
+    return ctypes.c_void_p(self.__chandle__())
+
+
+def _refuse_new(cls, *args, **kwargs):
+    raise TypeError(
+        "%s derives from tvm_ffi_hpy.Object but was not registered: decorate it with "
+        "@tvm_ffi_hpy.register_object(type_key)" % cls.__qualname__)
+
+
+_REFUSE_NEW = staticmethod(_refuse_new)
+
+
+def _object_init_subclass(cls, **kwargs):
+    # Only class statements get here (the factory does not call it): keep the
+    # unregistered class from making instances with a payload it does not have.
+    if "__tvm_ffi_type_index__" not in cls.__dict__:
+        cls.__new__ = _REFUSE_NEW
+
+
+def _no_constructor(self, *args, **kwargs):
+    raise TypeError("%s has no constructor registered (__ffi_init__); objects of this type "
+                    "come from the core" % _type_key(type(self)))
+
+
+Object.__repr__ = _object_repr
+Object._move = _object_move
+Object.__ctypes_handle__ = _object_ctypes_handle
+Object.__init_subclass__ = classmethod(_object_init_subclass)
+Object.__tvm_ffi_type_key__ = "ffi.Object"
+Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT
+Object.__tvm_ffi_fields__ = ()
+
+
+def _function_repr(self):
+    handle = self.__chandle__()
+    return "<tvm_ffi_hpy.Function at %#x>" % handle if handle else "<tvm_ffi_hpy.Function (moved out)>"
+
+
+Function.__repr__ = _function_repr
+Function.__tvm_ffi_type_key__ = "ffi.Function"
+Function.__tvm_ffi_type_index__ = TYPE_INDEX_FUNCTION
+Function.__tvm_ffi_fields__ = ()
+
+
+# ---------------------------------------------------------------------------
+# Classes
+# ---------------------------------------------------------------------------
+_classes = {TYPE_INDEX_OBJECT: Object, TYPE_INDEX_FUNCTION: Function}
+_NOT_COPIED = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__"))
+
+
+def _make_method(func, name):
+    def method(self, *args):
+        return func(self, *args)
+    method.__name__ = name
+    return method
+
+
+def _make_init(ctor):
+    def __init__(self, *args):
+        self.__init_handle_by_constructor__(ctor, *args)
+    return __init__
+
+
+def _install_reflection(cls, type_index, namespace):
+    """Properties for the fields and methods of the type and of its ancestors
+    that the class does not already reach through its bases."""
+    info = _ffi.type_info(type_index)
+    levels = [_ffi.type_info(a) for a in info[2]] + [info]
+    field_names = []
+    for level in levels:
+        for name, doc, flags, accessor, _has_default, _default, _tindex in level[3]:
+            field_names.append(name)
+            if name in namespace or name in cls.__dict__:
+                continue
+            if level is not info and hasattr(cls.__bases__[0], name):
+                continue
+            setattr(cls, name, property(accessor, accessor, None, doc or None))
+    for name, doc, flags, func in info[4]:
+        if name == "__ffi_init__":
+            if "__init__" not in namespace:
+                cls.__init__ = _make_init(func)
+            continue
+        if name in namespace:
+            continue
+        if flags & METHOD_STATIC:
+            setattr(cls, name, staticmethod(func))
+        else:
+            setattr(cls, name, _make_method(func, name))
+    if "__init__" not in namespace and "__init__" not in cls.__dict__ and not any(
+            m[0] == "__ffi_init__" for m in info[4]):
+        cls.__init__ = _no_constructor
+    cls.__tvm_ffi_fields__ = tuple(dict.fromkeys(field_names))
+    return info
+
+
+def _rebind_class_cell(value, old, new):
+    """Point the `__class__` cell of a function (zero-argument super()) to `new`."""
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    if isinstance(value, property):
+        for f in (value.fget, value.fset, value.fdel):
+            _rebind_class_cell(f, old, new)
+        return
+    closure = getattr(value, "__closure__", None)
+    if not closure or "__class__" not in getattr(value.__code__, "co_freevars", ()):
+        return
+    cell = closure[value.__code__.co_freevars.index("__class__")]
+    if cell.cell_contents is old:
+        cell.cell_contents = new
+
+
+def _build_class(type_index, base, name, module, qualname, namespace, source=None):
+    info_key = _ffi.type_info(type_index)[0]
+    cls = _ffi.make_type("%s.%s" % (module, name), base)
+    cls.__module__ = module
+    cls.__qualname__ = qualname
+    cls.__tvm_ffi_type_key__ = info_key
+    cls.__tvm_ffi_type_index__ = type_index
+    for key, value in namespace.items():
+        if key in _NOT_COPIED or (key == "__new__" and value is _REFUSE_NEW):
+            continue
+        if key == "__slots__":
+            raise TypeError("classes of core objects cannot declare __slots__")
+        setattr(cls, key, value)
+        if source is not None:
+            _rebind_class_cell(value, source, cls)
+    _install_reflection(cls, type_index, namespace)
+    for key, value in namespace.items():
+        if hasattr(value, "__set_name__") and key not in _NOT_COPIED:
+            value.__set_name__(cls, key)
+    _classes[type_index] = cls
+    _ffi.register_class(type_index, cls)
+    return cls
+
+
+def _class_for_index(type_index):
+    """Called by the extension for a type met without a registered class."""
+    cls = _classes.get(type_index)
+    if cls is not None:
+        return cls
+    key, depth, ancestors, _fields, _methods = _ffi.type_info(type_index)
+    base = _class_for_index(ancestors[-1]) if depth > 0 else Object
+    module, _, name = key.rpartition(".")
+    return _build_class(type_index, base, name, "tvm_ffi_hpy.types." + (module or "core"),
+                        name, {})
+
+
+def register_object(type_key=None):
+    """Class decorator: wrap core objects of `type_key` in this class.
+
+    The class body may define methods, properties and class attributes; the
+    core type's reflected fields become properties and its ``__ffi_init__``
+    becomes ``__init__`` unless the body defines them::
+
+        @tvm_ffi_hpy.register_object("testing.TestIntPair")
+        class TestIntPair(tvm_ffi_hpy.Object):
+            def total(self):
+                return self.a + self.b
+    """
+    def register(cls):
+        key = type_key if type_key is not None else cls.__name__
+        if not isinstance(key, str):
+            raise TypeError("register_object takes the type key as a string")
+        if not (isinstance(cls, type) and issubclass(cls, Object)):
+            raise TypeError("register_object decorates subclasses of tvm_ffi_hpy.Object")
+        try:
+            type_index = _ffi.type_key_to_index(key)
+        except Exception as err:
+            raise ValueError("register_object: the core has no type %r" % key) from err
+        base = cls.__bases__[0]
+        if len(cls.__bases__) != 1 or "__tvm_ffi_type_index__" not in base.__dict__:
+            raise TypeError("a class of core objects derives from exactly one registered class "
+                            "(Object or a registered subclass)")
+        return _build_class(type_index, base, cls.__name__, cls.__module__, cls.__qualname__,
+                            dict(cls.__dict__), source=cls)
+
+    if isinstance(type_key, type):  # used as @register_object without a key
+        cls, type_key = type_key, None
+        return register(cls)
+    return register
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+_error_classes = {name: value for name, value in vars(builtins).items()
+                  if isinstance(value, type) and issubclass(value, BaseException)}
+
+
+def register_error(kind=None, cls=None):
+    """Raise `cls` for core errors of `kind` (default: the class name).
+
+    Usable as a decorator: ``@register_error("MyError") class MyError(Exception): ...``
+    """
+    def register(klass):
+        if not (isinstance(klass, type) and issubclass(klass, BaseException)):
+            raise TypeError("register_error takes an exception class")
+        _error_classes[kind if isinstance(kind, str) else klass.__name__] = klass
+        return klass
+
+    if isinstance(kind, type):
+        return register(kind)
+    return register(cls) if cls is not None else register
+
+
+class _CallbackError:
+    """Carries an exception raised by a Python callback through the core."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc):
+        self.exc = exc
+
+
+def _callback_trampoline(func, *args):
+    try:
+        return func(*args)
+    except BaseException as exc:  # noqa: B902 - it is re-raised in the caller
+        return _CallbackError(exc)
+
+
+# ---------------------------------------------------------------------------
+# Functions and values
+# ---------------------------------------------------------------------------
+def get_global_func(name, allow_missing=False):
+    """The global function `name`; None or ValueError when there is none."""
+    func = _ffi.get_global_func(name)
+    if func is None and not allow_missing:
+        raise ValueError("Cannot find global function %s" % name)
+    return func
+
+
+def register_global_func(func_name, f=None, override=False):
+    """Register a Python callable (or a Function) as a global function.
+
+    ``register_global_func("my.add", lambda a, b: a + b)``, or as a decorator:
+    ``@register_global_func("my.add")`` / ``@register_global_func``.
+    """
+    if callable(func_name) and f is None:
+        f, func_name = func_name, func_name.__name__
+    if not isinstance(func_name, str):
+        raise TypeError("register_global_func takes the function name as a string")
+
+    def register(func):
+        if not callable(func):
+            raise TypeError("register_global_func needs a callable")
+        _ffi.set_global_func(func_name, func, override)
+        return func
+
+    return register(f) if f is not None else register
+
+
+def list_global_func_names():
+    """The names of every global function, sorted."""
+    return _ffi.list_global_func_names()
+
+
+def remove_global_func(name):
+    """Remove a global function; True when it existed."""
+    return _ffi.remove_global_func(name)
+
+
+def convert(value):
+    """The value as the core holds it: lists and tuples become Array, dicts Map,
+    callables Function; numbers, strings and bytes stay themselves."""
+    return _ffi.convert(value)
+
+
+class Shape(tuple):
+    """A shape: a tuple of ints that crosses the FFI as a core Shape (a value)."""
+
+    __slots__ = ()
+
+    def __new__(cls, content=()):
+        return super().__new__(cls, (operator.index(x) for x in content))
+
+    def __repr__(self):
+        return "Shape(%s)" % (list(self),)
+
+
+_ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRValueRef, Shape,
+               _error_classes)
+_ffi.register_class(TYPE_INDEX_OBJECT, Object)
+_ffi.register_class(TYPE_INDEX_FUNCTION, Function)
