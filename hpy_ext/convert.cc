@@ -201,7 +201,7 @@ static int sequence_to_any(HPyContext* ctx, HPy seq, TVMFFIObject* fn, TVMFFIAny
 }
 
 static int dict_to_any(HPyContext* ctx, HPy dict, TVMFFIAny* out, ArgTemps* temps) {
-  HPy keys = HPyDict_Keys(ctx, dict);
+  HPy keys = call_positional(ctx, ctx->h_ListType, &dict, 1);  // list(dict): see shim.h
   if (HPy_IsNull(keys)) return -1;
   HPy_ssize_t n = HPy_Length(ctx, keys);
   std::vector<HPy> items(static_cast<size_t>(n < 0 ? 0 : 2 * n), HPy_NULL);
@@ -275,7 +275,7 @@ int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
   }
   if (HPy_TypeCheck(ctx, h, ctx->h_UnicodeType)) {
     HPy_ssize_t size;
-    const char* data = HPyUnicode_AsUTF8AndSize(ctx, h, &size);
+    const char* data = utf8_from_unicode(ctx, h, &size);
     if (!data) return -1;
     return bytes_like_to_any(ctx, data, size, true, out, temps);
   }
@@ -409,6 +409,17 @@ HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
       return str_from_utf8(ctx, v->v_bytes, v->small_str_len, true);
     case kTVMFFISmallBytes:
       return HPyBytes_FromStringAndSize(ctx, v->v_bytes, v->small_str_len);
+    case kTVMFFIObjectRValueRef: {
+      // A moved argument forwarded as is (e.g. by testing.apply): the callee
+      // sees the object; it was not stolen, so this is a view of it.
+      TVMFFIObject* obj = *static_cast<TVMFFIObject**>(v->v_ptr);
+      if (!obj) return HPy_Dup(ctx, ctx->h_None);
+      TVMFFIAny view;
+      view.type_index = obj->type_index;
+      view.zero_padding = 0;
+      view.v_obj = obj;
+      return any_view_to_py(ctx, &view);
+    }
     default:
       break;
   }

@@ -38,8 +38,19 @@ struct CallState {
 thread_local CallState tls_call;
 }  // namespace
 
+// Nesting bound for calls that re-enter through callbacks: each level costs C
+// stack on top of the interpreter's own frames, and PyPy aborts the process
+// when the C stack runs out, so deep recursion through the core stops here
+// with a RecursionError instead.
+static constexpr int kMaxCallDepth = 160;
+
 HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
                   bool release_gil) {
+  if (tls_call.depth >= kMaxCallDepth) {
+    HPyErr_SetString(ctx, ctx->h_RecursionError,
+                     "maximum nesting depth of calls through the FFI exceeded");
+    return HPy_NULL;
+  }
   maybe_drain_released(ctx);
   TVMFFIAny stack_views[8];
   std::vector<TVMFFIAny> heap_views;
@@ -193,27 +204,27 @@ static HPy Function_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t
   return call_function(ctx, p->base.handle, args, nargs, p->release_gil != 0);
 }
 
-HPyDef_GETSET(Function_release_gil, "release_gil",
-              .doc = "Release the GIL while the core runs this function.")
-static HPy Function_release_gil_get(HPyContext* ctx, HPy self, void*) {
+// release_gil is a Python property over these two (core.py): a failing
+// getset setter loses its error on PyPy (shim.h), and bool(value) can fail.
+HPyDef_METH(Function_get_release_gil, "_get_release_gil", HPyFunc_NOARGS)
+static HPy Function_get_release_gil_impl(HPyContext* ctx, HPy self) {
   return HPyBool_FromBool(ctx, function_payload(ctx, self)->release_gil != 0);
 }
-static int Function_release_gil_set(HPyContext* ctx, HPy self, HPy value, void*) {
-  if (HPy_IsNull(value)) {
-    HPyErr_SetString(ctx, ctx->h_AttributeError, "release_gil cannot be deleted");
-    return -1;
-  }
+
+HPyDef_METH(Function_set_release_gil, "_set_release_gil", HPyFunc_O)
+static HPy Function_set_release_gil_impl(HPyContext* ctx, HPy self, HPy value) {
   int truth = HPy_IsTrue(ctx, value);
-  if (truth < 0) return -1;
+  if (truth < 0) return HPy_NULL;
   function_payload(ctx, self)->release_gil = truth;
-  return 0;
+  return HPy_Dup(ctx, ctx->h_None);
 }
 
 extern HPyDef Object_new;
 extern HPyDef Object_destroy;
 
 static HPyDef* Function_defines[] = {&Object_new, &Object_destroy, &Function_call,
-                                     &Function_release_gil, nullptr};
+                                     &Function_get_release_gil, &Function_set_release_gil,
+                                     nullptr};
 
 HPyType_Spec Function_spec = {
     .name = "tvm_ffi_hpy.core.Function",

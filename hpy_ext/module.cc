@@ -27,7 +27,7 @@ HPyGlobal g_ShapeClass;
 
 static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
   HPy_ssize_t size;
-  const char* data = HPyUnicode_AsUTF8AndSize(ctx, h, &size);
+  const char* data = utf8_from_unicode(ctx, h, &size);
   if (!data) return false;
   *out = TVMFFIByteArray{data, static_cast<size_t>(size)};
   return true;

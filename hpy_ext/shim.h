@@ -21,15 +21,23 @@
  *  - Calls: HPy_Call returns garbage handles on PyPy 7.3.19 (seen here: a
  *    handle of 0xffffffff), so calls go through call_positional, built on
  *    HPy_CallTupleDict, which behaves the same everywhere.
- *  - Decoding: HPyUnicode_FromEncodedObject crashes PyPy 7.3.19, so text is
- *    decoded with HPyUnicode_FromString (NUL-free UTF-8) or, for text with
- *    embedded NULs or invalid UTF-8, by calling bytes.decode.
+ *  - HPyDict_Keys fails on PyPy 7.3.19 ("expected string object"): the keys
+ *    of a dict are taken as list(dict) through call_positional.
+ *  - Decoding: HPyUnicode_FromEncodedObject crashes PyPy 7.3.19, and PyPy's
+ *    HPyUnicode_FromString raises SystemError on invalid UTF-8.  Text is
+ *    decoded with HPyUnicode_FromString only when it is valid, NUL-free UTF-8;
+ *    otherwise by calling bytes.decode (UnicodeDecodeError, or `errors`).
+ *  - Encoding: PyPy's HPyUnicode_AsUTF8AndSize lets lone surrogates through
+ *    (encoded as 0xED 0xA0..0xBF); CPython raises UnicodeEncodeError.
+ *    utf8_from_unicode raises UnicodeError there (UnicodeEncodeError cannot
+ *    be raised from a message alone on PyPy): a UnicodeError on both.
  */
 #ifndef TVM_FFI_HPY_SHIM_H_
 #define TVM_FFI_HPY_SHIM_H_
 
 #include <hpy.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -48,15 +56,59 @@ inline HPy call_positional(HPyContext* ctx, HPy callable, const HPy* args, size_
   return result;
 }
 
+// True when [data, data+size) is valid UTF-8 (no surrogates, no overlongs).
+inline bool utf8_valid(const char* data, size_t size) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(data);
+  const unsigned char* end = p + size;
+  while (p < end) {
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((*p & 0xE0) == 0xC0) { n = 1; cp = *p & 0x1F; }
+    else if ((*p & 0xF0) == 0xE0) { n = 2; cp = *p & 0x0F; }
+    else if ((*p & 0xF8) == 0xF0) { n = 3; cp = *p & 0x07; }
+    else return false;
+    if (static_cast<size_t>(end - p) <= n) return false;
+    for (size_t i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static const uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+// The UTF-8 text of a str (valid for the life of `h`), or NULL with
+// UnicodeEncodeError (lone surrogates) or another error set.
+inline const char* utf8_from_unicode(HPyContext* ctx, HPy h, HPy_ssize_t* size) {
+  const char* data = HPyUnicode_AsUTF8AndSize(ctx, h, size);
+  if (!data) return nullptr;
+  // Only PyPy gets here with surrogates, always encoded as 0xED 0xA0..0xBF.
+  const char* p = data;
+  const char* end = data + *size;
+  while ((p = static_cast<const char*>(std::memchr(p, '\xED', end - p))) != nullptr) {
+    if (p + 1 < end && (static_cast<unsigned char>(p[1]) & 0xE0) == 0xA0) {
+      HPyErr_SetString(ctx, ctx->h_UnicodeError,
+                       "'utf-8' codec can't encode a lone surrogate: surrogates not allowed");
+      return nullptr;
+    }
+    ++p;
+  }
+  return data;
+}
+
 // A str from `size` bytes of UTF-8 at `data`; `errors` as for bytes.decode
 // ("strict", "replace", ...).  `nul_terminated`: data[size] == '\0'.
 inline HPy unicode_from_utf8(HPyContext* ctx, const char* data, size_t size, bool nul_terminated,
                              const char* errors) {
-  if (std::memchr(data, 0, size) == nullptr) {
-    HPy s = nul_terminated ? HPyUnicode_FromString(ctx, data)
-                           : HPyUnicode_FromString(ctx, std::string(data, size).c_str());
-    if (!HPy_IsNull(s) || std::strcmp(errors, "strict") == 0) return s;
-    HPyErr_Clear(ctx);  // invalid UTF-8: decode below with the caller's `errors`
+  if (std::memchr(data, 0, size) == nullptr && utf8_valid(data, size)) {
+    return nul_terminated ? HPyUnicode_FromString(ctx, data)
+                          : HPyUnicode_FromString(ctx, std::string(data, size).c_str());
   }
   HPy args[3] = {HPyBytes_FromStringAndSize(ctx, data, static_cast<HPy_ssize_t>(size)),
                  HPyUnicode_FromString(ctx, "utf-8"), HPyUnicode_FromString(ctx, errors)};

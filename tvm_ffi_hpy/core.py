@@ -110,7 +110,15 @@ def _function_repr(self):
     return "<tvm_ffi_hpy.Function at %#x>" % handle if handle else "<tvm_ffi_hpy.Function (moved out)>"
 
 
+def _set_release_gil(self, value):
+    self._set_release_gil(bool(value))
+
+
 Function.__repr__ = _function_repr
+Function.release_gil = property(
+    Function._get_release_gil, _set_release_gil, None,
+    "Release the GIL while the core runs this function (callbacks from the same "
+    "thread re-enter Python; see docs/design.md).")
 Function.__tvm_ffi_type_key__ = "ffi.Function"
 Function.__tvm_ffi_type_index__ = TYPE_INDEX_FUNCTION
 Function.__tvm_ffi_fields__ = ()
