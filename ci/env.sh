@@ -11,4 +11,5 @@ CPY="$ENV_DIR/cpython/bin/python"
 PYPY="$ENV_DIR/bin/pypy3"
 PYPY_SITE="$ENV_DIR/pypy-site"
 export ENV_DIR CPY PYPY PYPY_SITE
+export PYPY_OLD="$ENV_DIR/bin/pypy3-old"   # PyPy 7.3.11 / HPy 0.0.4, for tests/test_old_pypy.py only
 unset _tvm_ffi_hpy_repo

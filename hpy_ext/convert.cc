@@ -38,10 +38,16 @@ namespace tvm_ffi_hpy_ext {
 // ArgTemps
 // ---------------------------------------------------------------------------
 ArgTemps::~ArgTemps() {
+  for (const Moved& m : moved_) {
+    reattach_if_kept(ctx_, m.wrapper, m.obj);
+    HPy_Close(ctx_, m.wrapper);
+  }
   TVMFFIObject** items = heap_ ? heap_ : inline_;
   for (int i = 0; i < size_; ++i) TVMFFIObjectDecRef(items[i]);
   std::free(heap_);
 }
+
+void ArgTemps::moved(HPy wrapper, TVMFFIObject* obj) { moved_.push_back({wrapper, obj}); }
 
 void ArgTemps::own(TVMFFIObject* obj) {
   if (size_ == capacity_) {
@@ -174,7 +180,7 @@ static int call_views(HPyContext* ctx, TVMFFIObject* fn, TVMFFIAny* views, int32
 static int build_container(HPyContext* ctx, TVMFFIObject* fn, const HPy* items, HPy_ssize_t n,
                            TVMFFIAny* out, ArgTemps* temps) {
   std::vector<TVMFFIAny> views(static_cast<size_t>(n));
-  ArgTemps inner;
+  ArgTemps inner(ctx);
   for (HPy_ssize_t i = 0; i < n; ++i) {
     if (py_to_any_view(ctx, items[i], &views[i], &inner) < 0) return -1;
   }
@@ -195,8 +201,12 @@ static int sequence_to_any(HPyContext* ctx, HPy seq, TVMFFIObject* fn, TVMFFIAny
     items[i] = HPy_GetItem_i(ctx, seq, i);
     if (HPy_IsNull(items[i])) rc = -1;
   }
-  if (rc == 0) rc = build_container(ctx, fn, items.data(), n, out, temps);
-  for (HPy h : items) HPy_Close(ctx, h);
+  if (rc == 0) {
+    // The items are in flight only while their handles are open.
+    InflightScope scope(ctx);
+    rc = build_container(ctx, fn, items.data(), n, out, temps);
+  }
+  for (HPy h : items) close_h(ctx, h);
   return rc;
 }
 
@@ -212,8 +222,11 @@ static int dict_to_any(HPyContext* ctx, HPy dict, TVMFFIAny* out, ArgTemps* temp
     items[2 * i + 1] = HPy_GetItem(ctx, dict, items[2 * i]);
     if (HPy_IsNull(items[2 * i + 1])) rc = -1;
   }
-  if (rc == 0) rc = build_container(ctx, g_fn_map, items.data(), 2 * n, out, temps);
-  for (HPy h : items) HPy_Close(ctx, h);
+  if (rc == 0) {
+    InflightScope scope(ctx);  // the items are in flight only while open
+    rc = build_container(ctx, g_fn_map, items.data(), 2 * n, out, temps);
+  }
+  for (HPy h : items) close_h(ctx, h);
   HPy_Close(ctx, keys);
   return rc;
 }
@@ -254,6 +267,7 @@ int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
     }
     set_pod(out, obj->type_index);
     out->v_obj = obj;
+    inflight_push(obj, h);
     return 0;
   }
   if (HPy_TypeCheck(ctx, h, ctx->h_BoolType)) {
@@ -297,15 +311,19 @@ int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
   if (is_rvalue) {
     HPy target = HPy_GetAttr_s(ctx, h, "obj");
     if (HPy_IsNull(target)) return -1;
-    if (!object_handle(ctx, target)) {
+    TVMFFIObject* obj = object_handle(ctx, target);
+    if (!obj) {
       HPy_Close(ctx, target);
       return -1;
     }
-    // The slot lives in the wrapper's payload, which does not move, and the
-    // RValueRef keeps the wrapper alive for the duration of the call.
+    // The callee may steal the object: the wrapper must not stay pinned to
+    // it.  Bound again after the call if it was not taken (ArgTemps).
+    detach(ctx, target, obj);
+    temps->moved(target, obj);
+    // The slot lives in the wrapper's payload, which does not move; temps
+    // keeps the wrapper alive for the duration of the call.
     set_pod(out, kTVMFFIObjectRValueRef);
     out->v_ptr = &ObjectPayload_AsStruct(ctx, target)->handle;
-    HPy_Close(ctx, target);
     return 0;
   }
   TVMFFIObject* obj;
@@ -321,7 +339,8 @@ int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
 }
 
 int py_to_any_owned(HPyContext* ctx, HPy h, TVMFFIAny* out) {
-  ArgTemps temps;
+  InflightScope scope(ctx);
+  ArgTemps temps(ctx);
   TVMFFIAny view;
   if (py_to_any_view(ctx, h, &view, &temps) < 0) return -1;
   if (TVMFFIAnyViewToOwnedAny(&view, out) != 0) {
@@ -432,8 +451,7 @@ HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
   bool handled;
   HPy res = value_object_to_py(ctx, v->v_obj, &handled);
   if (handled) return res;
-  TVMFFIObjectIncRef(v->v_obj);
-  return wrap_object_steal(ctx, v->v_obj);
+  return wrap_object(ctx, v->v_obj, false);
 }
 
 HPy any_owned_to_py(HPyContext* ctx, TVMFFIAny* v) {
@@ -446,7 +464,7 @@ HPy any_owned_to_py(HPyContext* ctx, TVMFFIAny* v) {
     TVMFFIObjectDecRef(v->v_obj);
     return res;
   }
-  return wrap_object_steal(ctx, v->v_obj);
+  return wrap_object(ctx, v->v_obj, true);
 }
 
 void any_release(TVMFFIAny* v) {

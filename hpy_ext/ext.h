@@ -6,6 +6,7 @@
  * split by concern:
  *
  *   module.cc          module definition, globals, the functions of `_ffi`
+ *   binding.cc         object tying: one wrapper per object (allocator, keepers)
  *   object_type.cc     the Object wrapper type and the class factory
  *   function_type.cc   the Function wrapper type, calls, Python callbacks
  *   field_accessor.cc  reflected field get/set
@@ -30,6 +31,7 @@
 #include <tvm_ffi_hpy/c_api.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace tvm_ffi_hpy_ext {
 
@@ -62,12 +64,53 @@ extern HPyGlobal g_trampoline;         // callable(f, *args) catching exceptions
 extern HPyGlobal g_CallbackError;      // class of the trampoline's error marker
 extern HPyGlobal g_RValueRef;          // class returned by Object._move()
 extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
+extern HPyGlobal g_KeeperType;         // owner type of the pinning HPyFields
+extern HPyGlobal g_keepers;            // list: slab index -> keeper (binding.cc)
+
+// ---- binding.cc -----------------------------------------------------------
+extern HPyType_Spec Keeper_spec;
+// Install the allocator and the transition hook (module init).
+int binding_init(HPyContext* ctx);
+// The wrapper of `obj`: the pinned one, the caller's own (arguments in
+// flight), or a new one.  `steal`: take over the caller's reference (it is
+// released on failure too); otherwise take a new one.
+HPy wrap_object(HPyContext* ctx, TVMFFIObject* obj, bool steal);
+// Make `wrapper` hold `obj` (stealing the reference), releasing what it held.
+int adopt_object(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj);
+// `wrapper` is about to lose `obj` (moved out): unpin and forget it.
+void detach(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj);
+// After a call that might have moved `obj` out of `wrapper`: bind it again
+// if the wrapper still holds it.
+void reattach_if_kept(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj);
+// tp_destroy of a wrapper of `obj` (no context available).
+void wrapper_destroyed(TVMFFIObject* obj);
+// Arguments in flight on this thread.  Every entry point that converts
+// Python arguments takes a mark first and calls inflight_release at the end,
+// which applies the queued pin/unpin transitions and pops its entries.
+void inflight_push(TVMFFIObject* obj, HPy wrapper);
+size_t inflight_mark();
+void inflight_release(HPyContext* ctx, size_t mark);
+void settle_bindings(HPyContext* ctx);
+int64_t binding_header_bytes();
+int64_t pinned_count();
+
+class InflightScope {
+ public:
+  explicit InflightScope(HPyContext* ctx) : ctx_(ctx), mark_(inflight_mark()) {}
+  ~InflightScope() { inflight_release(ctx_, mark_); }
+  InflightScope(const InflightScope&) = delete;
+  InflightScope& operator=(const InflightScope&) = delete;
+
+ private:
+  HPyContext* ctx_;
+  size_t mark_;
+};
 
 // ---- object_type.cc ------------------------------------------------------
 extern HPyType_Spec Object_spec;
 extern HPyType_Spec FieldAccessor_spec;
-// Wrap `obj`, stealing the reference the caller owns (on failure too).
-HPy wrap_object_steal(HPyContext* ctx, TVMFFIObject* obj);
+// The class of wrappers of objects of `type_index` (a new handle).
+HPy class_for_type_index(HPyContext* ctx, int32_t type_index);
 // The handle of an Object wrapper: NULL with TypeError if `h` is no wrapper,
 // NULL with ValueError if it was moved out.
 TVMFFIObject* object_handle(HPyContext* ctx, HPy h);
@@ -80,18 +123,30 @@ int function_from_callable(HPyContext* ctx, HPy callable, TVMFFIObject** out);
 // Call a core function with Python arguments; returns the converted result.
 HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
                   bool release_gil);
+// The same, leaving the owned result in *result (0, or -1 with an error set).
+int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
+                      bool release_gil, TVMFFIAny* result);
 
 // ---- convert.cc ------------------------------------------------------------
 // Values that the conversion of call arguments created and the call must
 // release afterwards.  Small calls never touch the heap.
 class ArgTemps {
  public:
-  ArgTemps() = default;
+  explicit ArgTemps(HPyContext* ctx) : ctx_(ctx) {}
   ~ArgTemps();
   ArgTemps(const ArgTemps&) = delete;
   ArgTemps& operator=(const ArgTemps&) = delete;
   void own(TVMFFIObject* obj);  // aborts the process only on out-of-memory
+  // A wrapper passed as x._move(): rebound after the call unless moved out.
+  void moved(HPy wrapper, TVMFFIObject* obj);
+
  private:
+  struct Moved {
+    HPy wrapper;  // owned
+    TVMFFIObject* obj;
+  };
+  HPyContext* ctx_;
+  std::vector<Moved> moved_;
   static constexpr int kInline = 8;
   TVMFFIObject* inline_[kInline];
   TVMFFIObject** heap_ = nullptr;

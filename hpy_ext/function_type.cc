@@ -43,13 +43,12 @@ thread_local CallState tls_call;
 // when the C stack runs out, so deep recursion through the core stops here
 // with a RecursionError instead.
 static constexpr int kMaxCallDepth = 160;
-
-HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
-                  bool release_gil) {
+int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
+                      bool release_gil, TVMFFIAny* result) {
   if (tls_call.depth >= kMaxCallDepth) {
     HPyErr_SetString(ctx, ctx->h_RecursionError,
                      "maximum nesting depth of calls through the FFI exceeded");
-    return HPy_NULL;
+    return -1;
   }
   maybe_drain_released(ctx);
   TVMFFIAny stack_views[8];
@@ -59,16 +58,15 @@ HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t n
     heap_views.resize(nargs);
     views = heap_views.data();
   }
-  TVMFFIAny result;
+  result->type_index = kTVMFFINone;
+  result->zero_padding = 0;
+  result->v_int64 = 0;
   int rc;
   {
-    ArgTemps temps;
+    ArgTemps temps(ctx);
     for (size_t i = 0; i < nargs; ++i) {
-      if (py_to_any_view(ctx, args[i], &views[i], &temps) < 0) return HPy_NULL;
+      if (py_to_any_view(ctx, args[i], &views[i], &temps) < 0) return -1;
     }
-    result.type_index = kTVMFFINone;
-    result.zero_padding = 0;
-    result.v_int64 = 0;
     TVMFFISafeCallType call = TVMFFIFunctionGetCellPtr(func)->safe_call;
     CallState saved_state = tls_call;
     tls_call.ctx = ctx;
@@ -76,14 +74,25 @@ HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t n
     if (release_gil) {
       tls_call.released = true;
       tls_call.saved = HPy_LeavePythonExecution(ctx);
-      rc = call(func, views, static_cast<int32_t>(nargs), &result);
+      rc = call(func, views, static_cast<int32_t>(nargs), result);
       HPy_ReenterPythonExecution(ctx, tls_call.saved);
     } else {
-      rc = call(func, views, static_cast<int32_t>(nargs), &result);
+      rc = call(func, views, static_cast<int32_t>(nargs), result);
     }
     tls_call = saved_state;
   }
-  if (rc != 0) return raise_from_core(ctx);
+  if (rc != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  return 0;
+}
+
+HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
+                  bool release_gil) {
+  InflightScope scope(ctx);  // the arguments stay findable until the result is wrapped
+  TVMFFIAny result;
+  if (call_function_raw(ctx, func, args, nargs, release_gil, &result) < 0) return HPy_NULL;
   HPy res = any_owned_to_py(ctx, &result);
   if (!HPy_IsNull(res)) maybe_drain_released(ctx);
   return res;

@@ -24,6 +24,8 @@ HPyGlobal g_trampoline;
 HPyGlobal g_CallbackError;
 HPyGlobal g_RValueRef;
 HPyGlobal g_ShapeClass;
+HPyGlobal g_KeeperType;
+HPyGlobal g_keepers;
 
 static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
   HPy_ssize_t size;
@@ -46,17 +48,19 @@ static bool check_nargs(HPyContext* ctx, const char* name, size_t nargs, size_t 
 HPyDef_METH(get_global_func, "get_global_func", HPyFunc_O,
             .doc = "get_global_func(name) -> Function, or None when no such function exists.")
 static HPy get_global_func_impl(HPyContext* ctx, HPy, HPy name) {
+  InflightScope scope(ctx);
   TVMFFIByteArray ba;
   if (!utf8_arg(ctx, name, &ba)) return HPy_NULL;
   TVMFFIObjectHandle f = nullptr;
   if (TVMFFIFunctionGetGlobal(&ba, &f) != 0) return raise_from_core(ctx);
   if (!f) return HPy_Dup(ctx, ctx->h_None);
-  return wrap_object_steal(ctx, static_cast<TVMFFIObject*>(f));
+  return wrap_object(ctx, static_cast<TVMFFIObject*>(f), true);
 }
 
 HPyDef_METH(set_global_func, "set_global_func", HPyFunc_VARARGS,
             .doc = "set_global_func(name, f, override): register a Function or a callable.")
 static HPy set_global_func_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  InflightScope scope(ctx);
   if (!check_nargs(ctx, "set_global_func", nargs, 3)) return HPy_NULL;
   TVMFFIByteArray name;
   if (!utf8_arg(ctx, args[0], &name)) return HPy_NULL;
@@ -78,6 +82,7 @@ static HPy set_global_func_impl(HPyContext* ctx, HPy, const HPy* args, size_t na
 HPyDef_METH(remove_global_func, "remove_global_func", HPyFunc_O,
             .doc = "remove_global_func(name) -> True when the function existed.")
 static HPy remove_global_func_impl(HPyContext* ctx, HPy, HPy name) {
+  InflightScope scope(ctx);
   TVMFFIByteArray ba;
   if (!utf8_arg(ctx, name, &ba)) return HPy_NULL;
   int removed = 0;
@@ -88,6 +93,7 @@ static HPy remove_global_func_impl(HPyContext* ctx, HPy, HPy name) {
 HPyDef_METH(list_global_func_names, "list_global_func_names", HPyFunc_NOARGS,
             .doc = "The names of every registered global function, sorted.")
 static HPy list_global_func_names_impl(HPyContext* ctx, HPy) {
+  InflightScope scope(ctx);
   TVMFFIAny names;
   names.type_index = kTVMFFINone;
   if (TVMFFIFunctionListGlobalNames(&names) != 0) return raise_from_core(ctx);
@@ -114,6 +120,7 @@ HPyDef_METH(convert, "convert", HPyFunc_O,
             .doc = "convert(value): the value as the core sees it (lists become Array, "
                    "dicts Map, callables Function, other objects stay themselves).")
 static HPy convert_impl(HPyContext* ctx, HPy, HPy value) {
+  InflightScope scope(ctx);
   maybe_drain_released(ctx);
   TVMFFIAny owned;
   if (py_to_any_owned(ctx, value, &owned) < 0) return HPy_NULL;
@@ -134,6 +141,7 @@ static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
 HPyDef_METH(array_getitem, "array_getitem", HPyFunc_VARARGS,
             .doc = "array_getitem(arr, i): item i (negative i counts from the end).")
 static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  InflightScope scope(ctx);
   if (!check_nargs(ctx, "array_getitem", nargs, 2)) return HPy_NULL;
   TVMFFIObject* obj = object_handle(ctx, args[0]);
   if (!obj) return HPy_NULL;
@@ -246,6 +254,7 @@ HPyDef_METH(type_info, "type_info", HPyFunc_O,
                    "(name, doc, flags, accessor, has_default, default, static_type_index), "
                    "methods (name, doc, flags, function); own fields and methods only.")
 static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
+  InflightScope scope(ctx);
   int32_t index = HPyLong_AsInt32_t(ctx, index_h);
   if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
   const TVMFFITypeInfo* info = index < 0 ? nullptr : TVMFFIGetTypeInfo(index);
@@ -307,15 +316,30 @@ static HPy type_key_to_index_impl(HPyContext* ctx, HPy, HPy key) {
 HPyDef_METH(live_object_count, "live_object_count", HPyFunc_NOARGS,
             .doc = "Number of core objects alive now.")
 static HPy live_object_count_impl(HPyContext* ctx, HPy) {
+  settle_bindings(ctx);
   maybe_drain_released(ctx);
   return HPyLong_FromInt64_t(ctx, TVMFFIGetLiveObjectCount());
 }
 
 HPyDef_METH(drain, "drain", HPyFunc_NOARGS,
-            .doc = "Release now the Python objects the core has dropped.")
+            .doc = "Apply pending pin/unpin transitions and release the Python objects "
+                   "the core has dropped.")
 static HPy drain_impl(HPyContext* ctx, HPy) {
+  settle_bindings(ctx);
   drain_released(ctx);
   return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(binding_info, "binding_info", HPyFunc_NOARGS,
+            .doc = "(bytes of allocation header per object, wrappers pinned now).")
+static HPy binding_info_impl(HPyContext* ctx, HPy) {
+  settle_bindings(ctx);
+  HPy items[2] = {HPyLong_FromInt64_t(ctx, binding_header_bytes()),
+                  HPyLong_FromInt64_t(ctx, pinned_count())};
+  HPy res = HPy_IsNull(items[0]) || HPy_IsNull(items[1]) ? HPy_NULL
+                                                         : HPyTuple_FromArray(ctx, items, 2);
+  for (HPy h : items) close_h(ctx, h);
+  return res;
 }
 
 HPyDef_METH(hpy_nop, "hpy_nop", HPyFunc_NOARGS,
@@ -363,19 +387,22 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   HPy_Close(ctx, object_type);
   if (rc < 0) return -1;
   if (add_type(ctx, module, "FieldAccessor", &FieldAccessor_spec, HPy_NULL,
-               &g_FieldAccessorType) < 0) {
+               &g_FieldAccessorType) < 0 ||
+      add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0) {
     return -1;
   }
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_opaque_table, HPyDict_New(ctx)) < 0 ||
-      store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0) {
+      store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0 ||
+      store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0) {
     return -1;
   }
   HPyGlobal* unset[] = {&g_class_factory, &g_trampoline, &g_CallbackError, &g_RValueRef,
                         &g_ShapeClass};
   for (HPyGlobal* g : unset) HPyGlobal_Store(ctx, g, ctx->h_None);
-  return convert_init(ctx);
+  if (convert_init(ctx) < 0) return -1;
+  return binding_init(ctx);
 }
 
 static HPyDef* module_defines[] = {
@@ -383,13 +410,13 @@ static HPyDef* module_defines[] = {
     &list_global_func_names, &convert,    &array_size,      &array_getitem,
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
-    &set_hooks,       nullptr};
+    &set_hooks,       &binding_info,      nullptr};
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
     &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
-    nullptr};
+    &g_KeeperType,    &g_keepers,       nullptr};
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",

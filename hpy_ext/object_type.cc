@@ -27,7 +27,7 @@ namespace tvm_ffi_hpy_ext {
 // ---------------------------------------------------------------------------
 // Wrapping
 // ---------------------------------------------------------------------------
-static HPy class_for_type_index(HPyContext* ctx, int32_t type_index) {
+HPy class_for_type_index(HPyContext* ctx, int32_t type_index) {
   HPy table = HPyGlobal_Load(ctx, g_class_table);
   HPy cls = HPy_NULL;
   if (type_index >= 0 && type_index < HPy_Length(ctx, table)) {
@@ -45,23 +45,6 @@ static HPy class_for_type_index(HPyContext* ctx, int32_t type_index) {
   close_h(ctx, index);
   HPy_Close(ctx, factory);
   return cls;
-}
-
-HPy wrap_object_steal(HPyContext* ctx, TVMFFIObject* obj) {
-  HPy cls = class_for_type_index(ctx, obj->type_index);
-  if (HPy_IsNull(cls)) {
-    TVMFFIObjectDecRef(obj);
-    return HPy_NULL;
-  }
-  ObjectPayload* p;
-  HPy h = HPy_New(ctx, cls, &p);
-  HPy_Close(ctx, cls);
-  if (HPy_IsNull(h)) {
-    TVMFFIObjectDecRef(obj);
-    return HPy_NULL;
-  }
-  p->handle = obj;
-  return h;
 }
 
 TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
@@ -113,7 +96,10 @@ static void Object_destroy_impl(void* data) {
   auto* p = static_cast<ObjectPayload*>(data);
   TVMFFIObject* obj = p->handle;
   p->handle = nullptr;
-  if (obj) TVMFFIObjectDecRef(obj);
+  if (obj) {
+    wrapper_destroyed(obj);
+    TVMFFIObjectDecRef(obj);
+  }
 }
 
 HPyDef_SLOT(Object_hash, HPy_tp_hash)
@@ -177,24 +163,15 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
     HPyErr_SetString(ctx, ctx->h_TypeError, "the constructor must be a tvm_ffi_hpy.Function");
     return HPy_NULL;
   }
-  HPy result = call_function(ctx, ctor, args + 1, nargs - 1, false);
-  if (HPy_IsNull(result)) return HPy_NULL;
-  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
-  int is_object = HPy_TypeCheck(ctx, result, object_type);
-  HPy_Close(ctx, object_type);
-  if (!is_object || !ObjectPayload_AsStruct(ctx, result)->handle) {
-    HPy_Close(ctx, result);
+  InflightScope scope(ctx);
+  TVMFFIAny result;
+  if (call_function_raw(ctx, ctor, args + 1, nargs - 1, false, &result) < 0) return HPy_NULL;
+  if (result.type_index < kTVMFFIStaticObjectBegin || !result.v_obj) {
+    any_release(&result);
     HPyErr_SetString(ctx, ctx->h_TypeError, "the constructor did not return an object");
     return HPy_NULL;
   }
-  // Take the object over from the temporary wrapper.
-  ObjectPayload* from = ObjectPayload_AsStruct(ctx, result);
-  ObjectPayload* to = ObjectPayload_AsStruct(ctx, self);
-  TVMFFIObject* old = to->handle;
-  to->handle = from->handle;
-  from->handle = nullptr;
-  HPy_Close(ctx, result);
-  if (old) TVMFFIObjectDecRef(old);
+  if (adopt_object(ctx, self, result.v_obj) < 0) return HPy_NULL;
   return HPy_Dup(ctx, ctx->h_None);
 }
 
@@ -291,6 +268,7 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
                          field->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
   }
   void* addr = reinterpret_cast<char*>(obj) + field->offset;
+  InflightScope scope(ctx);
   if (nargs == 1) {
     TVMFFIAny result;
     result.type_index = kTVMFFINone;
@@ -307,7 +285,7 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
     return HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' has no setter",
                          field->name.data, acc->owner->type_key.data);
   }
-  ArgTemps temps;
+  ArgTemps temps(ctx);
   TVMFFIAny value;
   if (py_to_any_view(ctx, args[1], &value, &temps) < 0) return HPy_NULL;
   if (field->setter(addr, &value) != 0) return raise_from_core(ctx);

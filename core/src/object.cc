@@ -12,11 +12,27 @@ namespace tvm_ffi_hpy {
 namespace {
 /* Objects constructed and not yet destructed, in this process. */
 std::atomic<int64_t> g_live_objects{0};
+
+/* The transition hook and the allocator it watches.  Written by
+ * TVMFFISetRefTransitionHook, read on every 1->2 / 2->1 transition from any
+ * thread; both are published together through g_hook_state. */
+struct HookState {
+  void (*space)(TVMFFICustomAllocHeader*);
+  TVMFFIRefTransitionHook hook;
+};
+std::atomic<const HookState*> g_hook_state{nullptr};
 }  // namespace
 
 namespace details {
 void LiveObjectCountAdd(int64_t delta) noexcept {
   g_live_objects.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept {
+  const HookState* st = g_hook_state.load(std::memory_order_acquire);
+  if (st == nullptr) return;
+  auto* header = reinterpret_cast<TVMFFICustomAllocHeader*>(obj) - 1;
+  if (header->delete_space == st->space) st->hook(obj, new_strong);
 }
 }  // namespace details
 }  // namespace tvm_ffi_hpy
@@ -32,6 +48,14 @@ int TVMFFIObjectIncRef(TVMFFIObjectHandle obj) {
 
 int TVMFFIObjectDecRef(TVMFFIObjectHandle obj) {
   if (obj != nullptr) details::DecRef(static_cast<TVMFFIObject*>(obj));
+  return 0;
+}
+
+int TVMFFISetRefTransitionHook(void (*delete_space)(TVMFFICustomAllocHeader*),
+                               TVMFFIRefTransitionHook hook) {
+  // States are never freed: a reader on another thread may still hold one.
+  const HookState* st = hook ? new HookState{delete_space, hook} : nullptr;
+  g_hook_state.store(st, std::memory_order_release);
   return 0;
 }
 

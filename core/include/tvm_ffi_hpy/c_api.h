@@ -413,6 +413,24 @@ TVM_FFI_DLL const TVMFFICustomAllocator* TVMFFIGetCustomAllocator(void);
 /* Install `alloc` (NULL reinstalls the builtin default). Returns 0. */
 TVM_FFI_DLL int TVMFFISetCustomAllocator(const TVMFFICustomAllocator* alloc);
 
+/* Reference-count transitions, for frontends that tie objects to wrappers.
+ *
+ * After TVMFFISetRefTransitionHook(space, hook), the core calls
+ * hook(obj, new_strong) whenever the strong count of an object whose
+ * allocation header has delete_space == space goes from 1 to 2
+ * (new_strong == 2) or from 2 to 1 (new_strong == 1), through any path:
+ * the C ABI, the inline C++ layer of any library, weak-reference upgrades.
+ * The hook runs on whatever thread changed the count, with or without an
+ * interpreter lock, possibly inside a destructor: it must be short, must not
+ * throw, and must not call back into the interpreter.  It may read the
+ * object's header and take a reference with a raw atomic increment of
+ * combined_ref_count (which does not call the hook).  One hook at a time;
+ * hook == NULL removes it.  The check costs one predictable branch on the
+ * 1->2 and 2->1 paths only. */
+typedef void (*TVMFFIRefTransitionHook)(TVMFFIObject* obj, uint32_t new_strong);
+TVM_FFI_DLL int TVMFFISetRefTransitionHook(void (*delete_space)(TVMFFICustomAllocHeader* header),
+                                           TVMFFIRefTransitionHook hook);
+
 /* Number of objects alive in this core (constructed, destructor not yet run). */
 TVM_FFI_DLL int64_t TVMFFIGetLiveObjectCount(void);
 

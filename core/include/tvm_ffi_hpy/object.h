@@ -26,6 +26,11 @@ TVM_FFI_DLL void LiveObjectCountAdd(int64_t delta) noexcept;
 /* Throws the error waiting in this thread's slot (defined in error.h). */
 [[noreturn]] void ThrowRaised();
 
+/* Exported by the core: report a 1->2 or 2->1 change of the strong count to
+ * the hook installed with TVMFFISetRefTransitionHook (if the object is the
+ * hook owner's).  Only reached on those two transitions, off the fast path. */
+TVM_FFI_DLL void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept;
+
 /* combined_ref_count: strong count in the low 32 bits, weak count in the
  * high 32 bits; all strong references together hold one weak reference. */
 constexpr uint64_t kStrongOne = 1;
@@ -34,7 +39,8 @@ constexpr uint64_t kFreshRefCount = kStrongOne | kWeakOne;
 constexpr uint64_t kStrongMask = 0xffffffffu;
 
 TVM_FFI_HPY_INLINE void IncRef(TVMFFIObject* obj) noexcept {
-  __atomic_fetch_add(&obj->combined_ref_count, kStrongOne, __ATOMIC_RELAXED);
+  uint64_t prev = __atomic_fetch_add(&obj->combined_ref_count, kStrongOne, __ATOMIC_RELAXED);
+  if (__builtin_expect((prev & kStrongMask) == 1, 0)) RefCountTransition(obj, 2);
 }
 
 TVM_FFI_HPY_INLINE void DecWeak(TVMFFIObject* obj) noexcept {
@@ -53,6 +59,8 @@ TVM_FFI_HPY_INLINE void DecRef(TVMFFIObject* obj) noexcept {
   if ((prev & kStrongMask) == 1) {
     obj->deleter(obj, kTVMFFIObjectDeleterFlagBitMaskStrong);
     DecWeak(obj);  // the implicit weak reference of the strong ones
+  } else if (__builtin_expect((prev & kStrongMask) == 2, 0)) {
+    RefCountTransition(obj, 1);
   }
 }
 
@@ -67,6 +75,7 @@ TVM_FFI_HPY_INLINE bool TryPromoteWeak(TVMFFIObject* obj) noexcept {
     if ((count & kStrongMask) == 0) return false;
   } while (!__atomic_compare_exchange_n(&obj->combined_ref_count, &count, count + kStrongOne,
                                         /*weak=*/true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+  if ((count & kStrongMask) == 1) RefCountTransition(obj, 2);
   return true;
 }
 

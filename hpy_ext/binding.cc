@@ -1,0 +1,422 @@
+/*
+ * binding.cc -- object tying: at most one live Python wrapper per core object.
+ *
+ * The model (states and transitions are drawn in docs/design.md).
+ *
+ * A wrapper always owns one strong reference to its object.  What keeps the
+ * *wrapper* alive is what differs:
+ *
+ *   UNPINNED  only Python references.  The object's strong count is 1 (the
+ *             wrapper's own): nothing in C++ can reach the object, so nothing
+ *             but Python can ask for its wrapper.  When Python drops the
+ *             wrapper it dies (CPython: at once; PyPy: at the next
+ *             collection) and releases the object.
+ *   PINNED    the strong count is 2 or more: some C++ holder keeps the object
+ *             and may hand it to Python again at any time.  The wrapper is
+ *             then also held by an HPyField in the object's allocation header
+ *             (BindingHeader::wrapper), so it survives Python dropping it and
+ *             comes back, same id(), at the next fetch.
+ *
+ * The HPyField of a header is owned by a *keeper*: a small GC-tracked HPy
+ * object reachable from a module global (g_keepers), whose tp_traverse visits
+ * the fields of the slab of headers it keeps.  That is what HPy asks of a
+ * field (one owner, passed to every store, visiting the field while it is
+ * non-null; PyPy rewrites the field through that traverse when the wrapper
+ * moves), and it makes pinned wrappers reachable from a root, so neither
+ * collector mistakes them for garbage.  Slabs are small (kSlabSize) because
+ * PyPy walks a written keeper in full at the next minor collection.
+ *
+ * Transitions.  The core reports every 1->2 and 2->1 change of the strong
+ * count of our objects (TVMFFISetRefTransitionHook).  The hook may run on any
+ * thread, without the GIL, inside a destructor, so it only queues the object
+ * (taking a raw reference so that it stays alive); settle_bindings() applies
+ * the queue with a context at the end of every call into the extension:
+ *   count >= 2, a wrapper exists, not pinned  -> pin the wrapper
+ *   count == 1 (the wrapper's), pinned         -> unpin it
+ * An unpinned wrapper can only be found again through the arguments of the
+ * calls in flight on this thread (they are the only way C++ can have reached
+ * its object), kept in tls_inflight.  That gives `f(x) is x` and "a callback
+ * receives the caller's own wrapper" without weak references.
+ *
+ * Objects allocated before the extension installed its allocator (static
+ * initialisation: global functions, method functions) have no BindingHeader.
+ * They live as long as the process; their wrapper is bound through a side
+ * table and stays pinned for good.
+ *
+ * Invariants (under the GIL unless said otherwise):
+ *   - header.slot != 0  <=>  header.wrapper holds a wrapper  <=>  the slab
+ *     entry slot-1 points at header.wrapper.
+ *   - header.wrappers counts the live wrappers whose handle is this object
+ *     (atomic: tp_destroy decrements it without the GIL on PyPy).
+ *   - A pinned object cannot die: its wrapper holds it and is held itself.
+ *     Moving a pinned object out (_move()) unpins it first.
+ */
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "ext.h"
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+// ---------------------------------------------------------------------------
+// The allocation header
+// ---------------------------------------------------------------------------
+struct BindingHeader {
+  HPyField wrapper;                // the wrapper while PINNED, else HPyField_NULL
+  std::atomic<uint32_t> wrappers;  // live wrappers of this object (0 or 1 normally)
+  std::atomic<uint32_t> slot;      // keeper slot + 1 while PINNED, else 0
+};
+static_assert(sizeof(BindingHeader) == 16, "the binding header is 16 bytes");
+
+static void binding_delete_space(TVMFFICustomAllocHeader* base) {
+  std::free(reinterpret_cast<char*>(base) - sizeof(BindingHeader));
+}
+
+// [ BindingHeader | TVMFFICustomAllocHeader | object ]: calloc's 16-byte
+// alignment + 24 bytes leaves the object 8-aligned; zeroed memory is
+// HPyField_NULL and counts of 0.
+static void* binding_allocate(void*, size_t size) {
+  char* block = static_cast<char*>(
+      std::calloc(1, sizeof(BindingHeader) + sizeof(TVMFFICustomAllocHeader) + size));
+  if (!block) return nullptr;
+  auto* base = reinterpret_cast<TVMFFICustomAllocHeader*>(block + sizeof(BindingHeader));
+  base->delete_space = &binding_delete_space;
+  return base + 1;
+}
+
+static const TVMFFICustomAllocator g_allocator = {nullptr, &binding_allocate};
+
+static inline bool is_ours(TVMFFIObject* obj) {
+  return (reinterpret_cast<TVMFFICustomAllocHeader*>(obj) - 1)->delete_space ==
+         &binding_delete_space;
+}
+
+static inline BindingHeader* header_of(TVMFFIObject* obj) {
+  return reinterpret_cast<BindingHeader*>(reinterpret_cast<char*>(obj) -
+                                          sizeof(TVMFFICustomAllocHeader) -
+                                          sizeof(BindingHeader));
+}
+
+static inline uint32_t strong_count(TVMFFIObject* obj) {
+  return static_cast<uint32_t>(__atomic_load_n(&obj->combined_ref_count, __ATOMIC_ACQUIRE));
+}
+
+// Objects without our header: a binding of their own, for good (GIL).
+static std::unordered_map<TVMFFIObject*, BindingHeader*> g_foreign;
+
+static BindingHeader* binding_of(TVMFFIObject* obj) {
+  if (is_ours(obj)) return header_of(obj);
+  auto it = g_foreign.find(obj);
+  return it == g_foreign.end() ? nullptr : it->second;
+}
+
+// ---------------------------------------------------------------------------
+// Keepers
+// ---------------------------------------------------------------------------
+static constexpr uint32_t kSlabSize = 1024;
+
+struct Slab {
+  HPyField* fields[kSlabSize];  // the header fields this keeper owns (NULL: free)
+};
+// Slab i belongs to the keeper at g_keepers[i].  Changed under the GIL only,
+// never while a collection may run (no HPy call in between).
+static std::vector<Slab*> g_slabs;
+static std::vector<uint32_t> g_free_slots;
+
+struct KeeperPayload {
+  uint32_t slab_plus1;  // 0 until the slab is attached
+};
+HPyType_HELPERS(KeeperPayload)
+
+HPyDef_SLOT(Keeper_traverse, HPy_tp_traverse)
+static int Keeper_traverse_impl(void* self, HPyFunc_visitproc visit, void* arg) {
+  uint32_t slab_plus1 = static_cast<KeeperPayload*>(self)->slab_plus1;
+  if (slab_plus1 == 0 || slab_plus1 > g_slabs.size()) return 0;
+  Slab* slab = g_slabs[slab_plus1 - 1];
+  for (uint32_t i = 0; i < kSlabSize; ++i) {
+    if (slab->fields[i]) HPy_VISIT(slab->fields[i]);
+  }
+  return 0;
+}
+
+static HPyDef* Keeper_defines[] = {&Keeper_traverse, nullptr};
+
+HPyType_Spec Keeper_spec = {
+    .name = "tvm_ffi_hpy.core._Keeper",
+    .basicsize = sizeof(KeeperPayload),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+    .builtin_shape = HPyType_BuiltinShape_Object,
+    .defines = Keeper_defines,
+    .doc = "Owns the HPyFields that pin wrappers (one slab of object headers).",
+};
+
+static HPy keeper_handle(HPyContext* ctx, uint32_t slab) {
+  HPy list = HPyGlobal_Load(ctx, g_keepers);
+  HPy keeper = HPy_GetItem_i(ctx, list, static_cast<HPy_ssize_t>(slab));
+  HPy_Close(ctx, list);
+  return keeper;
+}
+
+static int add_slab(HPyContext* ctx) {
+  Slab* slab = new (std::nothrow) Slab();
+  if (!slab) {
+    HPyErr_NoMemory(ctx);
+    return -1;
+  }
+  HPy type = HPyGlobal_Load(ctx, g_KeeperType);
+  KeeperPayload* p;
+  HPy keeper = HPy_New(ctx, type, &p);
+  HPy_Close(ctx, type);
+  if (HPy_IsNull(keeper)) {
+    delete slab;
+    return -1;
+  }
+  HPy list = HPyGlobal_Load(ctx, g_keepers);
+  int rc = HPyList_Append(ctx, list, keeper);
+  HPy_Close(ctx, list);
+  if (rc < 0) {
+    HPy_Close(ctx, keeper);
+    delete slab;
+    return -1;
+  }
+  uint32_t index = static_cast<uint32_t>(g_slabs.size());
+  g_slabs.push_back(slab);
+  p->slab_plus1 = index + 1;
+  HPy_Close(ctx, keeper);
+  for (uint32_t i = kSlabSize; i > 0; --i) g_free_slots.push_back(index * kSlabSize + i - 1);
+  return 0;
+}
+
+static int pin(HPyContext* ctx, BindingHeader* b, HPy wrapper) {
+  if (g_free_slots.empty() && add_slab(ctx) < 0) return -1;
+  uint32_t id = g_free_slots.back();
+  HPy keeper = keeper_handle(ctx, id / kSlabSize);
+  if (HPy_IsNull(keeper)) return -1;
+  g_free_slots.pop_back();
+  g_slabs[id / kSlabSize]->fields[id % kSlabSize] = &b->wrapper;  // visited from now on
+  HPyField_Store(ctx, keeper, &b->wrapper, wrapper);
+  HPy_Close(ctx, keeper);
+  b->slot.store(id + 1, std::memory_order_release);
+  return 0;
+}
+
+static void unpin(HPyContext* ctx, BindingHeader* b) {
+  uint32_t id = b->slot.load(std::memory_order_relaxed) - 1;
+  HPy keeper = keeper_handle(ctx, id / kSlabSize);
+  b->slot.store(0, std::memory_order_release);
+  g_slabs[id / kSlabSize]->fields[id % kSlabSize] = nullptr;
+  g_free_slots.push_back(id);
+  // Last: releasing the wrapper may run arbitrary code (its __del__).
+  HPyField_Store(ctx, keeper, &b->wrapper, HPy_NULL);
+  HPy_Close(ctx, keeper);
+}
+
+static HPy load_pinned(HPyContext* ctx, BindingHeader* b, uint32_t slot_plus1) {
+  HPy keeper = keeper_handle(ctx, (slot_plus1 - 1) / kSlabSize);
+  if (HPy_IsNull(keeper)) return HPy_NULL;
+  HPy w = HPyField_Load(ctx, keeper, b->wrapper);
+  HPy_Close(ctx, keeper);
+  return w;
+}
+
+// ---------------------------------------------------------------------------
+// Arguments in flight (this thread's calls): the only way to find an
+// unpinned wrapper from its object.
+// ---------------------------------------------------------------------------
+namespace {
+struct Inflight {
+  TVMFFIObject* obj;
+  HPy wrapper;  // borrowed from the caller for the duration of its call
+};
+thread_local std::vector<Inflight> tls_inflight;
+}  // namespace
+
+void inflight_push(TVMFFIObject* obj, HPy wrapper) { tls_inflight.push_back({obj, wrapper}); }
+
+size_t inflight_mark() { return tls_inflight.size(); }
+
+void inflight_release(HPyContext* ctx, size_t mark) {
+  settle_bindings(ctx);
+  if (tls_inflight.size() > mark) tls_inflight.resize(mark);
+}
+
+static HPy inflight_find(HPyContext* ctx, TVMFFIObject* obj) {
+  for (size_t i = tls_inflight.size(); i > 0; --i) {
+    const Inflight& e = tls_inflight[i - 1];
+    if (e.obj == obj && ObjectPayload_AsStruct(ctx, e.wrapper)->handle == obj) return e.wrapper;
+  }
+  return HPy_NULL;
+}
+
+// ---------------------------------------------------------------------------
+// Transitions: queued by the hook (any thread), applied with a context
+// ---------------------------------------------------------------------------
+static std::mutex g_transition_mutex;  // guards g_transitions
+static std::vector<TVMFFIObject*> g_transitions;  // each holds a raw strong reference
+static std::atomic<bool> g_transitions_pending{false};
+
+static void transition_hook(TVMFFIObject* obj, uint32_t new_strong) {
+  BindingHeader* b = header_of(obj);
+  bool interesting = new_strong == 2 ? b->wrappers.load(std::memory_order_relaxed) != 0
+                                     : b->slot.load(std::memory_order_relaxed) != 0;
+  if (!interesting) return;
+  // Keep it alive until settled; a raw increment does not call the hook.
+  __atomic_fetch_add(&obj->combined_ref_count, 1, __ATOMIC_RELAXED);
+  std::lock_guard<std::mutex> lock(g_transition_mutex);
+  g_transitions.push_back(obj);
+  g_transitions_pending.store(true, std::memory_order_release);
+}
+
+void settle_bindings(HPyContext* ctx) {
+  while (g_transitions_pending.load(std::memory_order_acquire)) {
+    std::vector<TVMFFIObject*> batch;
+    {
+      std::lock_guard<std::mutex> lock(g_transition_mutex);
+      batch.swap(g_transitions);
+      g_transitions_pending.store(false, std::memory_order_release);
+    }
+    for (TVMFFIObject* obj : batch) {
+      BindingHeader* b = header_of(obj);
+      uint32_t holders = strong_count(obj) - 1;  // without the queue's reference
+      if (b->slot.load(std::memory_order_relaxed) == 0) {
+        if (holders >= 2 && b->wrappers.load(std::memory_order_relaxed) != 0) {
+          HPy w = inflight_find(ctx, obj);
+          if (!HPy_IsNull(w) && pin(ctx, b, w) < 0) HPyErr_Clear(ctx);
+        }
+      } else if (holders == 1) {
+        unpin(ctx, b);
+      }
+      TVMFFIObjectDecRef(obj);  // the queue's reference (may queue more)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Wrapping
+// ---------------------------------------------------------------------------
+static HPy new_wrapper(HPyContext* ctx, TVMFFIObject* obj) {
+  HPy cls = class_for_type_index(ctx, obj->type_index);
+  if (HPy_IsNull(cls)) return HPy_NULL;
+  ObjectPayload* p;
+  HPy h = HPy_New(ctx, cls, &p);
+  HPy_Close(ctx, cls);
+  if (HPy_IsNull(h)) return HPy_NULL;
+  p->handle = obj;
+  return h;
+}
+
+// Record that `wrapper` now holds `obj` (its payload handle is set), and pin
+// it when C++ holds the object too.
+static int attach(HPyContext* ctx, TVMFFIObject* obj, HPy wrapper) {
+  BindingHeader* b;
+  if (is_ours(obj)) {
+    b = header_of(obj);
+    b->wrappers.fetch_add(1, std::memory_order_relaxed);
+    if (strong_count(obj) < 2 || b->slot.load(std::memory_order_relaxed) != 0) return 0;
+  } else {
+    b = new (std::nothrow) BindingHeader();
+    if (!b) {
+      HPyErr_NoMemory(ctx);
+      return -1;
+    }
+    b->wrappers.store(1);
+    g_foreign[obj] = b;
+  }
+  return pin(ctx, b, wrapper);
+}
+
+HPy wrap_object(HPyContext* ctx, TVMFFIObject* obj, bool steal) {
+  BindingHeader* b = binding_of(obj);
+  if (b) {
+    uint32_t slot = b->slot.load(std::memory_order_acquire);
+    HPy w = HPy_NULL;
+    if (slot != 0) {
+      w = load_pinned(ctx, b, slot);
+    } else if (b->wrappers.load(std::memory_order_relaxed) != 0) {
+      HPy found = inflight_find(ctx, obj);
+      if (!HPy_IsNull(found)) w = HPy_Dup(ctx, found);
+    }
+    if (!HPy_IsNull(w)) {
+      if (steal) TVMFFIObjectDecRef(obj);
+      return w;
+    }
+    if (HPyErr_Occurred(ctx)) {
+      if (steal) TVMFFIObjectDecRef(obj);
+      return HPy_NULL;
+    }
+  }
+  if (!steal) TVMFFIObjectIncRef(obj);
+  HPy w = new_wrapper(ctx, obj);
+  if (HPy_IsNull(w)) {
+    TVMFFIObjectDecRef(obj);
+    return HPy_NULL;
+  }
+  if (attach(ctx, obj, w) < 0) {
+    HPy_Close(ctx, w);
+    return HPy_NULL;
+  }
+  return w;
+}
+
+int adopt_object(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
+  ObjectPayload* p = ObjectPayload_AsStruct(ctx, wrapper);
+  TVMFFIObject* old = p->handle;
+  if (old) {
+    detach(ctx, wrapper, old);
+    TVMFFIObjectDecRef(old);
+  }
+  p->handle = obj;
+  return attach(ctx, obj, wrapper);
+}
+
+void detach(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
+  BindingHeader* b = binding_of(obj);
+  if (!b) return;
+  uint32_t slot = b->slot.load(std::memory_order_relaxed);
+  if (slot != 0) {
+    HPy pinned = load_pinned(ctx, b, slot);
+    bool mine = !HPy_IsNull(pinned) && HPy_Is(ctx, pinned, wrapper);
+    close_h(ctx, pinned);
+    if (!mine) return;
+    unpin(ctx, b);
+  }
+  if (is_ours(obj)) {
+    b->wrappers.fetch_sub(1, std::memory_order_relaxed);
+  } else {
+    g_foreign.erase(obj);
+    delete b;
+  }
+}
+
+void reattach_if_kept(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
+  if (ObjectPayload_AsStruct(ctx, wrapper)->handle != obj) return;  // moved out: gone
+  if (attach(ctx, obj, wrapper) < 0) HPyErr_Clear(ctx);
+}
+
+void wrapper_destroyed(TVMFFIObject* obj) {
+  // No context (tp_destroy): only the counter.  A pinned wrapper is not
+  // destroyed while its keeper lives.
+  if (is_ours(obj)) header_of(obj)->wrappers.fetch_sub(1, std::memory_order_relaxed);
+}
+
+int binding_init(HPyContext* ctx) {
+  (void)ctx;
+  TVMFFISetCustomAllocator(&g_allocator);
+  TVMFFISetRefTransitionHook(&binding_delete_space, &transition_hook);
+  return 0;
+}
+
+int64_t binding_header_bytes() {
+  return static_cast<int64_t>(sizeof(BindingHeader) + sizeof(TVMFFICustomAllocHeader));
+}
+
+int64_t pinned_count() {
+  return static_cast<int64_t>(g_slabs.size() * kSlabSize - g_free_slots.size());
+}
+
+}  // namespace tvm_ffi_hpy_ext
