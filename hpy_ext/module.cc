@@ -250,7 +250,8 @@ static HPy method_tuple(HPyContext* ctx, const TVMFFIMethodInfo* m) {
 }
 
 HPyDef_METH(type_info, "type_info", HPyFunc_O,
-            .doc = "type_info(index) -> (type_key, depth, ancestors, fields, methods); fields are "
+            .doc = "type_info(index) -> (type_key, depth, ancestors, fields, methods, "
+                   "has_creator); fields are "
                    "(name, doc, flags, accessor, has_default, default, static_type_index), "
                    "methods (name, doc, flags, function); own fields and methods only.")
 static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
@@ -294,10 +295,11 @@ static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
     HPyListBuilder_Cancel(ctx, methods);
     return HPy_NULL;
   }
-  HPy items[5] = {py_str(ctx, info->type_key), HPyLong_FromInt32_t(ctx, info->type_depth),
+  bool has_creator = info->metadata != nullptr && info->metadata->creator != nullptr;
+  HPy items[6] = {py_str(ctx, info->type_key), HPyLong_FromInt32_t(ctx, info->type_depth),
                   HPyTupleBuilder_Build(ctx, ancestors), HPyListBuilder_Build(ctx, fields),
-                  HPyListBuilder_Build(ctx, methods)};
-  return build_tuple(ctx, items, 5);
+                  HPyListBuilder_Build(ctx, methods), HPyBool_FromBool(ctx, has_creator)};
+  return build_tuple(ctx, items, 6);
 }
 
 HPyDef_METH(type_key_to_index, "type_key_to_index", HPyFunc_O,

@@ -10,10 +10,11 @@ from .containers import Array, Map, Shape, String, Bytes, ErrorObject
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
 from . import testing  # noqa: E402  (registers the testing classes)
+from . import dataclasses  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register_error",
            "get_global_func", "register_global_func", "list_global_func_names",
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
-           "ErrorObject", "testing"]
+           "ErrorObject", "testing", "dataclasses"]

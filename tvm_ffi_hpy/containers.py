@@ -40,6 +40,9 @@ class Array(Object):
     def __contains__(self, value):
         return any(item is value or item == value for item in self)
 
+    def __reduce__(self):
+        return (Array, (list(self),))
+
     def __repr__(self):
         if not self.__chandle__():
             return "<Array (moved out)>"
@@ -87,6 +90,9 @@ class Map(Object):
 
     def get(self, key, default=None):
         return _map_getitem(self, key) if key in self else default
+
+    def __reduce__(self):
+        return (Map, (self.items(),))
 
     def __repr__(self):
         if not self.__chandle__():

@@ -69,6 +69,34 @@ def _object_move(self):
     return ObjectRValueRef(self)
 
 
+def _make_object(type_key, fields):
+    """Rebuild a reflected object from its fields (the pickle reconstructor)."""
+    args = [type_key]
+    for name, value in fields.items():
+        args.append(name)
+        args.append(value)
+    return get_global_func("ffi.MakeObjectFromPackedArgs")(*args)
+
+
+def _object_reduce(self):
+    """Pickle support: py_class objects and reflected C++ objects by their fields."""
+    cls = type(self)
+    if not self.__chandle__():
+        raise TypeError("cannot pickle a moved-out object")
+    py_fields = getattr(cls, "__tvm_ffi_py_fields__", None)
+    if py_fields is not None:
+        return (cls, tuple(getattr(self, name) for name, _ in py_fields))
+    info = _ffi.type_info(self._type_index())
+    names = cls.__tvm_ffi_fields__
+    if info[5]:  # the type has a creator: rebuild it field by field
+        return (_make_object, (info[0], {name: getattr(self, name) for name in names}))
+    if any(m[0] == "__ffi_init__" for m in info[4]) and names:
+        # The constructor is assumed to take the fields in order.
+        return (cls, tuple(getattr(self, name) for name in names))
+    raise TypeError("cannot pickle %s: it has neither a reflection creator nor a constructor "
+                    "taking its fields" % info[0])
+
+
 def _object_ctypes_handle(self):
     """The address of the core object as a ``ctypes.c_void_p``."""
     import ctypes
@@ -99,6 +127,7 @@ def _no_constructor(self, *args, **kwargs):
 Object.__repr__ = _object_repr
 Object._move = _object_move
 Object.__ctypes_handle__ = _object_ctypes_handle
+Object.__reduce__ = _object_reduce
 Object.__init_subclass__ = classmethod(_object_init_subclass)
 Object.__tvm_ffi_type_key__ = "ffi.Object"
 Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT
@@ -114,7 +143,12 @@ def _set_release_gil(self, value):
     self._set_release_gil(bool(value))
 
 
+def _function_reduce(self):
+    raise TypeError("tvm_ffi_hpy.Function objects cannot be pickled")
+
+
 Function.__repr__ = _function_repr
+Function.__reduce__ = _function_reduce
 Function.release_gil = property(
     Function._get_release_gil, _set_release_gil, None,
     "Release the GIL while the core runs this function (callbacks from the same "
@@ -221,7 +255,7 @@ def _class_for_index(type_index):
     cls = _classes.get(type_index)
     if cls is not None:
         return cls
-    key, depth, ancestors, _fields, _methods = _ffi.type_info(type_index)
+    key, depth, ancestors = _ffi.type_info(type_index)[:3]
     base = _class_for_index(ancestors[-1]) if depth > 0 else Object
     module, _, name = key.rpartition(".")
     return _build_class(type_index, base, name, "tvm_ffi_hpy.types." + (module or "core"),

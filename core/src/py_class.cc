@@ -1,0 +1,145 @@
+/*
+ * Object types defined at run time by a frontend (tvm_ffi_hpy.dataclasses.py_class).
+ *
+ * Layout of an instance, allocated through the installed allocator like
+ * every object:
+ *
+ *   offset 0    TVMFFIObject header (type_index = the run-time type)
+ *   offset 24   int64 number of slots
+ *   offset 32   TVMFFIAny slot[0], slot[1], ...   (owned values)
+ *
+ * A subtype's slots extend its parent's, so an inherited field keeps its
+ * offset in every subtype.  Each field is reflected like a C++ field (name,
+ * offset, Any getter/setter; writable unless the class is frozen), so the
+ * frontends need nothing special to read or write it.
+ *
+ *   ffi.DefinePyClass(type_key, parent_index, field_names: Array, frozen) -> type index
+ *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per slot
+ */
+#include <deque>
+#include <mutex>
+#include <new>
+#include <string>
+#include <unordered_map>
+
+#include "internal.h"
+
+namespace tvm_ffi_hpy {
+namespace {
+
+class PyClassObj : public Object {
+ public:
+  explicit PyClassObj(int64_t n) : num_slots(n) {
+    for (int64_t i = 0; i < n; ++i) new (&slots()[i]) TVMFFIAny{kTVMFFINone, {0}, {0}};
+  }
+  ~PyClassObj() {
+    for (int64_t i = 0; i < num_slots; ++i) {
+      TVMFFIAny& v = slots()[i];
+      if (v.type_index >= kTVMFFIStaticObjectBegin && v.v_obj) TVMFFIObjectDecRef(v.v_obj);
+    }
+  }
+  TVMFFIAny* slots() { return reinterpret_cast<TVMFFIAny*>(this + 1); }
+
+  int64_t num_slots;
+
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("ffi.PyClassObject", PyClassObj, Object)
+};
+static_assert(sizeof(PyClassObj) == 32, "slots start at offset 32");
+
+constexpr int64_t kFirstSlotOffset = 32;
+
+int GetSlot(void* field, TVMFFIAny* result) {
+  return TVMFFIAnyViewToOwnedAny(static_cast<const TVMFFIAny*>(field), result);
+}
+
+int SetSlot(void* field, const TVMFFIAny* value) {
+  TVMFFIAny owned;
+  if (TVMFFIAnyViewToOwnedAny(value, &owned) != 0) return -1;
+  TVMFFIAny* slot = static_cast<TVMFFIAny*>(field);
+  TVMFFIAny old = *slot;
+  *slot = owned;
+  if (old.type_index >= kTVMFFIStaticObjectBegin && old.v_obj) TVMFFIObjectDecRef(old.v_obj);
+  return 0;
+}
+
+/* type index -> number of slots of its instances.  Guarded by g_mutex. */
+std::mutex g_mutex;
+std::unordered_map<int32_t, int64_t> g_num_slots;
+
+int64_t NumSlots(int32_t type_index) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_num_slots.find(type_index);
+  return it == g_num_slots.end() ? -1 : it->second;
+}
+
+int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
+                      bool frozen) {
+  int64_t parent_slots = 0;
+  if (parent_index != kTVMFFIObject) {
+    parent_slots = NumSlots(int32_t(parent_index));
+    if (parent_slots < 0) {
+      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
+                                   << "` must be ffi.Object or a class defined by DefinePyClass";
+    }
+  }
+  TVMFFIByteArray key = details::ToByteArray(type_key.view());
+  int32_t existing = -1;
+  if (TVMFFITypeKeyToIndex(&key, &existing) == 0) {
+    TVM_FFI_HPY_THROW(ValueError) << "type key `" << type_key.view() << "` is already registered";
+  }
+  TVMFFIObjectHandle ignored = nullptr;
+  TVMFFIErrorMoveFromRaised(&ignored);  // the lookup's KeyError
+  if (ignored) TVMFFIObjectDecRef(ignored);
+  int32_t index = TVMFFITypeGetOrAllocIndex(&key, -1, 0, 0, 1, int32_t(parent_index));
+  if (index < 0) details::ThrowRaised();
+  int64_t n = field_names.size();
+  for (int64_t i = 0; i < n; ++i) {
+    std::optional<String> name = field_names[i].as<String>();
+    if (!name) TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field names must be str";
+    TVMFFIFieldInfo info{};
+    info.name = details::ToByteArray(name->view());
+    info.doc = TVMFFIByteArray{"", 0};
+    info.metadata = TVMFFIByteArray{"", 0};
+    info.flags = frozen ? 0 : kTVMFFIFieldFlagBitMaskWritable;
+    info.size = sizeof(TVMFFIAny);
+    info.alignment = alignof(TVMFFIAny);
+    info.offset = kFirstSlotOffset + int64_t(sizeof(TVMFFIAny)) * (parent_slots + i);
+    info.getter = &GetSlot;
+    info.setter = &SetSlot;
+    info.default_value = TVMFFIAny{kTVMFFINone, {0}, {0}};
+    info.field_static_type_index = kTVMFFIAny;
+    if (TVMFFITypeRegisterField(index, &info) != 0) details::ThrowRaised();
+  }
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_num_slots[index] = parent_slots + n;
+  return index;
+}
+
+void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
+  if (num_args < 1 || args[0].type_index() != kTVMFFIInt) {
+    TVM_FFI_HPY_THROW(TypeError) << "ffi.NewPyClassObject(type_index, *values)";
+  }
+  int32_t index = int32_t(args[0].raw().v_int64);
+  int64_t n = NumSlots(index);
+  if (n < 0) TVM_FFI_HPY_THROW(KeyError) << "type index " << index << " is not a py_class type";
+  if (num_args - 1 != n) {
+    TVM_FFI_HPY_THROW(TypeError) << "`" << details::ToStringView(TVMFFIGetTypeInfo(index)->type_key)
+                                 << "` takes " << n << " field values, got " << (num_args - 1);
+  }
+  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
+  details::HeaderOf(obj.get())->type_index = index;
+  for (int64_t i = 0; i < n; ++i) {
+    if (SetSlot(&obj->slots()[i], &args[1 + i].raw()) != 0) details::ThrowRaised();
+  }
+  *rv = Any(ObjectRef(std::move(obj)));
+}
+
+}  // namespace
+
+TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  refl::GlobalDef()
+      .def("ffi.DefinePyClass", &DefinePyClass)
+      .def_packed("ffi.NewPyClassObject", &NewPyClassObject);
+}
+
+}  // namespace tvm_ffi_hpy
