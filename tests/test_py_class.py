@@ -1,0 +1,201 @@
+"""Python-defined core object types: tvm_ffi_hpy.dataclasses.py_class."""
+import gc
+import pickle
+
+import pytest
+
+import tvm_ffi_hpy
+from tvm_ffi_hpy import dataclasses, testing
+
+from conftest import collect, live_objects
+
+echo = tvm_ffi_hpy.get_global_func("testing.echo")
+use_count = tvm_ffi_hpy.get_global_func("testing.object_use_count")
+
+
+@dataclasses.py_class("test_py_class.Point")
+class Point(dataclasses.Object):
+    x: int
+    y: int = 0
+
+    def norm1(self):
+        return abs(self.x) + abs(self.y)
+
+    @property
+    def swapped(self):
+        return Point(self.y, self.x)
+
+
+@dataclasses.py_class("test_py_class.Point3")
+class Point3(Point):
+    z: object = None
+
+    def norm1(self):
+        return super().norm1() + abs(self.z or 0)
+
+
+@dataclasses.py_class("test_py_class.Point4")
+class Point4(Point3):
+    w: int = 4
+
+    @classmethod
+    def origin(cls):
+        return cls(0)
+
+
+@dataclasses.py_class("test_py_class.Frozen", frozen=True)
+class Frozen(dataclasses.Object):
+    a: int
+    b: str = "b"
+
+
+@dataclasses.py_class("test_py_class.Node")
+class Node(dataclasses.Object):
+    value: object
+    next: object = None
+
+
+def test_object_is_the_package_object():
+    assert dataclasses.Object is tvm_ffi_hpy.Object
+    assert issubclass(Point, tvm_ffi_hpy.Object)
+
+
+def test_generated_init_positional_and_keyword():
+    p = Point(1, y=2)
+    assert (p.x, p.y) == (1, 2)
+    assert Point(3).y == 0
+    assert Point(y=5, x=4).norm1() == 9
+
+
+def test_init_errors():
+    with pytest.raises(TypeError, match="missing required argument 'x'"):
+        Point()
+    with pytest.raises(TypeError, match="positional"):
+        Point(1, 2, 3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'q'"):
+        Point(1, q=2)
+    with pytest.raises(TypeError, match="multiple values"):
+        Point(1, x=2)
+
+
+def test_fields_live_in_the_core_object():
+    p = Point(1, 2)
+    info = tvm_ffi_hpy.core._ffi.type_info(p._type_index())
+    assert info[0] == "test_py_class.Point"
+    assert [f[0] for f in info[3]] == ["x", "y"]
+    p.x = 41
+    assert echo(p).x == 41  # read back through C++
+
+
+def test_fields_hold_any_value():
+    pair = testing.TestIntPair(1, 2)
+    p = Point3(1, 2, z=pair)
+    assert p.z is pair
+    for value in [None, 1.5, "text", b"raw", [1, 2], {"k": "v"}]:
+        p.z = value
+        got = p.z
+        assert got == value or list(got) == list(value) or dict(got.items()) == value
+
+
+def test_subclass_two_levels():
+    q = Point4(1, -2, z=3)
+    assert isinstance(q, Point3) and isinstance(q, Point)
+    assert (q.x, q.y, q.z, q.w) == (1, -2, 3, 4)
+    assert q.norm1() == 6
+    assert Point4.origin().norm1() == 0
+    assert type(Point4.origin()) is Point4
+
+
+def test_repr_lists_all_fields():
+    assert repr(Point3(1, 2, z=3)) == "test_py_class.Point3(x=1, y=2, z=3)"
+
+
+def test_methods_properties_and_super():
+    p = Point(1, 2)
+    assert p.swapped.x == 2 and p.swapped.y == 1
+    assert Point3(1, 1, z=-5).norm1() == 7
+
+
+def test_frozen_fields_are_read_only():
+    f = Frozen(1)
+    assert (f.a, f.b) == (1, "b")
+    with pytest.raises(AttributeError, match="read-only"):
+        f.a = 2
+    assert f.a == 1
+
+
+def test_field_order_rule():
+    with pytest.raises(TypeError, match="without a default follows"):
+        @dataclasses.py_class("test_py_class.BadOrder")
+        class BadOrder(dataclasses.Object):
+            a: int = 1
+            b: int
+
+
+def test_duplicate_type_key_rejected():
+    with pytest.raises(ValueError, match="already registered"):
+        @dataclasses.py_class("test_py_class.Point")
+        class Again(dataclasses.Object):
+            x: int
+
+
+def test_base_must_be_object_or_py_class():
+    with pytest.raises(TypeError):
+        @dataclasses.py_class("test_py_class.FromPair")
+        class FromPair(testing.TestIntPair):
+            c: int
+
+
+def test_instances_tie():
+    p = Point(1, 2)
+    assert echo(p) is p
+    holder = testing.TestHolder(p)
+    assert holder.value is p
+    assert use_count(p) == 2
+    outer = Node(1, next=Node(2))
+    assert outer.next is outer.next
+    i = id(outer.next)
+    gc.collect()
+    assert id(outer.next) == i
+
+
+def test_objects_are_freed():
+    before = live_objects()
+    nodes = Node(0)
+    for k in range(1, 200):
+        nodes = Node(k, next=nodes)
+    assert live_objects() == before + 200
+    del nodes
+    assert live_objects() == before
+
+
+def test_gc_stress_with_chains_and_cycles_through_python():
+    before = live_objects()
+    keep = []
+    for k in range(3000):
+        n = Node(k, next=Point3(k, k, z=Point(k)))
+        if k % 100 == 0:
+            keep.append(n)
+        if k % 500 == 0:
+            gc.collect()
+    for n in keep:
+        assert n.next.z.x == n.value
+    del keep, n
+    assert live_objects() == before
+
+
+def test_pickle_round_trip():
+    p = Point3(1, 2, z=Point(3, 4))
+    for _ in range(50):
+        p = pickle.loads(pickle.dumps(p))
+    assert type(p) is Point3
+    assert (p.x, p.y) == (1, 2) and p.z.norm1() == 7
+    f = pickle.loads(pickle.dumps(Frozen(9, "z")))
+    assert (f.a, f.b) == (9, "z")
+
+
+def test_class_statement_without_decorator_cannot_instantiate():
+    class Plain(dataclasses.Object):
+        x: int
+    with pytest.raises(TypeError, match="not registered"):
+        Plain()
