@@ -17,10 +17,23 @@
  *                                  call_function: the callback re-enters with
  *                                  the saved state and leaves again after;
  *   depth == 0                     a thread Python does not know (a C++
- *                                  thread): HPy 0.9 has no way to attach it,
- *                                  so the callback fails with a RuntimeError
- *                                  in the core instead of crashing.
+ *                                  thread).  HPy 0.9 has no way to attach
+ *                                  it, so the call is handed to the callback
+ *                                  service: a Python thread (started at
+ *                                  import) that runs it and hands the result
+ *                                  or the error back.  The C++ thread waits.
+ *
+ * The service can only run when no thread sits in a core call holding the
+ * GIL: a C++ thread calling back while the thread that called into C++ keeps
+ * the GIL would wait forever.  A request the service has not taken within
+ * kServiceWait while such a call is in progress fails with a RuntimeError
+ * that says to set release_gil = True on that function.
  */
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <vector>
 
 #include "ext.h"
@@ -36,6 +49,9 @@ struct CallState {
   HPyContext* ctx = nullptr;  // the context of the outermost call
 };
 thread_local CallState tls_call;
+
+// Threads inside a core call that kept the GIL (see the service above).
+std::atomic<int> g_gil_holding_calls{0};
 }  // namespace
 
 // Nesting bound for calls that re-enter through callbacks: each level costs C
@@ -77,7 +93,9 @@ int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size
       rc = call(func, views, static_cast<int32_t>(nargs), result);
       HPy_ReenterPythonExecution(ctx, tls_call.saved);
     } else {
+      g_gil_holding_calls.fetch_add(1, std::memory_order_relaxed);
       rc = call(func, views, static_cast<int32_t>(nargs), result);
+      g_gil_holding_calls.fetch_sub(1, std::memory_order_relaxed);
     }
     tls_call = saved_state;
   }
@@ -161,16 +179,134 @@ done:
   return rc;
 }
 
+// ---------------------------------------------------------------------------
+// The callback service: Python callbacks called from C++ threads
+// ---------------------------------------------------------------------------
+namespace {
+struct ServiceRequest {
+  int64_t key;
+  const TVMFFIAny* args;
+  int32_t num_args;
+  TVMFFIAny* result;
+  int rc = 0;
+  TVMFFIObjectHandle error = nullptr;  // moved over from the service thread
+  bool taken = false;
+  bool done = false;
+};
+
+constexpr std::chrono::milliseconds kServiceWait{2000};
+
+// Guards everything below; g_service_cv wakes the service, g_request_cv the
+// C++ threads waiting for their request.
+std::mutex g_service_mutex;
+std::condition_variable g_service_cv;
+std::condition_variable g_request_cv;
+std::deque<ServiceRequest*> g_requests;
+bool g_serving = false;
+bool g_stopping = false;
+}  // namespace
+
+static int call_through_service(int64_t key, const TVMFFIAny* args, int32_t num_args,
+                                TVMFFIAny* result) {
+  ServiceRequest req{key, args, num_args, result};
+  std::unique_lock<std::mutex> lock(g_service_mutex);
+  if (!g_serving || g_stopping) {
+    lock.unlock();
+    set_core_error("RuntimeError",
+                   "a Python callback was called from a C++ thread, and the callback service "
+                   "of tvm_ffi_hpy is not running (the interpreter is shutting down)");
+    return -1;
+  }
+  g_requests.push_back(&req);
+  g_service_cv.notify_one();
+  while (!req.taken) {
+    if (g_request_cv.wait_for(lock, kServiceWait) == std::cv_status::timeout && !req.taken &&
+        g_gil_holding_calls.load(std::memory_order_relaxed) > 0) {
+      for (auto it = g_requests.begin(); it != g_requests.end(); ++it) {
+        if (*it == &req) {
+          g_requests.erase(it);
+          break;
+        }
+      }
+      lock.unlock();
+      set_core_error("RuntimeError",
+                     "a Python callback was called from a C++ thread while the thread that "
+                     "called into the library holds the GIL: it would wait forever. Set "
+                     "release_gil = True on the function that runs the C++ threads.");
+      return -1;
+    }
+  }
+  g_request_cv.wait(lock, [&] { return req.done; });
+  lock.unlock();
+  if (req.rc != 0) {
+    TVMFFIErrorSetRaised(req.error);
+    TVMFFIObjectDecRef(req.error);
+  }
+  return req.rc;
+}
+
+HPy serve_callbacks(HPyContext* ctx) {
+  {
+    std::lock_guard<std::mutex> lock(g_service_mutex);
+    if (g_serving) {
+      HPyErr_SetString(ctx, ctx->h_RuntimeError, "the callback service is already running");
+      return HPy_NULL;
+    }
+    g_serving = true;
+    g_stopping = false;
+  }
+  for (;;) {
+    // Wait for work with the GIL released; take a request only once the GIL
+    // is ours again, so that a request is never "taken" by a service that
+    // cannot run it (the requester's deadlock check relies on that).
+    HPyThreadState state = HPy_LeavePythonExecution(ctx);
+    {
+      std::unique_lock<std::mutex> lock(g_service_mutex);
+      g_service_cv.wait(lock, [] { return !g_requests.empty() || g_stopping; });
+    }
+    HPy_ReenterPythonExecution(ctx, state);
+    ServiceRequest* req = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(g_service_mutex);
+      if (!g_requests.empty()) {
+        req = g_requests.front();
+        g_requests.pop_front();
+        req->taken = true;
+        g_request_cv.notify_all();
+      } else if (g_stopping) {
+        g_serving = false;
+        break;
+      }
+    }
+    if (!req) continue;  // withdrawn by its requester meanwhile
+    CallState saved = tls_call;
+    tls_call.ctx = ctx;
+    tls_call.depth = 1;
+    tls_call.released = false;
+    {
+      InflightScope scope(ctx);
+      req->rc = run_callback(ctx, req->key, req->args, req->num_args, req->result);
+    }
+    if (req->rc != 0) TVMFFIErrorMoveFromRaised(&req->error);
+    tls_call = saved;
+    std::lock_guard<std::mutex> lock(g_service_mutex);
+    req->done = true;
+    g_request_cv.notify_all();
+  }
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+void stop_serving() {
+  std::lock_guard<std::mutex> lock(g_service_mutex);
+  g_stopping = true;
+  g_service_cv.notify_all();
+}
+
 static int callback_safe_call(void* self, const TVMFFIAny* args, int32_t num_args,
                               TVMFFIAny* result) {
   CallState& st = tls_call;
-  if (st.depth == 0 || st.ctx == nullptr) {
-    set_core_error("RuntimeError",
-                   "a Python callback was called from a thread that is not running Python "
-                   "code; HPy 0.9 cannot attach such threads. Call it from the thread that "
-                   "called into the library (the GIL may be released there).");
-    return -1;
-  }
+  int64_t key = reinterpret_cast<int64_t>(self);
+  if (st.depth == 0 || st.ctx == nullptr) return call_through_service(key, args, num_args, result);
   HPyContext* ctx = st.ctx;
   bool reentered = false;
   if (st.released) {
@@ -178,7 +314,7 @@ static int callback_safe_call(void* self, const TVMFFIAny* args, int32_t num_arg
     st.released = false;
     reentered = true;
   }
-  int rc = run_callback(ctx, reinterpret_cast<int64_t>(self), args, num_args, result);
+  int rc = run_callback(ctx, key, args, num_args, result);
   if (reentered) {
     st.saved = HPy_LeavePythonExecution(ctx);
     st.released = true;

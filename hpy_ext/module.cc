@@ -344,6 +344,18 @@ static HPy binding_info_impl(HPyContext* ctx, HPy) {
   return res;
 }
 
+HPyDef_METH(serve_callbacks_def, "serve_callbacks", HPyFunc_NOARGS,
+            .doc = "Run the callback service in this thread until stop_serving() (started "
+                   "by the package in a daemon thread at import).")
+static HPy serve_callbacks_def_impl(HPyContext* ctx, HPy) { return serve_callbacks(ctx); }
+
+HPyDef_METH(stop_serving_def, "stop_serving", HPyFunc_NOARGS,
+            .doc = "Stop the callback service (at exit).")
+static HPy stop_serving_def_impl(HPyContext* ctx, HPy) {
+  stop_serving();
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
 HPyDef_METH(hpy_nop, "hpy_nop", HPyFunc_NOARGS,
             .doc = "Does nothing: the floor of a call into this extension (benchmarks).")
 static HPy hpy_nop_impl(HPyContext* ctx, HPy) { return HPy_Dup(ctx, ctx->h_None); }
@@ -412,7 +424,8 @@ static HPyDef* module_defines[] = {
     &list_global_func_names, &convert,    &array_size,      &array_getitem,
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
-    &set_hooks,       &binding_info,      nullptr};
+    &set_hooks,       &binding_info,      &serve_callbacks_def, &stop_serving_def,
+    nullptr};
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,

@@ -15,8 +15,11 @@ Types the core returns without a registered class get one built on demand from
 the core's reflection data: fields become properties, methods become methods,
 and ``__ffi_init__`` becomes ``__init__``.
 """
+import atexit
 import builtins
 import operator
+import threading
+import warnings
 
 from . import _loader
 
@@ -238,7 +241,14 @@ def _build_class(type_index, base, name, module, qualname, namespace, source=Non
             continue
         if key == "__slots__":
             raise TypeError("classes of core objects cannot declare __slots__")
-        setattr(cls, key, value)
+        if key == "__del__":
+            # PyPy warns that __del__ added to an existing type is not called;
+            # HPy types get it called all the same (tests/test_tying.py).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                setattr(cls, key, value)
+        else:
+            setattr(cls, key, value)
         if source is not None:
             _rebind_class_cell(value, source, cls)
     _install_reflection(cls, type_index, namespace)
@@ -397,5 +407,30 @@ class Shape(tuple):
 
 _ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRValueRef, Shape,
                _error_classes)
+
+
+def _start_callback_service():
+    """Python callbacks called from C++ threads run in this thread (HPy 0.9
+    cannot attach a foreign thread to the interpreter).  Not in HPy debug
+    mode: its context cannot be shared by threads that leave and re-enter
+    Python execution."""
+    if _loader.debug_mode():
+        return None
+    thread = threading.Thread(target=_ffi.serve_callbacks, name="tvm_ffi_hpy-callbacks",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _stop_callback_service():
+    # At exit, before finalization: the service re-enters Python once to
+    # return, so it must be done before the interpreter starts finalizing.
+    if _callback_service is not None:
+        _ffi.stop_serving()
+        _callback_service.join(timeout=10)
+
+
+_callback_service = _start_callback_service()
+atexit.register(_stop_callback_service)
 _ffi.register_class(TYPE_INDEX_OBJECT, Object)
 _ffi.register_class(TYPE_INDEX_FUNCTION, Function)

@@ -1,7 +1,12 @@
 /*
  * The `testing` set: functions and types the frontends' test suites use.
  */
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <new>
+#include <thread>
+#include <vector>
 #include <stdexcept>
 
 #include "internal.h"
@@ -108,7 +113,30 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
            })
       .def("testing.call_n", [](const Function& f, int64_t n) {
         for (int64_t i = 0; i < n; ++i) f();
-      });
+      })
+      .def("testing.call_from_threads",
+           // f(thread, i) from `threads` new C++ threads, `calls` times each;
+           // returns the sum of the (int) results, or raises the first error.
+           [](const Function& f, int64_t threads, int64_t calls) -> int64_t {
+             if (threads < 0 || calls < 0) TVM_FFI_HPY_THROW(ValueError) << "counts must be >= 0";
+             std::atomic<int64_t> total{0};
+             std::mutex mu;
+             std::exception_ptr first_error;
+             std::vector<std::thread> pool;
+             for (int64_t t = 0; t < threads; ++t) {
+               pool.emplace_back([&, t] {
+                 try {
+                   for (int64_t i = 0; i < calls; ++i) total += f(t, i).cast<int64_t>();
+                 } catch (...) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   if (!first_error) first_error = std::current_exception();
+                 }
+               });
+             }
+             for (std::thread& th : pool) th.join();
+             if (first_error) std::rethrow_exception(first_error);
+             return total.load();
+           });
 }
 
 }  // namespace testing
