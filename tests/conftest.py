@@ -19,12 +19,20 @@ def _binary():
         return path, hashlib.sha256(f.read()).hexdigest()
 
 
-def pytest_report_header(config):
+def pytest_sessionstart(session):
+    """Record which binary this interpreter loaded (ci/test.sh compares them)."""
     path, sha = _binary()
     out = os.environ.get("TVM_FFI_HPY_SHA_FILE")
     if out:
         with open(out, "w") as f:
             f.write("%s %s\n" % (path, sha))
+    print("\ntvm_ffi_hpy: %s %s loaded %s sha256=%s%s" % (
+        platform.python_implementation(), platform.python_version(), path, sha,
+        " (HPy debug mode)" if _loader.debug_mode() else ""))
+
+
+def pytest_report_header(config):
+    path, sha = _binary()
     return ["tvm_ffi_hpy: %s %s, HPy %s%s" % (
                 platform.python_implementation(), platform.python_version(),
                 _loader.hpy_version(), ", debug mode" if _loader.debug_mode() else ""),
