@@ -213,6 +213,21 @@ pypy_via_apt() {
   pypy_check "$PYPY" || die "/usr/bin/pypy3 is not PyPy >= 7.3.14 / Python 3.11 with HPy 0.9: $(/usr/bin/pypy3 --version 2>&1 | tr '\n' ' ')"
 }
 
+# A private apt state for Debian suite $1 in directory $2, from mirror $3: sets
+# APT_OPTS so that apt-get/apt-cache read and write only there (the system's
+# apt state is untouched).
+private_apt() {
+  local suite="$1" dir="$2" mirror="$3"
+  rm -rf "$dir"
+  mkdir -p "$dir"/{lists/partial,cache/archives/partial,sources.list.d,preferences.d,debs}
+  [ -r "$KEYRING" ] || die "keyring $KEYRING not found (apt-get install debian-archive-keyring)"
+  printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$mirror" "$suite" >"$dir/sources.list"
+  APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/sources.list.d"
+            -o "Dir::Etc::Preferences=$dir/preferences" -o "Dir::Etc::PreferencesParts=$dir/preferences.d"
+            -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+            -o "APT::Sandbox::User=root" -o "Acquire::Languages=none")
+}
+
 pypy_sideload() {
   local mirror apt_dir root new triplet ldso libdir lp pkgs deb f missing
   local -a o
@@ -222,14 +237,9 @@ pypy_sideload() {
   new="$root.new"
   say "pypy: fetching pypy3 from $mirror (suite trixie) with a private apt state"
   : >"$LOGS/pypy.log"
-  rm -rf "$apt_dir" "$new"
-  mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,sources.list.d,preferences.d,debs}
-  [ -r "$KEYRING" ] || die "keyring $KEYRING not found (apt-get install debian-archive-keyring)"
-  printf 'deb [signed-by=%s] %s trixie main\n' "$KEYRING" "$mirror" >"$apt_dir/sources.list"
-  o=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
-     -o "Dir::Etc::Preferences=$apt_dir/preferences" -o "Dir::Etc::PreferencesParts=$apt_dir/preferences.d"
-     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-     -o "APT::Sandbox::User=root" -o "Acquire::Languages=none")
+  rm -rf "$new"
+  private_apt trixie "$apt_dir" "$mirror"
+  o=("${APT_OPTS[@]}")
   if ! run pypy apt-get "${o[@]}" -qq update; then
     if grep -qE 'NO_PUBKEY|not signed|signature' "$LOGS/pypy.log"; then
       # bookworm's debian-archive-keyring gained the trixie keys in a stable
@@ -365,14 +375,9 @@ pypy_old_sideload() {
   new="$PYPY_OLD_ROOT.new"
   say "pypy-old: fetching pypy3 7.3.11 from $mirror (suite bookworm) with a private apt state"
   : >"$LOGS/pypy-old.log"
-  rm -rf "$apt_dir" "$new"
-  mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,sources.list.d,preferences.d,debs}
-  [ -r "$KEYRING" ] || die "keyring $KEYRING not found (apt-get install debian-archive-keyring)"
-  printf 'deb [signed-by=%s] %s bookworm main\n' "$KEYRING" "$mirror" >"$apt_dir/sources.list"
-  o=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
-     -o "Dir::Etc::Preferences=$apt_dir/preferences" -o "Dir::Etc::PreferencesParts=$apt_dir/preferences.d"
-     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-     -o "APT::Sandbox::User=root" -o "Acquire::Languages=none")
+  rm -rf "$new"
+  private_apt bookworm "$apt_dir" "$mirror"
+  o=("${APT_OPTS[@]}")
   run pypy-old apt-get "${o[@]}" -qq update \
     || die "apt-get update for bookworm from $mirror failed (a signature error means $KEYRING lacks the 12/bookworm archive keys; Debian 12 and 13's debian-archive-keyring have them; set TVM_FFI_HPY_KEYRING)"
   pkgs="$( { printf '%s\n' "${OLD_PKGS[@]}"
