@@ -6,6 +6,10 @@ produces, inside the `tvm_ffi_hpy` package:
   libtvm_ffi_hpy_core.so   the C++ core: objects, functions, registries
   _ffi.hpy0.so             the HPy universal-ABI extension, linked to the core
                            with rpath $ORIGIN; one file for CPython and PyPy
+  include/tvm_ffi_hpy/*.h  the core's headers, for user C++ libraries
+  cmake/tvm_ffi_hpy-config.cmake
+                           find_package(tvm_ffi_hpy CONFIG) for user libraries
+                           (docs/user_library.md)
 
 The extension is compiled by hand rather than through hpy.devel's setuptools
 plugin: that plugin writes a stub loader importing pkg_resources (gone from
@@ -25,6 +29,8 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 HPY_RUNTIME_SOURCES = ["argparse.c", "buildvalue.c", "helpers.c", "format.c", "structseq.c"]
 CORE_LIB = "libtvm_ffi_hpy_core.so"
 EXTENSION_FILE = "_ffi.hpy0.so"
+HEADER_DIR = os.path.join("core", "include", "tvm_ffi_hpy")  # -> <package>/include/tvm_ffi_hpy
+CMAKE_CONFIG = os.path.join("core", "cmake", "tvm_ffi_hpy-config.cmake")  # -> <package>/cmake
 
 
 def _sanitize():
@@ -34,6 +40,20 @@ def _sanitize():
 def _run(cmd, **kwargs):
     print(" ".join(cmd), flush=True)
     subprocess.check_call(cmd, **kwargs)
+
+
+def _copy_build_support(package_dir):
+    """Headers and the CMake package config, for building user libraries."""
+    include_dir = os.path.join(package_dir, "include", "tvm_ffi_hpy")
+    if os.path.isdir(include_dir):
+        shutil.rmtree(include_dir)  # no stale headers
+    os.makedirs(include_dir)
+    for name in sorted(os.listdir(os.path.join(ROOT, HEADER_DIR))):
+        if name.endswith(".h"):
+            shutil.copy2(os.path.join(ROOT, HEADER_DIR, name), include_dir)
+    cmake_dir = os.path.join(package_dir, "cmake")
+    os.makedirs(cmake_dir, exist_ok=True)
+    shutil.copy2(os.path.join(ROOT, CMAKE_CONFIG), cmake_dir)
 
 
 def _tool(name):
@@ -63,12 +83,14 @@ class BuildCoreAndExtension(build_ext):
         core_lib = self._build_core()
         shutil.copy2(core_lib, os.path.join(out_dir, CORE_LIB))
         self._build_hpy_extension(os.path.join(out_dir, EXTENSION_FILE), os.path.dirname(core_lib))
+        _copy_build_support(out_dir)
 
     def copy_extensions_to_source(self):
         # --inplace: setuptools copies the extension; the core library goes with it.
         super().copy_extensions_to_source()
         shutil.copy2(os.path.join(self.build_lib, "tvm_ffi_hpy", CORE_LIB),
                      os.path.join(ROOT, "tvm_ffi_hpy", CORE_LIB))
+        _copy_build_support(os.path.join(ROOT, "tvm_ffi_hpy"))
 
     def _build_core(self):
         build_dir = os.path.join(os.path.abspath(self.build_temp), "core")

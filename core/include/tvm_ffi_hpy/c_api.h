@@ -121,7 +121,7 @@ typedef enum {
   kTVMFFITensor = 70,         /* reserved */
   kTVMFFIArray = 71,          /* { header, TVMFFISeqCell } */
   kTVMFFIMap = 72,            /* opaque layout: use the ffi.Map* functions */
-  kTVMFFIModule = 73,         /* reserved */
+  kTVMFFIModule = 73,         /* a loaded library: opaque layout, use ffi.Module* functions */
   kTVMFFIOpaquePyObject = 74, /* { header, TVMFFIOpaqueObjectCell } */
   kTVMFFIStaticObjectEnd,
   kTVMFFIDynObjectBegin = 128

@@ -9,6 +9,7 @@
  *   function.h    Function (packed and typed), global registry access
  *   containers.h  Array, Map, Shape
  *   reflection.h  refl::ObjectDef, refl::GlobalDef, TVM_FFI_HPY_STATIC_INIT_BLOCK
+ *   module.h      TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC: functions a loaded library exports
  */
 #ifndef TVM_FFI_HPY_FFI_H_
 #define TVM_FFI_HPY_FFI_H_
@@ -21,5 +22,6 @@
 #include <tvm_ffi_hpy/function.h>
 #include <tvm_ffi_hpy/containers.h>
 #include <tvm_ffi_hpy/reflection.h>
+#include <tvm_ffi_hpy/module.h>
 
 #endif  // TVM_FFI_HPY_FFI_H_

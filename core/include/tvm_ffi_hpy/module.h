@@ -1,0 +1,90 @@
+/*
+ * tvm_ffi_hpy/module.h -- shared libraries written against the core.
+ *
+ * A user library is an ordinary shared library that links the core
+ * (libtvm_ffi_hpy_core.so).  It makes functions reachable in two ways:
+ *
+ *  - global functions and types registered in a TVM_FFI_HPY_STATIC_INIT_BLOCK
+ *    (reflection.h) land in the process-wide registries when the library is
+ *    loaded;
+ *  - exported functions: TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(name, callable)
+ *    defines the C symbol `__tvm_ffi_<name>` with the TVMFFISafeCallType
+ *    signature (apache tvm-ffi's convention), which a loaded Module hands out
+ *    by `name`:
+ *
+ *        int64_t AddOne(int64_t x) { return x + 1; }
+ *        TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(add_one, AddOne);
+ *        TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(scale, [](double x, double k) { return x * k; });
+ *
+ * Loading (core/src/module.cc): the global function ffi.ModuleLoadFromFile(path)
+ * dlopens the library (RTLD_NOW | RTLD_LOCAL) and returns an ffi.Module
+ * object (kTVMFFIModule); ffi.ModuleGetFunction(module, name) returns the
+ * exported function `name` as a Function, or None.  A loaded library is never
+ * unloaded: objects and functions it made keep pointers into its code.
+ */
+#ifndef TVM_FFI_HPY_MODULE_H_
+#define TVM_FFI_HPY_MODULE_H_
+
+#include <tvm_ffi_hpy/function.h>
+
+/* The prefix of the C symbol behind an exported function. */
+#define TVM_FFI_HPY_EXPORT_SYMBOL_PREFIX "__tvm_ffi_"
+
+namespace tvm_ffi_hpy {
+namespace details {
+
+/* The body of an exported typed function: arity and argument types are
+ * checked as for Function::FromTyped; failures become the raised error. */
+template <typename F>
+int ExportedTypedCall(F& f, const std::string& name, const TVMFFIAny* args, int32_t num_args,
+                      TVMFFIAny* result) noexcept {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  using Sig = FuncSig<std::decay_t<F>>;
+  Any rv;
+  CallTyped<F, typename Sig::Ret>(f, name, reinterpret_cast<const AnyView*>(args), num_args, &rv,
+                                  static_cast<typename Sig::Args*>(nullptr),
+                                  std::make_index_sequence<Sig::kArity>());
+  *result = rv.release();
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+/* The body of an exported packed function: f(const AnyView*, int32_t, Any*). */
+template <typename F>
+int ExportedPackedCall(F& f, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) noexcept {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  Any rv;
+  f(reinterpret_cast<const AnyView*>(args), num_args, &rv);
+  *result = rv.release();
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+}  // namespace details
+}  // namespace tvm_ffi_hpy
+
+/* Exports `Callable` (a function or a lambda with TypeTraits-enabled argument
+ * and return types) as the C symbol __tvm_ffi_<ExportName>.  Use it at
+ * namespace scope, once per name and library. */
+#define TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(ExportName, Callable)                                  \
+  extern "C" TVM_FFI_DLL int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,          \
+                                                    int32_t num_args, TVMFFIAny* result) {      \
+    (void)self;                                                                                  \
+    static auto tvm_ffi_hpy_exported_fn = (Callable);                                           \
+    static const std::string tvm_ffi_hpy_exported_name = #ExportName;                           \
+    return ::tvm_ffi_hpy::details::ExportedTypedCall(tvm_ffi_hpy_exported_fn,                   \
+                                                     tvm_ffi_hpy_exported_name, args, num_args, \
+                                                     result);                                    \
+  }                                                                                              \
+  static_assert(true, "")
+
+/* Same for a packed callable: void(const AnyView* args, int32_t num_args, Any* rv). */
+#define TVM_FFI_HPY_DLL_EXPORT_PACKED_FUNC(ExportName, Callable)                                 \
+  extern "C" TVM_FFI_DLL int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,          \
+                                                    int32_t num_args, TVMFFIAny* result) {      \
+    (void)self;                                                                                  \
+    static auto tvm_ffi_hpy_exported_fn = (Callable);                                           \
+    return ::tvm_ffi_hpy::details::ExportedPackedCall(tvm_ffi_hpy_exported_fn, args, num_args,  \
+                                                      result);                                   \
+  }                                                                                              \
+  static_assert(true, "")
+
+#endif  // TVM_FFI_HPY_MODULE_H_

@@ -1,0 +1,76 @@
+"""Shared libraries of user functions and types: ``load_module(path)``.
+
+The loading is the core's (``ffi.ModuleLoadFromFile``, core/src/module.cc);
+this class only gives a Module object Python access to the functions the
+library exports (``TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(name, fn)`` in C++, the C
+symbol ``__tvm_ffi_<name>``)::
+
+    mod = tvm_ffi_hpy.load_module("build/libmy_lib.so")
+    mod.add_one(1)            # attribute access
+    mod["add_one"](1)         # item access
+
+Global functions and types the library registers in its static-init blocks
+are in the process-wide registries from then on (``get_global_func``).  A
+loaded library stays loaded until the process exits (docs/user_library.md).
+"""
+import os
+
+from .core import Object, register_object, get_global_func
+
+__all__ = ["Module", "load_module"]
+
+SYMBOL_PREFIX = "__tvm_ffi_"
+
+
+@register_object("ffi.Module")
+class Module(Object):
+    """A loaded shared library (from ``load_module``).  ``path`` is where it
+    was loaded from; exported functions are attributes and items."""
+
+    def get_function(self, name, allow_missing=False):
+        """The exported function `name`; None (allow_missing) or AttributeError when missing."""
+        if not isinstance(name, str):
+            raise TypeError("function names are str, got %s" % type(name).__name__)
+        func = get_global_func("ffi.ModuleGetFunction")(self, name)
+        if func is None and not allow_missing:
+            raise AttributeError("module %s exports no function %r (no symbol %s%s)"
+                                 % (self.path, name, SYMBOL_PREFIX, name))
+        return func
+
+    def implements_function(self, name):
+        """True when the library exports a function `name`."""
+        return self.get_function(name, allow_missing=True) is not None
+
+    def __getattr__(self, name):
+        # Only reached for names the class does not define.
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self.get_function(name)
+
+    def __getitem__(self, name):
+        func = self.get_function(name, allow_missing=True)
+        if func is None:
+            raise KeyError("module %s exports no function %r (no symbol %s%s)"
+                           % (self.path, name, SYMBOL_PREFIX, name))
+        return func
+
+    def __contains__(self, name):
+        return isinstance(name, str) and self.implements_function(name)
+
+    def __repr__(self):
+        return "<tvm_ffi_hpy.Module %s>" % (self.path if self.__chandle__() else "(moved out)")
+
+
+def load_module(path):
+    """Load the shared library at `path` and return its Module.
+
+    The library's static initialisers run now (registering its global
+    functions and types).  A missing or unloadable file raises OSError with
+    the dynamic loader's message.  Loading a file again returns a new Module
+    for the library already loaded; nothing is ever unloaded."""
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if os.path.exists(path):
+        path = os.path.abspath(path)  # dlopen searches the library path for bare names
+    return get_global_func("ffi.ModuleLoadFromFile")(path)
