@@ -86,10 +86,14 @@ class BuildCoreAndExtension(build_ext):
         _copy_build_support(out_dir)
 
     def copy_extensions_to_source(self):
-        # --inplace: setuptools copies the extension; the core library goes with it.
-        super().copy_extensions_to_source()
-        shutil.copy2(os.path.join(self.build_lib, "tvm_ffi_hpy", CORE_LIB),
-                     os.path.join(ROOT, "tvm_ffi_hpy", CORE_LIB))
+        # --inplace: the extension and the core library go next to the sources.
+        # Copy then rename, so that a process that has the old files mapped
+        # keeps them (overwriting a loaded .so in place crashes it).
+        for name in (EXTENSION_FILE, CORE_LIB):
+            src = os.path.join(self.build_lib, "tvm_ffi_hpy", name)
+            dst = os.path.join(ROOT, "tvm_ffi_hpy", name)
+            shutil.copy2(src, dst + ".tmp")
+            os.replace(dst + ".tmp", dst)
         _copy_build_support(os.path.join(ROOT, "tvm_ffi_hpy"))
 
     def _build_core(self):
@@ -137,6 +141,7 @@ setup(
     description="An FFI object system in the spirit of apache tvm-ffi, "
                 "as one HPy universal binary for CPython and PyPy",
     packages=["tvm_ffi_hpy"],
+    package_data={"tvm_ffi_hpy": ["py.typed", "_ffi.pyi"]},  # type information (PEP 561)
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
     cmdclass={"build_ext": BuildCoreAndExtension},
     install_requires=["hpy==0.9.0; platform_python_implementation == 'CPython'"],

@@ -3,7 +3,8 @@
 # (default: <repo>/.env, override with TVM_FFI_HPY_ENV):
 #
 #   $ENV_DIR/cpython/    venv of the machine's CPython 3.11 with hpy==0.9.0,
-#                        pytest, setuptools, wheel, hypothesis, cmake, ninja
+#                        pytest, setuptools, wheel, hypothesis, cmake, ninja,
+#                        mypy (tests/test_typing.py)
 #   $ENV_DIR/bin/pypy3   wrapper for a PyPy >= 7.3.14 (Python 3.11, HPy 0.9)
 #   $ENV_DIR/pypy-root/  (Debian 12 only) PyPy 7.3.19 unpacked from Debian 13
 #   $ENV_DIR/pypy-site/  pure-Python pytest + hypothesis for PyPy (PYTHONPATH)
@@ -41,7 +42,7 @@ for arg in "$@"; do
   esac
 done
 
-CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja)
+CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy)
 PYPY_SITE_PKGS=(pytest hypothesis)
 # Packages taken from trixie on Debian 12; the dependency closure of pypy3 is
 # added to these at run time (apt-cache depends), and libstdc++6 so that a C++
@@ -109,7 +110,7 @@ pick_python() {
   return 1
 }
 cpython_check() {
-  "$CPY" -c 'import hpy.universal, hpy.devel, pytest, hypothesis, setuptools, wheel, cmake, ninja
+  "$CPY" -c 'import hpy.universal, hpy.devel, pytest, hypothesis, setuptools, wheel, cmake, ninja, mypy
 v = hpy.universal.get_version()[0]
 assert v == "0.9.0", v' >/dev/null 2>&1
 }

@@ -4,15 +4,15 @@ import platform
 import sys
 
 import tvm_ffi_hpy
-from tvm_ffi_hpy import testing
+from tvm_ffi_hpy import _loader, testing
 
 
-def main():
-    path = tvm_ffi_hpy._extension_path()
+def main() -> None:
+    path = _loader.extension_path()
     with open(path, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     print("interpreter : %s %s" % (platform.python_implementation(), sys.version.split()[0]))
-    print("HPy ABI     : %s (universal)" % tvm_ffi_hpy._hpy_version())
+    print("HPy ABI     : %s (universal)" % _loader.hpy_version())
     print("extension   : %s" % path)
     print("sha256      : %s" % digest)
     echo = tvm_ffi_hpy.get_global_func("testing.echo")

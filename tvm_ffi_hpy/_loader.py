@@ -14,6 +14,7 @@ import importlib.machinery
 import os
 import platform
 import sys
+import types
 
 EXTENSION_NAME = "_ffi"
 EXTENSION_FILE = EXTENSION_NAME + ".hpy0.so"
@@ -23,43 +24,43 @@ _NEEDS = ("tvm_ffi_hpy needs the HPy 0.9 universal ABI: CPython 3.11 or 3.12 wit
           "`pip install hpy==0.9.0`, or PyPy 7.3.14 or newer")
 
 
-def _interpreter():
+def _interpreter() -> str:
     return "%s %s (Python %s)" % (
         platform.python_implementation(),
         ".".join(map(str, getattr(sys, "pypy_version_info", sys.version_info)[:3])),
         platform.python_version())
 
 
-def hpy_version():
+def hpy_version() -> str:
     """The HPy version this interpreter provides, as a string ('' if none)."""
     try:
-        import hpy.universal as universal
+        import hpy.universal as universal  # type: ignore[import-untyped]  # hpy ships no types
     except ImportError:
         return ""
     get_version = getattr(universal, "get_version", None)
     if get_version is None:
         return "0.0"
     version = get_version()
-    return version[0] if isinstance(version, tuple) else str(version)
+    return str(version[0]) if isinstance(version, tuple) else str(version)
 
 
-def _parse(version):
-    parts = []
+def _parse(version: str) -> "tuple[int, ...]":
+    parts: "list[int]" = []
     for piece in version.split(".")[:2]:
         digits = "".join(c for c in piece if c.isdigit())
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
 
 
-def debug_mode():
+def debug_mode() -> bool:
     return os.environ.get("TVM_FFI_HPY_DEBUG", "") not in ("", "0")
 
 
-def extension_path():
+def extension_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), EXTENSION_FILE)
 
 
-def load():
+def load() -> types.ModuleType:
     """Load and return the extension module (once per process)."""
     full_name = __package__ + "." + EXTENSION_NAME
     if full_name in sys.modules:
@@ -76,7 +77,7 @@ def load():
                           "(`pip install .`, or `python setup.py build_ext --inplace`)" % path)
     import hpy.universal as universal
     spec = importlib.machinery.ModuleSpec(full_name, None, origin=path)
-    module = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode())
+    module: types.ModuleType = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode())
     module.__file__ = path
     sys.modules[full_name] = module
     return module

@@ -11,11 +11,12 @@
 import argparse
 import os
 import sys
+from typing import List, Optional
 
 from . import libinfo
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tvm_ffi_hpy.config",
                                      description="Paths and flags for building C++ libraries "
                                                  "against tvm_ffi_hpy's core.")

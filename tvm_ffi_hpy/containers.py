@@ -5,6 +5,7 @@ Shape, String and Bytes are values: a core Shape comes back as a `Shape`
 (a tuple of ints), core strings and bytes as plain `str` and `bytes`.
 """
 import operator
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
 
 from .core import Object, Shape, register_object, get_global_func, _ffi
 
@@ -22,28 +23,33 @@ _map_items = get_global_func("ffi.MapItems")
 class Array(Object):
     """An immutable sequence held by the core: ``Array([1, "a", obj])``."""
 
-    def __init__(self, input_list=()):
+    def __init__(self, input_list: Iterable[Any] = ()) -> None:
         self.__init_handle_by_constructor__(_array_ctor, *input_list)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return _ffi.array_size(self)
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> "list[Any]": ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
         if isinstance(index, slice):
             return [_ffi.array_getitem(self, i) for i in range(*index.indices(len(self)))]
         return _ffi.array_getitem(self, operator.index(index))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         for i in range(_ffi.array_size(self)):
             yield _ffi.array_getitem(self, i)
 
-    def __contains__(self, value):
+    def __contains__(self, value: object) -> bool:
         return any(item is value or item == value for item in self)
 
-    def __reduce__(self):
+    def __reduce__(self) -> "tuple[Any, ...]":
         return (Array, (list(self),))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.__chandle__():
             return "<Array (moved out)>"
         return "[" + ", ".join(repr(item) for item in self) + "]"
@@ -53,48 +59,50 @@ class Array(Object):
 class Map(Object):
     """An immutable mapping held by the core: ``Map({"a": 1})``."""
 
-    def __init__(self, input_dict=()):
-        items = input_dict.items() if hasattr(input_dict, "items") else input_dict
-        flat = []
+    def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any]] = ()) -> None:
+        items: Iterable[Any] = (input_dict.items() if hasattr(input_dict, "items")
+                                else input_dict)
+        flat: "list[Any]" = []
         for key, value in items:
             flat.append(key)
             flat.append(value)
         self.__init_handle_by_constructor__(_map_ctor, *flat)
 
-    def __len__(self):
-        return _map_size(self)
+    def __len__(self) -> int:
+        size: int = _map_size(self)
+        return size
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Any:
         return _map_getitem(self, key)
 
-    def __contains__(self, key):
-        return _map_count(self, key) != 0
+    def __contains__(self, key: object) -> bool:
+        return bool(_map_count(self, key) != 0)
 
-    def _flat_items(self):
+    def _flat_items(self) -> Any:
         return _map_items(self)
 
-    def items(self):
+    def items(self) -> "list[tuple[Any, Any]]":
         flat = self._flat_items()
         return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
 
-    def keys(self):
+    def keys(self) -> "list[Any]":
         flat = self._flat_items()
         return [flat[i] for i in range(0, len(flat), 2)]
 
-    def values(self):
+    def values(self) -> "list[Any]":
         flat = self._flat_items()
         return [flat[i] for i in range(1, len(flat), 2)]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.keys())
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Optional[Any] = None) -> Any:
         return _map_getitem(self, key) if key in self else default
 
-    def __reduce__(self):
+    def __reduce__(self) -> "tuple[Any, ...]":
         return (Map, (self.items(),))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.__chandle__():
             return "<Map (moved out)>"
         return "{" + ", ".join("%r: %r" % kv for kv in self.items()) + "}"
@@ -117,16 +125,16 @@ class ErrorObject(Object):
     """A core Error held as a value (not raised)."""
 
     @property
-    def kind(self):
+    def kind(self) -> str:
         return _ffi.error_info(self)[0]
 
     @property
-    def message(self):
+    def message(self) -> str:
         return _ffi.error_info(self)[1]
 
     @property
-    def backtrace(self):
+    def backtrace(self) -> str:
         return _ffi.error_info(self)[2]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ErrorObject(kind=%r, message=%r)" % (self.kind, self.message)

@@ -20,10 +20,19 @@ import builtins
 import operator
 import threading
 import warnings
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
 
 from . import _loader
 
-_ffi = _loader.load()
+if TYPE_CHECKING:
+    from . import _ffi as _ffi  # the stub _ffi.pyi; at run time the module comes from _loader
+else:
+    _ffi = _loader.load()
+
+_T = TypeVar("_T")
+_O = TypeVar("_O", bound="type[Object]")
+_E = TypeVar("_E", bound="type[BaseException]")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 Object = _ffi.Object
 Function = _ffi.Function
@@ -48,15 +57,16 @@ class ObjectRValueRef:
 
     __slots__ = ("obj",)
 
-    def __init__(self, obj):
+    def __init__(self, obj: "Object") -> None:
         self.obj = obj
 
 
-def _type_key(cls):
-    return getattr(cls, "__tvm_ffi_type_key__", "ffi.Object")
+def _type_key(cls: type) -> str:
+    key: str = getattr(cls, "__tvm_ffi_type_key__", "ffi.Object")
+    return key
 
 
-def _object_repr(self):
+def _object_repr(self: Object) -> str:
     handle = self.__chandle__()
     if not handle:
         return "<%s (moved out)>" % type(self).__qualname__
@@ -67,26 +77,27 @@ def _object_repr(self):
     return "<%s object at %#x>" % (key, handle)
 
 
-def _object_move(self):
+def _object_move(self: Object) -> ObjectRValueRef:
     """Hand this object's reference to the callee: ``f(x._move())`` leaves ``x`` empty."""
     return ObjectRValueRef(self)
 
 
-def _make_object(type_key, fields):
+def _make_object(type_key: str, fields: "dict[str, Any]") -> Any:
     """Rebuild a reflected object from its fields (the pickle reconstructor)."""
-    args = [type_key]
+    args: "list[Any]" = [type_key]
     for name, value in fields.items():
         args.append(name)
         args.append(value)
     return get_global_func("ffi.MakeObjectFromPackedArgs")(*args)
 
 
-def _object_reduce(self):
+def _object_reduce(self: Object) -> "tuple[Any, ...]":
     """Pickle support: py_class objects and reflected C++ objects by their fields."""
     cls = type(self)
     if not self.__chandle__():
         raise TypeError("cannot pickle a moved-out object")
-    py_fields = getattr(cls, "__tvm_ffi_py_fields__", None)
+    py_fields: "Optional[tuple[tuple[str, Any], ...]]" = getattr(cls, "__tvm_ffi_py_fields__",
+                                                                   None)
     if py_fields is not None:
         return (cls, tuple(getattr(self, name) for name, _ in py_fields))
     info = _ffi.type_info(self._type_index())
@@ -100,13 +111,13 @@ def _object_reduce(self):
                     "taking its fields" % info[0])
 
 
-def _object_ctypes_handle(self):
+def _object_ctypes_handle(self: Object) -> Any:
     """The address of the core object as a ``ctypes.c_void_p``."""
     import ctypes
     return ctypes.c_void_p(self.__chandle__())
 
 
-def _refuse_new(cls, *args, **kwargs):
+def _refuse_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     raise TypeError(
         "%s derives from tvm_ffi_hpy.Object but was not registered: decorate it with "
         "@tvm_ffi_hpy.register_object(type_key)" % cls.__qualname__)
@@ -115,47 +126,48 @@ def _refuse_new(cls, *args, **kwargs):
 _REFUSE_NEW = staticmethod(_refuse_new)
 
 
-def _object_init_subclass(cls, **kwargs):
+def _object_init_subclass(cls: type, **kwargs: Any) -> None:
     # Only class statements get here (the factory does not call it): keep the
     # unregistered class from making instances with a payload it does not have.
     if "__tvm_ffi_type_index__" not in cls.__dict__:
-        cls.__new__ = _REFUSE_NEW
+        setattr(cls, "__new__", _REFUSE_NEW)
 
 
-def _no_constructor(self, *args, **kwargs):
+def _no_constructor(self: Object, *args: Any, **kwargs: Any) -> None:
     raise TypeError("%s has no constructor registered (__ffi_init__); objects of this type "
                     "come from the core" % _type_key(type(self)))
 
 
-Object.__repr__ = _object_repr
-Object._move = _object_move
-Object.__ctypes_handle__ = _object_ctypes_handle
-Object.__reduce__ = _object_reduce
-Object.__init_subclass__ = classmethod(_object_init_subclass)
+# The HPy types are completed here (setattr: the stub declares the results).
+setattr(Object, "__repr__", _object_repr)
+setattr(Object, "_move", _object_move)
+setattr(Object, "__ctypes_handle__", _object_ctypes_handle)
+setattr(Object, "__reduce__", _object_reduce)
+setattr(Object, "__init_subclass__", classmethod(cast(Any, _object_init_subclass)))
 Object.__tvm_ffi_type_key__ = "ffi.Object"
 Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT
 Object.__tvm_ffi_fields__ = ()
 
 
-def _function_repr(self):
+def _function_repr(self: Function) -> str:
     handle = self.__chandle__()
     return "<tvm_ffi_hpy.Function at %#x>" % handle if handle else "<tvm_ffi_hpy.Function (moved out)>"
 
 
-def _set_release_gil(self, value):
+def _set_release_gil(self: Function, value: object) -> None:
     self._set_release_gil(bool(value))
 
 
-def _function_reduce(self):
+def _function_reduce(self: Function) -> Any:
     raise TypeError("tvm_ffi_hpy.Function objects cannot be pickled")
 
 
-Function.__repr__ = _function_repr
-Function.__reduce__ = _function_reduce
-Function.release_gil = property(
+setattr(Function, "__repr__", _function_repr)
+setattr(Function, "__reduce__", _function_reduce)
+setattr(Function, "release_gil", property(
     Function._get_release_gil, _set_release_gil, None,
     "Release the GIL while the core runs this function (callbacks from the same "
-    "thread re-enter Python; see docs/design.md).")
+    "thread re-enter Python; see docs/design.md)."))
 Function.__tvm_ffi_type_key__ = "ffi.Function"
 Function.__tvm_ffi_type_index__ = TYPE_INDEX_FUNCTION
 Function.__tvm_ffi_fields__ = ()
@@ -164,29 +176,30 @@ Function.__tvm_ffi_fields__ = ()
 # ---------------------------------------------------------------------------
 # Classes
 # ---------------------------------------------------------------------------
-_classes = {TYPE_INDEX_OBJECT: Object, TYPE_INDEX_FUNCTION: Function}
+_classes: "dict[int, type[Object]]" = {TYPE_INDEX_OBJECT: Object, TYPE_INDEX_FUNCTION: Function}
 _NOT_COPIED = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__"))
 
 
-def _make_method(func, name):
-    def method(self, *args):
+def _make_method(func: Function, name: str) -> Callable[..., Any]:
+    def method(self: Object, *args: Any) -> Any:
         return func(self, *args)
     method.__name__ = name
     return method
 
 
-def _make_init(ctor):
-    def __init__(self, *args):
+def _make_init(ctor: Function) -> Callable[..., None]:
+    def __init__(self: Object, *args: Any) -> None:
         self.__init_handle_by_constructor__(ctor, *args)
     return __init__
 
 
-def _install_reflection(cls, type_index, namespace):
+def _install_reflection(cls: "type[Any]", type_index: int,
+                        namespace: "dict[str, Any]") -> "_ffi._TypeInfo":
     """Properties for the fields and methods of the type and of its ancestors
     that the class does not already reach through its bases."""
     info = _ffi.type_info(type_index)
     levels = [_ffi.type_info(a) for a in info[2]] + [info]
-    field_names = []
+    field_names: "list[str]" = []
     for level in levels:
         for name, doc, flags, accessor, _has_default, _default, _tindex in level[3]:
             field_names.append(name)
@@ -213,7 +226,7 @@ def _install_reflection(cls, type_index, namespace):
     return info
 
 
-def _rebind_class_cell(value, old, new):
+def _rebind_class_cell(value: Any, old: type, new: type) -> None:
     """Point the `__class__` cell of a function (zero-argument super()) to `new`."""
     if isinstance(value, (staticmethod, classmethod)):
         value = value.__func__
@@ -229,7 +242,8 @@ def _rebind_class_cell(value, old, new):
         cell.cell_contents = new
 
 
-def _build_class(type_index, base, name, module, qualname, namespace, source=None):
+def _build_class(type_index: int, base: "type[Object]", name: str, module: str, qualname: str,
+                 namespace: "dict[str, Any]", source: Optional[type] = None) -> "type[Any]":
     info_key = _ffi.type_info(type_index)[0]
     cls = _ffi.make_type("%s.%s" % (module, name), base)
     cls.__module__ = module
@@ -260,7 +274,7 @@ def _build_class(type_index, base, name, module, qualname, namespace, source=Non
     return cls
 
 
-def _class_for_index(type_index):
+def _class_for_index(type_index: int) -> "type[Object]":
     """Called by the extension for a type met without a registered class."""
     cls = _classes.get(type_index)
     if cls is not None:
@@ -272,7 +286,14 @@ def _class_for_index(type_index):
                         name, {})
 
 
-def register_object(type_key=None):
+@overload
+def register_object(type_key: _O) -> _O: ...
+@overload
+def register_object(type_key: Optional[str] = None) -> Callable[[_O], _O]: ...
+
+
+def register_object(type_key: "Union[str, type[Object], None]" = None
+                    ) -> "Union[type[Object], Callable[[_O], _O]]":
     """Class decorator: wrap core objects of `type_key` in this class.
 
     The class body may define methods, properties and class attributes; the
@@ -284,7 +305,7 @@ def register_object(type_key=None):
             def total(self):
                 return self.a + self.b
     """
-    def register(cls):
+    def register(cls: _O) -> _O:
         key = type_key if type_key is not None else cls.__name__
         if not isinstance(key, str):
             raise TypeError("register_object takes the type key as a string")
@@ -298,8 +319,8 @@ def register_object(type_key=None):
         if len(cls.__bases__) != 1 or "__tvm_ffi_type_index__" not in base.__dict__:
             raise TypeError("a class of core objects derives from exactly one registered class "
                             "(Object or a registered subclass)")
-        return _build_class(type_index, base, cls.__name__, cls.__module__, cls.__qualname__,
-                            dict(cls.__dict__), source=cls)
+        return cast(_O, _build_class(type_index, base, cls.__name__, cls.__module__,
+                                     cls.__qualname__, dict(cls.__dict__), source=cls))
 
     if isinstance(type_key, type):  # used as @register_object without a key
         cls, type_key = type_key, None
@@ -310,16 +331,26 @@ def register_object(type_key=None):
 # ---------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------
-_error_classes = {name: value for name, value in vars(builtins).items()
+_error_classes: "dict[str, type[BaseException]]" = {name: value for name, value in vars(builtins).items()
                   if isinstance(value, type) and issubclass(value, BaseException)}
 
 
-def register_error(kind=None, cls=None):
+@overload
+def register_error(kind: _E, cls: None = None) -> _E: ...
+@overload
+def register_error(kind: Optional[str], cls: _E) -> _E: ...
+@overload
+def register_error(kind: Optional[str] = None, cls: None = None) -> Callable[[_E], _E]: ...
+
+
+def register_error(kind: "Union[str, type[BaseException], None]" = None,
+                   cls: "Optional[type[BaseException]]" = None
+                   ) -> "Union[type[BaseException], Callable[[_E], _E]]":
     """Raise `cls` for core errors of `kind` (default: the class name).
 
     Usable as a decorator: ``@register_error("MyError") class MyError(Exception): ...``
     """
-    def register(klass):
+    def register(klass: _E) -> _E:
         if not (isinstance(klass, type) and issubclass(klass, BaseException)):
             raise TypeError("register_error takes an exception class")
         _error_classes[kind if isinstance(kind, str) else klass.__name__] = klass
@@ -335,11 +366,11 @@ class _CallbackError:
 
     __slots__ = ("exc",)
 
-    def __init__(self, exc):
+    def __init__(self, exc: BaseException) -> None:
         self.exc = exc
 
 
-def _callback_trampoline(func, *args):
+def _callback_trampoline(func: Callable[..., Any], *args: Any) -> Any:
     try:
         return func(*args)
     except BaseException as exc:  # noqa: B902 - it is re-raised in the caller
@@ -349,7 +380,13 @@ def _callback_trampoline(func, *args):
 # ---------------------------------------------------------------------------
 # Functions and values
 # ---------------------------------------------------------------------------
-def get_global_func(name, allow_missing=False):
+@overload
+def get_global_func(name: str) -> Function: ...
+@overload
+def get_global_func(name: str, allow_missing: bool) -> Optional[Function]: ...
+
+
+def get_global_func(name: str, allow_missing: bool = False) -> Optional[Function]:
     """The global function `name`; None or ValueError when there is none."""
     func = _ffi.get_global_func(name)
     if func is None and not allow_missing:
@@ -357,7 +394,18 @@ def get_global_func(name, allow_missing=False):
     return func
 
 
-def register_global_func(func_name, f=None, override=False):
+@overload
+def register_global_func(func_name: _F, f: None = None, override: bool = False) -> _F: ...
+@overload
+def register_global_func(func_name: str, f: _F, override: bool = False) -> _F: ...
+@overload
+def register_global_func(func_name: str, f: None = None,
+                         override: bool = False) -> Callable[[_F], _F]: ...
+
+
+def register_global_func(func_name: "Union[str, Callable[..., Any]]",
+                         f: Optional[Callable[..., Any]] = None,
+                         override: bool = False) -> Any:
     """Register a Python callable (or a Function) as a global function.
 
     ``register_global_func("my.add", lambda a, b: a + b)``, or as a decorator:
@@ -367,41 +415,42 @@ def register_global_func(func_name, f=None, override=False):
         f, func_name = func_name, func_name.__name__
     if not isinstance(func_name, str):
         raise TypeError("register_global_func takes the function name as a string")
+    name = func_name
 
-    def register(func):
+    def register(func: _T) -> _T:
         if not callable(func):
             raise TypeError("register_global_func needs a callable")
-        _ffi.set_global_func(func_name, func, override)
+        _ffi.set_global_func(name, func, override)
         return func
 
     return register(f) if f is not None else register
 
 
-def list_global_func_names():
+def list_global_func_names() -> "list[str]":
     """The names of every global function, sorted."""
     return _ffi.list_global_func_names()
 
 
-def remove_global_func(name):
+def remove_global_func(name: str) -> bool:
     """Remove a global function; True when it existed."""
     return _ffi.remove_global_func(name)
 
 
-def convert(value):
+def convert(value: Any) -> Any:
     """The value as the core holds it: lists and tuples become Array, dicts Map,
     callables Function; numbers, strings and bytes stay themselves."""
     return _ffi.convert(value)
 
 
-class Shape(tuple):
+class Shape(tuple[int, ...]):
     """A shape: a tuple of ints that crosses the FFI as a core Shape (a value)."""
 
     __slots__ = ()
 
-    def __new__(cls, content=()):
+    def __new__(cls, content: Iterable[Any] = ()) -> "Shape":
         return super().__new__(cls, (operator.index(x) for x in content))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Shape(%s)" % (list(self),)
 
 
@@ -409,7 +458,7 @@ _ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRVa
                _error_classes)
 
 
-def _start_callback_service():
+def _start_callback_service() -> Optional[threading.Thread]:
     """Python callbacks called from C++ threads run in this thread (HPy 0.9
     cannot attach a foreign thread to the interpreter).  Not in HPy debug
     mode: its context cannot be shared by threads that leave and re-enter
@@ -422,7 +471,7 @@ def _start_callback_service():
     return thread
 
 
-def _stop_callback_service():
+def _stop_callback_service() -> None:
     # At exit, before finalization: the service re-enters Python once to
     # return, so it must be done before the interpreter starts finalizing.
     if _callback_service is not None:

@@ -111,8 +111,15 @@ Where this differs from apache tvm-ffi, and why:
 import copy as _copy
 import threading as _threading
 from dataclasses import KW_ONLY
+from typing import Any, Callable, Optional, Sequence, TypeVar, Union, cast
 
-from .core import Object, _build_class, _ffi, get_global_func, register_object
+from .core import Function, Object, _build_class, _ffi, get_global_func, register_object
+
+_O = TypeVar("_O", bound="type[Object]")
+# The classes handled below are built by core._build_class (_ffi.make_type), and
+# this module sets its own attributes on them (__tvm_ffi_dataclass_fields__, ...)
+# at run time: they are typed as Any here.
+_Cls = Any
 
 __all__ = ["Object", "py_class", "c_class", "field", "Field", "fields", "asdict", "astuple",
            "replace", "is_dataclass", "MISSING", "KW_ONLY"]
@@ -127,10 +134,10 @@ _FIELD_WRITABLE = 1
 class _Missing:
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "MISSING"
 
-    def __reduce__(self):
+    def __reduce__(self) -> str:
         return "MISSING"
 
 
@@ -146,9 +153,11 @@ class Field:
     __slots__ = ("name", "type", "default", "default_factory", "frozen", "init", "repr",
                  "hash", "compare", "kw_only", "doc")
 
-    def __init__(self, name=None, *, default=MISSING, default_factory=MISSING, frozen=False,
-                 init=True, repr=True, hash=None, compare=True, kw_only=None, doc=None,
-                 type=None):
+    def __init__(self, name: Optional[str] = None, *, default: Any = MISSING,
+                 default_factory: Any = MISSING, frozen: bool = False, init: bool = True,
+                 repr: bool = True, hash: Optional[bool] = None, compare: bool = True,
+                 kw_only: Optional[bool] = None, doc: Optional[str] = None,
+                 type: Any = None) -> None:
         if default_factory is not MISSING:
             if default is not MISSING:
                 raise ValueError("cannot specify both default and default_factory")
@@ -167,15 +176,15 @@ class Field:
         self.kw_only = kw_only
         self.doc = doc
 
-    def _has_default(self):
+    def _has_default(self) -> bool:
         return self.default is not MISSING or self.default_factory is not MISSING
 
-    def _default_value(self):
+    def _default_value(self) -> Any:
         if self.default_factory is not MISSING:
             return self.default_factory()
         return None if self.default is MISSING else self.default
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return ("Field(name=%r, type=%r, default=%r, default_factory=%r, init=%r, repr=%r, "
                 "hash=%r, compare=%r, kw_only=%r, frozen=%r)"
                 % (self.name, self.type, self.default, self.default_factory, self.init,
@@ -185,8 +194,10 @@ class Field:
 builtins_type = type
 
 
-def field(*, default=MISSING, default_factory=MISSING, frozen=False, init=True, repr=True,
-          hash=None, compare=True, kw_only=None, doc=None):
+def field(*, default: Any = MISSING, default_factory: Any = MISSING, frozen: bool = False,
+          init: bool = True, repr: bool = True, hash: Optional[bool] = None,
+          compare: bool = True, kw_only: Optional[bool] = None,
+          doc: Optional[str] = None) -> Any:
     """Customise a py_class field: ``y: int = field(default=0, repr=False)``."""
     return Field(default=default, default_factory=default_factory, frozen=frozen, init=init,
                  repr=repr, hash=hash, compare=compare, kw_only=kw_only, doc=doc)
@@ -198,20 +209,20 @@ def field(*, default=MISSING, default_factory=MISSING, frozen=False, init=True, 
 _active = _threading.local()
 
 
-def _guard(kind):
-    table = getattr(_active, kind, None)
+def _guard(kind: str) -> "set[Any]":
+    table: "Optional[set[Any]]" = getattr(_active, kind, None)
     if table is None:
         table = set()
         setattr(_active, kind, table)
     return table
 
 
-def _is_array(value):
+def _is_array(value: object) -> bool:
     from .containers import Array
     return isinstance(value, Array)
 
 
-def _is_map(value):
+def _is_map(value: object) -> bool:
     from .containers import Map
     return isinstance(value, Map)
 
@@ -219,27 +230,27 @@ def _is_map(value):
 # ---------------------------------------------------------------------------
 # Per-class data
 # ---------------------------------------------------------------------------
-def _field_levels(type_index):
+def _field_levels(type_index: int) -> "tuple[list[tuple[str, int, _ffi.FieldAccessor, bool, Any, str]], _ffi._TypeInfo]":  # noqa: E501
     """[(name, flags, accessor, has_default, default, doc)] of every reflected
     field of the type, ancestors' first."""
     info = _ffi.type_info(type_index)
     levels = [_ffi.type_info(a) for a in info[2]] + [info]
-    out = []
+    out: "list[tuple[str, int, _ffi.FieldAccessor, bool, Any, str]]" = []
     for level in levels:
         for name, doc, flags, accessor, has_default, default, _tindex in level[3]:
             out.append((name, flags, accessor, has_default, default, doc))
     return out, info
 
 
-def _dc_fields(cls):
-    return cls.__tvm_ffi_dataclass_fields__
+def _dc_fields(cls: _Cls) -> "tuple[Field, ...]":
+    return cast("tuple[Field, ...]", cls.__tvm_ffi_dataclass_fields__)
 
 
-def _values(obj):
+def _values(obj: Any) -> "list[Any]":
     return [acc(obj) for acc in type(obj).__tvm_ffi_field_accessors__]
 
 
-def _rebuild(cls, values):
+def _rebuild(cls: _Cls, values: Sequence[Any]) -> Any:
     """A new object of `cls` from one value per field (no ``__init__``)."""
     kind = cls.__dict__.get("__tvm_ffi_dataclass_kind__")
     if kind == "py":
@@ -247,7 +258,7 @@ def _rebuild(cls, values):
     if kind != "c":
         raise TypeError("%s is not a py_class or c_class" % cls.__qualname__)
     if cls.__tvm_ffi_has_creator__:  # sets every field by name, read-only ones included
-        args = [cls.__tvm_ffi_type_key__]
+        args: "list[Any]" = [cls.__tvm_ffi_type_key__]
         for f, value in zip(_dc_fields(cls), values):
             args.append(f.name)
             args.append(value)
@@ -262,12 +273,13 @@ def _rebuild(cls, values):
 # ---------------------------------------------------------------------------
 # Generated methods
 # ---------------------------------------------------------------------------
-def _bind(qualname, fields, positional, args, kwargs):
+def _bind(qualname: str, fields: Sequence[Field], positional: Sequence[Field],
+          args: Sequence[Any], kwargs: "dict[str, Any]") -> "dict[str, Any]":
     """Field name -> given value, from a call's arguments."""
     if len(args) > len(positional):
         raise TypeError("%s() takes %d positional arguments but %d were given"
                         % (qualname, len(positional), len(args)))
-    given = dict(zip((f.name for f in positional), args))
+    given: "dict[Optional[str], Any]" = dict(zip((f.name for f in positional), args))
     init_names = {f.name for f in fields if f.init}
     for name, value in kwargs.items():
         if name in given:
@@ -275,15 +287,15 @@ def _bind(qualname, fields, positional, args, kwargs):
         if name not in init_names:
             raise TypeError("%s() got an unexpected keyword argument %r" % (qualname, name))
         given[name] = value
-    return given
+    return cast("dict[str, Any]", given)  # every Field of a class has its name
 
 
-def _make_py_init(cls, fields):
+def _make_py_init(cls: _Cls, fields: Sequence[Field]) -> Callable[..., None]:
     qualname = cls.__qualname__
     positional = [f for f in fields if f.init and not f.kw_only]
     type_index = cls.__tvm_ffi_type_index__
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if self.__chandle__():
             return  # super().__init__() from a subclass whose object exists already
         given = _bind(qualname, fields, positional, args, kwargs)
@@ -304,10 +316,11 @@ def _make_py_init(cls, fields):
     return __init__
 
 
-def _wrap_user_init(cls, user_init, fields):
+def _wrap_user_init(cls: _Cls, user_init: Callable[..., Any],
+                    fields: Sequence[Field]) -> Callable[..., None]:
     type_index = cls.__tvm_ffi_type_index__
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if not self.__chandle__():
             self.__init_handle_by_constructor__(_new_py_class_object, type_index,
                                                 *[f._default_value() for f in fields])
@@ -315,14 +328,14 @@ def _wrap_user_init(cls, user_init, fields):
 
     for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
         setattr(__init__, attr, getattr(user_init, attr, None))
-    __init__.__wrapped__ = user_init
+    setattr(__init__, "__wrapped__", user_init)
     return __init__
 
 
-def _make_no_init(cls):
+def _make_no_init(cls: _Cls) -> Callable[..., None]:
     qualname = cls.__qualname__
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         raise TypeError("%s cannot be constructed directly (init=False): define __init__ or "
                         "use a factory" % qualname)
 
@@ -330,26 +343,29 @@ def _make_no_init(cls):
     return __init__
 
 
-def _make_c_init(cls, fields, positional, ctor, has_creator):
+def _make_c_init(cls: _Cls, fields: Sequence[Field], positional: Sequence[Field],
+                 ctor: Optional[Function], has_creator: bool) -> Callable[..., None]:
     qualname = cls.__qualname__
     type_key = cls.__tvm_ffi_type_key__
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if ctor is not None:
+            ctor_args: Sequence[Any] = args
             if kwargs:  # the constructor is assumed to take the fields in order
                 given = _bind(qualname, fields, fields, args, kwargs)
-                args = []
+                bound: "list[Any]" = []
                 for f in fields:
                     if f.name in given:
-                        args.append(given[f.name])
+                        bound.append(given[f.name])
                     elif f._has_default():
-                        args.append(f._default_value())
+                        bound.append(f._default_value())
                     else:
                         raise TypeError("%s() missing required argument %r" % (qualname, f.name))
-            self.__init_handle_by_constructor__(ctor, *args)
+                ctor_args = bound
+            self.__init_handle_by_constructor__(ctor, *ctor_args)
         elif has_creator:
             given = _bind(qualname, fields, positional, args, kwargs)
-            flat = [type_key]
+            flat: "list[Any]" = [type_key]
             for f in fields:
                 if f.name in given:
                     flat.append(f.name)
@@ -367,7 +383,7 @@ def _make_c_init(cls, fields, positional, ctor, has_creator):
     return __init__
 
 
-def __repr_fields(self):
+def __repr_fields(self: Any) -> str:
     handle = self.__chandle__()
     cls = type(self)
     if not handle:
@@ -384,14 +400,14 @@ def __repr_fields(self):
     return "%s(%s)" % (cls.__tvm_ffi_type_key__, ", ".join(parts))
 
 
-def __repr_plain(self):
+def __repr_plain(self: Any) -> str:
     handle = self.__chandle__()
     if not handle:
         return "<%s (moved out)>" % type(self).__qualname__
     return "<%s object at %#x>" % (type(self).__tvm_ffi_type_key__, handle)
 
 
-def _eq_value(a, b):
+def _eq_value(a: Any, b: Any) -> bool:
     if a is b:
         return True
     if _is_array(a) and _is_array(b):
@@ -406,7 +422,7 @@ def _eq_value(a, b):
     return bool(a == b)
 
 
-def _fields_equal(a, b):
+def _fields_equal(a: Any, b: Any) -> bool:
     cls = type(a)
     active = _guard("eq")
     key = (id(a), id(b))
@@ -422,11 +438,11 @@ def _fields_equal(a, b):
         active.discard(key)
 
 
-def _comparable(a, b):
+def _comparable(a: object, b: object) -> bool:
     return isinstance(b, type(a)) or isinstance(a, type(b))
 
 
-def __eq__(self, other):
+def __eq__(self: Any, other: object) -> object:
     if not _comparable(self, other):
         return NotImplemented
     if self is other:
@@ -436,12 +452,12 @@ def __eq__(self, other):
     return _fields_equal(self, other)
 
 
-def __ne__(self, other):
+def __ne__(self: Any, other: object) -> object:
     result = __eq__(self, other)
     return result if result is NotImplemented else not result
 
 
-def _hash_value(value):
+def _hash_value(value: Any) -> int:
     if _is_array(value):
         return hash(("ffi.Array",) + tuple(_hash_value(x) for x in value))
     if _is_map(value):
@@ -449,7 +465,7 @@ def _hash_value(value):
     return hash(value)
 
 
-def __hash__(self):
+def __hash__(self: Any) -> int:
     cls = type(self)
     active = _guard("hash")
     if id(self) in active:
@@ -463,31 +479,31 @@ def __hash__(self):
         active.discard(id(self))
 
 
-def _order_value(value):
+def _order_value(value: Any) -> Any:
     if _is_array(value):
         return tuple(_order_value(x) for x in value)
     return value
 
 
-def _order_key(obj):
+def _order_key(obj: Any) -> "tuple[Any, ...]":
     cls = type(obj)
     return tuple(_order_value(acc(obj))
                  for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.compare)
 
 
-def _make_order(op):
-    def compare(self, other):
+def _make_order(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def compare(self: Any, other: Any) -> Any:
         if type(other) is not type(self):
             return NotImplemented
         return op(_order_key(self), _order_key(other))
     return compare
 
 
-def __copy__(self):
+def __copy__(self: Any) -> Any:
     return _rebuild(type(self), _values(self))
 
 
-def __deepcopy__(self, memo):
+def __deepcopy__(self: Any, memo: "dict[int, Any]") -> Any:
     done = memo.get(id(self))
     if done is not None:
         return done
@@ -511,7 +527,7 @@ def __deepcopy__(self, memo):
     return new
 
 
-def __replace__(self, **changes):
+def __replace__(self: Any, **changes: Any) -> Any:
     cls = type(self)
     names = [f.name for f in _dc_fields(cls)]
     for name in changes:
@@ -521,20 +537,23 @@ def __replace__(self, **changes):
     return _rebuild(cls, values)
 
 
-def __reduce_py__(self):
+def __reduce_py__(self: Any) -> "tuple[Any, ...]":
     if not self.__chandle__():
         raise TypeError("cannot pickle a moved-out object")
     return (_rebuild, (type(self), tuple(_values(self))))
 
 
-def _read_only_property(name, accessor, key, doc):
-    def refuse(self, value):
+def _read_only_property(name: str, accessor: Callable[..., Any], key: str,
+                        doc: Optional[str]) -> property:
+    def refuse(self: Any, value: Any) -> None:
         raise AttributeError("field '%s' of '%s' is read-only (frozen)" % (name, key))
     return property(accessor, refuse, None, doc or None)
 
 
-def _install(cls, namespace, fields, accessors, writable, *, kind, init, repr, eq, order,
-             unsafe_hash, frozen, match_args, positional):
+def _install(cls: _Cls, namespace: "dict[str, Any]", fields: Sequence[Field],
+             accessors: Sequence[Any], writable: Sequence[bool], *, kind: str, init: bool,
+             repr: bool, eq: bool, order: bool, unsafe_hash: bool, frozen: bool,
+             match_args: bool, positional: Sequence[Field]) -> None:
     cls.__tvm_ffi_dataclass_kind__ = kind
     cls.__tvm_ffi_dataclass_fields__ = tuple(fields)
     cls.__tvm_ffi_field_accessors__ = tuple(accessors)
@@ -563,13 +582,13 @@ def _install(cls, namespace, fields, accessors, writable, *, kind, init, repr, e
         if name not in namespace:
             setattr(cls, name, value)
     if match_args and "__match_args__" not in namespace:
-        cls.__match_args__ = tuple(f.name for f in positional)
+        setattr(cls, "__match_args__", tuple(f.name for f in positional))
 
 
 # ---------------------------------------------------------------------------
 # py_class
 # ---------------------------------------------------------------------------
-def _annotation_is(annotation, obj, names):
+def _annotation_is(annotation: Any, obj: Any, names: "tuple[str, ...]") -> bool:
     if annotation is obj:
         return True
     if isinstance(annotation, str):
@@ -578,18 +597,19 @@ def _annotation_is(annotation, obj, names):
     return False
 
 
-def _is_classvar(annotation):
+def _is_classvar(annotation: Any) -> bool:
     import typing
     if annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar:
         return True
     return _annotation_is(annotation, typing.ClassVar, ("ClassVar", "typing.ClassVar"))
 
 
-def _own_fields(cls, frozen, kw_only):
+def _own_fields(cls: type, frozen: bool, kw_only: bool) -> "tuple[list[Field], set[str]]":
     """(fields, names to drop from the namespace) of the class statement."""
     annotations = cls.__dict__.get("__annotations__", {})
     kw_only_active = kw_only
-    out, dropped = [], set()
+    out: "list[Field]" = []
+    dropped: "set[str]" = set()
     for name, annotation in annotations.items():
         if name.startswith("__"):
             continue
@@ -617,8 +637,8 @@ def _own_fields(cls, frozen, kw_only):
     return out, dropped
 
 
-def _check_order(qualname, fields):
-    seen_default = None
+def _check_order(qualname: str, fields: Sequence[Field]) -> None:
+    seen_default: Optional[str] = None
     for f in fields:
         if not f.init or f.kw_only:
             continue
@@ -629,9 +649,11 @@ def _check_order(qualname, fields):
             seen_default = f.name
 
 
-def py_class(cls_or_type_key=None, *, type_key=None, frozen=False, init=True, repr=True,
-             eq=False, order=False, unsafe_hash=False, match_args=True, kw_only=False,
-             slots=True):
+def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
+             type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
+             repr: bool = True, eq: bool = False, order: bool = False,
+             unsafe_hash: bool = False, match_args: bool = True, kw_only: bool = False,
+             slots: bool = True) -> Any:
     """Class decorator: a Python-defined core object type (see the module doc).
 
     ``@py_class``, ``@py_class("key")``, ``@py_class("key", eq=True)`` and
@@ -642,12 +664,12 @@ def py_class(cls_or_type_key=None, *, type_key=None, frozen=False, init=True, re
     if order and not eq:
         raise ValueError("order=True requires eq=True")
 
-    def decorate(cls):
+    def decorate(cls: _Cls) -> _Cls:
         if not (isinstance(cls, type) and issubclass(cls, Object)):
             raise TypeError("py_class decorates subclasses of tvm_ffi_hpy.dataclasses.Object")
         if len(cls.__bases__) != 1:
             raise TypeError("a py_class derives from exactly one class")
-        base = cls.__bases__[0]
+        base: _Cls = cls.__bases__[0]
         if base is not Object and base.__dict__.get("__tvm_ffi_dataclass_kind__") != "py":
             raise TypeError("the base of a py_class must be Object or another py_class")
         key = effective_key if effective_key is not None else "%s.%s" % (cls.__module__,
@@ -663,14 +685,15 @@ def py_class(cls_or_type_key=None, *, type_key=None, frozen=False, init=True, re
         type_index = _define_py_class(key, base.__tvm_ffi_type_index__,
                                       [f.name for f in own], bool(frozen))
         namespace = {k: v for k, v in cls.__dict__.items() if k not in dropped}
-        new = _build_class(type_index, base, cls.__name__, cls.__module__, cls.__qualname__,
-                           namespace, source=cls)
+        new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
+                                 cls.__qualname__, namespace, source=cls)
         levels, _info = _field_levels(type_index)
         accessors = [level[2] for level in levels]
         writable = [bool(level[1] & _FIELD_WRITABLE) for level in levels]
         for f, acc, w in zip(own, accessors[len(inherited):], writable[len(inherited):]):
             if f.frozen and w:  # a frozen field of a mutable class: refuse in Python
-                setattr(new, f.name, _read_only_property(f.name, acc, key, f.doc))
+                name = cast(str, f.name)  # set by _own_fields
+                setattr(new, name, _read_only_property(name, acc, key, f.doc))
         new.__tvm_ffi_py_fields__ = tuple((f.name, f.default) for f in fields)
         new.__tvm_ffi_frozen__ = bool(frozen)
         positional = [f for f in fields if f.init and not f.kw_only]
@@ -701,8 +724,9 @@ def py_class(cls_or_type_key=None, *, type_key=None, frozen=False, init=True, re
 # ---------------------------------------------------------------------------
 # c_class
 # ---------------------------------------------------------------------------
-def c_class(type_key, *, frozen=False, init=True, repr=True, eq=False, order=False,
-            unsafe_hash=False, match_args=True):
+def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: bool = True,
+            eq: bool = False, order: bool = False, unsafe_hash: bool = False,
+            match_args: bool = True) -> Callable[[_O], _O]:
     """Class decorator: register a class for the C++ reflected type `type_key`
     (like ``register_object``) with dataclass conveniences (see the module doc)."""
     if not isinstance(type_key, str):
@@ -710,13 +734,15 @@ def c_class(type_key, *, frozen=False, init=True, repr=True, eq=False, order=Fal
     if order and not eq:
         raise ValueError("order=True requires eq=True")
 
-    def decorate(cls):
+    def decorate(cls: _O) -> _O:
         namespace = dict(cls.__dict__)
-        new = register_object(type_key)(cls)
+        new: _Cls = register_object(type_key)(cls)
         type_index = new.__tvm_ffi_type_index__
         levels, info = _field_levels(type_index)
         own_count = len(info[3])
-        fields, accessors, writable = [], [], []
+        fields: "list[Field]" = []
+        accessors: "list[_ffi.FieldAccessor]" = []
+        writable: "list[bool]" = []
         for i, (name, flags, accessor, has_default, default, doc) in enumerate(levels):
             own = i >= len(levels) - own_count
             is_writable = bool(flags & _FIELD_WRITABLE)
@@ -745,7 +771,7 @@ def c_class(type_key, *, frozen=False, init=True, repr=True, eq=False, order=Fal
                 new.__init__ = _make_c_init(new, fields, positional, ctor, bool(info[5]))
             else:
                 new.__init__ = _make_no_init(new)
-        return new
+        return cast(_O, new)
 
     return decorate
 
@@ -753,22 +779,22 @@ def c_class(type_key, *, frozen=False, init=True, repr=True, eq=False, order=Fal
 # ---------------------------------------------------------------------------
 # Module-level helpers
 # ---------------------------------------------------------------------------
-def is_dataclass(obj):
+def is_dataclass(obj: object) -> bool:
     """True for a py_class / c_class class or instance."""
     cls = obj if isinstance(obj, type) else type(obj)
     return getattr(cls, "__ffi_is_dataclass__", False) is True
 
 
-def fields(obj_or_cls):
+def fields(obj_or_cls: Any) -> "tuple[Field, ...]":
     """The ``Field`` objects of a py_class / c_class (class or instance), parent first."""
     if not is_dataclass(obj_or_cls):
         raise TypeError("fields() takes a py_class or c_class type or instance, got %s"
                         % builtins_type(obj_or_cls).__name__)
-    cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
+    cls: _Cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
     return tuple(cls.__tvm_ffi_dataclass_fields__)
 
 
-def replace(obj, /, **changes):
+def replace(obj: Any, /, **changes: Any) -> Any:
     """A copy of `obj` with the given fields changed (``obj.__replace__(**changes)``)."""
     if not is_dataclass(obj) or isinstance(obj, type):
         raise TypeError("replace() takes a py_class or c_class instance")
@@ -778,7 +804,7 @@ def replace(obj, /, **changes):
 _ATOMIC = (type(None), bool, int, float, complex, str, bytes)
 
 
-def _asdict_inner(value, dict_factory):
+def _asdict_inner(value: Any, dict_factory: Callable[[Any], Any]) -> Any:
     if isinstance(value, _ATOMIC):
         return value
     if is_dataclass(value) and not isinstance(value, type):
@@ -794,7 +820,7 @@ def _asdict_inner(value, dict_factory):
     return _copy.deepcopy(value)
 
 
-def asdict(obj, *, dict_factory=dict):
+def asdict(obj: Any, *, dict_factory: Callable[[Any], Any] = dict) -> Any:
     """The fields of a py_class / c_class instance as a dict, recursively
     (nested dataclass objects to dicts, Array to list, Map to dict)."""
     if not is_dataclass(obj) or isinstance(obj, type):
@@ -802,7 +828,7 @@ def asdict(obj, *, dict_factory=dict):
     return _asdict_inner(obj, dict_factory)
 
 
-def _astuple_inner(value, tuple_factory):
+def _astuple_inner(value: Any, tuple_factory: Callable[[Any], Any]) -> Any:
     if isinstance(value, _ATOMIC):
         return value
     if is_dataclass(value) and not isinstance(value, type):
@@ -817,7 +843,7 @@ def _astuple_inner(value, tuple_factory):
     return _copy.deepcopy(value)
 
 
-def astuple(obj, *, tuple_factory=tuple):
+def astuple(obj: Any, *, tuple_factory: Callable[[Any], Any] = tuple) -> Any:
     """The field values of a py_class / c_class instance as a tuple, recursively."""
     if not is_dataclass(obj) or isinstance(obj, type):
         raise TypeError("astuple() should be called on py_class / c_class instances")

@@ -11,6 +11,7 @@ In a source tree that was not built yet, the headers and the CMake config are
 found in ``core/`` instead (the library is not: build the package first).
 """
 import os
+from typing import List
 
 CORE_LIB = "libtvm_ffi_hpy_core.so"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -19,7 +20,7 @@ _SOURCE_CORE = os.path.join(os.path.dirname(_PACKAGE_DIR), "core")
 __all__ = ["find_include_path", "find_lib_path", "find_cmake_path", "find_core_lib"]
 
 
-def _first_existing(candidates, what):
+def _first_existing(candidates: List[str], what: str) -> str:
     for path in candidates:
         if os.path.exists(path):
             return path
@@ -28,7 +29,7 @@ def _first_existing(candidates, what):
                        % (what, ", ".join(candidates)))
 
 
-def find_include_path():
+def find_include_path() -> str:
     """The directory to add to the include path: it holds ``tvm_ffi_hpy/ffi.h``."""
     candidates = [os.path.join(_PACKAGE_DIR, "include"), os.path.join(_SOURCE_CORE, "include")]
     for path in candidates:
@@ -38,17 +39,17 @@ def find_include_path():
                            "the headers")
 
 
-def find_core_lib():
+def find_core_lib() -> str:
     """The full path of ``libtvm_ffi_hpy_core.so``."""
     return _first_existing([os.path.join(_PACKAGE_DIR, CORE_LIB)], CORE_LIB)
 
 
-def find_lib_path():
+def find_lib_path() -> List[str]:
     """The core library as a list of paths (apache tvm-ffi's shape): ``[.../libtvm_ffi_hpy_core.so]``."""
     return [find_core_lib()]
 
 
-def find_cmake_path():
+def find_cmake_path() -> str:
     """The directory holding ``tvm_ffi_hpy-config.cmake``: pass it as ``-Dtvm_ffi_hpy_DIR=``."""
     candidates = [os.path.join(_PACKAGE_DIR, "cmake"), os.path.join(_SOURCE_CORE, "cmake")]
     for path in candidates:

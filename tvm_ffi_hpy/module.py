@@ -14,8 +14,9 @@ are in the process-wide registries from then on (``get_global_func``).  A
 loaded library stays loaded until the process exits (docs/user_library.md).
 """
 import os
+from typing import TYPE_CHECKING, Optional, Union, cast
 
-from .core import Object, register_object, get_global_func
+from .core import Function, Object, register_object, get_global_func
 
 __all__ = ["Module", "load_module"]
 
@@ -27,50 +28,55 @@ class Module(Object):
     """A loaded shared library (from ``load_module``).  ``path`` is where it
     was loaded from; exported functions are attributes and items."""
 
-    def get_function(self, name, allow_missing=False):
+    if TYPE_CHECKING:  # the reflected field, installed when the class is built
+        @property
+        def path(self) -> str: ...
+
+    def get_function(self, name: str, allow_missing: bool = False) -> Optional[Function]:
         """The exported function `name`; None (allow_missing) or AttributeError when missing."""
         if not isinstance(name, str):
             raise TypeError("function names are str, got %s" % type(name).__name__)
-        func = get_global_func("ffi.ModuleGetFunction")(self, name)
+        func: Optional[Function] = get_global_func("ffi.ModuleGetFunction")(self, name)
         if func is None and not allow_missing:
             raise AttributeError("module %s exports no function %r (no symbol %s%s)"
                                  % (self.path, name, SYMBOL_PREFIX, name))
         return func
 
-    def implements_function(self, name):
+    def implements_function(self, name: str) -> bool:
         """True when the library exports a function `name`."""
         return self.get_function(name, allow_missing=True) is not None
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Function:
         # Only reached for names the class does not define.
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return self.get_function(name)
+        return cast(Function, self.get_function(name))  # it raises rather than give None
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Function:
         func = self.get_function(name, allow_missing=True)
         if func is None:
             raise KeyError("module %s exports no function %r (no symbol %s%s)"
                            % (self.path, name, SYMBOL_PREFIX, name))
         return func
 
-    def __contains__(self, name):
+    def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.implements_function(name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<tvm_ffi_hpy.Module %s>" % (self.path if self.__chandle__() else "(moved out)")
 
 
-def load_module(path):
+def load_module(path: "Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]") -> Module:
     """Load the shared library at `path` and return its Module.
 
     The library's static initialisers run now (registering its global
     functions and types).  A missing or unloadable file raises OSError with
     the dynamic loader's message.  Loading a file again returns a new Module
     for the library already loaded; nothing is ever unloaded."""
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if os.path.exists(path):
-        path = os.path.abspath(path)  # dlopen searches the library path for bare names
-    return get_global_func("ffi.ModuleLoadFromFile")(path)
+    name = os.fspath(path)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if os.path.exists(name):
+        name = os.path.abspath(name)  # dlopen searches the library path for bare names
+    module: Module = get_global_func("ffi.ModuleLoadFromFile")(name)
+    return module

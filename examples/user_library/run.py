@@ -6,11 +6,12 @@ Build the library first (see CMakeLists.txt or docs/user_library.md).
 """
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import tvm_ffi_hpy as ffi
 
 
-def main(path):
+def main(path: str) -> None:
     mod = ffi.load_module(path)  # runs the library's static init: user_lib.Point exists now
 
     # A class for the library's type can only be registered once it is loaded.
@@ -19,7 +20,15 @@ def main(path):
         """user_lib.Point(x, y, label): fields x, y (read-write), label (read-only);
         methods norm() and translate(dx, dy) -- all from the C++ reflection."""
 
-        def __repr__(self):
+        if TYPE_CHECKING:  # reflected from C++ when the class is built
+            x: float
+            y: float
+            @property
+            def label(self) -> str: ...
+            def norm(self) -> float: ...
+            def translate(self, dx: float, dy: float) -> "Point": ...
+
+        def __repr__(self) -> str:
             return "Point(%g, %g, %r)" % (self.x, self.y, self.label)
 
     print(mod)
