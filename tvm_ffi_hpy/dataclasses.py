@@ -804,19 +804,20 @@ def replace(obj: Any, /, **changes: Any) -> Any:
 _ATOMIC = (type(None), bool, int, float, complex, str, bytes)
 
 
-def _asdict_inner(value: Any, dict_factory: Callable[[Any], Any]) -> Any:
+def _convert_inner(value: Any, on_dataclass: Callable[[Any], Any]) -> Any:
+    """Copy `value` recursively for asdict/astuple: dataclass instances go to
+    `on_dataclass`, Array/list to list, Map/dict to dict, tuples stay tuples."""
     if isinstance(value, _ATOMIC):
         return value
     if is_dataclass(value) and not isinstance(value, type):
-        return dict_factory([(f.name, _asdict_inner(v, dict_factory))
-                             for f, v in zip(_dc_fields(type(value)), _values(value))])
+        return on_dataclass(value)
     if _is_array(value) or builtins_type(value) is list:
-        return [_asdict_inner(v, dict_factory) for v in value]
+        return [_convert_inner(v, on_dataclass) for v in value]
     if _is_map(value) or builtins_type(value) is dict:
-        return dict((_asdict_inner(k, dict_factory), _asdict_inner(v, dict_factory))
+        return dict((_convert_inner(k, on_dataclass), _convert_inner(v, on_dataclass))
                     for k, v in value.items())
     if builtins_type(value) is tuple:
-        return tuple(_asdict_inner(v, dict_factory) for v in value)
+        return tuple(_convert_inner(v, on_dataclass) for v in value)
     return _copy.deepcopy(value)
 
 
@@ -825,26 +826,20 @@ def asdict(obj: Any, *, dict_factory: Callable[[Any], Any] = dict) -> Any:
     (nested dataclass objects to dicts, Array to list, Map to dict)."""
     if not is_dataclass(obj) or isinstance(obj, type):
         raise TypeError("asdict() should be called on py_class / c_class instances")
-    return _asdict_inner(obj, dict_factory)
 
+    def as_dict(value: Any) -> Any:
+        return dict_factory([(f.name, _convert_inner(v, as_dict))
+                             for f, v in zip(_dc_fields(type(value)), _values(value))])
 
-def _astuple_inner(value: Any, tuple_factory: Callable[[Any], Any]) -> Any:
-    if isinstance(value, _ATOMIC):
-        return value
-    if is_dataclass(value) and not isinstance(value, type):
-        return tuple_factory([_astuple_inner(v, tuple_factory) for v in _values(value)])
-    if _is_array(value) or builtins_type(value) is list:
-        return [_astuple_inner(v, tuple_factory) for v in value]
-    if _is_map(value) or builtins_type(value) is dict:
-        return dict((_astuple_inner(k, tuple_factory), _astuple_inner(v, tuple_factory))
-                    for k, v in value.items())
-    if builtins_type(value) is tuple:
-        return tuple(_astuple_inner(v, tuple_factory) for v in value)
-    return _copy.deepcopy(value)
+    return _convert_inner(obj, as_dict)
 
 
 def astuple(obj: Any, *, tuple_factory: Callable[[Any], Any] = tuple) -> Any:
     """The field values of a py_class / c_class instance as a tuple, recursively."""
     if not is_dataclass(obj) or isinstance(obj, type):
         raise TypeError("astuple() should be called on py_class / c_class instances")
-    return _astuple_inner(obj, tuple_factory)
+
+    def as_tuple(value: Any) -> Any:
+        return tuple_factory([_convert_inner(v, as_tuple) for v in _values(value)])
+
+    return _convert_inner(obj, as_tuple)
