@@ -84,26 +84,3 @@ def test_release_gil_lets_other_python_threads_run(releasing):
         stop.set()
         worker.join()
     assert progress
-
-
-def test_many_python_threads_share_wrappers():
-    holder = testing.TestHolder(testing.TestIntPair(1, 1))
-    first = holder.value
-    errors = []
-
-    def work():
-        try:
-            for _ in range(500):
-                a = holder.value
-                b = holder.value
-                if a is not b or a is not first:
-                    errors.append("identity lost")
-        except Exception as exc:  # reported below
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []

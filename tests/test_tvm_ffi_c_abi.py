@@ -11,10 +11,8 @@ build/tvm_ffi_c_lib/<hash>/, so the PyPy run of a tree reuses the CPython
 run's build (and headers).
 """
 import glob
-import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import zipfile
 
@@ -23,6 +21,7 @@ import pytest
 import tvm_ffi_hpy as ffi
 from tvm_ffi_hpy import Array, libinfo
 
+from build_cache import build_once, content_hash, run_or_fail
 from conftest import live_objects
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -51,56 +50,35 @@ def _pip_python():
 def fetch_tvm_ffi_headers():
     """Download apache-tvm-ffi==TVM_FFI_VERSION (the wheel only) and unpack its
     headers; return the include directory.  Does nothing when already done."""
+
+    def fetch(tmp):
+        wheel_dir = os.path.join(tmp, "wheel")
+        os.makedirs(wheel_dir)
+        cmd = [_pip_python(), "-m", "pip", "download", "apache-tvm-ffi==" + TVM_FFI_VERSION,
+               "--no-deps", "--only-binary=:all:"] + _WHEEL_TAGS + [
+               "--disable-pip-version-check", "-q", "-d", wheel_dir]
+        run_or_fail(cmd, "downloading apache-tvm-ffi")
+        wheels = glob.glob(os.path.join(wheel_dir, "apache_tvm_ffi-*.whl"))
+        if len(wheels) != 1:
+            pytest.fail("expected one apache-tvm-ffi wheel in %s, found %s" % (wheel_dir, wheels))
+        # Unpack the headers only: tvm_ffi/include/{tvm/ffi/**, dlpack/**}.
+        prefix = "tvm_ffi/include/"
+        with zipfile.ZipFile(wheels[0]) as whl:
+            for name in whl.namelist():
+                rel = name[len(prefix):]
+                if not name.startswith(prefix) or not rel.endswith(".h"):
+                    continue
+                dest = os.path.join(tmp, "include", *rel.split("/"))
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with whl.open(name) as src, open(dest, "wb") as out:
+                    shutil.copyfileobj(src, out)
+        missing = [h for h in HEADERS if not os.path.isfile(os.path.join(tmp, "include", h))]
+        if missing:
+            pytest.fail("the apache-tvm-ffi wheel %s lacks %s" % (wheels[0], missing))
+        shutil.rmtree(wheel_dir)
+
     root = os.path.join(REPO, "build", "tvm_ffi_headers", TVM_FFI_VERSION)
-    include = os.path.join(root, "include")
-    if all(os.path.isfile(os.path.join(include, h)) for h in HEADERS):
-        return include
-    tmp = "%s.tmp-%d" % (root, os.getpid())
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(os.path.join(tmp, "wheel"))
-    cmd = [_pip_python(), "-m", "pip", "download", "apache-tvm-ffi==" + TVM_FFI_VERSION,
-           "--no-deps", "--only-binary=:all:"] + _WHEEL_TAGS + [
-           "--disable-pip-version-check", "-q", "-d", os.path.join(tmp, "wheel")]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True)
-    wheels = glob.glob(os.path.join(tmp, "wheel", "apache_tvm_ffi-*.whl"))
-    if proc.returncode != 0 or len(wheels) != 1:
-        shutil.rmtree(tmp, ignore_errors=True)
-        pytest.fail("downloading apache-tvm-ffi failed: %s\n%s" % (" ".join(cmd), proc.stdout))
-    # Unpack the headers only: tvm_ffi/include/{tvm/ffi/**, dlpack/**}.
-    prefix = "tvm_ffi/include/"
-    with zipfile.ZipFile(wheels[0]) as whl:
-        for name in whl.namelist():
-            if not name.startswith(prefix) or name.endswith("/"):
-                continue
-            rel = name[len(prefix):]
-            if not rel.endswith(".h"):
-                continue
-            dest = os.path.join(tmp, "include", *rel.split("/"))
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            with whl.open(name) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out)
-    missing = [h for h in HEADERS if not os.path.isfile(os.path.join(tmp, "include", h))]
-    if missing:
-        shutil.rmtree(tmp, ignore_errors=True)
-        pytest.fail("the apache-tvm-ffi wheel %s lacks %s" % (wheels[0], missing))
-    shutil.rmtree(os.path.join(tmp, "wheel"))
-    os.makedirs(os.path.dirname(root), exist_ok=True)
-    try:
-        os.rename(tmp, root)  # atomic: a concurrent run may have won
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return include
-
-
-def _content_hash(include, core_lib, cc):
-    h = hashlib.sha256()
-    for path in [SOURCE, core_lib] + [os.path.join(include, n) for n in HEADERS]:
-        h.update(path.encode() + b"\0")
-        with open(path, "rb") as f:
-            h.update(hashlib.sha256(f.read()).digest())
-    h.update(cc.encode())
-    return h.hexdigest()[:16]
+    return os.path.join(build_once(root, fetch), "include")
 
 
 def build_library():
@@ -110,31 +88,21 @@ def build_library():
     cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
     if cc is None:
         pytest.fail("no C compiler (gcc or $CC) found")
-    out_dir = os.path.join(REPO, "build", "tvm_ffi_c_lib", _content_hash(include, core_lib, cc))
-    lib = os.path.join(out_dir, LIB_NAME)
-    if os.path.exists(lib):
-        return lib
-    tmp_dir = "%s.tmp-%d" % (out_dir, os.getpid())
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    os.makedirs(tmp_dir)
     core_dir = os.path.dirname(core_lib)
-    # -nostdinc is not used, but only apache tvm-ffi's include directory is on
-    # the path: our headers cannot be picked up.  --no-undefined proves that
-    # every symbol the library uses is defined by our core (or libc).
-    cmd = [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-           "-I", include, SOURCE, "-o", os.path.join(tmp_dir, LIB_NAME),
-           "-L", core_dir, "-l:" + os.path.basename(core_lib),
-           "-Wl,-rpath," + core_dir, "-Wl,--no-undefined"]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True)
-    if proc.returncode != 0:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        pytest.fail("building the tvm-ffi C library failed: %s\n%s" % (" ".join(cmd), proc.stdout))
-    try:
-        os.rename(tmp_dir, out_dir)  # atomic: a concurrent run may have won
-    except OSError:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-    return lib
+
+    def build(tmp_dir):
+        # Only apache tvm-ffi's include directory is on the path: our headers
+        # cannot be picked up.  --no-undefined proves that every symbol the
+        # library uses is defined by our core (or libc).
+        run_or_fail([cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+                     "-I", include, SOURCE, "-o", os.path.join(tmp_dir, LIB_NAME),
+                     "-L", core_dir, "-l:" + os.path.basename(core_lib),
+                     "-Wl,-rpath," + core_dir, "-Wl,--no-undefined"],
+                    "building the tvm-ffi C library")
+
+    inputs = [SOURCE, core_lib] + [os.path.join(include, n) for n in HEADERS]
+    out_dir = os.path.join(REPO, "build", "tvm_ffi_c_lib", content_hash(inputs, cc))
+    return os.path.join(build_once(out_dir, build), LIB_NAME)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ run of the same tree reuses it.  cmake and ninja come from the environment's
 CPython venv (ci/env.sh: $ENV_DIR/cpython/bin), the running interpreter's bin
 directory, the `cmake`/`ninja` Python packages, or PATH -- in that order.
 """
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,8 @@ import pytest
 
 import tvm_ffi_hpy as ffi
 from tvm_ffi_hpy import libinfo, testing
+
+from build_cache import build_once, content_hash, run_or_fail
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(REPO, "examples", "user_library")
@@ -43,48 +44,34 @@ def _find_tool(name):
     return shutil.which(name)
 
 
-def _content_hash():
-    h = hashlib.sha256()
+def _inputs():
     files = [os.path.join(EXAMPLE, n) for n in sorted(os.listdir(EXAMPLE))
              if n.endswith((".cc", ".h", ".txt"))]
     include = os.path.join(libinfo.find_include_path(), "tvm_ffi_hpy")
     files += [os.path.join(include, n) for n in sorted(os.listdir(include))]
     files.append(os.path.join(libinfo.find_cmake_path(), "tvm_ffi_hpy-config.cmake"))
     files.append(libinfo.find_core_lib())  # its path and name matter for the link
-    for path in files:
-        h.update(path.encode() + b"\0")
-        with open(path, "rb") as f:
-            h.update(hashlib.sha256(f.read()).digest())
-    return h.hexdigest()[:16]
+    return files
 
 
 def build_example():
     """Build examples/user_library once per content; return the library's path."""
-    out_dir = os.path.join(REPO, "build", "user_library", _content_hash())
-    lib = os.path.join(out_dir, LIB_NAME)
-    if os.path.exists(lib):
-        return lib
     cmake = _find_tool("cmake")
     if cmake is None:
         pytest.fail("cmake not found (looked in %s/cpython/bin, next to %s, the cmake package, "
                     "PATH)" % (_env_dir(), sys.executable))
     ninja = _find_tool("ninja")
-    tmp_dir = "%s.tmp-%d" % (out_dir, os.getpid())
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    configure = [cmake, "-S", EXAMPLE, "-B", tmp_dir, "-DCMAKE_BUILD_TYPE=Release",
-                 "-Dtvm_ffi_hpy_DIR=" + libinfo.find_cmake_path()]
-    if ninja:
-        configure += ["-G", "Ninja", "-DCMAKE_MAKE_PROGRAM=" + ninja]
-    for cmd in (configure, [cmake, "--build", tmp_dir]):
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True)
-        if proc.returncode != 0:
-            pytest.fail("building the example failed: %s\n%s" % (" ".join(cmd), proc.stdout))
-    try:
-        os.rename(tmp_dir, out_dir)  # atomic: a concurrent run may have won
-    except OSError:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-    return lib
+
+    def build(tmp_dir):
+        configure = [cmake, "-S", EXAMPLE, "-B", tmp_dir, "-DCMAKE_BUILD_TYPE=Release",
+                     "-Dtvm_ffi_hpy_DIR=" + libinfo.find_cmake_path()]
+        if ninja:
+            configure += ["-G", "Ninja", "-DCMAKE_MAKE_PROGRAM=" + ninja]
+        run_or_fail(configure, "configuring the example")
+        run_or_fail([cmake, "--build", tmp_dir], "building the example")
+
+    out_dir = os.path.join(REPO, "build", "user_library", content_hash(_inputs()))
+    return os.path.join(build_once(out_dir, build), LIB_NAME)
 
 
 @pytest.fixture(scope="module")
