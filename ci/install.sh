@@ -4,10 +4,10 @@
 #
 #   $ENV_DIR/cpython/    venv of the machine's CPython 3.11 with hpy==0.9.0,
 #                        pytest, setuptools, wheel, hypothesis, cmake, ninja,
-#                        mypy (tests/test_typing.py)
+#                        mypy (tests/test_typing.py), numpy (tests/test_tensor.py)
 #   $ENV_DIR/bin/pypy3   wrapper for a PyPy >= 7.3.14 (Python 3.11, HPy 0.9)
 #   $ENV_DIR/pypy-root/  (Debian 12 only) PyPy 7.3.19 unpacked from Debian 13
-#   $ENV_DIR/pypy-site/  pure-Python pytest + hypothesis for PyPy (PYTHONPATH)
+#   $ENV_DIR/pypy-site/  pytest, hypothesis and numpy for PyPy (PYTHONPATH)
 #   $ENV_DIR/bin/pypy3-old  wrapper for Debian 12's PyPy 7.3.11 (Python 3.9,
 #                        HPy 0.0.4), unpacked into $ENV_DIR/pypy-old-root/ from
 #                        the bookworm suite; tests/test_old_pypy.py checks that
@@ -42,8 +42,9 @@ for arg in "$@"; do
   esac
 done
 
-CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy)
-PYPY_SITE_PKGS=(pytest hypothesis)
+CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy numpy)
+# numpy: the DLPack tests exchange tensors with it (a binary wheel for PyPy 3.11).
+PYPY_SITE_PKGS=(pytest hypothesis numpy)
 # Packages taken from trixie on Debian 12; the dependency closure of pypy3 is
 # added to these at run time (apt-cache depends), and libstdc++6 so that a C++
 # extension loaded into this PyPy gets a libstdc++ matching the unpacked libgcc.
@@ -323,11 +324,11 @@ fi
 
 # ------------------------------------------------- 3. pytest for PyPy
 STEP="pypy-site"
-# pytest and hypothesis are pure Python, so the venv's pip installs them for
-# PyPy with --target; this needs neither ensurepip (stripped from Debian's
-# pypy3) nor ssl in PyPy.
+# The venv's pip installs them for PyPy with --target (pytest and hypothesis
+# are pure Python, numpy has pypy311_pp73 wheels); this needs neither
+# ensurepip (stripped from Debian's pypy3) nor ssl in PyPy.
 pypy_site_check() {
-  PYTHONPATH="$PYPY_SITE" "$PYPY" -c 'import pytest, hypothesis, _pytest.config' >/dev/null 2>&1
+  PYTHONPATH="$PYPY_SITE" "$PYPY" -c 'import pytest, hypothesis, _pytest.config, numpy' >/dev/null 2>&1
 }
 FP_SITE="$("$CPY" -c 'import sys; print(sys.version.split()[0])') | ${PYPY_SITE_PKGS[*]}"
 if stamp_ok pypy-site "$FP_SITE" && pypy_site_check; then
@@ -339,11 +340,11 @@ else
   rm -rf "$PYPY_SITE.new"
   run pypy-site "$CPY" -m pip install --disable-pip-version-check --no-input \
       --target "$PYPY_SITE.new" --python-version 3.11 --implementation pp \
-      --only-binary=:all: "${PYPY_SITE_PKGS[@]}" \
+      --abi pypy311_pp73 --abi none --only-binary=:all: "${PYPY_SITE_PKGS[@]}" \
     || die "pip install --target for PyPy failed"
   rm -rf "$PYPY_SITE"; mv "$PYPY_SITE.new" "$PYPY_SITE"
-  pypy_site_check || { PYTHONPATH="$PYPY_SITE" "$PYPY" -c 'import pytest, hypothesis' >&2 || true
-                       die "pytest/hypothesis do not import on PyPy from $PYPY_SITE"; }
+  pypy_site_check || { PYTHONPATH="$PYPY_SITE" "$PYPY" -c 'import pytest, hypothesis, numpy' >&2 || true
+                       die "pytest/hypothesis/numpy do not import on PyPy from $PYPY_SITE"; }
   stamp_set pypy-site "$FP_SITE"
 fi
 

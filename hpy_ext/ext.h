@@ -7,12 +7,12 @@
  *
  *   module.cc          module definition, globals, the functions of `_ffi`
  *   binding.cc         object tying: one wrapper per object (allocator, keepers)
- *   object_type.cc     the Object wrapper type and the class factory
+ *   object_type.cc     the Object wrapper type, the class factory, field accessors
  *   function_type.cc   the Function wrapper type, calls, Python callbacks
- *   field_accessor.cc  reflected field get/set
  *   convert.cc         Python value <-> TVMFFIAny
  *   errors.cc          core Error <-> Python exception
- *   shim.h             the few things that differ between interpreters
+ *   tensor.cc          Tensor: DLPack capsules in and out, metadata
+ *   shim.h, shim.cc    the few things that differ between interpreters
  *
  * Wrapper payload.  Every wrapper (an instance of Object or of any class the
  * factory made from it) carries one ObjectPayload: `handle` owns one strong
@@ -184,6 +184,20 @@ inline void maybe_drain_released(HPyContext* ctx) {
 const char* type_key_of(int32_t type_index);
 // A Python str from UTF-8 bytes (invalid bytes are replaced).
 HPy py_str(HPyContext* ctx, const TVMFFIByteArray& text);
+
+// ---- tensor.cc -------------------------------------------------------------
+extern HPyDef tensor_from_dlpack;  // (capsule, require_alignment, require_contiguous)
+extern HPyDef tensor_to_dlpack;    // (tensor, versioned) -> capsule
+extern HPyDef tensor_info;         // (tensor) -> metadata tuple
+
+// ---- module.cc -----------------------------------------------------------
+// TypeError "name() takes N arguments (M given)" unless nargs == expected.
+inline bool check_nargs(HPyContext* ctx, const char* name, size_t nargs, size_t expected) {
+  if (nargs == expected) return true;
+  HPyErr_Format(ctx, ctx->h_TypeError, "%s() takes %d arguments (%d given)", name,
+                static_cast<int>(expected), static_cast<int>(nargs));
+  return false;
+}
 
 // ---- errors.cc -----------------------------------------------------------
 // Raise the error waiting in the core's per-thread slot; returns HPy_NULL.

@@ -35,13 +35,6 @@ static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
   return true;
 }
 
-static bool check_nargs(HPyContext* ctx, const char* name, size_t nargs, size_t expected) {
-  if (nargs == expected) return true;
-  HPyErr_Format(ctx, ctx->h_TypeError, "%s() takes %d arguments (%d given)", name,
-                static_cast<int>(expected), static_cast<int>(nargs));
-  return false;
-}
-
 // ---------------------------------------------------------------------------
 // Global functions
 // ---------------------------------------------------------------------------
@@ -425,7 +418,7 @@ static HPyDef* module_defines[] = {
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &set_hooks,       &binding_info,      &serve_callbacks_def, &stop_serving_def,
-    nullptr};
+    &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, nullptr};
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,

@@ -31,6 +31,14 @@
  *    (encoded as 0xED 0xA0..0xBF); CPython raises UnicodeEncodeError.
  *    utf8_from_unicode raises UnicodeError there (UnicodeEncodeError cannot
  *    be raised from a message alone on PyPy): a UnicodeError on both.
+ *  - Capsules: the HPyCapsule_* slots of PyPy 7.3.19's universal context are
+ *    unusable (HPyCapsule_New jumps to address 0x53; HPyCapsule_IsValid says
+ *    0 for NumPy's capsules and HPyCapsule_GetName crashes).  DLPack needs
+ *    capsules that C-API consumers such as NumPy understand, so where the
+ *    process exports cpyext's capsule functions (PyPyCapsule_New, ...), the
+ *    capsule_* helpers below reach them through HPy_AsPyObject /
+ *    HPy_FromPyObject; everywhere else they use HPy's capsule API.  The
+ *    choice is made once, by symbol lookup, not by interpreter name.
  */
 #ifndef TVM_FFI_HPY_SHIM_H_
 #define TVM_FFI_HPY_SHIM_H_
@@ -121,6 +129,19 @@ inline HPy unicode_from_utf8(HPyContext* ctx, const char* data, size_t size, boo
   for (HPy h : args) close_h(ctx, h);
   return s;
 }
+
+// ---- capsules (shim.cc) -----------------------------------------------------
+// A capsule's destructor: called once when the capsule dies, with its final
+// name and its pointer.  It runs without a context and must not call Python.
+using CapsuleDestroy = void (*)(const char* name, void* pointer);
+
+// A new capsule holding `pointer` (non-NULL) under `name` (a string literal:
+// capsules keep the pointer, not a copy).  Returns HPy_NULL with an error set.
+HPy capsule_new(HPyContext* ctx, void* pointer, const char* name, CapsuleDestroy destroy);
+
+// The pointer of `h` when it is a capsule named `name` (else NULL, no error
+// set); with `rename` (a string literal), the capsule is renamed on success.
+void* capsule_take(HPyContext* ctx, HPy h, const char* name, const char* rename);
 
 }  // namespace tvm_ffi_hpy_ext
 

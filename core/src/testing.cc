@@ -57,6 +57,46 @@ class TestHolderObj : public Object {
   throw Error("ValueError", "unknown exception name `" + which + "`");
 }
 
+// Visit every element of a CPU tensor of float32/float64/int32/int64 as a
+// double: fn(double* value) may change the value, written back when `write`.
+template <typename Fn>
+void ForEachElement(const Tensor& t, bool write, Fn fn) {
+  const DLTensor& dl = t.dl();
+  if (dl.device.device_type != kDLCPU) TVM_FFI_HPY_THROW(ValueError) << "expected a CPU tensor";
+  if (dl.dtype.lanes != 1 || (dl.dtype.code != kDLFloat && dl.dtype.code != kDLInt) ||
+      (dl.dtype.bits != 32 && dl.dtype.bits != 64)) {
+    TVM_FFI_HPY_THROW(TypeError) << "expected float32/float64/int32/int64, got "
+                                 << DataTypeToString(dl.dtype);
+  }
+  int64_t n = t.numel();
+  std::vector<int64_t> index(size_t(dl.ndim), 0);
+  char* base = static_cast<char*>(dl.data) + dl.byte_offset;
+  size_t elem = DataTypeBytes(dl.dtype);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t offset = 0;
+    for (int32_t d = 0; d < dl.ndim; ++d) offset += index[size_t(d)] * dl.strides[d];
+    char* p = base + offset * int64_t(elem);
+    double v;
+    if (dl.dtype.code == kDLFloat) {
+      v = dl.dtype.bits == 32 ? double(*reinterpret_cast<float*>(p)) : *reinterpret_cast<double*>(p);
+    } else {
+      v = dl.dtype.bits == 32 ? double(*reinterpret_cast<int32_t*>(p))
+                              : double(*reinterpret_cast<int64_t*>(p));
+    }
+    fn(&v);
+    if (write) {
+      if (dl.dtype.code == kDLFloat && dl.dtype.bits == 32) *reinterpret_cast<float*>(p) = float(v);
+      if (dl.dtype.code == kDLFloat && dl.dtype.bits == 64) *reinterpret_cast<double*>(p) = v;
+      if (dl.dtype.code == kDLInt && dl.dtype.bits == 32) *reinterpret_cast<int32_t*>(p) = int32_t(v);
+      if (dl.dtype.code == kDLInt && dl.dtype.bits == 64) *reinterpret_cast<int64_t*>(p) = int64_t(v);
+    }
+    for (int32_t d = dl.ndim - 1; d >= 0; --d) {  // next index, last dimension fastest
+      if (++index[size_t(d)] < dl.shape[d]) break;
+      index[size_t(d)] = 0;
+    }
+  }
+}
+
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   namespace refl = ::tvm_ffi_hpy::refl;
   refl::ObjectDef<TestIntPairObj>("A pair of ints (constructor only).")
@@ -110,6 +150,20 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
              ObjectPtr<ArrayObj> arr = ArrayObj::Empty(n);
              for (int64_t i = 0; i < n; ++i) arr->PushBackUnchecked(x);
              return Array(std::move(arr));
+           })
+      .def("testing.tensor_sum",
+           [](const Tensor& t) {
+             double total = 0;
+             ForEachElement(t, false, [&](double* v) { total += *v; });
+             return total;
+           })
+      .def("testing.tensor_fill",  // element k (row-major order) becomes start + k
+           [](const Tensor& t, double start) {
+             if (TensorIsReadOnly(t.get())) {
+               TVM_FFI_HPY_THROW(ValueError) << "tensor is read-only";
+             }
+             double k = 0;
+             ForEachElement(t, true, [&](double* v) { *v = start + k++; });
            })
       .def("testing.call_n", [](const Function& f, int64_t n) {
         for (int64_t i = 0; i < n; ++i) f();

@@ -88,6 +88,91 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------- */
+/* DLPack                                                                   */
+/* ---------------------------------------------------------------------- */
+/* The DLPack 1.x structures (dmlc/dlpack, an ABI shared by array libraries),
+ * declared here so that this header stays self-contained.  A translation
+ * unit that includes the official dlpack.h first gets that one instead: it
+ * defines DLPACK_MAJOR_VERSION, and the two describe the same layouts. */
+#ifndef DLPACK_MAJOR_VERSION
+#define DLPACK_MAJOR_VERSION 1
+#define DLPACK_MINOR_VERSION 1
+
+typedef enum {
+  kDLCPU = 1,
+  kDLCUDA = 2,
+  kDLCUDAHost = 3,
+  kDLOpenCL = 4,
+  kDLVulkan = 7,
+  kDLMetal = 8,
+  kDLVPI = 9,
+  kDLROCM = 10,
+  kDLROCMHost = 11,
+  kDLExtDev = 12,
+  kDLCUDAManaged = 13,
+  kDLOneAPI = 14,
+  kDLWebGPU = 15,
+  kDLHexagon = 16,
+  kDLMAIA = 17
+} DLDeviceType;
+
+typedef struct {
+  DLDeviceType device_type; /* 4 bytes */
+  int32_t device_id;
+} DLDevice;
+
+typedef enum {
+  kDLInt = 0,
+  kDLUInt = 1,
+  kDLFloat = 2,
+  kDLOpaqueHandle = 3,
+  kDLBfloat = 4,
+  kDLComplex = 5,
+  kDLBool = 6
+} DLDataTypeCode;
+
+typedef struct {
+  uint8_t code;   /* a DLDataTypeCode */
+  uint8_t bits;   /* bits of one lane */
+  uint16_t lanes; /* 1 for scalars */
+} DLDataType;
+
+typedef struct {
+  void* data;          /* base address; the first element is at data + byte_offset */
+  DLDevice device;
+  int32_t ndim;
+  DLDataType dtype;
+  int64_t* shape;      /* ndim extents */
+  int64_t* strides;    /* ndim strides in elements, or NULL: compact row-major */
+  uint64_t byte_offset;
+} DLTensor;
+
+typedef struct {
+  uint32_t major;
+  uint32_t minor;
+} DLPackVersion;
+
+/* DLPack < 1.0 ("dltensor" capsules). */
+typedef struct DLManagedTensor {
+  DLTensor dl_tensor;
+  void* manager_ctx;
+  void (*deleter)(struct DLManagedTensor* self);
+} DLManagedTensor;
+
+#define DLPACK_FLAG_BITMASK_READ_ONLY (1UL << 0UL)
+#define DLPACK_FLAG_BITMASK_IS_COPIED (1UL << 1UL)
+
+/* DLPack >= 1.0 ("dltensor_versioned" capsules). */
+typedef struct DLManagedTensorVersioned {
+  DLPackVersion version;
+  void* manager_ctx;
+  void (*deleter)(struct DLManagedTensorVersioned* self);
+  uint64_t flags;
+  DLTensor dl_tensor;
+} DLManagedTensorVersioned;
+#endif /* DLPACK_MAJOR_VERSION */
+
+/* ---------------------------------------------------------------------- */
 /* Type indices                                                            */
 /* ---------------------------------------------------------------------- */
 #ifdef __cplusplus
@@ -102,7 +187,7 @@ typedef enum {
   kTVMFFIBool = 2,            /* v_int64, 0 or 1 */
   kTVMFFIFloat = 3,           /* v_float64 */
   kTVMFFIOpaquePtr = 4,       /* v_ptr */
-  kTVMFFIDataType = 5,        /* DLDataType packed in 4 bytes (not used yet) */
+  kTVMFFIDataType = 5,        /* DLDataType in v_int64's first 4 bytes (not used yet) */
   kTVMFFIDevice = 6,          /* DLDevice packed in 8 bytes (not used yet) */
   kTVMFFIDLTensorPtr = 7,     /* DLTensor* (not used yet) */
   kTVMFFIRawStr = 8,          /* const char*, NUL-terminated; views only */
@@ -118,7 +203,7 @@ typedef enum {
   kTVMFFIError = 67,          /* { header, TVMFFIErrorCell } */
   kTVMFFIFunction = 68,       /* { header, TVMFFIFunctionCell } */
   kTVMFFIShape = 69,          /* { header, TVMFFIShapeCell } */
-  kTVMFFITensor = 70,         /* reserved */
+  kTVMFFITensor = 70,         /* { header, DLTensor, private } (TVMFFITensorGetDLTensorPtr) */
   kTVMFFIArray = 71,          /* { header, TVMFFISeqCell } */
   kTVMFFIMap = 72,            /* opaque layout: use the ffi.Map* functions */
   kTVMFFIModule = 73,         /* a loaded library: opaque layout, use ffi.Module* functions */
@@ -378,6 +463,40 @@ TVM_FFI_DLL int TVMFFITypeRegisterMethod(int32_t type_index, const TVMFFIMethodI
 TVM_FFI_DLL int TVMFFITypeRegisterMetadata(int32_t type_index, const TVMFFITypeMetadata* metadata);
 
 /* ---------------------------------------------------------------------- */
+/* Tensors                                                                  */
+/* ---------------------------------------------------------------------- */
+/* A Tensor (kTVMFFITensor) is { header, DLTensor, private }: the DLTensor at
+ * offset 24 describes memory the tensor shares with whoever made it, and is
+ * immutable.  Its shape and strides point into the tensor object itself, and
+ * strides are never NULL.
+ *
+ * FromDLPack takes over `from` on success only (it calls from->deleter when
+ * the tensor dies); on failure the caller still owns it.  require_alignment
+ * (0 or a power of two) checks data + byte_offset; require_contiguous checks
+ * that the strides are compact row-major (extents of 1 are free).  Errors:
+ * ValueError.
+ *
+ * ToDLPack returns a new managed tensor that holds a reference to the tensor
+ * until its deleter runs; the consumer must call the deleter exactly once.
+ * The versioned form carries version 1.1 and the read-only flag of the
+ * source. */
+TVM_FFI_DLL int TVMFFITensorFromDLPack(DLManagedTensor* from, int32_t require_alignment,
+                                       int32_t require_contiguous, TVMFFIObjectHandle* out);
+TVM_FFI_DLL int TVMFFITensorToDLPack(TVMFFIObjectHandle from, DLManagedTensor** out);
+TVM_FFI_DLL int TVMFFITensorFromDLPackVersioned(DLManagedTensorVersioned* from,
+                                                int32_t require_alignment,
+                                                int32_t require_contiguous,
+                                                TVMFFIObjectHandle* out);
+TVM_FFI_DLL int TVMFFITensorToDLPackVersioned(TVMFFIObjectHandle from,
+                                              DLManagedTensorVersioned** out);
+
+/* Data types as text: "int32", "uint8", "float16", "bfloat16", "bool",
+ * "float32x4" (4 lanes), "handle", "complex64".  FromString raises
+ * ValueError on anything else; ToString writes an owned Str. */
+TVM_FFI_DLL int TVMFFIDataTypeFromString(const TVMFFIByteArray* str, DLDataType* out);
+TVM_FFI_DLL int TVMFFIDataTypeToString(const DLDataType* dtype, TVMFFIAny* out);
+
+/* ---------------------------------------------------------------------- */
 /* tvm_ffi_hpy extensions (not in apache tvm-ffi)                          */
 /* ---------------------------------------------------------------------- */
 
@@ -460,5 +579,6 @@ TVM_FFI_DLL int TVMFFIFunctionListGlobalNames(TVMFFIAny* out);
 #define TVMFFIOpaqueObjectGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFIOpaqueObjectCell)
 #define TVMFFIShapeGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFIShapeCell)
 #define TVMFFISeqGetCellPtr(obj) TVMFFI_CELL(obj, TVMFFISeqCell)
+#define TVMFFITensorGetDLTensorPtr(obj) TVMFFI_CELL(obj, DLTensor)
 
 #endif /* TVM_FFI_HPY_C_API_H_ */

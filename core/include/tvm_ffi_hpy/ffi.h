@@ -23,5 +23,6 @@
 #include <tvm_ffi_hpy/containers.h>
 #include <tvm_ffi_hpy/reflection.h>
 #include <tvm_ffi_hpy/module.h>
+#include <tvm_ffi_hpy/tensor.h>
 
 #endif  // TVM_FFI_HPY_FFI_H_

@@ -1,0 +1,111 @@
+/*
+ * shim.cc -- the parts of the interpreter shim (shim.h) that need a body:
+ * capsules through HPy, or through cpyext where HPy's capsules are broken.
+ */
+#include <dlfcn.h>
+
+#include "shim.h"
+
+namespace tvm_ffi_hpy_ext {
+
+namespace {
+
+// cpyext's capsule functions, when this process has them (shim.h).
+struct CpyextCapsules {
+  using PyObj = void;
+  PyObj* (*New)(void* pointer, const char* name, void (*destructor)(PyObj*));
+  int (*IsValid)(PyObj* capsule, const char* name);
+  const char* (*GetName)(PyObj* capsule);
+  void* (*GetPointer)(PyObj* capsule, const char* name);
+  int (*SetName)(PyObj* capsule, const char* name);
+  void* (*GetContext)(PyObj* capsule);
+  int (*SetContext)(PyObj* capsule, void* context);
+  void (*DecRef)(PyObj* obj);
+
+  // NULL where the HPy capsule API is used.
+  static const CpyextCapsules* get() {
+    static const CpyextCapsules* api = load();
+    return api;
+  }
+
+ private:
+  static const CpyextCapsules* load() {
+    static CpyextCapsules api;
+    void* self = RTLD_DEFAULT;
+    bool ok = bind(self, "PyPyCapsule_New", &api.New) &&
+              bind(self, "PyPyCapsule_IsValid", &api.IsValid) &&
+              bind(self, "PyPyCapsule_GetName", &api.GetName) &&
+              bind(self, "PyPyCapsule_GetPointer", &api.GetPointer) &&
+              bind(self, "PyPyCapsule_SetName", &api.SetName) &&
+              bind(self, "PyPyCapsule_GetContext", &api.GetContext) &&
+              bind(self, "PyPyCapsule_SetContext", &api.SetContext) &&
+              bind(self, "PyPy_DecRef", &api.DecRef);
+    return ok ? &api : nullptr;
+  }
+  template <typename F>
+  static bool bind(void* lib, const char* name, F* out) {
+    *out = reinterpret_cast<F>(dlsym(lib, name));
+    return *out != nullptr;
+  }
+};
+
+// HPy form: the destroy function travels as the capsule's context.
+HPyCapsule_DESTRUCTOR(hpy_destructor)
+static void hpy_destructor_impl(const char* name, void* pointer, void* context) {
+  if (context != nullptr) reinterpret_cast<CapsuleDestroy>(context)(name, pointer);
+}
+
+// cpyext form: the same, read back from the capsule.
+void cpyext_destructor(void* capsule) {
+  const CpyextCapsules* api = CpyextCapsules::get();
+  const char* name = api->GetName(capsule);
+  void* context = api->GetContext(capsule);
+  if (context != nullptr) {
+    reinterpret_cast<CapsuleDestroy>(context)(name, api->GetPointer(capsule, name));
+  }
+}
+}  // namespace
+
+HPy capsule_new(HPyContext* ctx, void* pointer, const char* name, CapsuleDestroy destroy) {
+  const CpyextCapsules* api = CpyextCapsules::get();
+  if (api == nullptr) {
+    HPy cap = HPyCapsule_New(ctx, pointer, name, &hpy_destructor);
+    if (!HPy_IsNull(cap) &&
+        HPyCapsule_SetContext(ctx, cap, reinterpret_cast<void*>(destroy)) < 0) {
+      HPy_Close(ctx, cap);  // context still NULL: the destructor does nothing
+      return HPy_NULL;
+    }
+    return cap;
+  }
+  void* obj = api->New(pointer, name, &cpyext_destructor);
+  if (obj == nullptr) {
+    HPyErr_SetString(ctx, ctx->h_MemoryError, "cannot create a capsule");
+    return HPy_NULL;
+  }
+  api->SetContext(obj, reinterpret_cast<void*>(destroy));
+  HPy cap = HPy_FromPyObject(ctx, static_cast<cpy_PyObject*>(obj));
+  api->DecRef(obj);
+  return cap;
+}
+
+void* capsule_take(HPyContext* ctx, HPy h, const char* name, const char* rename) {
+  const CpyextCapsules* api = CpyextCapsules::get();
+  if (api == nullptr) {
+    if (!HPyCapsule_IsValid(ctx, h, name)) return nullptr;
+    void* pointer = HPyCapsule_GetPointer(ctx, h, name);
+    if (pointer != nullptr && rename != nullptr) HPyCapsule_SetName(ctx, h, rename);
+    return pointer;
+  }
+  void* obj = HPy_AsPyObject(ctx, h);
+  void* pointer = nullptr;
+  if (obj != nullptr) {
+    if (api->IsValid(obj, name)) {
+      pointer = api->GetPointer(obj, name);
+      if (pointer != nullptr && rename != nullptr) api->SetName(obj, rename);
+    }
+    api->DecRef(obj);
+  }
+  return pointer;
+}
+
+}  // namespace tvm_ffi_hpy_ext

@@ -1,0 +1,295 @@
+"""Tensors over DLPack: zero-copy exchange with NumPy both ways, metadata,
+lifetimes, identity, and clean errors for everything DLPack can get wrong."""
+import gc
+import pickle
+
+import numpy as np
+import pytest
+
+import tvm_ffi_hpy as ffi
+from tvm_ffi_hpy import testing
+
+echo = ffi.get_global_func("testing.echo")
+tensor_sum = ffi.get_global_func("testing.tensor_sum")
+tensor_fill = ffi.get_global_func("testing.tensor_fill")
+
+
+def collect():
+    for _ in range(3):
+        gc.collect()
+
+
+# ---- NumPy -> Tensor ----------------------------------------------------------
+
+def test_from_numpy_metadata():
+    a = np.arange(12, dtype="float64").reshape(3, 4)
+    t = ffi.from_dlpack(a)
+    assert isinstance(t, ffi.Tensor)
+    assert t.shape == (3, 4) and t.ndim == 2
+    assert t.strides == (4, 1)
+    assert t.dtype == "float64"
+    assert t.device == ffi.Device("cpu", 0)
+    assert t.__dlpack_device__() == (1, 0)
+    assert t.data_ptr() == a.ctypes.data
+    assert t.numel() == 12 and t.size(1) == 4
+    assert t.is_contiguous()
+    assert repr(t) == "<Tensor float64[3, 4] on cpu:0>"
+
+
+def test_from_numpy_shares_memory_both_directions():
+    a = np.arange(6, dtype="float32")
+    t = ffi.from_dlpack(a)
+    assert tensor_sum(t) == 15.0
+    a[0] = 100.0  # NumPy writes, C++ sees
+    assert tensor_sum(t) == 115.0
+    tensor_fill(t, 7.0)  # C++ writes, NumPy sees
+    assert a.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+
+
+def test_strided_view_keeps_strides():
+    a = np.arange(24, dtype="int64").reshape(4, 6)
+    view = a[1:, ::3]
+    t = ffi.from_dlpack(view)
+    assert t.shape == (3, 2)
+    assert t.strides == (6, 3)
+    assert not t.is_contiguous()
+    assert t.data_ptr() == view.ctypes.data
+    assert tensor_sum(t) == view.sum()
+    tensor_fill(t, -1.0)
+    assert view.tolist() == [[-1, 0], [1, 2], [3, 4]]
+    assert a[0].tolist() == list(range(6))  # outside the view: untouched
+
+
+def test_scalar_and_empty_tensors():
+    s = ffi.from_dlpack(np.array(3.5))
+    assert s.shape == () and s.strides == () and s.numel() == 1
+    assert tensor_sum(s) == 3.5
+    e = ffi.from_dlpack(np.zeros((0, 5), dtype="float32"))
+    assert e.shape == (0, 5) and e.numel() == 0
+    assert tensor_sum(e) == 0.0
+
+
+@pytest.mark.parametrize("name", ["int8", "int16", "int32", "int64", "uint8", "uint16",
+                                  "uint32", "uint64", "float16", "float32", "float64",
+                                  "complex64", "complex128", "bool"])
+def test_dtypes_from_numpy(name):
+    a = np.zeros(3, dtype=name)
+    t = ffi.from_dlpack(a)
+    assert t.dtype == name
+    assert t.dtype.itemsize == a.itemsize
+    back = np.from_dlpack(t)
+    assert back.dtype == a.dtype
+
+
+def test_producer_keeps_memory_alive():
+    a = np.arange(5, dtype="float64")
+    t = ffi.from_dlpack(a)
+    del a
+    collect()
+    assert tensor_sum(t) == 10.0  # the tensor holds NumPy's buffer
+
+
+def test_legacy_capsule_and_old_producers():
+    a = np.arange(4, dtype="int32")
+    t = ffi.from_dlpack(a.__dlpack__())  # a "dltensor" capsule, DLPack < 1.0
+    assert t.shape == (4,) and tensor_sum(t) == 6.0
+
+    class OldProducer:  # __dlpack__ without keyword arguments
+        def __init__(self, arr):
+            self.arr = arr
+
+        def __dlpack__(self):
+            return self.arr.__dlpack__()
+
+        def __dlpack_device__(self):
+            return self.arr.__dlpack_device__()
+
+    t2 = ffi.from_dlpack(OldProducer(a))
+    assert t2.data_ptr() == a.ctypes.data
+
+
+def test_capsule_is_consumed_once():
+    a = np.arange(3.0)
+    cap = a.__dlpack__(max_version=(1, 0))
+    t = ffi.from_dlpack(cap)
+    assert t.shape == (3,)
+    with pytest.raises(ValueError, match="already consumed"):
+        ffi.from_dlpack(cap)
+
+
+@pytest.mark.parametrize("bad", [5, "x", None, object(), [1, 2]])
+def test_not_a_dlpack_producer(bad):
+    with pytest.raises(TypeError, match="DLPack capsule"):
+        ffi.from_dlpack(bad)
+
+
+def test_requirements():
+    a = np.arange(12, dtype="float64").reshape(3, 4)
+    t = ffi.from_dlpack(a, require_contiguous=True, require_alignment=8)
+    assert t.data_ptr() == a.ctypes.data
+    with pytest.raises(ValueError, match="not contiguous"):
+        ffi.from_dlpack(a[:, ::2], require_contiguous=True)
+    unaligned = np.frombuffer(bytearray(17), dtype="uint8")[1:]
+    with pytest.raises(ValueError, match="not aligned to 16 bytes"):
+        ffi.from_dlpack(unaligned, require_alignment=16)
+    with pytest.raises(ValueError, match="power of two"):
+        ffi.from_dlpack(a, require_alignment=3)
+    # a failed import leaves the producer intact
+    assert a.sum() == 66.0
+
+
+def test_read_only_is_kept():
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    t = ffi.from_dlpack(a)
+    with pytest.raises(ValueError, match="read-only"):
+        tensor_fill(t, 0.0)
+    back = np.from_dlpack(t)
+    assert not back.flags.writeable
+    assert a.tolist() == [0.0, 1.0, 2.0]
+
+
+# ---- Tensor -> NumPy ----------------------------------------------------------
+
+def test_core_tensor_to_numpy_shares_memory():
+    t = ffi.empty((2, 3))
+    assert ffi.empty(4, "int8").shape == (4,)
+    assert t.shape == (2, 3) and t.dtype == "float32"
+    assert t.data_ptr() % 64 == 0
+    n = np.from_dlpack(t)
+    assert n.dtype == np.float32 and n.shape == (2, 3)
+    assert n.ctypes.data == t.data_ptr()
+    tensor_fill(t, 1.0)
+    assert n.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    n[1, 2] = 50.0
+    assert tensor_sum(t) == 65.0
+
+
+def test_numpy_keeps_core_tensor_alive():
+    t = ffi.empty([4], "int64")
+    tensor_fill(t, 10.0)
+    before = testing.live_object_count()
+    n = np.from_dlpack(t)
+    del t
+    collect()
+    assert testing.live_object_count() == before  # NumPy's capsule holds the tensor
+    assert n.tolist() == [10, 11, 12, 13]
+    del n
+    collect()
+    assert testing.live_object_count() == before - 1
+
+
+def test_round_trip_through_numpy():
+    a = np.arange(6.0).reshape(2, 3)
+    t = ffi.from_dlpack(a)
+    b = np.from_dlpack(t)
+    assert np.shares_memory(a, b)
+    t2 = ffi.from_dlpack(b)
+    assert t2.data_ptr() == a.ctypes.data and t2.strides == (3, 1)
+
+
+def test_dlpack_capsule_kinds():
+    t = ffi.empty([2], "float64")
+    assert "dltensor_versioned" in repr(t.__dlpack__(max_version=(1, 0)))
+    assert "dltensor" in repr(t.__dlpack__())
+    unused = t.__dlpack__(max_version=(1, 1))
+    del unused  # an unconsumed capsule releases its reference (leak check)
+    collect()
+
+
+def test_dlpack_refuses_what_it_cannot_do():
+    t = ffi.empty([2], "float64")
+    with pytest.raises(BufferError, match="copy=True"):
+        t.__dlpack__(copy=True)
+    with pytest.raises(BufferError, match="not on"):
+        t.__dlpack__(dl_device=(2, 0))
+    with pytest.raises(BufferError, match="stream"):
+        t.__dlpack__(stream=1)
+    assert np.from_dlpack(t, copy=False).shape == (2,)
+
+
+# ---- identity -------------------------------------------------------------------
+
+def test_tensor_ties_like_any_object():
+    t = ffi.from_dlpack(np.arange(3.0))
+    assert echo(t) is t
+    assert ffi.from_dlpack(t) is t
+    holder = testing.TestHolder(t)
+    assert holder.value is t
+    i = id(holder.value)
+    collect()
+    assert id(holder.value) == i
+    arr = ffi.Array([t, t])
+    assert arr[0] is t and arr[1] is t
+
+
+def test_core_tensor_identity_across_calls():
+    t = ffi.empty([1], "int32")
+    holder = testing.TestHolder(t)
+    del t
+    collect()
+    assert holder.value is holder.value
+    assert echo(holder.value) is holder.value
+
+
+# ---- errors ---------------------------------------------------------------------
+
+def test_core_errors_carry_the_message():
+    with pytest.raises(ValueError, match="unknown data type `float7x`"):
+        ffi.empty([2], "float7x")
+    with pytest.raises(TypeError, match="expected `ffi.Shape` but got `ffi.Array`"):
+        ffi.get_global_func("ffi.TensorEmpty")([2], "float32")
+    with pytest.raises(TypeError, match="expected float32/float64/int32/int64, got uint8"):
+        tensor_sum(ffi.from_dlpack(np.zeros(2, dtype="uint8")))
+    with pytest.raises(ValueError, match="negative extent"):
+        ffi.empty([-1], "float32")
+    with pytest.raises(TypeError):
+        tensor_sum(ffi.Array([1]))
+
+
+def test_tensor_is_not_constructible_or_picklable():
+    with pytest.raises(TypeError):
+        ffi.Tensor()
+    t = ffi.empty([1], "float32")
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(t)
+
+
+def test_moved_out_tensor():
+    t = ffi.empty([1], "float32")
+    holder = testing.TestHolder(t._move())
+    assert repr(t) == "<Tensor (moved out)>"
+    with pytest.raises(ValueError):
+        t.shape
+    assert holder.value.shape == (1,)
+
+
+# ---- Device and dtype -----------------------------------------------------------
+
+def test_device():
+    assert ffi.Device("cuda:1") == ffi.Device("cuda", 1) == ffi.Device(2, 1)
+    assert ffi.device("cpu") == ffi.Device(ffi.DLDeviceType.kDLCPU)
+    assert str(ffi.Device("cuda", 1)) == "cuda:1"
+    assert repr(ffi.Device("cpu")) == "device(type='cpu', index=0)"
+    assert ffi.Device("rocm").dlpack_device_type() == 10
+    assert len({ffi.Device("cpu"), ffi.Device("cpu", 0), ffi.Device("cpu", 1)}) == 2
+    assert pickle.loads(pickle.dumps(ffi.Device("cuda:3"))) == ffi.Device("cuda", 3)
+    with pytest.raises(ValueError, match="unknown device type 'gpu'"):
+        ffi.Device("gpu")
+    with pytest.raises(ValueError):
+        ffi.Device("cpu", -1)
+    with pytest.raises(TypeError):
+        ffi.Device(1.5)
+
+
+def test_dtype():
+    d = ffi.dtype("float32x4")
+    assert d == "float32x4" and (d.type_code, d.bits, d.lanes) == (2, 32, 4)
+    assert d.itemsize == 16
+    assert ffi.dtype("bool").type_code == 6 and ffi.dtype("bfloat16").type_code == 4
+    assert ffi.dtype("uint8").itemsize == 1
+    assert pickle.loads(pickle.dumps(ffi.dtype("int16"))).bits == 16
+    with pytest.raises(ValueError, match="unknown data type"):
+        ffi.dtype("float")
+    with pytest.raises(TypeError):
+        ffi.dtype(32)

@@ -1,0 +1,305 @@
+"""Tensor: DLPack tensors held by the core, exchanged without copying.
+
+A `Tensor` is a core object (type key ``ffi.Tensor``) describing memory that
+it shares with whoever produced it: `from_dlpack(x)` takes any object that
+implements the DLPack protocol (``__dlpack__`` / ``__dlpack_device__``: NumPy,
+PyTorch, JAX, CuPy, ...) and wraps the same memory; `numpy.from_dlpack(t)`
+goes the other way.  Nothing is copied either way; the producer's memory
+stays alive as long as any tensor or array made from it.
+
+Tensors tie like every other object: ``f(t) is t`` for a function returning
+its argument, and a tensor stored in a C++ object comes back as the same
+wrapper.  The metadata (shape, strides, dtype, device) is immutable.
+"""
+import enum
+import re
+from typing import Any, Optional, Tuple, Union
+
+from .core import Object, Shape, get_global_func, register_object, _ffi
+
+__all__ = ["Tensor", "Device", "DLDeviceType", "dtype", "device", "empty", "from_dlpack"]
+
+# The newest DLPack version this package reads and writes.
+DLPACK_VERSION = (1, 1)
+
+
+class DLDeviceType(enum.IntEnum):
+    """DLPack device types (``DLDeviceType`` in dlpack.h)."""
+    kDLCPU = 1
+    kDLCUDA = 2
+    kDLCUDAHost = 3
+    kDLOpenCL = 4
+    kDLVulkan = 7
+    kDLMetal = 8
+    kDLVPI = 9
+    kDLROCM = 10
+    kDLROCMHost = 11
+    kDLExtDev = 12
+    kDLCUDAManaged = 13
+    kDLOneAPI = 14
+    kDLWebGPU = 15
+    kDLHexagon = 16
+    kDLMAIA = 17
+
+
+_DEVICE_NAMES = {
+    1: "cpu", 2: "cuda", 3: "cuda_host", 4: "opencl", 7: "vulkan", 8: "metal", 9: "vpi",
+    10: "rocm", 11: "rocm_host", 12: "ext_dev", 13: "cuda_managed", 14: "oneapi",
+    15: "webgpu", 16: "hexagon", 17: "maia",
+}
+_DEVICE_TYPES = {name: code for code, name in _DEVICE_NAMES.items()}
+
+
+class Device:
+    """A device: ``Device("cpu")``, ``Device("cuda", 1)``, ``Device("cuda:1")``,
+    ``Device(2, 0)``.  Compares and hashes by (type, index)."""
+
+    __slots__ = ("_type", "_index")
+
+    def __init__(self, device_type: Union[str, int], index: Optional[int] = None) -> None:
+        if isinstance(device_type, str):
+            name, sep, rest = device_type.partition(":")
+            if sep:
+                if index is not None:
+                    raise ValueError("device %r already names an index" % device_type)
+                if not rest.isdigit():
+                    raise ValueError("bad device index in %r" % device_type)
+                index = int(rest)
+            if name not in _DEVICE_TYPES:
+                raise ValueError("unknown device type %r (known: %s)"
+                                 % (name, ", ".join(sorted(_DEVICE_TYPES))))
+            code = _DEVICE_TYPES[name]
+        elif isinstance(device_type, int) and not isinstance(device_type, bool):
+            if device_type not in _DEVICE_NAMES:
+                raise ValueError("unknown DLPack device type %d" % device_type)
+            code = int(device_type)
+        else:
+            raise TypeError("device type must be a str or an int, not %s"
+                            % type(device_type).__name__)
+        if index is None:
+            index = 0
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise ValueError("device index must be an int >= 0, got %r" % (index,))
+        self._type = code
+        self._index = index
+
+    @property
+    def type(self) -> str:
+        """The device type's name: "cpu", "cuda", ..."""
+        return _DEVICE_NAMES[self._type]
+
+    @property
+    def index(self) -> int:
+        return self._index
+
+    def dlpack_device_type(self) -> int:
+        return self._type
+
+    def __dlpack_device__(self) -> Tuple[int, int]:
+        return (self._type, self._index)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Device):
+            return NotImplemented
+        return (self._type, self._index) == (other._type, other._index)
+
+    def __hash__(self) -> int:
+        return hash((Device, self._type, self._index))
+
+    def __str__(self) -> str:
+        return "%s:%d" % (self.type, self._index)
+
+    def __repr__(self) -> str:
+        return "device(type=%r, index=%d)" % (self.type, self._index)
+
+    def __reduce__(self) -> Any:
+        return (Device, (self._type, self._index))
+
+
+def device(device_type: Union[str, int], index: Optional[int] = None) -> Device:
+    """Same as ``Device(device_type, index)`` (apache tvm-ffi's spelling)."""
+    return Device(device_type, index)
+
+
+_DTYPE_CODES = {"int": 0, "uint": 1, "float": 2, "bfloat": 4, "complex": 5}
+_DTYPE_NAMES = {code: name for name, code in _DTYPE_CODES.items()}
+_DTYPE_RE = re.compile(r"(bfloat|float|uint|int|complex)(\d+)(?:x(\d+))?\Z")
+
+
+class dtype(str):
+    """A data type by name ("float32", "int8", "bool", "float32x4"), with its
+    DLPack fields `type_code`, `bits` and `lanes`."""
+
+    type_code: int
+    bits: int
+    lanes: int
+
+    def __new__(cls, text: str) -> "dtype":
+        if isinstance(text, dtype):
+            return text
+        if not isinstance(text, str):
+            raise TypeError("dtype() takes a str, not %s" % type(text).__name__)
+        if text == "bool":
+            fields = (6, 8, 1)
+        elif text == "handle":
+            fields = (3, 64, 1)
+        else:
+            m = _DTYPE_RE.match(text)
+            bits = int(m.group(2)) if m else 0
+            lanes = int(m.group(3) or 1) if m else 0
+            if not m or not 0 < bits < 256 or not 0 < lanes < 65536:
+                raise ValueError("unknown data type %r (expected e.g. int32, uint8, float16, "
+                                 "bfloat16, bool)" % text)
+            fields = (_DTYPE_CODES[m.group(1)], bits, lanes)
+        return cls._make(text, fields)
+
+    @classmethod
+    def _make(cls, text: str, fields: Tuple[int, int, int]) -> "dtype":
+        self = str.__new__(cls, text)
+        self.type_code, self.bits, self.lanes = fields
+        return self
+
+    @classmethod
+    def from_dlpack_data_type(cls, fields: Tuple[int, int, int]) -> "dtype":
+        """The dtype of DLPack's (code, bits, lanes)."""
+        code, bits, lanes = fields
+        if (code, bits) == (6, 8):
+            text = "bool"
+        elif (code, bits) == (3, 64):
+            text = "handle"
+        elif code in _DTYPE_NAMES:
+            text = "%s%d" % (_DTYPE_NAMES[code], bits)
+        else:
+            text = "dltype(%d,%d)" % (code, bits)
+        if lanes != 1:
+            text += "x%d" % lanes
+        return cls._make(text, (code, bits, lanes))
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element, lanes included (sub-byte types round up)."""
+        return (self.bits * self.lanes + 7) // 8
+
+    def __reduce__(self) -> Any:
+        return (dtype, (str(self),))
+
+
+@register_object("ffi.Tensor")
+class Tensor(Object):
+    """An n-dimensional array shared with its producer (see the module doc).
+
+    Made by `from_dlpack` or returned by C++ functions; exported with
+    ``numpy.from_dlpack(t)`` (or any other DLPack consumer)."""
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        return _ffi.tensor_info(self)[1]
+
+    @property
+    def ndim(self) -> int:
+        return len(_ffi.tensor_info(self)[1])
+
+    @property
+    def strides(self) -> Tuple[int, ...]:
+        """Strides in elements (never None: computed for compact producers)."""
+        return _ffi.tensor_info(self)[2]
+
+    @property
+    def dtype(self) -> dtype:
+        return dtype.from_dlpack_data_type(_ffi.tensor_info(self)[3])
+
+    @property
+    def device(self) -> Device:
+        return Device(*_ffi.tensor_info(self)[4])
+
+    @property
+    def byte_offset(self) -> int:
+        return _ffi.tensor_info(self)[5]
+
+    def data_ptr(self) -> int:
+        """Address of the first element (data + byte_offset)."""
+        info = _ffi.tensor_info(self)
+        return info[0] + info[5]
+
+    def numel(self) -> int:
+        n = 1
+        for extent in _ffi.tensor_info(self)[1]:
+            n *= extent
+        return n
+
+    def size(self, idx: int) -> int:
+        return _ffi.tensor_info(self)[1][idx]
+
+    def is_contiguous(self) -> bool:
+        """Compact row-major (extents of 1 may have any stride)."""
+        _, shape, strides = _ffi.tensor_info(self)[:3]
+        expected = 1
+        for extent, stride in zip(reversed(shape), reversed(strides)):
+            if extent != 1 and stride != expected:
+                return False
+            expected *= extent
+        return True
+
+    def __dlpack_device__(self) -> Tuple[int, int]:
+        return _ffi.tensor_info(self)[4]
+
+    def __dlpack__(self, *, stream: Any = None, max_version: Optional[Tuple[int, int]] = None,
+                   dl_device: Optional[Tuple[int, int]] = None,
+                   copy: Optional[bool] = None) -> Any:
+        """A DLPack capsule sharing this tensor's memory (the Python array API
+        protocol).  ``max_version >= (1, 0)`` gets a versioned capsule, anything
+        else the legacy one.  Copies are never made: ``copy=True`` and a
+        `dl_device` other than the tensor's raise BufferError."""
+        device_pair = _ffi.tensor_info(self)[4]
+        if copy:
+            raise BufferError("Tensor.__dlpack__: copy=True is not supported "
+                              "(tvm_ffi_hpy tensors only share memory)")
+        if dl_device is not None and tuple(dl_device) != device_pair:
+            raise BufferError("Tensor.__dlpack__: the tensor is on %s, not on %r"
+                              % (Device(*device_pair), tuple(dl_device)))
+        if stream is not None and device_pair[0] == DLDeviceType.kDLCPU:
+            raise BufferError("Tensor.__dlpack__: stream must be None for a CPU tensor")
+        versioned = max_version is not None and tuple(max_version) >= (1, 0)
+        return _ffi.tensor_to_dlpack(self, versioned)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Tensor shares memory and cannot be pickled; "
+                        "pickle numpy.from_dlpack(t) instead")
+
+    def __repr__(self) -> str:
+        if not self.__chandle__():
+            return "<Tensor (moved out)>"
+        info = _ffi.tensor_info(self)
+        return "<Tensor %s%s on %s>" % (dtype.from_dlpack_data_type(info[3]), list(info[1]),
+                                        Device(*info[4]))
+
+
+def from_dlpack(ext_tensor: Any, *, require_alignment: int = 0,
+                require_contiguous: bool = False) -> Tensor:
+    """A Tensor sharing the memory of `ext_tensor`: any object with
+    ``__dlpack__`` (NumPy arrays, ...) or a DLPack capsule (consumed).
+
+    `require_alignment` (bytes, a power of two) and `require_contiguous`
+    raise ValueError when the memory does not satisfy them.  A Tensor with no
+    requirement comes back as itself."""
+    if isinstance(ext_tensor, Tensor) and not require_alignment and not require_contiguous:
+        return ext_tensor
+    capsule = ext_tensor
+    if hasattr(ext_tensor, "__dlpack__"):
+        try:
+            capsule = ext_tensor.__dlpack__(max_version=DLPACK_VERSION)
+        except TypeError:
+            # producers older than DLPack 1.0 take no keyword arguments
+            capsule = ext_tensor.__dlpack__()
+    tensor: Tensor = _ffi.tensor_from_dlpack(capsule, require_alignment, require_contiguous)
+    return tensor
+
+
+_tensor_empty = get_global_func("ffi.TensorEmpty")
+
+
+def empty(shape: "Union[int, Tuple[int, ...], list[int]]", dtype: str = "float32") -> Tensor:
+    """A new zero-filled CPU tensor allocated by the core (64-byte aligned)."""
+    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    tensor: Tensor = _tensor_empty(Shape(dims), str(dtype))
+    return tensor
