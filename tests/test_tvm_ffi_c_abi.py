@@ -10,6 +10,7 @@ and idempotent; the library is built once per content hash into
 build/tvm_ffi_c_lib/<hash>/, so the PyPy run of a tree reuses the CPython
 run's build (and headers).
 """
+import gc
 import glob
 import os
 import shutil
@@ -201,3 +202,35 @@ def test_call_back_exception_is_the_same_object(mod):
         mod.call_back(fail, 1)
     assert info.value is boom
     assert mod.call_back(lambda v: v, 5) == 5
+
+
+def test_tensor_layout_matches(mod):
+    # The C library reads our Tensor through upstream's layout
+    # { TVMFFIObject, DLTensor }; strided views included.
+    import numpy as np
+    a = np.arange(12, dtype="float64").reshape(3, 4)
+    assert mod.tensor_sum(ffi.from_dlpack(a)) == 66.0
+    assert mod.tensor_sum(ffi.from_dlpack(a[:, 1::2])) == a[:, 1::2].sum()
+    with pytest.raises(TypeError, match="expected a float64 CPU tensor"):
+        mod.tensor_sum(ffi.from_dlpack(np.zeros(2, dtype="float32")))
+    with pytest.raises(TypeError, match="tensor_sum: expected Tensor"):
+        mod.tensor_sum(Array([1]))
+
+
+def test_tensor_from_upstream_dlpack_call(mod):
+    # A tensor made in C with upstream's TVMFFITensorFromDLPackVersioned is
+    # read by NumPy without a copy and deleted exactly once.
+    import numpy as np
+    deleted = mod.iota_deleted()
+    t = mod.iota(5)
+    assert t.shape == (5,) and t.dtype == "float64" and t.strides == (1,)
+    n = np.from_dlpack(t)
+    assert n.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert n.ctypes.data == t.data_ptr()
+    del t
+    gc.collect()
+    assert mod.iota_deleted() == deleted  # NumPy still holds it
+    del n
+    for _ in range(3):
+        gc.collect()
+    assert mod.iota_deleted() == deleted + 1

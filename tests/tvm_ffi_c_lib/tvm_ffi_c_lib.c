@@ -11,6 +11,7 @@
  * and on return -1 an error waits in the thread's slot.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tvm/ffi/c_api.h>
@@ -121,4 +122,110 @@ EXPORT int __tvm_ffi_call_back(void* self, const TVMFFIAny* args, int32_t num_ar
   result->zero_padding = 0;
   result->v_int64 = 0;
   return TVMFFIFunctionCall(args[0].v_obj, call_args, 1, result);
+}
+
+/* tensor_sum(t: Tensor) -> float: the sum of a float64 CPU tensor, read
+ * through the DLTensor that follows the object header (upstream's layout:
+ * { TVMFFIObject, DLTensor, ... }), honouring strides. */
+EXPORT int __tvm_ffi_tensor_sum(void* self, const TVMFFIAny* args, int32_t num_args,
+                                TVMFFIAny* result) {
+  const DLTensor* dl;
+  int64_t n = 1, k, d, index[8] = {0};
+  double total = 0;
+  (void)self;
+  if (check_num_args("tensor_sum", num_args, 1) != 0) return -1;
+  if (check_type("tensor_sum", &args[0], kTVMFFITensor, "Tensor") != 0) return -1;
+  dl = (const DLTensor*)((const char*)args[0].v_obj + sizeof(TVMFFIObject));
+  if (dl->dtype.code != kDLFloat || dl->dtype.bits != 64 || dl->dtype.lanes != 1 ||
+      dl->ndim > 8 || dl->device.device_type != kDLCPU) {
+    TVMFFIErrorSetRaisedFromCStr("TypeError", "tensor_sum: expected a float64 CPU tensor");
+    return -1;
+  }
+  for (d = 0; d < dl->ndim; ++d) n *= dl->shape[d];
+  for (k = 0; k < n; ++k) {
+    int64_t offset = 0;
+    for (d = 0; d < dl->ndim; ++d) {
+      offset += index[d] * (dl->strides ? dl->strides[d] : 1); /* ours: never NULL */
+    }
+    total += ((const double*)((const char*)dl->data + dl->byte_offset))[offset];
+    for (d = dl->ndim - 1; d >= 0; --d) {
+      if (++index[d] < dl->shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  result->type_index = kTVMFFIFloat;
+  result->zero_padding = 0;
+  result->v_float64 = total;
+  return 0;
+}
+
+/* A producer: iota(n) -> Tensor of n float64 values 0..n-1, handed to the
+ * core with TVMFFITensorFromDLPackVersioned.  The deleter frees everything
+ * and counts its calls (iota_deleted()). */
+static int64_t g_iota_deleted = 0;
+
+typedef struct {
+  DLManagedTensorVersioned managed;
+  int64_t shape[1];
+  double values[];
+} IotaBlock;
+
+static void iota_delete(DLManagedTensorVersioned* self) {
+  ++g_iota_deleted;
+  free(self->manager_ctx);
+}
+
+EXPORT int __tvm_ffi_iota(void* self, const TVMFFIAny* args, int32_t num_args,
+                          TVMFFIAny* result) {
+  IotaBlock* block;
+  TVMFFIObjectHandle tensor = NULL;
+  int64_t i, n;
+  (void)self;
+  if (check_num_args("iota", num_args, 1) != 0) return -1;
+  if (check_type("iota", &args[0], kTVMFFIInt, "int") != 0) return -1;
+  n = args[0].v_int64;
+  if (n < 0 || n > (1 << 20)) {
+    TVMFFIErrorSetRaisedFromCStr("ValueError", "iota: n out of range");
+    return -1;
+  }
+  block = (IotaBlock*)calloc(1, sizeof(IotaBlock) + (size_t)n * sizeof(double));
+  if (block == NULL) {
+    TVMFFIErrorSetRaisedFromCStr("MemoryError", "iota: out of memory");
+    return -1;
+  }
+  for (i = 0; i < n; ++i) block->values[i] = (double)i;
+  block->shape[0] = n;
+  block->managed.version.major = DLPACK_MAJOR_VERSION;
+  block->managed.version.minor = DLPACK_MINOR_VERSION;
+  block->managed.manager_ctx = block;
+  block->managed.deleter = iota_delete;
+  block->managed.dl_tensor.data = block->values;
+  block->managed.dl_tensor.device.device_type = kDLCPU;
+  block->managed.dl_tensor.device.device_id = 0;
+  block->managed.dl_tensor.ndim = 1;
+  block->managed.dl_tensor.dtype.code = kDLFloat;
+  block->managed.dl_tensor.dtype.bits = 64;
+  block->managed.dl_tensor.dtype.lanes = 1;
+  block->managed.dl_tensor.shape = block->shape;
+  block->managed.dl_tensor.strides = NULL;
+  if (TVMFFITensorFromDLPackVersioned(&block->managed, 0, 0, &tensor) != 0) {
+    free(block); /* on failure the producer keeps its tensor */
+    return -1;
+  }
+  result->type_index = kTVMFFITensor;
+  result->zero_padding = 0;
+  result->v_obj = (TVMFFIObject*)tensor;
+  return 0;
+}
+
+/* iota_deleted() -> int: how many iota tensors were deleted so far. */
+EXPORT int __tvm_ffi_iota_deleted(void* self, const TVMFFIAny* args, int32_t num_args,
+                                  TVMFFIAny* result) {
+  (void)self;
+  (void)args;
+  if (check_num_args("iota_deleted", num_args, 0) != 0) return -1;
+  result->type_index = kTVMFFIInt;
+  result->zero_padding = 0;
+  result->v_int64 = g_iota_deleted;
+  return 0;
 }
