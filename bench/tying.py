@@ -379,7 +379,8 @@ def size_tag(n):
 
 
 # PyPy's GC hooks report durations in steps of 2**-20 s (about 0.95 us).
-MINOR_RESOLUTION_NS = 2.0 ** -20 * 1e9 if IS_PYPY else 0.0
+PYPY_MINOR_RESOLUTION_NS = 2.0 ** -20 * 1e9
+MINOR_RESOLUTION_NS = PYPY_MINOR_RESOLUTION_NS if IS_PYPY else 0.0
 
 
 def rows(result):

@@ -31,6 +31,7 @@
 
 #include "ext.h"
 #include "shim.h"
+#include "small_buffer.h"
 
 namespace tvm_ffi_hpy_ext {
 
@@ -179,11 +180,9 @@ static int call_views(HPyContext* ctx, TVMFFIObject* fn, TVMFFIAny* views, int32
 // interleaved) to views and build a container with `fn`.
 static int build_container(HPyContext* ctx, TVMFFIObject* fn, const HPy* items, HPy_ssize_t n,
                            TVMFFIAny* out, ArgTemps* temps) {
-  std::vector<TVMFFIAny> views(static_cast<size_t>(n));
+  SmallBuffer<TVMFFIAny> views(static_cast<size_t>(n));
   ArgTemps inner(ctx);
-  for (HPy_ssize_t i = 0; i < n; ++i) {
-    if (py_to_any_view(ctx, items[i], &views[i], &inner) < 0) return -1;
-  }
+  if (py_to_any_views(ctx, items, static_cast<size_t>(n), views.data(), &inner) < 0) return -1;
   TVMFFIAny result;
   if (call_views(ctx, fn, views.data(), static_cast<int32_t>(n), &result) < 0) return -1;
   temps->own(result.v_obj);
@@ -195,7 +194,7 @@ static int sequence_to_any(HPyContext* ctx, HPy seq, TVMFFIObject* fn, TVMFFIAny
                            ArgTemps* temps) {
   HPy_ssize_t n = HPy_Length(ctx, seq);
   if (n < 0) return -1;
-  std::vector<HPy> items(static_cast<size_t>(n), HPy_NULL);
+  SmallBuffer<HPy> items(static_cast<size_t>(n), HPy_NULL);
   int rc = 0;
   for (HPy_ssize_t i = 0; i < n && rc == 0; ++i) {
     items[i] = HPy_GetItem_i(ctx, seq, i);
@@ -214,7 +213,7 @@ static int dict_to_any(HPyContext* ctx, HPy dict, TVMFFIAny* out, ArgTemps* temp
   HPy keys = call_positional(ctx, ctx->h_ListType, &dict, 1);  // list(dict): see shim.h
   if (HPy_IsNull(keys)) return -1;
   HPy_ssize_t n = HPy_Length(ctx, keys);
-  std::vector<HPy> items(static_cast<size_t>(n < 0 ? 0 : 2 * n), HPy_NULL);
+  SmallBuffer<HPy> items(static_cast<size_t>(n < 0 ? 0 : 2 * n), HPy_NULL);
   int rc = n < 0 ? -1 : 0;
   for (HPy_ssize_t i = 0; i < n && rc == 0; ++i) {
     items[2 * i] = HPy_GetItem_i(ctx, keys, i);
@@ -248,17 +247,15 @@ static inline void set_pod(TVMFFIAny* out, int32_t type_index) {
   out->zero_padding = 0;
 }
 
-int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
+// py_to_any_view with the Object type already loaded by the caller.
+static int to_view(HPyContext* ctx, HPy h, HPy object_type, TVMFFIAny* out, ArgTemps* temps) {
   out->v_int64 = 0;
   if (HPy_Is(ctx, h, ctx->h_None)) {
     set_pod(out, kTVMFFINone);
     return 0;
   }
   // Wrappers first: they are the common case of the object-heavy calls.
-  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
-  int is_object = HPy_TypeCheck(ctx, h, object_type);
-  HPy_Close(ctx, object_type);
-  if (is_object) {
+  if (HPy_TypeCheck(ctx, h, object_type)) {
     TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, h)->handle;
     if (!obj) {
       HPyErr_SetString(ctx, ctx->h_ValueError,
@@ -336,6 +333,23 @@ int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
   set_pod(out, obj->type_index);
   out->v_obj = obj;
   return 0;
+}
+
+int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int rc = to_view(ctx, h, object_type, out, temps);
+  HPy_Close(ctx, object_type);
+  return rc;
+}
+
+int py_to_any_views(HPyContext* ctx, const HPy* items, size_t n, TVMFFIAny* out,
+                    ArgTemps* temps) {
+  if (n == 0) return 0;
+  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; ++i) rc = to_view(ctx, items[i], object_type, &out[i], temps);
+  HPy_Close(ctx, object_type);
+  return rc;
 }
 
 int py_to_any_owned(HPyContext* ctx, HPy h, TVMFFIAny* out) {

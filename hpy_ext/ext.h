@@ -160,6 +160,8 @@ class ArgTemps {
 
 // Python -> view.  Objects created on the way are recorded in `temps`.
 int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps);
+// The same for n values at once (the Object type is looked up once).
+int py_to_any_views(HPyContext* ctx, const HPy* items, size_t n, TVMFFIAny* out, ArgTemps* temps);
 // Python -> owned value (the caller releases it).
 int py_to_any_owned(HPyContext* ctx, HPy h, TVMFFIAny* out);
 // Value -> Python: `view` keeps its reference, `owned` hands its reference over.

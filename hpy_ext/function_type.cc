@@ -34,10 +34,10 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <vector>
 
 #include "ext.h"
 #include "shim.h"
+#include "small_buffer.h"
 
 namespace tvm_ffi_hpy_ext {
 
@@ -52,6 +52,14 @@ thread_local CallState tls_call;
 
 // Threads inside a core call that kept the GIL (see the service above).
 std::atomic<int> g_gil_holding_calls{0};
+
+// Only threads holding the GIL change the count, so the GIL orders the
+// writers: a plain load and store (no locked read-modify-write on the hot
+// path); the service's waiters on other threads only read it.
+inline void gil_holding_calls_add(int delta) {
+  g_gil_holding_calls.store(g_gil_holding_calls.load(std::memory_order_relaxed) + delta,
+                            std::memory_order_relaxed);
+}
 }  // namespace
 
 // Nesting bound for calls that re-enter through callbacks: each level costs C
@@ -67,22 +75,14 @@ int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size
     return -1;
   }
   maybe_drain_released(ctx);
-  TVMFFIAny stack_views[8];
-  std::vector<TVMFFIAny> heap_views;
-  TVMFFIAny* views = stack_views;
-  if (nargs > 8) {
-    heap_views.resize(nargs);
-    views = heap_views.data();
-  }
+  SmallBuffer<TVMFFIAny> views(nargs);
   result->type_index = kTVMFFINone;
   result->zero_padding = 0;
   result->v_int64 = 0;
   int rc;
   {
     ArgTemps temps(ctx);
-    for (size_t i = 0; i < nargs; ++i) {
-      if (py_to_any_view(ctx, args[i], &views[i], &temps) < 0) return -1;
-    }
+    if (py_to_any_views(ctx, args, nargs, views.data(), &temps) < 0) return -1;
     TVMFFISafeCallType call = TVMFFIFunctionGetCellPtr(func)->safe_call;
     CallState saved_state = tls_call;
     tls_call.ctx = ctx;
@@ -90,12 +90,12 @@ int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size
     if (release_gil) {
       tls_call.released = true;
       tls_call.saved = HPy_LeavePythonExecution(ctx);
-      rc = call(func, views, static_cast<int32_t>(nargs), result);
+      rc = call(func, views.data(), static_cast<int32_t>(nargs), result);
       HPy_ReenterPythonExecution(ctx, tls_call.saved);
     } else {
-      g_gil_holding_calls.fetch_add(1, std::memory_order_relaxed);
-      rc = call(func, views, static_cast<int32_t>(nargs), result);
-      g_gil_holding_calls.fetch_sub(1, std::memory_order_relaxed);
+      gil_holding_calls_add(1);
+      rc = call(func, views.data(), static_cast<int32_t>(nargs), result);
+      gil_holding_calls_add(-1);
     }
     tls_call = saved_state;
   }
@@ -134,7 +134,7 @@ static void fail_with_current_error(HPyContext* ctx, const char* what) {
 
 static int run_callback(HPyContext* ctx, int64_t key, const TVMFFIAny* args, int32_t num_args,
                         TVMFFIAny* result) {
-  std::vector<HPy> call_args(static_cast<size_t>(num_args) + 1, HPy_NULL);
+  SmallBuffer<HPy> call_args(static_cast<size_t>(num_args) + 1, HPy_NULL);
   int rc = -1;
   HPy trampoline = HPyGlobal_Load(ctx, g_trampoline);
   HPy marker_class = HPyGlobal_Load(ctx, g_CallbackError);

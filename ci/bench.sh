@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The benchmark command (named in the README): tvm_ffi_hpy on CPython 3.11 and
+# PyPy 7.3.19 against apache-tvm-ffi (PyPI wheel) on CPython 3.11, side by side.
+#
+#   ci/bench.sh            full run (about 2 minutes on 2 cores)
+#   ci/bench.sh --quick    fewer repeats, shorter timings
+#   (other arguments go to bench/compare.py: --sizes, --memory-objects, --out)
+#
+# Installs what it needs (idempotent): our interpreters through ci/install.sh,
+# and a SEPARATE CPython 3.11 venv, $ENV_DIR/tvmffi, with apache-tvm-ffi,
+# matplotlib (the chart) and pytest (tvm_ffi.testing imports it); apache-tvm-ffi
+# never enters our venv.  Builds our extension once (in place), runs
+# bench/compare.py: prints the tables and writes bench/results/compare.md,
+# compare.json and the chart compare.png.
+# Knob: TVM_FFI_BENCH_VERSION=<apache-tvm-ffi version> (default below).
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+bash ci/install.sh
+# shellcheck source=ci/env.sh
+source ci/env.sh
+
+TVM_FFI_VERSION="${TVM_FFI_BENCH_VERSION:-0.1.15.post2}"
+TVMFFI_DIR="$ENV_DIR/tvmffi"
+TVMFFI_PY="$TVMFFI_DIR/bin/python"
+TVMFFI_PKGS=("apache-tvm-ffi==$TVM_FFI_VERSION" matplotlib pytest)
+STAMP="$ENV_DIR/.stamps/tvmffi"
+FP="${TVMFFI_PKGS[*]}"
+
+tvmffi_check() {
+  "$TVMFFI_PY" -c 'import sys, tvm_ffi, tvm_ffi.testing, matplotlib
+assert tvm_ffi.__version__ == sys.argv[1], tvm_ffi.__version__' "$TVM_FFI_VERSION" >/dev/null 2>&1
+}
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$FP" ] && tvmffi_check; then
+  echo "[bench] apache-tvm-ffi venv: up to date ($TVMFFI_DIR)"
+else
+  echo "[bench] apache-tvm-ffi venv: creating $TVMFFI_DIR ($FP)"
+  base_py="$("$CPY" -c 'import sys; print(sys._base_executable)')"
+  "$base_py" -m venv --clear "$TVMFFI_DIR"
+  "$TVMFFI_PY" -m pip install -q --disable-pip-version-check "${TVMFFI_PKGS[@]}"
+  tvmffi_check || { echo "[bench] ERROR: $TVMFFI_PY cannot import tvm_ffi $TVM_FFI_VERSION" >&2; exit 1; }
+  printf '%s\n' "$FP" >"$STAMP"
+fi
+
+echo "[bench] build (once): core + HPy universal extension"
+"$CPY" setup.py -q build_ext --inplace --build-temp build/setup >/dev/null
+
+# The chart is drawn by the apache-tvm-ffi venv's python (it has matplotlib).
+"$CPY" bench/compare.py --cpython "$CPY" --pypy "$PYPY" --tvm-ffi-python "$TVMFFI_PY" \
+  --chart-python "$TVMFFI_PY" "$@"
