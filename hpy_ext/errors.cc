@@ -9,7 +9,8 @@
  *     (g_error_classes: builtins such as TypeError, ValueError, IndexError,
  *     KeyError, AttributeError, plus `register_error` classes), or
  *     RuntimeError for unknown kinds, with the core's message as its only
- *     argument and the core backtrace in `__ffi_backtrace__`.
+ *     argument, the core backtrace in `__ffi_backtrace__` and, when the
+ *     error has a cause_chain, the cause's exception as `__cause__`.
  *
  * Python -> core.  A Python callback that raises is caught by the Python
  * trampoline; set_core_error_from_exception records kind = the exception's
@@ -33,6 +34,37 @@ static HPy error_class_for(HPyContext* ctx, const TVMFFIByteArray& kind) {
   return HPy_IsNull(cls) ? HPy_Dup(ctx, ctx->h_RuntimeError) : cls;
 }
 
+// The Python exception for core error `err` (borrowed): the original Python
+// exception when it carries one, else a new instance of the class registered
+// for its kind, with __cause__ following the cause chain (up to `depth` more
+// levels).  Returns a new handle, or HPy_NULL with an error set.
+static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, int depth) {
+  TVMFFIAny payload;
+  payload.type_index = kTVMFFINone;
+  TVMFFIErrorGetPayload(err, &payload);
+  if (payload.type_index == kTVMFFIOpaquePyObject) return opaque_get(ctx, payload.v_obj);
+  const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(err);
+  HPy cls = error_class_for(ctx, cell->kind);
+  HPy msg = py_str(ctx, cell->message);
+  HPy exc = HPy_IsNull(msg) ? HPy_NULL : call_positional(ctx, cls, &msg, 1);
+  if (!HPy_IsNull(exc) && cell->backtrace.size > 0) {
+    HPy bt = py_str(ctx, cell->backtrace);
+    if (HPy_IsNull(bt) || HPy_SetAttr_s(ctx, exc, "__ffi_backtrace__", bt) < 0) HPyErr_Clear(ctx);
+    close_h(ctx, bt);
+  }
+  TVMFFIObject* cause = static_cast<TVMFFIObject*>(cell->cause_chain);
+  if (!HPy_IsNull(exc) && cause != nullptr && depth > 0) {
+    HPy cause_exc = exception_from_error(ctx, cause, depth - 1);
+    if (HPy_IsNull(cause_exc) || HPy_SetAttr_s(ctx, exc, "__cause__", cause_exc) < 0) {
+      HPyErr_Clear(ctx);  // the error itself still gets through
+    }
+    close_h(ctx, cause_exc);
+  }
+  close_h(ctx, msg);
+  HPy_Close(ctx, cls);
+  return exc;
+}
+
 HPy raise_from_core(HPyContext* ctx) {
   TVMFFIObjectHandle err = nullptr;
   TVMFFIErrorMoveFromRaised(&err);
@@ -40,36 +72,15 @@ HPy raise_from_core(HPyContext* ctx) {
     HPyErr_SetString(ctx, ctx->h_RuntimeError, "a core call failed without raising an error");
     return HPy_NULL;
   }
-  TVMFFIAny payload;
-  payload.type_index = kTVMFFINone;
-  TVMFFIErrorGetPayload(err, &payload);
-  if (payload.type_index == kTVMFFIOpaquePyObject) {
-    HPy exc = opaque_get(ctx, payload.v_obj);
-    TVMFFIObjectDecRef(err);
-    if (!HPy_IsNull(exc)) {
-      HPy type = HPy_Type(ctx, exc);
-      HPyErr_SetObject(ctx, type, exc);
-      HPy_Close(ctx, type);
-      HPy_Close(ctx, exc);
-    }
-    return HPy_NULL;
-  }
-  const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(err);
-  HPy cls = error_class_for(ctx, cell->kind);
-  HPy msg = py_str(ctx, cell->message);
-  HPy exc = HPy_IsNull(msg) ? HPy_NULL : call_positional(ctx, cls, &msg, 1);
-  if (!HPy_IsNull(exc)) {
-    if (cell->backtrace.size > 0) {
-      HPy bt = py_str(ctx, cell->backtrace);
-      if (HPy_IsNull(bt) || HPy_SetAttr_s(ctx, exc, "__ffi_backtrace__", bt) < 0) HPyErr_Clear(ctx);
-      close_h(ctx, bt);
-    }
-    HPyErr_SetObject(ctx, cls, exc);
-  }
-  close_h(ctx, exc);
-  close_h(ctx, msg);
-  HPy_Close(ctx, cls);
+  constexpr int kMaxCauseDepth = 64;
+  HPy exc = exception_from_error(ctx, static_cast<TVMFFIObject*>(err), kMaxCauseDepth);
   TVMFFIObjectDecRef(err);
+  if (!HPy_IsNull(exc)) {
+    HPy type = HPy_Type(ctx, exc);
+    HPyErr_SetObject(ctx, type, exc);
+    HPy_Close(ctx, type);
+    HPy_Close(ctx, exc);
+  }
   return HPy_NULL;
 }
 

@@ -267,3 +267,18 @@ def test_callback_wrong_arity_type_error_is_python_error():
 def test_callback_returning_unconvertible_int_raises_overflow():
     with pytest.raises(OverflowError):
         apply(lambda: 2**70)
+
+
+def test_cause_chain_becomes_dunder_cause():
+    # An error raised in C++ from another error (TVMFFIErrorCell.cause_chain)
+    # arrives with __cause__ set, so Python's traceback shows both.
+    raise_with_cause = tvm_ffi_hpy.get_global_func("testing.test_raise_with_cause")
+    with pytest.raises(ValueError, match="^outer$") as info:
+        raise_with_cause("ValueError", "outer", "KeyError", "inner")
+    cause = info.value.__cause__
+    assert isinstance(cause, KeyError) and cause.args == ("inner",)
+    assert cause.__cause__ is None
+    import traceback
+    text = "".join(traceback.format_exception(info.value))
+    assert "direct cause of the following exception" in text
+    assert "KeyError: 'inner'" in text

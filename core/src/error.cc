@@ -58,15 +58,46 @@ void TVMFFIErrorSetRaisedFromCStr(const char* kind, const char* message) {
   }
 }
 
-int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* message,
-                      const TVMFFIByteArray* backtrace, TVMFFIObjectHandle* out) {
+void TVMFFIErrorSetRaisedFromCStrParts(const char* kind, const char** message_parts,
+                                       int32_t num_parts) {
+  try {
+    std::string message;
+    for (int32_t i = 0; i < num_parts; ++i) {
+      if (message_parts != nullptr && message_parts[i] != nullptr) message += message_parts[i];
+    }
+    t_raised = make_object<ErrorObj>(kind ? kind : "RuntimeError", message, "");
+  } catch (...) {
+    // Out of memory: nothing sensible is left to record.
+  }
+}
+
+int TVMFFIErrorCreateWithCauseAndExtraContext(const TVMFFIByteArray* kind,
+                                              const TVMFFIByteArray* message,
+                                              const TVMFFIByteArray* backtrace,
+                                              TVMFFIObjectHandle cause_chain,
+                                              TVMFFIObjectHandle extra_context,
+                                              TVMFFIObjectHandle* out) {
   TVM_FFI_HPY_SAFE_CALL_BEGIN();
   auto view = [](const TVMFFIByteArray* b) {
     return b ? details::ToStringView(*b) : std::string_view();
   };
+  TVMFFIObject* cause = static_cast<TVMFFIObject*>(cause_chain);
+  if (cause != nullptr && cause->type_index != kTVMFFIError) {
+    TVM_FFI_HPY_THROW(TypeError) << "the cause of an error must be an Error";
+  }
   ObjectPtr<ErrorObj> err = make_object<ErrorObj>(view(kind), view(message), view(backtrace));
+  if (cause_chain != nullptr) TVMFFIObjectIncRef(cause_chain);
+  if (extra_context != nullptr) TVMFFIObjectIncRef(extra_context);
+  err->cell.cause_chain = cause_chain;
+  err->cell.extra_context = extra_context;
   *out = details::HeaderOf(err.release());
   TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* message,
+                      const TVMFFIByteArray* backtrace, TVMFFIObjectHandle* out) {
+  return TVMFFIErrorCreateWithCauseAndExtraContext(kind, message, backtrace, nullptr, nullptr,
+                                                   out);
 }
 
 const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const char* func,

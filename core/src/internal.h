@@ -15,7 +15,8 @@ namespace tvm_ffi_hpy {
 bool TensorIsReadOnly(const TensorObj* t) noexcept;
 
 /* { header, TVMFFIErrorCell, owned payload Any }.  The cell's byte arrays
- * point into the std::string members (the object never moves). */
+ * point into the std::string members (the object never moves); the cell owns
+ * cause_chain and extra_context. */
 class ErrorObj : public Object {
  public:
   TVMFFIErrorCell cell;  // ABI (offset 24)
@@ -27,9 +28,15 @@ class ErrorObj : public Object {
     cell.message = details::ToByteArray(message_);
     cell.backtrace = details::ToByteArray(backtrace_);
     cell.update_backtrace = &UpdateBacktrace;
+    cell.cause_chain = nullptr;
+    cell.extra_context = nullptr;
     payload = details::NoneAny();
   }
-  ~ErrorObj() { Any::FromRawOwned(payload); }
+  ~ErrorObj() {
+    Any::FromRawOwned(payload);
+    if (cell.cause_chain != nullptr) TVMFFIObjectDecRef(cell.cause_chain);
+    if (cell.extra_context != nullptr) TVMFFIObjectDecRef(cell.extra_context);
+  }
 
   static void UpdateBacktrace(TVMFFIObjectHandle self, const TVMFFIByteArray* backtrace,
                               int32_t update_mode);

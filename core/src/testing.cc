@@ -142,6 +142,11 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                   })
       .def("testing.test_raise_error",
            [](const String& kind, const String& message) { throw Error(kind, message); })
+      .def("testing.test_raise_with_cause",  // kind: message, raised from cause_kind: ...
+           [](const String& kind, const String& message, const String& cause_kind,
+              const String& cause_message) {
+             throw Error(kind, message, Error(cause_kind, cause_message));
+           })
       .def("testing.test_raise_std", [](const std::string& which) { RaiseStd(which); })
       .def("testing.live_object_count", []() { return TVMFFIGetLiveObjectCount(); })
       .def("testing.make_array_of",

@@ -239,3 +239,41 @@ TEST(registry, set_get_list_remove) {
   CHECK(err != nullptr && std::string(TVMFFIErrorGetCellPtr(err)->kind.data) == "TypeError");
   TVMFFIObjectDecRef(err);
 }
+
+TEST(error, cause_chain_and_extra_context) {
+  Error cause("KeyError", "the root");
+  Error err("ValueError", "on top", cause);
+  CHECK(err.cause().has_value());
+  CHECK(err.cause()->kind() == "KeyError");
+  CHECK(err.cause()->raw() == cause.raw());
+  CHECK(!cause.cause().has_value());
+  // Through the C ABI: the cell owns its own references (upstream layout).
+  TVMFFIByteArray k{"TypeError", 9}, m{"outer", 5}, b{"", 0};
+  Array context({Any(int64_t(1))});
+  TVMFFIObjectHandle h = nullptr;
+  int64_t before = context.get()->use_count();
+  CHECK_EQ(TVMFFIErrorCreateWithCauseAndExtraContext(&k, &m, &b, err.raw(),
+                                                     details::HeaderOf(context.get()), &h),
+           0);
+  const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(h);
+  CHECK(cell->cause_chain == err.raw());
+  CHECK(cell->extra_context == details::HeaderOf(context.get()));
+  CHECK_EQ(context.get()->use_count(), before + 1);
+  TVMFFIObjectDecRef(h);
+  CHECK_EQ(context.get()->use_count(), before);
+  // A cause must be an Error.
+  CHECK_EQ(TVMFFIErrorCreateWithCauseAndExtraContext(&k, &m, &b, details::HeaderOf(context.get()),
+                                                     nullptr, &h),
+           -1);
+  TVMFFIObjectHandle raised = nullptr;
+  TVMFFIErrorMoveFromRaised(&raised);
+  CHECK(Error(ObjectRef(ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(raised))))
+            .message() == "the cause of an error must be an Error");
+  // Message parts.
+  const char* parts[] = {"a", nullptr, "b", "c"};
+  TVMFFIErrorSetRaisedFromCStrParts("IndexError", parts, 4);
+  TVMFFIErrorMoveFromRaised(&raised);
+  Error parted(ObjectRef(ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(raised))));
+  CHECK(parted.kind() == "IndexError");
+  CHECK(parted.message() == "abc");
+}

@@ -187,8 +187,8 @@ typedef enum {
   kTVMFFIBool = 2,            /* v_int64, 0 or 1 */
   kTVMFFIFloat = 3,           /* v_float64 */
   kTVMFFIOpaquePtr = 4,       /* v_ptr */
-  kTVMFFIDataType = 5,        /* DLDataType in v_int64's first 4 bytes (not used yet) */
-  kTVMFFIDevice = 6,          /* DLDevice packed in 8 bytes (not used yet) */
+  kTVMFFIDataType = 5,        /* v_dtype (not produced by this core yet) */
+  kTVMFFIDevice = 6,          /* v_device (not produced by this core yet) */
   kTVMFFIDLTensorPtr = 7,     /* DLTensor* (not used yet) */
   kTVMFFIRawStr = 8,          /* const char*, NUL-terminated; views only */
   kTVMFFIByteArrayPtr = 9,    /* TVMFFIByteArray*; views only */
@@ -258,6 +258,8 @@ typedef struct {
     TVMFFIObject* v_obj;
     char v_bytes[8];
     uint64_t v_uint64;
+    DLDataType v_dtype; /* kTVMFFIDataType */
+    DLDevice v_device;  /* kTVMFFIDevice */
   };
 } TVMFFIAny;
 
@@ -293,13 +295,18 @@ typedef enum {
 #endif
 
 /* Error payload.  kind is the error class name ("TypeError", "ValueError",
- * ...), message the text, backtrace most recent call first. */
+ * ...), message the text, backtrace most recent call first.  cause_chain (an
+ * Error: the error this one was raised from) and extra_context (any object)
+ * are owned by the error and NULL when absent; frontends map cause_chain to
+ * the language's exception chaining (Python: __cause__). */
 typedef struct {
   TVMFFIByteArray kind;
   TVMFFIByteArray message;
   TVMFFIByteArray backtrace;
   void (*update_backtrace)(TVMFFIObjectHandle self, const TVMFFIByteArray* backtrace,
                            int32_t update_mode);
+  TVMFFIObjectHandle cause_chain;
+  TVMFFIObjectHandle extra_context;
 } TVMFFIErrorCell;
 
 /* Calling convention of every function.  args are views; the caller sets
@@ -348,8 +355,16 @@ TVM_FFI_DLL void TVMFFIErrorMoveFromRaised(TVMFFIObjectHandle* result);
 /* Raise an error on this thread; the call takes a new reference to it. */
 TVM_FFI_DLL void TVMFFIErrorSetRaised(TVMFFIObjectHandle error);
 TVM_FFI_DLL void TVMFFIErrorSetRaisedFromCStr(const char* kind, const char* message);
+/* The message is the concatenation of the parts (NULL parts are skipped). */
+TVM_FFI_DLL void TVMFFIErrorSetRaisedFromCStrParts(const char* kind, const char** message_parts,
+                                                   int32_t num_parts);
 TVM_FFI_DLL int TVMFFIErrorCreate(const TVMFFIByteArray* kind, const TVMFFIByteArray* message,
                                   const TVMFFIByteArray* backtrace, TVMFFIObjectHandle* out);
+/* As TVMFFIErrorCreate, with a cause (an Error or NULL) and an extra context
+ * (any object or NULL); the new error takes its own references to both. */
+TVM_FFI_DLL int TVMFFIErrorCreateWithCauseAndExtraContext(
+    const TVMFFIByteArray* kind, const TVMFFIByteArray* message, const TVMFFIByteArray* backtrace,
+    TVMFFIObjectHandle cause_chain, TVMFFIObjectHandle extra_context, TVMFFIObjectHandle* out);
 TVM_FFI_DLL const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno,
                                                    const char* func, int cross_ffi_boundary);
 

@@ -22,6 +22,7 @@
 #include <tvm_ffi_hpy/object.h>
 
 #include <exception>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -30,19 +31,11 @@ namespace tvm_ffi_hpy {
 /* A C++ exception that carries an ffi.Error object. */
 class Error : public std::exception {
  public:
-  Error(std::string_view kind, std::string_view message, std::string_view backtrace = {}) {
-    TVMFFIByteArray k = details::ToByteArray(kind), m = details::ToByteArray(message),
-                    b = details::ToByteArray(backtrace);
-    TVMFFIObjectHandle handle = nullptr;
-    if (TVMFFIErrorCreate(&k, &m, &b, &handle) != 0) {
-      TVMFFIObjectHandle dropped = nullptr;
-      TVMFFIErrorMoveFromRaised(&dropped);
-      if (dropped) TVMFFIObjectDecRef(dropped);
-      throw std::bad_alloc();
-    }
-    obj_ = ObjectRef(ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(handle)));
-    FormatWhat();
-  }
+  Error(std::string_view kind, std::string_view message, std::string_view backtrace = {})
+      : Error(kind, message, backtrace, nullptr) {}
+  /* An error raised from `cause` (its cause_chain; Python sees __cause__). */
+  Error(std::string_view kind, std::string_view message, const Error& cause)
+      : Error(kind, message, {}, cause.raw()) {}
   /* Wraps an existing ffi.Error object (kTVMFFIError). */
   explicit Error(ObjectRef error_object) : obj_(std::move(error_object)) { FormatWhat(); }
 
@@ -50,6 +43,12 @@ class Error : public std::exception {
   std::string_view message() const noexcept { return details::ToStringView(cell()->message); }
   std::string_view backtrace() const noexcept {
     return details::ToStringView(cell()->backtrace);
+  }
+  /* The error this one was raised from, if any. */
+  std::optional<Error> cause() const {
+    TVMFFIObject* c = static_cast<TVMFFIObject*>(cell()->cause_chain);
+    if (c == nullptr) return std::nullopt;
+    return Error(ObjectRef(ObjectPtr<Object>::NewRef(details::ObjectUnsafe::FromHeader(c))));
   }
   /* "Kind: message" */
   const char* what() const noexcept override { return what_.c_str(); }
@@ -63,6 +62,20 @@ class Error : public std::exception {
   void set_payload(const AnyView& value) const;
 
  private:
+  Error(std::string_view kind, std::string_view message, std::string_view backtrace,
+        TVMFFIObjectHandle cause) {
+    TVMFFIByteArray k = details::ToByteArray(kind), m = details::ToByteArray(message),
+                    b = details::ToByteArray(backtrace);
+    TVMFFIObjectHandle handle = nullptr;
+    if (TVMFFIErrorCreateWithCauseAndExtraContext(&k, &m, &b, cause, nullptr, &handle) != 0) {
+      TVMFFIObjectHandle dropped = nullptr;
+      TVMFFIErrorMoveFromRaised(&dropped);
+      if (dropped) TVMFFIObjectDecRef(dropped);
+      throw std::bad_alloc();
+    }
+    obj_ = ObjectRef(ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(handle)));
+    FormatWhat();
+  }
   const TVMFFIErrorCell* cell() const noexcept { return TVMFFIErrorGetCellPtr(raw()); }
   void FormatWhat() {
     what_.assign(kind());
