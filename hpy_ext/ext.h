@@ -13,6 +13,7 @@
  *   errors.cc          core Error <-> Python exception
  *   tensor.cc          Tensor: DLPack capsules in and out, metadata
  *   shim.h, shim.cc    the few things that differ between interpreters
+ *   small_buffer.h     stack-first buffers for the call path
  *
  * Wrapper payload.  Every wrapper (an instance of Object or of any class the
  * factory made from it) carries one ObjectPayload: `handle` owns one strong
