@@ -234,3 +234,15 @@ def test_example_script(lib_path):
     assert proc.returncode == 0, proc.stdout
     assert "add_one(41) = 42" in proc.stdout
     assert "echo(p) is p: True" in proc.stdout
+    assert "scaled in C++: [10.0, 20.0, 30.0]" in proc.stdout
+
+
+def test_tensor_function_of_a_user_library(mod):
+    import numpy as np
+    a = np.arange(6.0).reshape(2, 3)
+    mod.scale(ffi.from_dlpack(a), 2.0)
+    assert a.tolist() == [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]
+    with pytest.raises(TypeError, match="scale expects a float64 CPU tensor, got float32"):
+        mod.scale(ffi.from_dlpack(np.zeros(2, dtype="float32")), 2.0)
+    with pytest.raises(ValueError, match="scale expects a contiguous tensor"):
+        mod.scale(ffi.from_dlpack(a[:, ::2]), 2.0)

@@ -48,6 +48,12 @@ def main(path: str) -> None:
     except ValueError as err:
         print("ValueError from C++:", err)
 
+    # Tensors share memory with C++: the library scales a NumPy array in place.
+    import numpy as np
+    values = np.array([1.0, 2.0, 3.0])
+    mod.scale(ffi.from_dlpack(values), 10.0)
+    print("scaled in C++:", values.tolist())
+
 
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))

@@ -1,6 +1,6 @@
 /*
- * An example user library: one object type (user_lib.Point) and a few
- * functions, written against tvm_ffi_hpy's C++ layer.
+ * An example user library: one object type (user_lib.Point), a few
+ * functions and one on tensors, written against tvm_ffi_hpy's C++ layer.
  *
  *  - TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(name, fn) exports `fn` as the C symbol
  *    __tvm_ffi_<name>; Python reaches it as load_module(path).name.
@@ -79,3 +79,15 @@ TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(apply_twice,
                                   [](const tvm_ffi_hpy::Function& f, tvm_ffi_hpy::Any x) {
                                     return f(f(x));
                                   });
+// A tensor from Python (ffi.empty, ffi.from_dlpack(numpy_array), ...) arrives
+// as a Tensor that shares its memory: scale it in place.
+TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(scale, [](const tvm_ffi_hpy::Tensor& t, double factor) {
+  const DLTensor& dl = t.dl();
+  TVM_FFI_HPY_CHECK(dl.device.device_type == kDLCPU && dl.dtype.code == kDLFloat &&
+                        dl.dtype.bits == 64 && dl.dtype.lanes == 1,
+                    TypeError)
+      << "scale expects a float64 CPU tensor, got " << tvm_ffi_hpy::DataTypeToString(dl.dtype);
+  TVM_FFI_HPY_CHECK(t.IsContiguous(), ValueError) << "scale expects a contiguous tensor";
+  double* data = reinterpret_cast<double*>(static_cast<char*>(dl.data) + dl.byte_offset);
+  for (int64_t i = 0; i < t.numel(); ++i) data[i] *= factor;
+});
