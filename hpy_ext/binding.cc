@@ -17,6 +17,18 @@
  *             (BindingHeader::wrapper), so it survives Python dropping it and
  *             comes back, same id(), at the next fetch.
  *
+ * The binding of an object is split in two, so that it costs 8 bytes of
+ * allocation header (16 with the core's own delete_space word):
+ *
+ *   [ BindingHeader: HPyField wrapper | delete_space | TVMFFIObject ... ]
+ *                                                       `__padding`: the state word
+ *
+ *   state word (32 bits; c_api.h leaves the header's `__padding` to the
+ *   allocator that made the object):
+ *     bit 0       HAS_WRAPPER: a wrapper holds the object (set on attach,
+ *                 cleared when a wrapper is destroyed or loses the object)
+ *     bits 1..31  keeper slot + 1 while PINNED, else 0
+ *
  * The HPyField of a header is owned by a *keeper*: a small GC-tracked HPy
  * object reachable from a module global (g_keepers), whose tp_traverse visits
  * the fields of the slab of headers it keeps.  That is what HPy asks of a
@@ -44,10 +56,11 @@
  * table and stays pinned for good.
  *
  * Invariants (under the GIL unless said otherwise):
- *   - header.slot != 0  <=>  header.wrapper holds a wrapper  <=>  the slab
- *     entry slot-1 points at header.wrapper.
- *   - header.wrappers counts the live wrappers whose handle is this object
- *     (atomic: tp_destroy decrements it without the GIL on PyPy).
+ *   - slot != 0  <=>  the header's field holds a wrapper  <=>  the slab
+ *     entry slot-1 points at that field.
+ *   - HAS_WRAPPER is set while a live wrapper holds the object (atomic:
+ *     tp_destroy clears it without the GIL on PyPy).  With two wrappers of one
+ *     object (see Limits in docs/design.md) the first to die clears it.
  *   - A pinned object cannot die: its wrapper holds it and is held itself.
  *     Moving a pinned object out (_move()) unpins it first.
  */
@@ -67,19 +80,20 @@ namespace tvm_ffi_hpy_ext {
 // The allocation header
 // ---------------------------------------------------------------------------
 struct BindingHeader {
-  HPyField wrapper;                // the wrapper while PINNED, else HPyField_NULL
-  std::atomic<uint32_t> wrappers;  // live wrappers of this object (0 or 1 normally)
-  std::atomic<uint32_t> slot;      // keeper slot + 1 while PINNED, else 0
+  HPyField wrapper;  // the wrapper while PINNED, else HPyField_NULL
 };
-static_assert(sizeof(BindingHeader) == 16, "the binding header is 16 bytes");
+static_assert(sizeof(BindingHeader) == 8, "the binding header is one HPyField");
+
+constexpr uint32_t kHasWrapper = 1;     // state bit 0
+constexpr uint32_t kMaxSlots = (1u << 31) - 1;  // slot + 1 fits in bits 1..31
 
 static void binding_delete_space(TVMFFICustomAllocHeader* base) {
   std::free(reinterpret_cast<char*>(base) - sizeof(BindingHeader));
 }
 
 // [ BindingHeader | TVMFFICustomAllocHeader | object ]: calloc's 16-byte
-// alignment + 24 bytes leaves the object 8-aligned; zeroed memory is
-// HPyField_NULL and counts of 0.
+// alignment + 16 bytes leaves the object 16-aligned; zeroed memory is
+// HPyField_NULL (the core zeroes the state word when it builds the header).
 static void* binding_allocate(void*, size_t size) {
   char* block = static_cast<char*>(
       std::calloc(1, sizeof(BindingHeader) + sizeof(TVMFFICustomAllocHeader) + size));
@@ -106,13 +120,34 @@ static inline uint32_t strong_count(TVMFFIObject* obj) {
   return static_cast<uint32_t>(__atomic_load_n(&obj->combined_ref_count, __ATOMIC_ACQUIRE));
 }
 
-// Objects without our header: a binding of their own, for good (GIL).
-static std::unordered_map<TVMFFIObject*, BindingHeader*> g_foreign;
+// Where the binding of an object lives: the header field and the state word.
+struct Binding {
+  HPyField* wrapper;
+  uint32_t* state;  // read and written with __atomic builtins
+  explicit operator bool() const { return wrapper != nullptr; }
+};
 
-static BindingHeader* binding_of(TVMFFIObject* obj) {
-  if (is_ours(obj)) return header_of(obj);
+static inline uint32_t load_state(const Binding& b) {
+  return __atomic_load_n(b.state, __ATOMIC_ACQUIRE);
+}
+static inline uint32_t slot_plus1_of(uint32_t state) { return state >> 1; }
+
+static inline Binding binding_of_ours(TVMFFIObject* obj) {
+  return Binding{&header_of(obj)->wrapper, &obj->__padding};
+}
+
+// Objects without our header: a binding of their own, for good (GIL).
+struct ForeignBinding {
+  HPyField wrapper;
+  uint32_t state;
+};
+static std::unordered_map<TVMFFIObject*, ForeignBinding*> g_foreign;
+
+static Binding binding_of(TVMFFIObject* obj) {
+  if (is_ours(obj)) return binding_of_ours(obj);
   auto it = g_foreign.find(obj);
-  return it == g_foreign.end() ? nullptr : it->second;
+  if (it == g_foreign.end()) return Binding{nullptr, nullptr};
+  return Binding{&it->second->wrapper, &it->second->state};
 }
 
 // ---------------------------------------------------------------------------
@@ -163,6 +198,10 @@ static HPy keeper_handle(HPyContext* ctx, uint32_t slab) {
 }
 
 static int add_slab(HPyContext* ctx) {
+  if (g_slabs.size() * kSlabSize + kSlabSize > kMaxSlots) {
+    HPyErr_SetString(ctx, ctx->h_MemoryError, "too many pinned wrappers (2**31)");
+    return -1;
+  }
   Slab* slab = new (std::nothrow) Slab();
   if (!slab) {
     HPyErr_NoMemory(ctx);
@@ -192,34 +231,35 @@ static int add_slab(HPyContext* ctx) {
   return 0;
 }
 
-static int pin(HPyContext* ctx, BindingHeader* b, HPy wrapper) {
+static int pin(HPyContext* ctx, const Binding& b, HPy wrapper) {
   if (g_free_slots.empty() && add_slab(ctx) < 0) return -1;
   uint32_t id = g_free_slots.back();
   HPy keeper = keeper_handle(ctx, id / kSlabSize);
   if (HPy_IsNull(keeper)) return -1;
   g_free_slots.pop_back();
-  g_slabs[id / kSlabSize]->fields[id % kSlabSize] = &b->wrapper;  // visited from now on
-  HPyField_Store(ctx, keeper, &b->wrapper, wrapper);
+  g_slabs[id / kSlabSize]->fields[id % kSlabSize] = b.wrapper;  // visited from now on
+  HPyField_Store(ctx, keeper, b.wrapper, wrapper);
   HPy_Close(ctx, keeper);
-  b->slot.store(id + 1, std::memory_order_release);
+  __atomic_fetch_add(b.state, (id + 1) << 1, __ATOMIC_RELEASE);  // slot bits were 0
   return 0;
 }
 
-static void unpin(HPyContext* ctx, BindingHeader* b) {
-  uint32_t id = b->slot.load(std::memory_order_relaxed) - 1;
+static void unpin(HPyContext* ctx, const Binding& b) {
+  uint32_t slot_plus1 = slot_plus1_of(__atomic_load_n(b.state, __ATOMIC_RELAXED));
+  uint32_t id = slot_plus1 - 1;
   HPy keeper = keeper_handle(ctx, id / kSlabSize);
-  b->slot.store(0, std::memory_order_release);
+  __atomic_fetch_sub(b.state, slot_plus1 << 1, __ATOMIC_RELEASE);
   g_slabs[id / kSlabSize]->fields[id % kSlabSize] = nullptr;
   g_free_slots.push_back(id);
   // Last: releasing the wrapper may run arbitrary code (its __del__).
-  HPyField_Store(ctx, keeper, &b->wrapper, HPy_NULL);
+  HPyField_Store(ctx, keeper, b.wrapper, HPy_NULL);
   HPy_Close(ctx, keeper);
 }
 
-static HPy load_pinned(HPyContext* ctx, BindingHeader* b, uint32_t slot_plus1) {
+static HPy load_pinned(HPyContext* ctx, const Binding& b, uint32_t slot_plus1) {
   HPy keeper = keeper_handle(ctx, (slot_plus1 - 1) / kSlabSize);
   if (HPy_IsNull(keeper)) return HPy_NULL;
-  HPy w = HPyField_Load(ctx, keeper, b->wrapper);
+  HPy w = HPyField_Load(ctx, keeper, *b.wrapper);
   HPy_Close(ctx, keeper);
   return w;
 }
@@ -261,9 +301,8 @@ static std::vector<TVMFFIObject*> g_transitions;  // each holds a raw strong ref
 static std::atomic<bool> g_transitions_pending{false};
 
 static void transition_hook(TVMFFIObject* obj, uint32_t new_strong) {
-  BindingHeader* b = header_of(obj);
-  bool interesting = new_strong == 2 ? b->wrappers.load(std::memory_order_relaxed) != 0
-                                     : b->slot.load(std::memory_order_relaxed) != 0;
+  uint32_t state = __atomic_load_n(&obj->__padding, __ATOMIC_RELAXED);
+  bool interesting = new_strong == 2 ? (state & kHasWrapper) != 0 : slot_plus1_of(state) != 0;
   if (!interesting) return;
   // Keep it alive until settled; a raw increment does not call the hook.
   __atomic_fetch_add(&obj->combined_ref_count, 1, __ATOMIC_RELAXED);
@@ -281,10 +320,11 @@ void settle_bindings(HPyContext* ctx) {
       g_transitions_pending.store(false, std::memory_order_release);
     }
     for (TVMFFIObject* obj : batch) {
-      BindingHeader* b = header_of(obj);
+      Binding b = binding_of_ours(obj);
+      uint32_t state = load_state(b);
       uint32_t holders = strong_count(obj) - 1;  // without the queue's reference
-      if (b->slot.load(std::memory_order_relaxed) == 0) {
-        if (holders >= 2 && b->wrappers.load(std::memory_order_relaxed) != 0) {
+      if (slot_plus1_of(state) == 0) {
+        if (holders >= 2 && (state & kHasWrapper) != 0) {
           HPy w = inflight_find(ctx, obj);
           if (!HPy_IsNull(w) && pin(ctx, b, w) < 0) HPyErr_Clear(ctx);
         }
@@ -313,31 +353,32 @@ static HPy new_wrapper(HPyContext* ctx, TVMFFIObject* obj) {
 // Record that `wrapper` now holds `obj` (its payload handle is set), and pin
 // it when C++ holds the object too.
 static int attach(HPyContext* ctx, TVMFFIObject* obj, HPy wrapper) {
-  BindingHeader* b;
+  Binding b;
   if (is_ours(obj)) {
-    b = header_of(obj);
-    b->wrappers.fetch_add(1, std::memory_order_relaxed);
-    if (strong_count(obj) < 2 || b->slot.load(std::memory_order_relaxed) != 0) return 0;
+    b = binding_of_ours(obj);
+    uint32_t state = __atomic_fetch_or(b.state, kHasWrapper, __ATOMIC_ACQ_REL);
+    if (strong_count(obj) < 2 || slot_plus1_of(state) != 0) return 0;
   } else {
-    b = new (std::nothrow) BindingHeader();
-    if (!b) {
+    ForeignBinding* f = new (std::nothrow) ForeignBinding();
+    if (!f) {
       HPyErr_NoMemory(ctx);
       return -1;
     }
-    b->wrappers.store(1);
-    g_foreign[obj] = b;
+    f->state = kHasWrapper;
+    g_foreign[obj] = f;
+    b = Binding{&f->wrapper, &f->state};
   }
   return pin(ctx, b, wrapper);
 }
 
 HPy wrap_object(HPyContext* ctx, TVMFFIObject* obj, bool steal) {
-  BindingHeader* b = binding_of(obj);
+  Binding b = binding_of(obj);
   if (b) {
-    uint32_t slot = b->slot.load(std::memory_order_acquire);
+    uint32_t state = load_state(b);
     HPy w = HPy_NULL;
-    if (slot != 0) {
-      w = load_pinned(ctx, b, slot);
-    } else if (b->wrappers.load(std::memory_order_relaxed) != 0) {
+    if (slot_plus1_of(state) != 0) {
+      w = load_pinned(ctx, b, slot_plus1_of(state));
+    } else if ((state & kHasWrapper) != 0) {
       HPy found = inflight_find(ctx, obj);
       if (!HPy_IsNull(found)) w = HPy_Dup(ctx, found);
     }
@@ -375,21 +416,22 @@ int adopt_object(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
 }
 
 void detach(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
-  BindingHeader* b = binding_of(obj);
+  Binding b = binding_of(obj);
   if (!b) return;
-  uint32_t slot = b->slot.load(std::memory_order_relaxed);
-  if (slot != 0) {
-    HPy pinned = load_pinned(ctx, b, slot);
+  uint32_t slot_plus1 = slot_plus1_of(load_state(b));
+  if (slot_plus1 != 0) {
+    HPy pinned = load_pinned(ctx, b, slot_plus1);
     bool mine = !HPy_IsNull(pinned) && HPy_Is(ctx, pinned, wrapper);
     close_h(ctx, pinned);
     if (!mine) return;
     unpin(ctx, b);
   }
   if (is_ours(obj)) {
-    b->wrappers.fetch_sub(1, std::memory_order_relaxed);
+    __atomic_fetch_and(b.state, ~kHasWrapper, __ATOMIC_RELEASE);
   } else {
-    g_foreign.erase(obj);
-    delete b;
+    auto it = g_foreign.find(obj);
+    delete it->second;
+    g_foreign.erase(it);
   }
 }
 
@@ -399,9 +441,9 @@ void reattach_if_kept(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
 }
 
 void wrapper_destroyed(TVMFFIObject* obj) {
-  // No context (tp_destroy): only the counter.  A pinned wrapper is not
+  // No context (tp_destroy): only the state bit.  A pinned wrapper is not
   // destroyed while its keeper lives.
-  if (is_ours(obj)) header_of(obj)->wrappers.fetch_sub(1, std::memory_order_relaxed);
+  if (is_ours(obj)) __atomic_fetch_and(&obj->__padding, ~kHasWrapper, __ATOMIC_RELEASE);
 }
 
 int binding_init(HPyContext* ctx) {

@@ -644,8 +644,25 @@ def test_pinned_count_returns_to_start():
     assert pinned() == start
 
 
-def test_binding_header_size():
-    assert core._ffi.binding_info()[0] == 24
+def test_binding_header_size_and_state_word():
+    # 16 bytes before the object: the HPyField and the core's delete_space.
+    assert core._ffi.binding_info()[0] == 16
+    # The state word is the header's __padding (offset 12): bit 0 = a wrapper
+    # holds the object, bits 1.. = keeper slot + 1 while pinned.
+    import ctypes
+
+    def state(obj):
+        return ctypes.c_uint32.from_address(obj.__chandle__() + 12).value
+    holder = testing.TestHolder(testing.TestIntPair(1, 2))
+    pinned_pair = holder.value  # the holder keeps it: pinned
+    assert state(pinned_pair) & 1 and state(pinned_pair) >> 1 != 0
+    alone = testing.TestIntPair(3, 4)  # only its wrapper holds it: unpinned
+    assert state(alone) == 1
+    holder.value = alone  # now C++ holds it too: pinned at the end of the call
+    assert state(alone) >> 1 != 0
+    del holder
+    collect()
+    assert state(alone) == 1  # unpinned again
 
 
 # ---------------------------------------------------------------------------

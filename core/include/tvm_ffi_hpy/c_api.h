@@ -232,7 +232,10 @@ typedef enum {
 } TVMFFIObjectDeleterFlagBitMask;
 #endif
 
-/* The 24-byte header of every heap object. */
+/* The 24-byte header of every heap object.  `__padding` (named as in apache
+ * tvm-ffi) is set to 0 when the object is built and never read or written by
+ * the core again: it belongs to the allocator that made the object (see the
+ * allocator registry), which may keep 32 bits of per-object state there. */
 typedef struct {
   uint64_t combined_ref_count; /* strong: low 32 bits; weak: high 32 bits */
   int32_t type_index;
@@ -526,7 +529,8 @@ TVM_FFI_DLL int TVMFFIDataTypeToString(const DLDataType* dtype, TVMFFIAny* out);
  *   object's weak count reaches zero (after the destructor ran).  It may run
  *   on any thread, and with no interpreter lock held.
  * - An allocator may prepend more bytes of its own before the header; it
- *   recognises its own objects by the value of delete_space.
+ *   recognises its own objects by the value of delete_space.  It also owns
+ *   the `__padding` word of the objects it made (0 at construction).
  * - Objects outlive allocators: an object frees itself through the
  *   delete_space recorded in its own header, whatever is installed later.
  *   Objects allocated before an allocator was installed carry only the
