@@ -293,3 +293,30 @@ def test_dtype():
         ffi.dtype("float")
     with pytest.raises(TypeError):
         ffi.dtype(32)
+
+
+def test_own_capsules_round_trip_without_numpy():
+    # In a fresh process that never imports NumPy (on PyPy: cpyext not yet
+    # in use), our capsules are made, consumed and released.
+    import os
+    import subprocess
+    import sys
+    code = (
+        "import gc, sys, tvm_ffi_hpy as ffi\n"
+        "base = ffi.testing.live_object_count()\n"
+        "t = ffi.empty((2, 2), 'float64')\n"
+        "t2 = ffi.from_dlpack(t.__dlpack__(max_version=(1, 0)))\n"
+        "t3 = ffi.from_dlpack(t.__dlpack__())\n"
+        "assert t2.data_ptr() == t3.data_ptr() == t.data_ptr() and t2 is not t\n"
+        "unused = t.__dlpack__(max_version=(1, 1))\n"
+        "del t, t2, t3, unused\n"
+        "for _ in range(3): gc.collect()\n"
+        "assert ffi.testing.live_object_count() == base, ffi.testing.live_object_count() - base\n"
+        "assert 'numpy' not in sys.modules\n"
+        "print('ok')\n")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout
