@@ -43,8 +43,11 @@ for arg in "$@"; do
 done
 
 CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy numpy)
-# numpy: the DLPack tests exchange tensors with it (a binary wheel for PyPy 3.11).
-PYPY_SITE_PKGS=(pytest hypothesis numpy)
+# For PyPy: pure-Python wheels only (hypothesis also ships PyPy binary wheels
+# built for a newer PyPy than Debian's 7.3.19: they fail to import), then
+# numpy, the one binary wheel (pypy311_pp73), for the DLPack tests.
+PYPY_SITE_PKGS=(pytest hypothesis)
+PYPY_SITE_BINARY_PKGS=(numpy)
 # Packages taken from trixie on Debian 12; the dependency closure of pypy3 is
 # added to these at run time (apt-cache depends), and libstdc++6 so that a C++
 # extension loaded into this PyPy gets a libstdc++ matching the unpacked libgcc.
@@ -330,18 +333,22 @@ STEP="pypy-site"
 pypy_site_check() {
   PYTHONPATH="$PYPY_SITE" "$PYPY" -c 'import pytest, hypothesis, _pytest.config, numpy' >/dev/null 2>&1
 }
-FP_SITE="$("$CPY" -c 'import sys; print(sys.version.split()[0])') | ${PYPY_SITE_PKGS[*]}"
+FP_SITE="$("$CPY" -c 'import sys; print(sys.version.split()[0])') | ${PYPY_SITE_PKGS[*]} | ${PYPY_SITE_BINARY_PKGS[*]}"
 if stamp_ok pypy-site "$FP_SITE" && pypy_site_check; then
   say "pypy-site: up to date"
 else
   rm -f "$STAMPS/pypy-site"
-  say "pypy-site: pip install --target for PyPy 3.11: ${PYPY_SITE_PKGS[*]}"
+  say "pypy-site: pip install --target for PyPy 3.11: ${PYPY_SITE_PKGS[*]} ${PYPY_SITE_BINARY_PKGS[*]}"
   : >"$LOGS/pypy-site.log"
   rm -rf "$PYPY_SITE.new"
   run pypy-site "$CPY" -m pip install --disable-pip-version-check --no-input \
       --target "$PYPY_SITE.new" --python-version 3.11 --implementation pp \
-      --abi pypy311_pp73 --abi none --only-binary=:all: "${PYPY_SITE_PKGS[@]}" \
+      --abi none --only-binary=:all: "${PYPY_SITE_PKGS[@]}" \
     || die "pip install --target for PyPy failed"
+  run pypy-site "$CPY" -m pip install --disable-pip-version-check --no-input --no-deps \
+      --target "$PYPY_SITE.new" --python-version 3.11 --implementation pp \
+      --abi pypy311_pp73 --only-binary=:all: "${PYPY_SITE_BINARY_PKGS[@]}" \
+    || die "pip install --target of ${PYPY_SITE_BINARY_PKGS[*]} for PyPy failed"
   rm -rf "$PYPY_SITE"; mv "$PYPY_SITE.new" "$PYPY_SITE"
   pypy_site_check || { PYTHONPATH="$PYPY_SITE" "$PYPY" -c 'import pytest, hypothesis, numpy' >&2 || true
                        die "pytest/hypothesis/numpy do not import on PyPy from $PYPY_SITE"; }
