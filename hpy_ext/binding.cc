@@ -38,16 +38,22 @@
  * collector mistakes them for garbage.  Slabs are small (kSlabSize) because
  * PyPy walks a written keeper in full at the next minor collection.
  *
- * Transitions.  The core reports every 1->2 and 2->1 change of the strong
- * count of our objects (TVMFFISetRefTransitionHook).  The hook may run on any
- * thread, without the GIL, inside a destructor, so it only queues the object
- * (taking a raw reference so that it stays alive); settle_bindings() applies
- * the queue with a context at the end of every call into the extension:
- *   count >= 2, a wrapper exists, not pinned  -> pin the wrapper
- *   count == 1 (the wrapper's), pinned         -> unpin it
+ * Transitions.
+ *   UNPINNED -> PINNED.  C++ can only reach an unpinned object through an
+ *   argument of a call in flight (the wrapper held the only reference).  The
+ *   arguments of each call are kept in this thread's record (tls_record), and
+ *   at the end of the call's scope each one whose count is now >= 2 (C++
+ *   kept it) gets its wrapper, the caller's, pinned (pin_kept_arguments).
+ *   PINNED -> UNPINNED.  The core reports every 2->1 change of the strong
+ *   count of our objects (TVMFFISetRefTransitionHook).  The hook may run on
+ *   any thread, without the GIL, inside a destructor, so it only queues a
+ *   pinned object (taking a raw reference so that it stays alive): in the
+ *   thread's own record when that thread is inside a call of ours (no lock;
+ *   it settles the queue at the end of its scope), else in a mutex-guarded
+ *   global queue that the next call into the extension settles.  Settling
+ *   unpins the wrapper if the count (without the queue's reference) is 1.
  * An unpinned wrapper can only be found again through the arguments of the
- * calls in flight on this thread (they are the only way C++ can have reached
- * its object), kept in tls_inflight.  That gives `f(x) is x` and "a callback
+ * calls in flight on this thread.  That gives `f(x) is x` and "a callback
  * receives the caller's own wrapper" without weak references.
  *
  * Objects allocated before the extension installed its allocator (static
@@ -66,6 +72,7 @@
  */
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -265,30 +272,130 @@ static HPy load_pinned(HPyContext* ctx, const Binding& b, uint32_t slot_plus1) {
 }
 
 // ---------------------------------------------------------------------------
-// Arguments in flight (this thread's calls): the only way to find an
-// unpinned wrapper from its object.
+// Per-thread state: the arguments in flight (the only way to find an
+// unpinned wrapper from its object) and the transitions this thread queued.
+// One trivially constructible and destructible record, so that every access
+// is a plain TLS address (no guard, no registered destructor); the rare
+// heap blocks it grows into are freed at thread exit by tls_heap.
 // ---------------------------------------------------------------------------
 namespace {
 struct Inflight {
   TVMFFIObject* obj;
-  HPy wrapper;  // borrowed from the caller for the duration of its call
+  ObjectPayload* payload;  // of `wrapper`: payloads do not move while it lives
+  HPy wrapper;             // borrowed from the caller for the duration of its call
 };
-thread_local std::vector<Inflight> tls_inflight;
+
+constexpr uint32_t kInlineInflight = 16;
+constexpr uint32_t kInlineQueue = 8;
+
+struct ThreadRecord {
+  Inflight* inflight;  // NULL: inline_inflight
+  uint32_t inflight_size;
+  uint32_t inflight_capacity;  // 0: kInlineInflight
+  uint32_t scopes;             // InflightScopes open on this thread
+  // Transitions reported on this thread while a scope is open: only this
+  // thread settles them (at the end of its scope), so no lock.  Each entry
+  // holds a raw strong reference.
+  TVMFFIObject** queue;  // NULL: inline_queue
+  uint32_t queue_size;
+  uint32_t queue_capacity;  // 0: kInlineQueue
+  Inflight inline_inflight[kInlineInflight];
+  TVMFFIObject* inline_queue[kInlineQueue];
+};
+thread_local ThreadRecord tls_record;
+
+// Frees the heap blocks of tls_record when the thread ends (touched only
+// when a block is allocated).
+struct ThreadHeap {
+  void* blocks[2] = {nullptr, nullptr};
+  ~ThreadHeap() {
+    std::free(blocks[0]);
+    std::free(blocks[1]);
+  }
+};
+thread_local ThreadHeap tls_heap;
+
+inline Inflight* inflight_items(ThreadRecord& t) {
+  return t.inflight ? t.inflight : t.inline_inflight;
+}
+inline TVMFFIObject** queue_items(ThreadRecord& t) { return t.queue ? t.queue : t.inline_queue; }
+
+// Double the capacity of a block of tls_record (false when out of memory).
+template <typename T>
+bool grow(T** block, T* inline_items, uint32_t size, uint32_t* capacity, uint32_t inline_n,
+          int heap_slot) {
+  uint32_t cap = (*capacity ? *capacity : inline_n) * 2;
+  T* grown = static_cast<T*>(std::malloc(sizeof(T) * cap));
+  if (!grown) return false;
+  std::memcpy(grown, *block ? *block : inline_items, sizeof(T) * size);
+  std::free(*block);
+  *block = grown;
+  *capacity = cap;
+  tls_heap.blocks[heap_slot] = grown;
+  return true;
+}
 }  // namespace
 
-void inflight_push(TVMFFIObject* obj, HPy wrapper) { tls_inflight.push_back({obj, wrapper}); }
-
-size_t inflight_mark() { return tls_inflight.size(); }
-
-void inflight_release(HPyContext* ctx, size_t mark) {
-  settle_bindings(ctx);
-  if (tls_inflight.size() > mark) tls_inflight.resize(mark);
+void inflight_push(TVMFFIObject* obj, ObjectPayload* payload, HPy wrapper) {
+  ThreadRecord& t = tls_record;
+  uint32_t cap = t.inflight_capacity ? t.inflight_capacity : kInlineInflight;
+  if (t.inflight_size == cap &&
+      !grow(&t.inflight, t.inline_inflight, t.inflight_size, &t.inflight_capacity,
+            kInlineInflight, 0)) {
+    std::abort();  // out of memory
+  }
+  inflight_items(t)[t.inflight_size++] = {obj, payload, wrapper};
 }
 
-static HPy inflight_find(HPyContext* ctx, TVMFFIObject* obj) {
-  for (size_t i = tls_inflight.size(); i > 0; --i) {
-    const Inflight& e = tls_inflight[i - 1];
-    if (e.obj == obj && ObjectPayload_AsStruct(ctx, e.wrapper)->handle == obj) return e.wrapper;
+size_t inflight_mark() {
+  ThreadRecord& t = tls_record;
+  ++t.scopes;
+  return t.inflight_size;
+}
+
+static void settle_local(HPyContext* ctx);
+static void settle_global(HPyContext* ctx);
+static std::atomic<bool> g_transitions_pending{false};
+
+// UNPINNED -> PINNED.  C++ can only have reached an unpinned object through
+// an argument of a call in flight (its count was 1: the wrapper's), so at the
+// end of each scope its own arguments are checked: an argument whose wrapper
+// still holds it and whose count is now >= 2 is kept by C++, and its wrapper
+// (the caller's, at hand) is pinned.
+static void pin_kept_arguments(HPyContext* ctx, ThreadRecord& t, uint32_t mark) {
+  // pin() may run Python code that opens scopes of its own (which release
+  // back to their marks) and may move the buffer: re-read it every time.
+  for (uint32_t i = mark; i < t.inflight_size; ++i) {
+    Inflight e = inflight_items(t)[i];
+    if (e.payload->handle != e.obj || !is_ours(e.obj) || strong_count(e.obj) < 2) continue;
+    Binding b = binding_of_ours(e.obj);
+    if (slot_plus1_of(load_state(b)) != 0) continue;
+    if (pin(ctx, b, e.wrapper) < 0) HPyErr_Clear(ctx);
+  }
+}
+
+void inflight_release(HPyContext* ctx, size_t mark) {
+  ThreadRecord& t = tls_record;
+  uint32_t m = static_cast<uint32_t>(mark);
+  if (t.inflight_size > m) {
+    pin_kept_arguments(ctx, t, m);
+    t.inflight_size = m;
+  }
+  // PINNED -> UNPINNED, queued by the hook: one predictable branch when
+  // nothing is queued.
+  if (__builtin_expect(t.queue_size != 0 || g_transitions_pending.load(std::memory_order_acquire),
+                       0)) {
+    settle_bindings(ctx);
+  }
+  --t.scopes;
+}
+
+static HPy inflight_find(TVMFFIObject* obj) {
+  ThreadRecord& t = tls_record;
+  Inflight* items = inflight_items(t);
+  for (uint32_t i = t.inflight_size; i > 0; --i) {
+    const Inflight& e = items[i - 1];
+    if (e.obj == obj && e.payload->handle == obj) return e.wrapper;
   }
   return HPy_NULL;
 }
@@ -298,20 +405,50 @@ static HPy inflight_find(HPyContext* ctx, TVMFFIObject* obj) {
 // ---------------------------------------------------------------------------
 static std::mutex g_transition_mutex;  // guards g_transitions
 static std::vector<TVMFFIObject*> g_transitions;  // each holds a raw strong reference
-static std::atomic<bool> g_transitions_pending{false};
 
+// The core reports 1->2 and 2->1 changes of the strong count.  Only 2->1 of
+// a pinned object matters here (1->2 is found by pin_kept_arguments): the
+// only holder left may be the wrapper, which must then be unpinned.
 static void transition_hook(TVMFFIObject* obj, uint32_t new_strong) {
-  uint32_t state = __atomic_load_n(&obj->__padding, __ATOMIC_RELAXED);
-  bool interesting = new_strong == 2 ? (state & kHasWrapper) != 0 : slot_plus1_of(state) != 0;
-  if (!interesting) return;
+  if (new_strong != 1) return;
+  if (slot_plus1_of(__atomic_load_n(&obj->__padding, __ATOMIC_RELAXED)) == 0) return;
   // Keep it alive until settled; a raw increment does not call the hook.
   __atomic_fetch_add(&obj->combined_ref_count, 1, __ATOMIC_RELAXED);
+  ThreadRecord& t = tls_record;
+  if (t.scopes != 0) {
+    // This thread is inside a call of ours: it settles the entry itself at
+    // the end of its scope.
+    uint32_t cap = t.queue_capacity ? t.queue_capacity : kInlineQueue;
+    if (t.queue_size < cap ||
+        grow(&t.queue, t.inline_queue, t.queue_size, &t.queue_capacity, kInlineQueue, 1)) {
+      queue_items(t)[t.queue_size++] = obj;
+      return;
+    }
+  }
   std::lock_guard<std::mutex> lock(g_transition_mutex);
   g_transitions.push_back(obj);
   g_transitions_pending.store(true, std::memory_order_release);
 }
 
-void settle_bindings(HPyContext* ctx) {
+// Apply one queued 2->1 transition and drop the queue's reference.
+static void settle_one(HPyContext* ctx, TVMFFIObject* obj) {
+  Binding b = binding_of_ours(obj);
+  uint32_t holders = strong_count(obj) - 1;  // without the queue's reference
+  if (holders == 1 && slot_plus1_of(load_state(b)) != 0) unpin(ctx, b);
+  TVMFFIObjectDecRef(obj);  // the queue's reference (may queue more)
+}
+
+// Entries are popped before they are applied: applying one may run Python
+// code (a __del__) that re-enters the extension and settles the rest.
+static void settle_local(HPyContext* ctx) {
+  ThreadRecord& t = tls_record;
+  while (t.queue_size != 0) {
+    TVMFFIObject* obj = queue_items(t)[--t.queue_size];
+    settle_one(ctx, obj);
+  }
+}
+
+static void settle_global(HPyContext* ctx) {
   while (g_transitions_pending.load(std::memory_order_acquire)) {
     std::vector<TVMFFIObject*> batch;
     {
@@ -319,21 +456,15 @@ void settle_bindings(HPyContext* ctx) {
       batch.swap(g_transitions);
       g_transitions_pending.store(false, std::memory_order_release);
     }
-    for (TVMFFIObject* obj : batch) {
-      Binding b = binding_of_ours(obj);
-      uint32_t state = load_state(b);
-      uint32_t holders = strong_count(obj) - 1;  // without the queue's reference
-      if (slot_plus1_of(state) == 0) {
-        if (holders >= 2 && (state & kHasWrapper) != 0) {
-          HPy w = inflight_find(ctx, obj);
-          if (!HPy_IsNull(w) && pin(ctx, b, w) < 0) HPyErr_Clear(ctx);
-        }
-      } else if (holders == 1) {
-        unpin(ctx, b);
-      }
-      TVMFFIObjectDecRef(obj);  // the queue's reference (may queue more)
-    }
+    for (TVMFFIObject* obj : batch) settle_one(ctx, obj);
   }
+}
+
+void settle_bindings(HPyContext* ctx) {
+  do {
+    settle_local(ctx);
+    settle_global(ctx);
+  } while (tls_record.queue_size != 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -379,7 +510,7 @@ HPy wrap_object(HPyContext* ctx, TVMFFIObject* obj, bool steal) {
     if (slot_plus1_of(state) != 0) {
       w = load_pinned(ctx, b, slot_plus1_of(state));
     } else if ((state & kHasWrapper) != 0) {
-      HPy found = inflight_find(ctx, obj);
+      HPy found = inflight_find(obj);
       if (!HPy_IsNull(found)) w = HPy_Dup(ctx, found);
     }
     if (!HPy_IsNull(w)) {

@@ -18,12 +18,13 @@
  *   anything else                  OpaquePyObject; comes back as itself
  *
  * Python objects held by the core.  An OpaquePyObject (and a Function made
- * from a Python callable) keeps its Python object in g_opaque_table under an
- * integer key; the core object's handle is that key.  The core may drop the
+ * from a Python callable) keeps its Python object in g_opaque_table (a list)
+ * under an integer key (item key - 1); the core object's handle is that key.  The core may drop the
  * object anywhere (another thread, a destructor run from tp_destroy), where
  * no HPy context may be used, so the deleter only queues the key; the queue
  * is drained at the next call into the extension (maybe_drain_released).
  */
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -67,45 +68,100 @@ void ArgTemps::own(TVMFFIObject* obj) {
 // Python objects held by the core
 // ---------------------------------------------------------------------------
 volatile int g_released_pending = 0;
-// Guards g_released_keys: the deleter of an opaque object runs on any thread.
-static std::mutex g_released_mutex;
+
+// The table is a list: key k is item k - 1, None when free.  Free items are
+// reused (g_free_keys), so the table only grows to the most objects held at
+// once, and a crossing costs no int key object, hash or dict resize.
+static std::vector<int64_t> g_free_keys;  // under the GIL
+
+// Guards g_released_keys: the deleter of an opaque object runs on any thread,
+// perhaps inside a destructor.  The sections are a few instructions long, so
+// a spin lock (one atomic exchange) beats a mutex on the common path.
+static std::atomic_flag g_released_lock = ATOMIC_FLAG_INIT;
 static std::vector<int64_t> g_released_keys;
-static int64_t g_next_opaque_key = 1;  // under the GIL
+// Where drain_released takes the keys to (keeps its capacity: no allocation
+// per drain); g_draining: in use by a drain further up the stack.
+static std::vector<int64_t> g_draining_keys;
+static bool g_draining = false;  // under the GIL
+
+namespace {
+struct SpinGuard {
+  SpinGuard() {
+    while (g_released_lock.test_and_set(std::memory_order_acquire)) {
+    }
+  }
+  ~SpinGuard() { g_released_lock.clear(std::memory_order_release); }
+};
+}  // namespace
 
 static void opaque_deleter(void* handle) {
-  std::lock_guard<std::mutex> lock(g_released_mutex);
+  SpinGuard lock;
   g_released_keys.push_back(reinterpret_cast<int64_t>(handle));
   g_released_pending = 1;
 }
 
-void drain_released(HPyContext* ctx) {
-  std::vector<int64_t> keys;
-  {
-    std::lock_guard<std::mutex> lock(g_released_mutex);
-    keys.swap(g_released_keys);
-    g_released_pending = 0;
-  }
-  if (keys.empty()) return;
+static void release_keys(HPyContext* ctx, std::vector<int64_t>& keys) {
   HPy table = HPyGlobal_Load(ctx, g_opaque_table);
   for (int64_t key : keys) {
-    HPy k = HPyLong_FromInt64_t(ctx, key);
-    // Deleting may run a __del__ that calls back into us; the queue was
-    // swapped out above, so that is safe.
-    if (HPy_IsNull(k) || HPy_DelItem(ctx, table, k) < 0) HPyErr_Clear(ctx);
-    HPy_Close(ctx, k);
+    // Releasing may run a __del__ that calls back into us (and drains the
+    // keys queued meanwhile into a vector of its own): the key is reused
+    // only once its item is None again.
+    if (HPy_SetItem_i(ctx, table, static_cast<HPy_ssize_t>(key - 1), ctx->h_None) < 0) {
+      HPyErr_Clear(ctx);
+      continue;
+    }
+    g_free_keys.push_back(key);
   }
   HPy_Close(ctx, table);
 }
 
+void drain_released(HPyContext* ctx) {
+  if (g_draining) {  // re-entered from a __del__: a vector of its own
+    std::vector<int64_t> keys;
+    {
+      SpinGuard lock;
+      keys.swap(g_released_keys);
+      g_released_pending = 0;
+    }
+    release_keys(ctx, keys);
+    return;
+  }
+  {
+    SpinGuard lock;
+    if (g_released_keys.empty()) {
+      g_released_pending = 0;
+      return;
+    }
+    g_draining_keys.swap(g_released_keys);
+    g_released_pending = 0;
+  }
+  g_draining = true;
+  release_keys(ctx, g_draining_keys);
+  g_draining_keys.clear();
+  g_draining = false;
+}
+
 // Store `h` in the table and return its key, or -1 with an error set.
 static int64_t opaque_table_add(HPyContext* ctx, HPy h) {
-  int64_t key = g_next_opaque_key++;
   HPy table = HPyGlobal_Load(ctx, g_opaque_table);
-  HPy k = HPyLong_FromInt64_t(ctx, key);
-  int rc = HPy_IsNull(k) ? -1 : HPy_SetItem(ctx, table, k, h);
-  HPy_Close(ctx, k);
+  int64_t key;
+  int rc;
+  if (!g_free_keys.empty()) {
+    key = g_free_keys.back();
+    rc = HPy_SetItem_i(ctx, table, static_cast<HPy_ssize_t>(key - 1), h);
+    if (rc == 0) g_free_keys.pop_back();
+  } else {
+    key = HPy_Length(ctx, table) + 1;
+    rc = key <= 0 ? -1 : HPyList_Append(ctx, table, h);
+  }
   HPy_Close(ctx, table);
   return rc < 0 ? -1 : key;
+}
+
+// Give the key of an object the core never took back to the table.
+static void opaque_table_remove(HPyContext* ctx, int64_t key) {
+  std::vector<int64_t> keys{key};
+  release_keys(ctx, keys);
 }
 
 // Create a core object of `type_index` that keeps `h` alive.
@@ -120,6 +176,7 @@ int opaque_create(HPyContext* ctx, HPy h, int32_t type_index, TVMFFISafeCallType
                                            reinterpret_cast<TVMFFIObjectHandle*>(out));
   if (rc != 0) {
     raise_from_core(ctx);
+    opaque_table_remove(ctx, key);
     return -1;
   }
   return 0;
@@ -132,9 +189,7 @@ HPy opaque_get(HPyContext* ctx, TVMFFIObject* opaque) {
 
 HPy opaque_key_get(HPyContext* ctx, int64_t key) {
   HPy table = HPyGlobal_Load(ctx, g_opaque_table);
-  HPy k = HPyLong_FromInt64_t(ctx, key);
-  HPy res = HPy_IsNull(k) ? HPy_NULL : HPy_GetItem(ctx, table, k);
-  HPy_Close(ctx, k);
+  HPy res = HPy_GetItem_i(ctx, table, static_cast<HPy_ssize_t>(key - 1));
   HPy_Close(ctx, table);
   return res;
 }
@@ -147,6 +202,11 @@ static TVMFFIObject* g_fn_map = nullptr;    // "ffi.Map"
 static TVMFFIObject* g_fn_shape = nullptr;  // "ffi.Shape"
 
 int convert_init(HPyContext* ctx) {
+  // The module made g_opaque_table a dict; this file keeps it as a list.
+  HPy list = HPyList_New(ctx, 0);
+  if (HPy_IsNull(list)) return -1;
+  HPyGlobal_Store(ctx, &g_opaque_table, list);
+  HPy_Close(ctx, list);
   struct { const char* name; TVMFFIObject** slot; } fns[] = {
       {"ffi.Array", &g_fn_array}, {"ffi.Map", &g_fn_map}, {"ffi.Shape", &g_fn_shape}};
   for (auto& f : fns) {
@@ -256,7 +316,8 @@ static int to_view(HPyContext* ctx, HPy h, HPy object_type, TVMFFIAny* out, ArgT
   }
   // Wrappers first: they are the common case of the object-heavy calls.
   if (HPy_TypeCheck(ctx, h, object_type)) {
-    TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, h)->handle;
+    ObjectPayload* payload = ObjectPayload_AsStruct(ctx, h);
+    TVMFFIObject* obj = payload->handle;
     if (!obj) {
       HPyErr_SetString(ctx, ctx->h_ValueError,
                        "this object was moved out (_move()) and can no longer be used");
@@ -264,15 +325,17 @@ static int to_view(HPyContext* ctx, HPy h, HPy object_type, TVMFFIAny* out, ArgT
     }
     set_pod(out, obj->type_index);
     out->v_obj = obj;
-    inflight_push(obj, h);
-    return 0;
-  }
-  if (HPy_TypeCheck(ctx, h, ctx->h_BoolType)) {
-    set_pod(out, kTVMFFIBool);
-    out->v_int64 = HPy_Is(ctx, h, ctx->h_True) ? 1 : 0;
+    inflight_push(obj, payload, h);
     return 0;
   }
   if (HPy_TypeCheck(ctx, h, ctx->h_LongType)) {
+    // bool derives from int and has two instances: two identity tests are
+    // cheaper than a second type check (PyPy).
+    if (HPy_Is(ctx, h, ctx->h_True) || HPy_Is(ctx, h, ctx->h_False)) {
+      set_pod(out, kTVMFFIBool);
+      out->v_int64 = HPy_Is(ctx, h, ctx->h_True) ? 1 : 0;
+      return 0;
+    }
     int64_t v = HPyLong_AsInt64_t(ctx, h);
     if (v == -1 && HPyErr_Occurred(ctx)) return -1;
     set_pod(out, kTVMFFIInt);

@@ -59,7 +59,7 @@ extern HPyGlobal g_FieldAccessorType;  // callable used as property fget/fset
 extern HPyGlobal g_class_table;        // list: type index -> Python class or None
 extern HPyGlobal g_class_factory;      // callable(type_index) -> class (Python)
 extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> True
-extern HPyGlobal g_opaque_table;       // dict: int key -> Python object held by the core
+extern HPyGlobal g_opaque_table;       // list: item key-1 -> Python object held by the core
 extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
 extern HPyGlobal g_trampoline;         // callable(f, *args) catching exceptions (Python)
 extern HPyGlobal g_CallbackError;      // class of the trampoline's error marker
@@ -88,7 +88,7 @@ void wrapper_destroyed(TVMFFIObject* obj);
 // Arguments in flight on this thread.  Every entry point that converts
 // Python arguments takes a mark first and calls inflight_release at the end,
 // which applies the queued pin/unpin transitions and pops its entries.
-void inflight_push(TVMFFIObject* obj, HPy wrapper);
+void inflight_push(TVMFFIObject* obj, ObjectPayload* payload, HPy wrapper);
 size_t inflight_mark();
 void inflight_release(HPyContext* ctx, size_t mark);
 void settle_bindings(HPyContext* ctx);
