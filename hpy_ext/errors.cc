@@ -10,6 +10,11 @@
  *     KeyError, AttributeError, plus `register_error` classes), or
  *     RuntimeError for unknown kinds, with the core's message as its only
  *     argument and the core backtrace in `__ffi_backtrace__`.
+ *   Both are raised by a Python helper (core.py, _CallbackError._reraise and
+ *   _raise_with_backtrace): the exception keeps the traceback of the Python
+ *   frames it crossed below the C++ call (PyPy's HPyErr_SetObject would drop
+ *   it), and the C++ frames of a core backtrace appear as its innermost
+ *   entries (File "core/src/x.cc", line 12, in Function).
  *
  * Python -> core.  A Python callback that raises is caught by the Python
  * trampoline; set_core_error_from_exception records kind = the exception's
@@ -33,6 +38,26 @@ static HPy error_class_for(HPyContext* ctx, const TVMFFIByteArray& kind) {
   return HPy_IsNull(cls) ? HPy_Dup(ctx, ctx->h_RuntimeError) : cls;
 }
 
+// Raise through the Python helper `name` (a static method of the trampoline's
+// marker class, core.py): raising from Python code keeps the traceback an
+// exception already carries (PyPy's HPyErr_SetObject drops it) and lets C++
+// frames appear in it.  False (nothing raised, no error set) when the helper
+// is not there yet (before set_hooks) or did not raise.
+static bool raise_through_helper(HPyContext* ctx, const char* name, HPy* args, size_t nargs) {
+  HPy marker = HPyGlobal_Load(ctx, g_CallbackError);
+  HPy helper = HPy_GetAttr_s(ctx, marker, name);
+  HPy_Close(ctx, marker);
+  if (HPy_IsNull(helper)) {
+    HPyErr_Clear(ctx);
+    return false;
+  }
+  HPy res = call_positional(ctx, helper, args, nargs);
+  HPy_Close(ctx, helper);
+  if (HPy_IsNull(res)) return true;
+  HPy_Close(ctx, res);
+  return false;
+}
+
 HPy raise_from_core(HPyContext* ctx) {
   TVMFFIObjectHandle err = nullptr;
   TVMFFIErrorMoveFromRaised(&err);
@@ -47,9 +72,11 @@ HPy raise_from_core(HPyContext* ctx) {
     HPy exc = opaque_get(ctx, payload.v_obj);
     TVMFFIObjectDecRef(err);
     if (!HPy_IsNull(exc)) {
-      HPy type = HPy_Type(ctx, exc);
-      HPyErr_SetObject(ctx, type, exc);
-      HPy_Close(ctx, type);
+      if (!raise_through_helper(ctx, "_reraise", &exc, 1)) {
+        HPy type = HPy_Type(ctx, exc);
+        HPyErr_SetObject(ctx, type, exc);
+        HPy_Close(ctx, type);
+      }
       HPy_Close(ctx, exc);
     }
     return HPy_NULL;
@@ -59,12 +86,18 @@ HPy raise_from_core(HPyContext* ctx) {
   HPy msg = py_str(ctx, cell->message);
   HPy exc = HPy_IsNull(msg) ? HPy_NULL : call_positional(ctx, cls, &msg, 1);
   if (!HPy_IsNull(exc)) {
+    bool raised = false;
     if (cell->backtrace.size > 0) {
       HPy bt = py_str(ctx, cell->backtrace);
-      if (HPy_IsNull(bt) || HPy_SetAttr_s(ctx, exc, "__ffi_backtrace__", bt) < 0) HPyErr_Clear(ctx);
+      if (HPy_IsNull(bt) || HPy_SetAttr_s(ctx, exc, "__ffi_backtrace__", bt) < 0) {
+        HPyErr_Clear(ctx);
+      } else {
+        HPy helper_args[2] = {exc, bt};
+        raised = raise_through_helper(ctx, "_raise_with_backtrace", helper_args, 2);
+      }
       close_h(ctx, bt);
     }
-    HPyErr_SetObject(ctx, cls, exc);
+    if (!raised) HPyErr_SetObject(ctx, cls, exc);
   }
   close_h(ctx, exc);
   close_h(ctx, msg);

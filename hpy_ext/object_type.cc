@@ -255,6 +255,11 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
                                    HPy kwnames) {
   FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
   const TVMFFIFieldInfo* field = acc->info;
+  if (!field || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "this FieldAccessor is bound to no field (accessors come from type_info)");
+    return HPy_NULL;
+  }
   if ((!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) || nargs < 1 || nargs > 2) {
     return HPyErr_Format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
                          field->name.data);
