@@ -274,6 +274,7 @@ _NOT_FUZZED = {
     "testing.call_from_threads": "starts n threads (bounded test below)",
     "testing.make_array_of": "allocates n items (bounded test below)",
     "ffi.DefinePyClass": "registers types for the life of the process (test below)",
+    "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
 }
 _NOT_FUZZED_FFI = {
     "serve_callbacks": "runs the callback service until stop_serving(); blocks",

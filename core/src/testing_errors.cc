@@ -7,12 +7,20 @@
  *                                       resources and catch-and-rethrow
  *   testing.ErrorThrower(mode)          constructor throws when mode < 0;
  *                                       method fail(which, message)
+ *   testing.sleep_ms(ms, fd)            a long C++ call (Ctrl-C tests): writes
+ *                                       "started\n" to fd (if >= 0), sleeps,
+ *                                       returns the number of calls finished
  */
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include "internal.h"
 
@@ -101,6 +109,19 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("testing.throw_cpp",
            [](const std::string& which, const std::string& message) { ThrowCpp(which, message); })
       .def("testing.live_guards", []() { return g_live_guards; })
+      .def("testing.sleep_ms",
+           [](int64_t ms, int64_t fd) -> int64_t {
+             static std::atomic<int64_t> finished{0};
+             if (ms < 0 || ms > 600000) TVM_FFI_HPY_THROW(ValueError) << "ms out of range: " << ms;
+             if (fd >= 0) {
+               static const char kStarted[] = "started\n";
+               if (::write(int(fd), kStarted, sizeof(kStarted) - 1) < 0) {
+                 TVM_FFI_HPY_THROW(OSError) << "cannot write to fd " << fd;
+               }
+             }
+             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+             return ++finished;
+           })
       .def_packed("testing.call_rethrow",
                   [](const AnyView* args, int32_t num_args, Any* rv) {
                     if (num_args < 1) {
