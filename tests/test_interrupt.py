@@ -59,7 +59,9 @@ sys.stdout.flush()
 
 def _interrupt(code):
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([REPO_ROOT] + [p for p in sys.path if p])
+    # The package from this tree; nothing else from this process's sys.path
+    # (other tests put stand-in modules there).
+    env["PYTHONPATH"] = os.pathsep.join([REPO_ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, universal_newlines=True)

@@ -139,7 +139,9 @@ assert all(h.value is p for h, p in zip(holders, pinned))
 
 def test_processes_start_and_end_with_objects_bound():
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([REPO_ROOT] + [p for p in sys.path if p])
+    # The package from this tree; nothing else from this process's sys.path
+    # (other tests put stand-in modules there).
+    env["PYTHONPATH"] = os.pathsep.join([REPO_ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
     failures = []
     running = []
 
