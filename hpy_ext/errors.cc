@@ -11,6 +11,11 @@
  *     RuntimeError for unknown kinds, with the core's message as its only
  *     argument, the core backtrace in `__ffi_backtrace__` and, when the
  *     error has a cause_chain, the cause's exception as `__cause__`.
+ *   Both are raised by a Python helper (core.py, _CallbackError._reraise and
+ *   _raise_with_backtrace): the exception keeps the traceback of the Python
+ *   frames it crossed below the C++ call (PyPy's HPyErr_SetObject would drop
+ *   it), and the C++ frames of a core backtrace appear as its innermost
+ *   entries (File "core/src/x.cc", line 12, in Function).
  *
  * Python -> core.  A Python callback that raises is caught by the Python
  * trampoline; set_core_error_from_exception records kind = the exception's
@@ -65,6 +70,26 @@ static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, int depth) {
   return exc;
 }
 
+// Raise through the Python helper `name` (a static method of the trampoline's
+// marker class, core.py): raising from Python code keeps the traceback an
+// exception already carries (PyPy's HPyErr_SetObject drops it) and lets C++
+// frames appear in it.  False (nothing raised, no error set) when the helper
+// is not there yet (before set_hooks) or did not raise.
+static bool raise_through_helper(HPyContext* ctx, const char* name, HPy* args, size_t nargs) {
+  HPy marker = HPyGlobal_Load(ctx, g_CallbackError);
+  HPy helper = HPy_GetAttr_s(ctx, marker, name);
+  HPy_Close(ctx, marker);
+  if (HPy_IsNull(helper)) {
+    HPyErr_Clear(ctx);
+    return false;
+  }
+  HPy res = call_positional(ctx, helper, args, nargs);
+  HPy_Close(ctx, helper);
+  if (HPy_IsNull(res)) return true;
+  HPy_Close(ctx, res);
+  return false;
+}
+
 HPy raise_from_core(HPyContext* ctx) {
   TVMFFIObjectHandle err = nullptr;
   TVMFFIErrorMoveFromRaised(&err);
@@ -73,14 +98,35 @@ HPy raise_from_core(HPyContext* ctx) {
     return HPy_NULL;
   }
   constexpr int kMaxCauseDepth = 64;
-  HPy exc = exception_from_error(ctx, static_cast<TVMFFIObject*>(err), kMaxCauseDepth);
+  TVMFFIObject* e = static_cast<TVMFFIObject*>(err);
+  TVMFFIAny payload;
+  payload.type_index = kTVMFFINone;
+  TVMFFIErrorGetPayload(e, &payload);
+  bool original = payload.type_index == kTVMFFIOpaquePyObject;
+  const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(e);
+  HPy bt = HPy_NULL;
+  if (!original && cell->backtrace.size > 0) {
+    bt = py_str(ctx, cell->backtrace);
+    if (HPy_IsNull(bt)) HPyErr_Clear(ctx);
+  }
+  HPy exc = exception_from_error(ctx, e, kMaxCauseDepth);
   TVMFFIObjectDecRef(err);
   if (!HPy_IsNull(exc)) {
-    HPy type = HPy_Type(ctx, exc);
-    HPyErr_SetObject(ctx, type, exc);
-    HPy_Close(ctx, type);
+    bool raised = false;
+    if (original) {
+      raised = raise_through_helper(ctx, "_reraise", &exc, 1);
+    } else if (!HPy_IsNull(bt)) {
+      HPy helper_args[2] = {exc, bt};
+      raised = raise_through_helper(ctx, "_raise_with_backtrace", helper_args, 2);
+    }
+    if (!raised) {
+      HPy type = HPy_Type(ctx, exc);
+      HPyErr_SetObject(ctx, type, exc);
+      HPy_Close(ctx, type);
+    }
     HPy_Close(ctx, exc);
   }
+  close_h(ctx, bt);
   return HPy_NULL;
 }
 

@@ -123,7 +123,12 @@ HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t n
 // fetch a raised exception): keep its class, say where it happened.
 static void fail_with_current_error(HPyContext* ctx, const char* what) {
   const char* kind = "RuntimeError";
-  if (HPyErr_ExceptionMatches(ctx, ctx->h_OverflowError)) kind = "OverflowError";
+  // KeyboardInterrupt: Ctrl-C handled as the callback is entered (CPython
+  // runs signal handlers at a function's first instruction, before the
+  // trampoline's try block) must stay a KeyboardInterrupt.
+  if (HPyErr_ExceptionMatches(ctx, ctx->h_KeyboardInterrupt)) kind = "KeyboardInterrupt";
+  else if (HPyErr_ExceptionMatches(ctx, ctx->h_RecursionError)) kind = "RecursionError";
+  else if (HPyErr_ExceptionMatches(ctx, ctx->h_OverflowError)) kind = "OverflowError";
   else if (HPyErr_ExceptionMatches(ctx, ctx->h_UnicodeError)) kind = "UnicodeError";
   else if (HPyErr_ExceptionMatches(ctx, ctx->h_TypeError)) kind = "TypeError";
   else if (HPyErr_ExceptionMatches(ctx, ctx->h_ValueError)) kind = "ValueError";

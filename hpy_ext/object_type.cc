@@ -199,8 +199,14 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base) takes 2 arguments");
     return HPy_NULL;
   }
+  // HPyType_IsSubtype takes types only (anything else crashes), and PyPy's
+  // HPyUnicode_AsUTF8AndSize accepts surrogates (shim.h).
+  if (!HPyUnicode_Check(ctx, args[0]) || !HPy_TypeCheck(ctx, args[1], ctx->h_TypeType)) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base): a str and a class");
+    return HPy_NULL;
+  }
   HPy_ssize_t size;
-  const char* name = HPyUnicode_AsUTF8AndSize(ctx, args[0], &size);
+  const char* name = utf8_from_unicode(ctx, args[0], &size);
   if (!name) return HPy_NULL;
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   HPy function_type = HPyGlobal_Load(ctx, g_FunctionType);
@@ -255,6 +261,11 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
                                    HPy kwnames) {
   FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
   const TVMFFIFieldInfo* field = acc->info;
+  if (!field || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "this FieldAccessor is bound to no field (accessors come from type_info)");
+    return HPy_NULL;
+  }
   if ((!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) || nargs < 1 || nargs > 2) {
     return HPyErr_Format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
                          field->name.data);

@@ -90,6 +90,15 @@ def no_core_leak(request):
     assert after == before, "the test leaked %d core objects" % (after - before)
 
 
+@pytest.fixture
+def restore_error_classes():
+    """register_error calls made by the test are undone after it."""
+    saved = dict(tvm_ffi_hpy.core._error_classes)
+    yield
+    tvm_ffi_hpy.core._error_classes.clear()
+    tvm_ffi_hpy.core._error_classes.update(saved)
+
+
 @pytest.fixture(autouse=True)
 def no_handle_leak():
     """In HPy debug mode, a test must not leak HPy handles."""

@@ -3,19 +3,10 @@ through C++ and back as the very same object."""
 import pytest
 
 import tvm_ffi_hpy
-from tvm_ffi_hpy import core
 
 raise_error = tvm_ffi_hpy.get_global_func("testing.test_raise_error")
 apply = tvm_ffi_hpy.get_global_func("testing.apply")
 add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
-
-
-@pytest.fixture
-def restore_error_classes():
-    saved = dict(core._error_classes)
-    yield
-    core._error_classes.clear()
-    core._error_classes.update(saved)
 
 
 # ---------------------------------------------------------------------------

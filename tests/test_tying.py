@@ -573,7 +573,10 @@ def _no_growth(name, body):
     LONG_TEST_TIMINGS[name] = time.perf_counter() - t0
     assert live_objects() == start_objects
     growth = rss_bytes() - start_rss
-    assert growth < MEMORY_SLACK, "RSS grew by %d bytes" % growth
+    # Under ci/sanitize.sh the RSS says nothing: ASan keeps freed blocks in
+    # quarantine.  Core objects (above) and traced memory (below) still count.
+    if os.environ.get("TVM_FFI_HPY_UNDER_SANITIZER") != "1":
+        assert growth < MEMORY_SLACK, "RSS grew by %d bytes" % growth
     if IS_CPYTHON:
         import tracemalloc
         collect()

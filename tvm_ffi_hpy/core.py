@@ -18,6 +18,7 @@ and ``__ffi_init__`` becomes ``__init__``.
 import atexit
 import builtins
 import operator
+import re
 import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
@@ -361,13 +362,60 @@ def register_error(kind: "Union[str, type[BaseException], None]" = None,
     return register(cls) if cls is not None else register
 
 
+# "  File "<file>", line <n>, in <function>": one frame of a core backtrace.
+_CPP_FRAME = re.compile(r'^\s*File "([^"\n]*)", line (\d+)(?:, in ([^\n]*))?$', re.MULTILINE)
+_cpp_frame_codes: "dict[tuple[str, int, str, bool], Any]" = {}
+
+
+def _cpp_frame_code(filename: str, line: int, func: str, last: bool) -> Any:
+    """A code object that stands for one C++ frame in a Python traceback:
+    its file, line and function name are the C++ ones."""
+    key = (filename, line, func, last)
+    code = _cpp_frame_codes.get(key)
+    if code is None:
+        body = "raise _exc" if last else "exec(_inner, _scope)"
+        code = compile("\n" * (line - 1) + body, filename, "exec").replace(co_name=func)
+        if len(_cpp_frame_codes) < 1024:
+            _cpp_frame_codes[key] = code
+    return code
+
+
 class _CallbackError:
-    """Carries an exception raised by a Python callback through the core."""
+    """Carries an exception raised by a Python callback through the core.
+
+    Its static methods are how the extension raises errors (HPy 0.9 cannot
+    attach a traceback to an exception it raises, and PyPy's HPyErr_SetObject
+    drops the one an exception already has): raising from Python code keeps
+    the traceback an exception carries and lets C++ frames appear in it.
+    """
 
     __slots__ = ("exc",)
 
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
+
+    @staticmethod
+    def _reraise(exc: BaseException) -> None:
+        """Raise an exception that came back through C++ (its traceback already
+        holds the Python frames below the C++ call; this adds the ones above)."""
+        raise exc
+
+    @staticmethod
+    def _raise_with_backtrace(exc: BaseException, backtrace: str) -> None:
+        """Raise a C++ error with its C++ frames as the innermost traceback
+        entries: ``File "core/src/x.cc", line 12, in Function``."""
+        frames = [(f, int(n), fn or "<C++>") for f, n, fn in _CPP_FRAME.findall(backtrace)
+                  if 0 < int(n) < 200000]
+        if not frames:
+            raise exc
+        scope: "dict[str, Any]" = {"_exc": exc, "__builtins__": builtins}
+        filename, line, func = frames[-1]
+        code = _cpp_frame_code(filename, line, func, True)
+        for filename, line, func in reversed(frames[:-1]):
+            scope = {"_inner": code, "_scope": scope, "__builtins__": builtins}
+            code = _cpp_frame_code(filename, line, func, False)
+        exec(code, scope)
+        raise exc  # not reached: the innermost frame raises
 
 
 def _callback_trampoline(func: Callable[..., Any], *args: Any) -> Any:

@@ -96,7 +96,18 @@ TEST(error, kinds_from_cpp_exceptions) {
   CHECK_EQ(KindOfFailure(thrower([] { throw std::runtime_error("rt"); })),
            std::string("RuntimeError: rt"));
   CHECK_EQ(KindOfFailure(thrower([] { throw 1; })),
-           std::string("RuntimeError: unknown C++ exception"));
+           std::string("RuntimeError: unknown C++ exception of type int"));
+  CHECK_EQ(KindOfFailure(thrower([] { throw "text"; })), std::string("RuntimeError: text"));
+  CHECK_EQ(KindOfFailure(thrower([] { throw std::string("str"); })),
+           std::string("RuntimeError: str"));
+  CHECK_EQ(KindOfFailure(thrower([] {
+             try {
+               throw std::out_of_range("in");
+             } catch (...) {
+               std::throw_with_nested(std::runtime_error("out"));
+             }
+           })),
+           std::string("RuntimeError: out (caused by: in)"));
   CHECK_EQ(KindOfFailure(thrower([] { TVM_FFI_HPY_THROW(AttributeError) << "no attr " << 5; })),
            std::string("AttributeError: no attr 5"));
 }

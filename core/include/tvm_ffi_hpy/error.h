@@ -13,18 +13,32 @@
  * Mapping at a boundary (details::SetRaisedFromCurrentException):
  *   Error -> its own kind; std::bad_alloc -> MemoryError;
  *   std::out_of_range -> IndexError; std::invalid_argument -> ValueError;
- *   other std::exception -> RuntimeError (what()); anything else ->
- *   RuntimeError "unknown C++ exception".
+ *   other std::exception -> RuntimeError (what(), then the messages of
+ *   nested exceptions); a thrown const char* or std::string -> RuntimeError
+ *   with that text; anything else -> RuntimeError "unknown C++ exception of
+ *   type T" (T demangled where the C++ runtime tells it).
  */
 #ifndef TVM_FFI_HPY_ERROR_H_
 #define TVM_FFI_HPY_ERROR_H_
 
 #include <tvm_ffi_hpy/object.h>
 
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <typeinfo>
+#if defined(__has_include)
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#define TVM_FFI_HPY_HAVE_CXXABI 1
+#endif
+#endif
+#ifndef TVM_FFI_HPY_HAVE_CXXABI
+#define TVM_FFI_HPY_HAVE_CXXABI 0
+#endif
 
 namespace tvm_ffi_hpy {
 
@@ -125,6 +139,35 @@ struct ErrorThrower {
   [[noreturn]] void operator&(const ErrorBuilder& builder) const { builder.Throw(); }
 };
 
+/* what(), followed by the messages of the exceptions nested in it
+ * (std::throw_with_nested), innermost last. */
+inline std::string DescribeStdException(const std::exception& e) {
+  std::string text = e.what();
+  try {
+    std::rethrow_if_nested(e);
+  } catch (const std::exception& inner) {
+    text += " (caused by: " + DescribeStdException(inner) + ")";
+  } catch (...) {
+    text += " (caused by: an exception of another type)";
+  }
+  return text;
+}
+
+/* An exception of a type that carries no message: name the type. */
+inline std::string DescribeUnknownException() {
+  std::string text = "unknown C++ exception";
+#if TVM_FFI_HPY_HAVE_CXXABI
+  if (const std::type_info* type = abi::__cxa_current_exception_type()) {
+    int status = -1;
+    char* name = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
+    text += " of type ";
+    text += (status == 0 && name) ? name : type->name();
+    std::free(name);
+  }
+#endif
+  return text;
+}
+
 /* Turns the exception being handled into the thread's raised error; returns
  * -1 so a catch block can `return SetRaisedFromCurrentException();`. */
 inline int SetRaisedFromCurrentException() noexcept {
@@ -140,9 +183,13 @@ inline int SetRaisedFromCurrentException() noexcept {
     } catch (const std::invalid_argument& e) {
       TVMFFIErrorSetRaisedFromCStr("ValueError", e.what());
     } catch (const std::exception& e) {
-      TVMFFIErrorSetRaisedFromCStr("RuntimeError", e.what());
+      TVMFFIErrorSetRaisedFromCStr("RuntimeError", DescribeStdException(e).c_str());
+    } catch (const char* text) {
+      TVMFFIErrorSetRaisedFromCStr("RuntimeError", text);
+    } catch (const std::string& text) {
+      TVMFFIErrorSetRaisedFromCStr("RuntimeError", text.c_str());
     } catch (...) {
-      TVMFFIErrorSetRaisedFromCStr("RuntimeError", "unknown C++ exception");
+      TVMFFIErrorSetRaisedFromCStr("RuntimeError", DescribeUnknownException().c_str());
     }
   } catch (...) {
     // Recording the error failed (out of memory); the slot stays as it is.

@@ -323,6 +323,10 @@ ObjectPtr<T> make_object(Args&&... args) {
 template <typename T, typename Elem, typename... Args>
 ObjectPtr<T> make_inplace_array_object(size_t num_elems, Args&&... args) {
   static_assert(sizeof(T) % alignof(Elem) == 0, "elements must be aligned after T");
+  // A count whose size does not fit (or a negative count cast to size_t)
+  // must not wrap around to a small block; allocators add their headers, so
+  // keep far from SIZE_MAX.
+  if (num_elems > (SIZE_MAX / 4 - sizeof(T)) / sizeof(Elem)) throw std::bad_alloc();
   size_t bytes = sizeof(T) + num_elems * sizeof(Elem);
   return ObjectPtr<T>::Steal(details::ConstructObject<T>(bytes, std::forward<Args>(args)...));
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The long hardening checks, too slow for ci/test.sh (their last result is
+# recorded in the README, "Hardening"):
+#
+#   ci/harden.sh
+#
+# On CPython and on PyPy, against the in-place build (run ci/test.sh first,
+# or `python setup.py build_ext --inplace --build-temp build/setup`):
+#   - tests/test_stress.py with TVM_FFI_HPY_LONG=1: 16 threads for
+#     TVM_FFI_HPY_STRESS_SECONDS (default 10 s), and 1,000 processes started
+#     and ended while objects are bound (ci/test.sh runs 40);
+#   - tests/test_properties.py with TVM_FFI_HPY_LONG=1: hypothesis profile
+#     "tvm_ffi_hpy-long" (20x the examples of ci/test.sh);
+#   - tests/test_cpp_exceptions.py and tests/test_interrupt.py.
+# ci/sanitize.sh (ASan + UBSan) is the third hardening command.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+# shellcheck source=ci/env.sh
+source ci/env.sh
+[ -x "$CPY" ] && [ -x "$PYPY" ] || { echo "no environment: run ci/install.sh (or ci/test.sh)"; exit 1; }
+[ -e tvm_ffi_hpy/_ffi.hpy0.so ] || { echo "no in-place build: run ci/test.sh first"; exit 1; }
+
+TESTS=(tests/test_stress.py tests/test_properties.py tests/test_cpp_exceptions.py
+       tests/test_interrupt.py)
+status=0
+for label in CPython PyPy; do
+  printf '\n==== %s: %s (TVM_FFI_HPY_LONG=1) ====\n' "$label" "${TESTS[*]}"
+  start=$(date +%s)
+  if [ "$label" = CPython ]; then
+    TVM_FFI_HPY_LONG=1 "$CPY" -m pytest "${TESTS[@]}" -q -s -p no:cacheprovider || status=1
+  else
+    TVM_FFI_HPY_LONG=1 PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest "${TESTS[@]}" -q -s \
+      -p no:cacheprovider || status=1
+  fi
+  echo "$label: $(( $(date +%s) - start )) s"
+done
+exit $status
