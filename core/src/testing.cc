@@ -123,7 +123,14 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
       .def("testing.nop", []() {})
       .def("testing.echo", [](Any x) { return x; })
-      .def("testing.add_one", [](int64_t x) { return x + 1; })
+      .def("testing.add_one",
+           [](int64_t x) {
+             int64_t y;
+             if (__builtin_add_overflow(x, int64_t(1), &y)) {
+               TVM_FFI_HPY_THROW(OverflowError) << "testing.add_one(" << x << ") overflows int64";
+             }
+             return y;
+           })
       .def_packed("testing.apply",
                   [](const AnyView* args, int32_t num_args, Any* rv) {
                     if (num_args < 1) {
