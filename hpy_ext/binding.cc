@@ -571,6 +571,11 @@ void reattach_if_kept(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
   if (attach(ctx, obj, wrapper) < 0) HPyErr_Clear(ctx);
 }
 
+bool has_live_wrapper(TVMFFIObject* obj) {
+  Binding b = binding_of(obj);
+  return b && (load_state(b) & kHasWrapper) != 0;
+}
+
 void wrapper_destroyed(TVMFFIObject* obj) {
   // No context (tp_destroy): only the state bit.  A pinned wrapper is not
   // destroyed while its keeper lives.

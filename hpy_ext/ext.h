@@ -83,6 +83,8 @@ void detach(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj);
 // After a call that might have moved `obj` out of `wrapper`: bind it again
 // if the wrapper still holds it.
 void reattach_if_kept(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj);
+// True when a live wrapper holds `obj` (pinned, or unpinned and in use).
+bool has_live_wrapper(TVMFFIObject* obj);
 // tp_destroy of a wrapper of `obj` (no context available).
 void wrapper_destroyed(TVMFFIObject* obj);
 // Arguments in flight on this thread.  Every entry point that converts

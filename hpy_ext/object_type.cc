@@ -171,8 +171,29 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
     HPyErr_SetString(ctx, ctx->h_TypeError, "the constructor did not return an object");
     return HPy_NULL;
   }
-  if (adopt_object(ctx, self, result.v_obj) < 0) return HPy_NULL;
-  return HPy_Dup(ctx, ctx->h_None);
+  // The wrapper must suit the object (its class or a subclass of it), and the
+  // object must not have a wrapper already: one wrapper per object.
+  HPy natural = class_for_type_index(ctx, result.v_obj->type_index);
+  HPy self_type = HPy_Type(ctx, self);
+  int suits = HPy_IsNull(natural) ? -1 : HPyType_IsSubtype(ctx, self_type, natural);
+  const char* problem = suits == 0 ? "the constructor returned an object of another type"
+                        : has_live_wrapper(result.v_obj)
+                            ? "the constructor returned an object that already has a wrapper"
+                            : nullptr;
+  if (suits > 0 && problem == nullptr) {
+    close_h(ctx, natural);
+    HPy_Close(ctx, self_type);
+    if (adopt_object(ctx, self, result.v_obj) < 0) return HPy_NULL;
+    return HPy_Dup(ctx, ctx->h_None);
+  }
+  if (suits >= 0) {
+    HPyErr_Format(ctx, ctx->h_TypeError, "__init_handle_by_constructor__: %s (%s)", problem,
+                  type_key_of(result.v_obj->type_index));
+  }
+  close_h(ctx, natural);
+  HPy_Close(ctx, self_type);
+  any_release(&result);
+  return HPy_NULL;
 }
 
 static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_hash,

@@ -670,3 +670,17 @@ def test_move_through_convert():
     assert pair.__chandle__() == 0
     assert out.sum() == 11
     assert use_count(out) == 1
+
+
+def test_init_handle_by_constructor_keeps_one_wrapper_per_object():
+    # A wrapper may only take an object of its own class (or a subclass's)
+    # that has no wrapper yet: anything else would break tying.
+    echo = tvm_ffi_hpy.get_global_func("testing.echo")
+    existing = tvm_ffi_hpy.Array([1])
+    target = tvm_ffi_hpy.Array([0])
+    with pytest.raises(TypeError, match="already has a wrapper"):
+        target.__init_handle_by_constructor__(echo, existing)
+    with pytest.raises(TypeError, match=r"another type \(testing.TestIntPair\)"):
+        target.__init_handle_by_constructor__(echo, testing.TestIntPair(1, 2))
+    assert list(target) == [0]  # untouched by the failed calls
+    assert echo(existing) is existing
