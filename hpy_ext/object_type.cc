@@ -171,11 +171,12 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
     HPyErr_SetString(ctx, ctx->h_TypeError, "the constructor did not return an object");
     return HPy_NULL;
   }
-  // The wrapper must suit the object (its class or a subclass of it), and the
-  // object must not have a wrapper already: one wrapper per object.
+  // The wrapper must be of the object's class (classes are made per type
+  // index, see class_for_type_index), and the object must not have a wrapper
+  // already: one wrapper per object.
   HPy natural = class_for_type_index(ctx, result.v_obj->type_index);
   HPy self_type = HPy_Type(ctx, self);
-  int suits = HPy_IsNull(natural) ? -1 : HPyType_IsSubtype(ctx, self_type, natural);
+  int suits = HPy_IsNull(natural) ? -1 : HPy_Is(ctx, self_type, natural) ? 1 : 0;
   const char* problem = suits == 0 ? "the constructor returned an object of another type"
                         : has_live_wrapper(result.v_obj)
                             ? "the constructor returned an object that already has a wrapper"

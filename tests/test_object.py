@@ -673,8 +673,8 @@ def test_move_through_convert():
 
 
 def test_init_handle_by_constructor_keeps_one_wrapper_per_object():
-    # A wrapper may only take an object of its own class (or a subclass's)
-    # that has no wrapper yet: anything else would break tying.
+    # A wrapper may only take an object of its own class that has no wrapper
+    # yet: anything else would break tying.
     echo = tvm_ffi_hpy.get_global_func("testing.echo")
     existing = tvm_ffi_hpy.Array([1])
     target = tvm_ffi_hpy.Array([0])
