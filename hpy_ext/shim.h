@@ -31,6 +31,9 @@
  *    (encoded as 0xED 0xA0..0xBF); CPython raises UnicodeEncodeError.
  *    utf8_from_unicode raises UnicodeError there (UnicodeEncodeError cannot
  *    be raised from a message alone on PyPy): a UnicodeError on both.
+ *  - HPyType_IsSubtype returns garbage on PyPy 7.3.19 (a pointer-like value
+ *    for any pair of types; HPy_TypeCheck is right).  It is not used: class
+ *    checks compare types with HPy_Is or go through HPy_TypeCheck.
  *  - Capsules: the HPyCapsule_* slots of PyPy 7.3.19's universal context are
  *    unusable (HPyCapsule_New jumps to address 0x53; HPyCapsule_IsValid says
  *    0 for NumPy's capsules and HPyCapsule_GetName crashes).  DLPack needs
