@@ -221,7 +221,7 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base) takes 2 arguments");
     return HPy_NULL;
   }
-  // HPyType_IsSubtype takes types only (anything else crashes), and PyPy's
+  // The base must be a class (its __mro__ is read), and PyPy's
   // HPyUnicode_AsUTF8AndSize accepts surrogates (shim.h).
   if (!HPyUnicode_Check(ctx, args[0]) || !HPy_TypeCheck(ctx, args[1], ctx->h_TypeType)) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base): a str and a class");
@@ -232,10 +232,11 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
   if (!name) return HPy_NULL;
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   HPy function_type = HPyGlobal_Load(ctx, g_FunctionType);
-  int ok = HPyType_IsSubtype(ctx, args[1], object_type);
-  int is_function = HPyType_IsSubtype(ctx, args[1], function_type);
+  int ok = type_is_subtype(ctx, args[1], object_type);
+  int is_function = ok > 0 ? type_is_subtype(ctx, args[1], function_type) : 0;
   HPy_Close(ctx, function_type);
   HPy_Close(ctx, object_type);
+  if (ok < 0 || is_function < 0) return HPy_NULL;
   if (!ok) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "make_type: the base must derive from Object");
     return HPy_NULL;

@@ -32,8 +32,8 @@
  *    utf8_from_unicode raises UnicodeError there (UnicodeEncodeError cannot
  *    be raised from a message alone on PyPy): a UnicodeError on both.
  *  - HPyType_IsSubtype returns garbage on PyPy 7.3.19 (a pointer-like value
- *    for any pair of types; HPy_TypeCheck is right).  It is not used: class
- *    checks compare types with HPy_Is or go through HPy_TypeCheck.
+ *    for any pair of types; HPy_TypeCheck is right).  type_is_subtype reads
+ *    the type's __mro__ instead.
  *  - Capsules: the HPyCapsule_* slots of PyPy 7.3.19's universal context are
  *    unusable (HPyCapsule_New jumps to address 0x53; HPyCapsule_IsValid says
  *    0 for NumPy's capsules and HPyCapsule_GetName crashes).  DLPack needs
@@ -131,6 +131,26 @@ inline HPy unicode_from_utf8(HPyContext* ctx, const char* data, size_t size, boo
   close_h(ctx, decode);
   for (HPy h : args) close_h(ctx, h);
   return s;
+}
+
+// 1 when the class `type` is `base` or derives from it, 0 when not, -1 with an
+// error set (HPyType_IsSubtype is broken on PyPy 7.3.19; see the top).
+inline int type_is_subtype(HPyContext* ctx, HPy type, HPy base) {
+  HPy mro = HPy_GetAttr_s(ctx, type, "__mro__");
+  if (HPy_IsNull(mro)) return -1;
+  HPy_ssize_t n = HPy_Length(ctx, mro);
+  int found = n < 0 ? -1 : 0;
+  for (HPy_ssize_t i = 0; i < n && found == 0; ++i) {
+    HPy item = HPy_GetItem_i(ctx, mro, i);
+    if (HPy_IsNull(item)) {
+      found = -1;
+      break;
+    }
+    found = HPy_Is(ctx, item, base) ? 1 : 0;
+    HPy_Close(ctx, item);
+  }
+  HPy_Close(ctx, mro);
+  return found;
 }
 
 // ---- capsules (shim.cc) -----------------------------------------------------

@@ -205,3 +205,14 @@ def test_map_missing_unhashable_like_key():
 def test_array_huge_index():
     with pytest.raises((IndexError, OverflowError)):
         Array([1])[2**70]
+
+
+def test_make_type_refuses_a_base_outside_object():
+    # A class not derived from Object is refused on both interpreters (PyPy's
+    # HPyType_IsSubtype is broken; the check reads __mro__).
+    from tvm_ffi_hpy import core
+    for base in (int, object, type("Plain", (), {})):
+        with pytest.raises(TypeError, match="the base must derive from Object"):
+            core._ffi.make_type("X", base)
+    with pytest.raises(TypeError, match="a str and a class"):
+        core._ffi.make_type("X", 5)
