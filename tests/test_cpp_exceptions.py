@@ -213,3 +213,23 @@ def test_cpp_exception_from_python_callback_called_by_cpp_is_catchable_in_python
 
     assert apply(lambda: call_rethrow(level2)) == 5
     assert seen and seen[0].args[0] == "inner"
+
+
+def test_error_with_cpp_frames_releases_what_its_frames_held():
+    # The C++ frames are exec'd code objects (cached); the exception must not
+    # stay reachable from them once it is gone, or it would keep the frames it
+    # crossed, and their locals, alive (PyPy caches the last globals of a
+    # code object).
+    from conftest import live_objects
+
+    def caller():
+        held = tvm_ffi_hpy.testing.TestIntPair(1, 2)  # a local of a crossed frame
+        try:
+            throw_cpp("error", MSG)
+        except ValueError as err:
+            assert err.__traceback__ is not None
+        return held.a
+
+    before = live_objects()
+    assert caller() == 1
+    assert live_objects() == before

@@ -409,12 +409,22 @@ class _CallbackError:
         if not frames:
             raise exc
         scope: "dict[str, Any]" = {"_exc": exc, "__builtins__": builtins}
+        scopes = [scope]
         filename, line, func = frames[-1]
         code = _cpp_frame_code(filename, line, func, True)
         for filename, line, func in reversed(frames[:-1]):
             scope = {"_inner": code, "_scope": scope, "__builtins__": builtins}
+            scopes.append(scope)
             code = _cpp_frame_code(filename, line, func, False)
-        exec(code, scope)
+        try:
+            exec(code, scope)
+        finally:
+            # The traceback keeps these frames and their globals, and PyPy's
+            # cached code objects keep the last globals they ran with: empty
+            # them so that neither keeps the exception (and the frames it
+            # crossed, with their locals) alive.
+            for s in scopes:
+                s.clear()
         raise exc  # not reached: the innermost frame raises
 
 
