@@ -18,7 +18,6 @@ import sys
 
 import pytest
 
-from tvm_ffi_hpy import _loader
 
 IS_PYPY = platform.python_implementation() == "PyPy"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -76,10 +75,6 @@ def _interrupt(code):
             proc.communicate()
     assert proc.returncode == 0, err
     return out.splitlines()
-
-
-pytestmark = pytest.mark.skipif(
-    _loader.debug_mode(), reason="runs a subprocess in normal mode; nothing debug-specific")
 
 
 @pytest.mark.parametrize("release", [True, False], ids=["gil_released", "gil_held"])
