@@ -285,8 +285,8 @@ struct Inflight {
   HPy wrapper;             // borrowed from the caller for the duration of its call
 };
 
-constexpr uint32_t kInlineInflight = 16;
-constexpr uint32_t kInlineQueue = 8;
+constexpr uint32_t kInlineInflight = 4;
+constexpr uint32_t kInlineQueue = 4;
 
 struct ThreadRecord {
   Inflight* inflight;  // NULL: inline_inflight

@@ -61,6 +61,10 @@ def _interrupt(code):
     # The package from this tree; nothing else from this process's sys.path
     # (other tests put stand-in modules there).
     env["PYTHONPATH"] = os.pathsep.join([REPO_ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
+    # Python keeps SIGINT ignored when it inherits it ignored (a job started
+    # with `&` by a shell without job control): restore Ctrl-C's default
+    # handler, as an interactive session has it.
+    code = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + code
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, universal_newlines=True)
