@@ -39,14 +39,18 @@ namespace tvm_ffi_hpy_ext {
 // ---------------------------------------------------------------------------
 // ArgTemps
 // ---------------------------------------------------------------------------
-ArgTemps::~ArgTemps() {
+void ArgTemps::release() {
   for (const Moved& m : moved_) {
     reattach_if_kept(ctx_, m.wrapper, m.obj);
     HPy_Close(ctx_, m.wrapper);
   }
+  moved_.clear();
   TVMFFIObject** items = heap_ ? heap_ : inline_;
   for (int i = 0; i < size_; ++i) TVMFFIObjectDecRef(items[i]);
+  size_ = 0;
   std::free(heap_);
+  heap_ = nullptr;
+  capacity_ = kInline;
 }
 
 void ArgTemps::moved(HPy wrapper, TVMFFIObject* obj) { moved_.push_back({wrapper, obj}); }
@@ -202,11 +206,6 @@ static TVMFFIObject* g_fn_map = nullptr;    // "ffi.Map"
 static TVMFFIObject* g_fn_shape = nullptr;  // "ffi.Shape"
 
 int convert_init(HPyContext* ctx) {
-  // The module made g_opaque_table a dict; this file keeps it as a list.
-  HPy list = HPyList_New(ctx, 0);
-  if (HPy_IsNull(list)) return -1;
-  HPyGlobal_Store(ctx, &g_opaque_table, list);
-  HPy_Close(ctx, list);
   struct { const char* name; TVMFFIObject** slot; } fns[] = {
       {"ffi.Array", &g_fn_array}, {"ffi.Map", &g_fn_map}, {"ffi.Shape", &g_fn_shape}};
   for (auto& f : fns) {

@@ -140,7 +140,10 @@ int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size
 class ArgTemps {
  public:
   explicit ArgTemps(HPyContext* ctx) : ctx_(ctx) {}
-  ~ArgTemps();
+  // Most calls make no temporaries: one test, and the rest out of line.
+  ~ArgTemps() {
+    if (size_ != 0 || !moved_.empty()) release();
+  }
   ArgTemps(const ArgTemps&) = delete;
   ArgTemps& operator=(const ArgTemps&) = delete;
   void own(TVMFFIObject* obj);  // aborts the process only on out-of-memory
@@ -152,6 +155,8 @@ class ArgTemps {
     HPy wrapper;  // owned
     TVMFFIObject* obj;
   };
+  void release();
+
   HPyContext* ctx_;
   std::vector<Moved> moved_;
   static constexpr int kInline = 8;

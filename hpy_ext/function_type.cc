@@ -69,7 +69,8 @@ inline void gil_holding_calls_add(int delta) {
 static constexpr int kMaxCallDepth = 160;
 int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
                       bool release_gil, TVMFFIAny* result) {
-  if (tls_call.depth >= kMaxCallDepth) {
+  CallState& st = tls_call;  // one TLS lookup for the whole call
+  if (st.depth >= kMaxCallDepth) {
     HPyErr_SetString(ctx, ctx->h_RecursionError,
                      "maximum nesting depth of calls through the FFI exceeded");
     return -1;
@@ -84,20 +85,20 @@ int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size
     ArgTemps temps(ctx);
     if (py_to_any_views(ctx, args, nargs, views.data(), &temps) < 0) return -1;
     TVMFFISafeCallType call = TVMFFIFunctionGetCellPtr(func)->safe_call;
-    CallState saved_state = tls_call;
-    tls_call.ctx = ctx;
-    ++tls_call.depth;
+    CallState saved_state = st;
+    st.ctx = ctx;
+    ++st.depth;
     if (release_gil) {
-      tls_call.released = true;
-      tls_call.saved = HPy_LeavePythonExecution(ctx);
+      st.released = true;
+      st.saved = HPy_LeavePythonExecution(ctx);
       rc = call(func, views.data(), static_cast<int32_t>(nargs), result);
-      HPy_ReenterPythonExecution(ctx, tls_call.saved);
+      HPy_ReenterPythonExecution(ctx, st.saved);
     } else {
       gil_holding_calls_add(1);
       rc = call(func, views.data(), static_cast<int32_t>(nargs), result);
       gil_holding_calls_add(-1);
     }
-    tls_call = saved_state;
+    st = saved_state;
   }
   if (rc != 0) {
     raise_from_core(ctx);

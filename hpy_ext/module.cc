@@ -177,7 +177,8 @@ static HPy error_info_impl(HPyContext* ctx, HPy, HPy err) {
 // Types
 // ---------------------------------------------------------------------------
 HPyDef_METH(make_type_def, "make_type", HPyFunc_VARARGS,
-            .doc = "make_type(name, base) -> a new wrapper class deriving from base.")
+            .doc = "make_type(name, base[, fields]) -> a new wrapper class deriving from base; "
+                   "fields (FieldAccessor objects) become getset descriptors of the class.")
 static HPy make_type_def_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs) {
   return make_type(ctx, self, args, nargs);
 }
@@ -400,7 +401,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   }
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
-      store_new(ctx, &g_opaque_table, HPyDict_New(ctx)) < 0 ||
+      store_new(ctx, &g_opaque_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0) {
     return -1;
@@ -418,7 +419,7 @@ static HPyDef* module_defines[] = {
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &set_hooks,       &binding_info,      &serve_callbacks_def, &stop_serving_def,
-    &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, nullptr};
+    &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &getset_probe, nullptr};
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,

@@ -214,11 +214,76 @@ HPyType_Spec Object_spec = {
 // The class factory
 // ---------------------------------------------------------------------------
 static HPyDef* Subtype_defines[] = {&Object_new, &Object_destroy, nullptr};
+extern HPyDef Field_getset;  // below: the getset front end of fields
 
-// make_type(name, base) -> a new class whose instances wrap core objects.
+// The defines of a class with getset fields, and what they point to.  One
+// block, kept as long as the class (classes are never freed, like their
+// names): HPy and the interpreters may keep pointers into the spec.
+struct FieldDefines {
+  HPyDef** defines;  // Object_new, Object_destroy, one getset per field, NULL
+  HPyDef* getsets;
+  FieldAccessorPayload* closures;
+};
+
+static bool make_field_defines(HPyContext* ctx, HPy fields, FieldDefines* out, void** block) {
+  HPy_ssize_t n = HPy_Length(ctx, fields);
+  if (n < 0) return false;
+  size_t count = static_cast<size_t>(n);
+  size_t bytes = sizeof(HPyDef*) * (count + 3) + sizeof(HPyDef) * count +
+                 sizeof(FieldAccessorPayload) * count;
+  char* mem = static_cast<char*>(std::calloc(1, bytes));
+  if (!mem) {
+    HPyErr_NoMemory(ctx);
+    return false;
+  }
+  *block = mem;
+  out->defines = reinterpret_cast<HPyDef**>(mem);
+  out->getsets = reinterpret_cast<HPyDef*>(mem + sizeof(HPyDef*) * (count + 3));
+  out->closures = reinterpret_cast<FieldAccessorPayload*>(
+      mem + sizeof(HPyDef*) * (count + 3) + sizeof(HPyDef) * count);
+  out->defines[0] = &Object_new;
+  out->defines[1] = &Object_destroy;
+  HPy accessor_type = HPyGlobal_Load(ctx, g_FieldAccessorType);
+  bool ok = true;
+  for (size_t i = 0; ok && i < count; ++i) {
+    HPy item = HPy_GetItem_i(ctx, fields, static_cast<HPy_ssize_t>(i));
+    if (HPy_IsNull(item)) {
+      ok = false;
+      break;
+    }
+    const FieldAccessorPayload* acc =
+        HPy_TypeCheck(ctx, item, accessor_type) ? FieldAccessorPayload_AsStruct(ctx, item) : nullptr;
+    HPy_Close(ctx, item);
+    if (!acc || !acc->info || !acc->owner) {
+      HPyErr_SetString(ctx, ctx->h_TypeError,
+                       "make_type: fields are FieldAccessor objects from type_info");
+      ok = false;
+      break;
+    }
+    out->closures[i] = *acc;
+    HPyDef& def = out->getsets[i];
+    def = Field_getset;
+    def.getset.name = acc->info->name.data;
+    def.getset.doc = acc->info->doc.size ? acc->info->doc.data : nullptr;
+    def.getset.closure = &out->closures[i];
+    out->defines[2 + i] = &def;
+  }
+  HPy_Close(ctx, accessor_type);
+  return ok;
+}
+
+// make_type(name, base[, fields]) -> a new class whose instances wrap core
+// objects; `fields` (FieldAccessor objects) become getset descriptors of the
+// class.  The package passes them only where errors raised by getset
+// descriptors reach Python (shim.h, "Getset errors").
 HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
-  if (nargs != 2) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base) takes 2 arguments");
+  if (nargs != 2 && nargs != 3) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base[, fields]) takes 2 or 3 arguments");
+    return HPy_NULL;
+  }
+  bool with_fields = nargs == 3 && !HPy_Is(ctx, args[2], ctx->h_None);
+  if (with_fields && !HPyTuple_Check(ctx, args[2])) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type: fields is a tuple of FieldAccessor");
     return HPy_NULL;
   }
   // The base must be a class (its __mro__ is read), and PyPy's
@@ -252,10 +317,21 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
   spec.flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE;
   spec.builtin_shape = HPyType_BuiltinShape_Object;
   spec.defines = Subtype_defines;
+  void* field_block = nullptr;
+  if (with_fields) {
+    FieldDefines fd;
+    if (!make_field_defines(ctx, args[2], &fd, &field_block)) {
+      std::free(field_block);
+      std::free(stored_name);
+      return HPy_NULL;
+    }
+    spec.defines = fd.defines;
+  }
   HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, args[1]},
                                 {static_cast<HPyType_SpecParam_Kind>(0), HPy_NULL}};
   HPy type = HPyType_FromSpec(ctx, &spec, params);
   if (HPy_IsNull(type)) {
+    std::free(field_block);
     std::free(stored_name);
     return HPy_NULL;
   }
@@ -270,8 +346,12 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
 }
 
 // ---------------------------------------------------------------------------
-// Field accessors: property(fget=acc, fset=acc); acc(obj) reads, acc(obj, v) writes.
-// (A callable rather than a getset: errors from getters are lost on PyPy.)
+// Fields.  Two front ends over one read and one write:
+//  - getset descriptors of the class itself (make_type's `fields`), where the
+//    interpreter reports errors raised by getset functions (shim.h, "Getset
+//    errors"): the short path;
+//  - elsewhere property(fget=acc, fset=acc) over a FieldAccessor, a callable:
+//    acc(obj) reads, acc(obj, v) writes.
 // ---------------------------------------------------------------------------
 static bool is_instance_of(const TVMFFITypeInfo* info, const TVMFFITypeInfo* owner) {
   if (info == owner) return true;
@@ -279,51 +359,105 @@ static bool is_instance_of(const TVMFFITypeInfo* info, const TVMFFITypeInfo* own
          info->type_ancestors[owner->type_depth] == owner;
 }
 
+// The field of `obj` that `acc` describes, or nullptr with TypeError set.
+static void* field_address(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIObject* obj) {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(obj->type_index);
+  if (!is_instance_of(info, acc->owner)) {
+    HPyErr_Format(ctx, ctx->h_TypeError,
+                  "field '%s' of '%s' does not apply to an object of type '%s'",
+                  acc->info->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
+    return nullptr;
+  }
+  return reinterpret_cast<char*>(obj) + acc->info->offset;
+}
+
+static HPy field_read(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIObject* obj) {
+  void* addr = field_address(ctx, acc, obj);
+  if (!addr) return HPy_NULL;
+  InflightScope scope(ctx);
+  TVMFFIAny result;
+  result.type_index = kTVMFFINone;
+  result.zero_padding = 0;
+  result.v_int64 = 0;
+  if (acc->info->getter(addr, &result) != 0) return raise_from_core(ctx);
+  return any_owned_to_py(ctx, &result);
+}
+
+static int field_write(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIObject* obj,
+                       HPy value) {
+  void* addr = field_address(ctx, acc, obj);
+  if (!addr) return -1;
+  const TVMFFIFieldInfo* field = acc->info;
+  if (!(field->flags & kTVMFFIFieldFlagBitMaskWritable)) {
+    HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' is read-only",
+                  field->name.data, acc->owner->type_key.data);
+    return -1;
+  }
+  if (!field->setter) {
+    HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' has no setter",
+                  field->name.data, acc->owner->type_key.data);
+    return -1;
+  }
+  InflightScope scope(ctx);
+  ArgTemps temps(ctx);
+  TVMFFIAny view;
+  if (py_to_any_view(ctx, value, &view, &temps) < 0) return -1;
+  if (field->setter(addr, &view) != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  return 0;
+}
+
 HPyDef_SLOT(FieldAccessor_call, HPy_tp_call)
 static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs,
                                    HPy kwnames) {
   FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
-  const TVMFFIFieldInfo* field = acc->info;
-  if (!field || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
+  if (!acc->info || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
     HPyErr_SetString(ctx, ctx->h_TypeError,
                      "this FieldAccessor is bound to no field (accessors come from type_info)");
     return HPy_NULL;
   }
   if ((!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) || nargs < 1 || nargs > 2) {
     return HPyErr_Format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
-                         field->name.data);
+                         acc->info->name.data);
   }
   TVMFFIObject* obj = object_handle(ctx, args[0]);
   if (!obj) return HPy_NULL;
-  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(obj->type_index);
-  if (!is_instance_of(info, acc->owner)) {
-    return HPyErr_Format(ctx, ctx->h_TypeError,
-                         "field '%s' of '%s' does not apply to an object of type '%s'",
-                         field->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
-  }
-  void* addr = reinterpret_cast<char*>(obj) + field->offset;
-  InflightScope scope(ctx);
-  if (nargs == 1) {
-    TVMFFIAny result;
-    result.type_index = kTVMFFINone;
-    result.zero_padding = 0;
-    result.v_int64 = 0;
-    if (field->getter(addr, &result) != 0) return raise_from_core(ctx);
-    return any_owned_to_py(ctx, &result);
-  }
-  if (!(field->flags & kTVMFFIFieldFlagBitMaskWritable)) {
-    return HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' is read-only",
-                         field->name.data, acc->owner->type_key.data);
-  }
-  if (!field->setter) {
-    return HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' has no setter",
-                         field->name.data, acc->owner->type_key.data);
-  }
-  ArgTemps temps(ctx);
-  TVMFFIAny value;
-  if (py_to_any_view(ctx, args[1], &value, &temps) < 0) return HPy_NULL;
-  if (field->setter(addr, &value) != 0) return raise_from_core(ctx);
+  if (nargs == 1) return field_read(ctx, acc, obj);
+  if (field_write(ctx, acc, obj, args[1]) < 0) return HPy_NULL;
   return HPy_Dup(ctx, ctx->h_None);
+}
+
+// The getset front end.  `self` is an instance of the class that holds the
+// descriptor (the interpreter checks it), so its payload is an ObjectPayload;
+// `closure` is the field's FieldAccessorPayload, kept as long as the class.
+static TVMFFIObject* getset_object(HPyContext* ctx, HPy self) {
+  TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, self)->handle;
+  if (!obj) {
+    HPyErr_SetString(ctx, ctx->h_ValueError,
+                     "this object was moved out (_move()) and can no longer be used");
+  }
+  return obj;
+}
+
+HPyDef_GETSET(Field_getset, "<field>")
+static HPy Field_getset_get(HPyContext* ctx, HPy self, void* closure) {
+  TVMFFIObject* obj = getset_object(ctx, self);
+  if (!obj) return HPy_NULL;
+  return field_read(ctx, static_cast<const FieldAccessorPayload*>(closure), obj);
+}
+
+static int Field_getset_set(HPyContext* ctx, HPy self, HPy value, void* closure) {
+  const auto* acc = static_cast<const FieldAccessorPayload*>(closure);
+  if (HPy_IsNull(value)) {
+    HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' cannot be deleted",
+                  acc->info->name.data, acc->owner->type_key.data);
+    return -1;
+  }
+  TVMFFIObject* obj = getset_object(ctx, self);
+  if (!obj) return -1;
+  return field_write(ctx, acc, obj, value);
 }
 
 static HPyDef* FieldAccessor_defines[] = {&FieldAccessor_call, nullptr};

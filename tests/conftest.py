@@ -57,6 +57,24 @@ def released(ref):
     return False
 
 
+def field_accessor(cls, name):
+    """The FieldAccessor of a reflected field of `cls`'s core type (from the
+    core's type info), whichever front end the class itself uses."""
+    for field in tvm_ffi_hpy.core._ffi.type_info(cls.__tvm_ffi_type_index__)[3]:
+        if field[0] == name:
+            return field[3]
+    raise LookupError("%s has no field %r" % (cls.__name__, name))
+
+
+def field_descriptor(cls, name):
+    """The descriptor behind `cls.name`: a getset descriptor of the class
+    where the interpreter reports their errors, else a property."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    raise LookupError(name)
+
+
 def live_objects():
     """Live core objects once nothing more can be released.
 

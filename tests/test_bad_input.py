@@ -3,6 +3,7 @@ import pytest
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Map, Shape, testing
+from conftest import field_accessor, field_descriptor
 
 echo = tvm_ffi_hpy.get_global_func("testing.echo")
 add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
@@ -136,16 +137,29 @@ def test_moved_map_operations():
 
 def test_field_accessor_on_wrong_type():
     pair = testing.TestIntPair(1, 2)
+    accessor = field_accessor(testing.TestObjectBase, "v_i64")
+    with pytest.raises(TypeError, match="does not apply"):
+        accessor(pair)
+    with pytest.raises(TypeError, match="does not apply"):
+        accessor(pair, 3)
+    assert pair.a == 1
+
+
+def test_field_descriptor_on_wrong_type():
+    pair = testing.TestIntPair(1, 2)
+    descriptor = field_descriptor(testing.TestObjectBase, "v_i64")
     with pytest.raises(TypeError):
-        testing.TestObjectBase.v_i64.fget(pair)
+        descriptor.__get__(pair)
     with pytest.raises(TypeError):
-        testing.TestObjectBase.v_i64.fset(pair, 3)
+        descriptor.__set__(pair, 3)
     assert pair.a == 1
 
 
 def test_field_accessor_on_non_object():
     with pytest.raises(TypeError):
-        testing.TestIntPair.a.fget(42)
+        field_accessor(testing.TestIntPair, "a")(42)
+    with pytest.raises(TypeError):
+        field_descriptor(testing.TestIntPair, "a").__get__(42)
 
 
 def test_create_object_unknown_type():

@@ -7,7 +7,7 @@ import pytest
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import core, testing
-from conftest import collect, live_objects, released
+from conftest import collect, field_descriptor, live_objects, released
 
 echo = tvm_ffi_hpy.get_global_func("testing.echo")
 use_count = tvm_ffi_hpy.get_global_func("testing.object_use_count")
@@ -641,10 +641,52 @@ def test_unregistered_subclass_of_registered_class_cannot_be_instantiated():
         Unregistered(1, 2)
 
 
-def test_reflected_fields_are_properties():
-    assert isinstance(testing.TestIntPair.a, property)
-    assert isinstance(testing.TestObjectBase.v_i64, property)
+def test_reflected_fields_are_data_descriptors():
+    # Getset descriptors of the class where the interpreter reports the errors
+    # they raise (core.GETSET_FIELDS, probed at import), else properties.
+    kind = "getset_descriptor" if core.GETSET_FIELDS else "property"
+    for cls, name in [(testing.TestIntPair, "a"), (testing.TestObjectBase, "v_i64"),
+                      (testing.TestHolder, "value")]:
+        descriptor = field_descriptor(cls, name)
+        assert type(descriptor).__name__ == kind
+        assert hasattr(descriptor, "__set__")
+        assert name in cls.__dict__  # the class's own, not inherited from Object
     assert hasattr(testing.TestObjectDerived, "v_str")
+    assert "v_i64" not in testing.TestObjectDerived.__dict__  # reached through the base
+
+
+def test_getset_probe_matches_the_interpreter():
+    # The probe's getter always raises LookupError: where the error arrives,
+    # fields use getsets; where it is lost (PyPy 7.3.19) the read gives None.
+    probe = core._ffi._getset_probe()
+    try:
+        value = probe.fails
+    except LookupError:
+        assert core.GETSET_FIELDS
+    else:
+        assert value is None and not core.GETSET_FIELDS
+
+
+def test_field_docs_reach_the_descriptor():
+    docs = {f[0]: f[1] for f in core._ffi.type_info(testing.TestObjectBase.__tvm_ffi_type_index__)[3]}
+    assert docs["v_i64"]
+    assert field_descriptor(testing.TestObjectBase, "v_i64").__doc__ == docs["v_i64"]
+
+
+def test_field_cannot_be_deleted():
+    base = make_base(v_i64=7)
+    with pytest.raises(AttributeError):
+        del base.v_i64
+    assert base.v_i64 == 7
+
+
+def test_read_only_field_refuses_writes_through_the_descriptor():
+    pair = testing.TestIntPair(1, 2)
+    with pytest.raises(AttributeError, match="read-only"):
+        pair.a = 5
+    with pytest.raises(AttributeError, match="read-only"):
+        field_descriptor(testing.TestIntPair, "a").__set__(pair, 5)
+    assert pair.a == 1
 
 
 def test_move_into_constructor_argument():

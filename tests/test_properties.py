@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Map, Shape, core, dataclasses, testing
+from conftest import field_accessor, field_descriptor
 
 _ffi = core._ffi
 
@@ -369,12 +370,25 @@ def _package_targets():
     return out
 
 
+def _descriptor_set(make, cls, name):
+    """The class's descriptor of a field (getset or property) written through
+    __set__ with any arguments, on a live object."""
+    descriptor = field_descriptor(cls, name)
+    return lambda *args: descriptor.__set__(make(), *args)
+
+
+def _descriptor_get(cls, name):
+    """The class's descriptor of a field read through __get__ with any arguments."""
+    descriptor = field_descriptor(cls, name)
+    return lambda *args: descriptor.__get__(*args)
+
+
 def _method_targets():
     """Methods and accessors of live wrappers."""
     def on(make, attr):
         return lambda *args: getattr(make(), attr)(*args)
     pair = lambda: testing.TestIntPair(1, 2)  # noqa: E731
-    base = lambda: testing.TestObjectBase()  # noqa: E731
+    base = lambda: testing.create_object("testing.TestObjectBase")  # noqa: E731
     return [
         ("TestIntPair.same_as", on(pair, "same_as")),
         ("TestIntPair.sum", on(pair, "sum")),
@@ -383,10 +397,15 @@ def _method_targets():
         ("TestIntPair.__reduce__", on(pair, "__reduce__")),
         ("TestIntPair.__eq__", on(pair, "__eq__")),
         ("TestObjectBase.add_i64", on(base, "add_i64")),
-        ("TestObjectBase.v_i64 accessor", testing.TestObjectBase.v_i64.fset),
-        ("TestObjectBase.v_str accessor", testing.TestObjectBase.v_str.fset),
-        ("TestObjectBase.v_f64 accessor", testing.TestObjectBase.v_f64.fset),
-        ("TestHolder.value accessor", testing.TestHolder.value.fset),
+        ("TestObjectBase.v_i64 accessor", field_accessor(testing.TestObjectBase, "v_i64")),
+        ("TestObjectBase.v_str accessor", field_accessor(testing.TestObjectBase, "v_str")),
+        ("TestObjectBase.v_f64 accessor", field_accessor(testing.TestObjectBase, "v_f64")),
+        ("TestHolder.value accessor", field_accessor(testing.TestHolder, "value")),
+        ("TestObjectBase.v_i64 descriptor set", _descriptor_set(base, testing.TestObjectBase,
+                                                                "v_i64")),
+        ("TestHolder.value descriptor set", _descriptor_set(
+            lambda: testing.TestHolder(None), testing.TestHolder, "value")),
+        ("TestIntPair.a descriptor get", _descriptor_get(testing.TestIntPair, "a")),
         ("Array.__getitem__", on(lambda: Array([1, 2, 3]), "__getitem__")),
         ("Array.__contains__", on(lambda: Array([1, 2, 3]), "__contains__")),
         ("Map.__getitem__", on(lambda: Map({"a": 1, 2: "b"}), "__getitem__")),

@@ -194,21 +194,50 @@ def _make_init(ctor: Function) -> Callable[..., None]:
     return __init__
 
 
-def _install_reflection(cls: "type[Any]", type_index: int,
-                        namespace: "dict[str, Any]") -> "_ffi._TypeInfo":
-    """Properties for the fields and methods of the type and of its ancestors
-    that the class does not already reach through its bases."""
+def _getset_errors_reach_python() -> bool:
+    """Whether an error raised by a getset descriptor of the extension reaches
+    Python code here (PyPy 7.3.19 loses it; hpy_ext/shim.h)."""
+    try:
+        _ffi._getset_probe().fails
+    except LookupError:
+        return True
+    return False
+
+
+# Reflected fields are getset descriptors of their class where this holds
+# (one C call per read or write), else properties over a FieldAccessor.
+GETSET_FIELDS = _getset_errors_reach_python()
+
+
+def _reflected_fields(type_index: int, base: "type[Any]", namespace: "dict[str, Any]"
+                      ) -> "tuple[list[tuple[str, str, _ffi.FieldAccessor]], list[str]]":
+    """The fields of the type and of its ancestors that the class must get
+    (the class body does not define them and its base does not reach them),
+    as (name, doc, accessor); and the names of all its fields."""
     info = _ffi.type_info(type_index)
     levels = [_ffi.type_info(a) for a in info[2]] + [info]
-    field_names: "list[str]" = []
+    install: "dict[str, tuple[str, str, _ffi.FieldAccessor]]" = {}
+    names: "list[str]" = []
     for level in levels:
-        for name, doc, flags, accessor, _has_default, _default, _tindex in level[3]:
-            field_names.append(name)
-            if name in namespace or name in cls.__dict__:
+        for name, doc, _flags, accessor, _has_default, _default, _tindex in level[3]:
+            names.append(name)
+            if name in namespace:
                 continue
-            if level is not info and hasattr(cls.__bases__[0], name):
+            if level is not info and hasattr(base, name):
                 continue
-            setattr(cls, name, property(accessor, accessor, None, doc or None))
+            install.pop(name, None)  # a deeper level's field of the same name wins
+            install[name] = (name, doc, accessor)
+    return list(install.values()), names
+
+
+def _install_reflection(cls: "type[Any]", type_index: int, namespace: "dict[str, Any]",
+                        properties: "list[tuple[str, str, _ffi.FieldAccessor]]",
+                        field_names: "list[str]") -> "_ffi._TypeInfo":
+    """Fields that are not getset descriptors of the class (`properties`)
+    become properties; methods, __init__, __tvm_ffi_fields__."""
+    info = _ffi.type_info(type_index)
+    for name, doc, accessor in properties:
+        setattr(cls, name, property(accessor, accessor, None, doc or None))
     for name, doc, flags, func in info[4]:
         if name == "__ffi_init__":
             if "__init__" not in namespace:
@@ -246,7 +275,13 @@ def _rebind_class_cell(value: Any, old: type, new: type) -> None:
 def _build_class(type_index: int, base: "type[Object]", name: str, module: str, qualname: str,
                  namespace: "dict[str, Any]", source: Optional[type] = None) -> "type[Any]":
     info_key = _ffi.type_info(type_index)[0]
-    cls = _ffi.make_type("%s.%s" % (module, name), base)
+    fields, field_names = _reflected_fields(type_index, base, namespace)
+    # Where the interpreter reports errors raised by getset descriptors, the
+    # fields are getsets of the class itself (the short path); elsewhere
+    # properties over their accessors (hpy_ext/shim.h, "Getset errors").
+    as_getsets = GETSET_FIELDS and bool(fields)
+    cls = _ffi.make_type("%s.%s" % (module, name), base,
+                         tuple(f[2] for f in fields) if as_getsets else None)
     cls.__module__ = module
     cls.__qualname__ = qualname
     cls.__tvm_ffi_type_key__ = info_key
@@ -266,7 +301,7 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
             setattr(cls, key, value)
         if source is not None:
             _rebind_class_cell(value, source, cls)
-    _install_reflection(cls, type_index, namespace)
+    _install_reflection(cls, type_index, namespace, [] if as_getsets else fields, field_names)
     for key, value in namespace.items():
         if hasattr(value, "__set_name__") and key not in _NOT_COPIED:
             value.__set_name__(cls, key)

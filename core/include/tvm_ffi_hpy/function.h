@@ -33,6 +33,24 @@ namespace details {
 using CppCallType = void (*)(const FunctionObj* self, const AnyView* args, int32_t num_args,
                              Any* rv);
 
+/* The body of every safe call made in C++: body(Any* rv) builds the result
+ * in place in *result (an Any is exactly a TVMFFIAny), so there is no local to
+ * copy out, whose 16-byte reload right after two 8-byte stores would stall
+ * on store forwarding in short functions.  A C++ exception releases the
+ * partial result and becomes the raised error. */
+template <typename Body>
+inline int SafeCallInto(TVMFFIAny* result, Body&& body) noexcept {
+  *result = NoneAny();
+  Any* rv = reinterpret_cast<Any*>(result);
+  try {
+    body(rv);
+    return 0;
+  } catch (...) {
+    rv->reset();
+    return SetRaisedFromCurrentException();
+  }
+}
+
 /* A function object that owns a packed callable F: void(const AnyView*, int32_t, Any*). */
 template <typename F>
 class PackedFunctionObj : public FunctionObj {
@@ -44,12 +62,10 @@ class PackedFunctionObj : public FunctionObj {
 
  private:
   static int SafeCall(void* handle, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
-    TVM_FFI_HPY_SAFE_CALL_BEGIN();
     auto* self = static_cast<PackedFunctionObj*>(ObjectUnsafe::FromHeader(handle));
-    Any rv;
-    self->f_(reinterpret_cast<const AnyView*>(args), num_args, &rv);
-    *result = rv.release();
-    TVM_FFI_HPY_SAFE_CALL_END();
+    return SafeCallInto(result, [&](Any* rv) {
+      self->f_(reinterpret_cast<const AnyView*>(args), num_args, rv);
+    });
   }
   static void CppCall(const FunctionObj* self, const AnyView* args, int32_t num_args, Any* rv) {
     static_cast<const PackedFunctionObj*>(self)->f_(args, num_args, rv);

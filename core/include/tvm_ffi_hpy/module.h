@@ -38,24 +38,18 @@ namespace details {
 template <typename F>
 int ExportedTypedCall(F& f, const std::string& name, const TVMFFIAny* args, int32_t num_args,
                       TVMFFIAny* result) noexcept {
-  TVM_FFI_HPY_SAFE_CALL_BEGIN();
   using Sig = FuncSig<std::decay_t<F>>;
-  Any rv;
-  CallTyped<F, typename Sig::Ret>(f, name, reinterpret_cast<const AnyView*>(args), num_args, &rv,
-                                  static_cast<typename Sig::Args*>(nullptr),
-                                  std::make_index_sequence<Sig::kArity>());
-  *result = rv.release();
-  TVM_FFI_HPY_SAFE_CALL_END();
+  return SafeCallInto(result, [&](Any* rv) {
+    CallTyped<F, typename Sig::Ret>(f, name, reinterpret_cast<const AnyView*>(args), num_args, rv,
+                                    static_cast<typename Sig::Args*>(nullptr),
+                                    std::make_index_sequence<Sig::kArity>());
+  });
 }
 
 /* The body of an exported packed function: f(const AnyView*, int32_t, Any*). */
 template <typename F>
 int ExportedPackedCall(F& f, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) noexcept {
-  TVM_FFI_HPY_SAFE_CALL_BEGIN();
-  Any rv;
-  f(reinterpret_cast<const AnyView*>(args), num_args, &rv);
-  *result = rv.release();
-  TVM_FFI_HPY_SAFE_CALL_END();
+  return SafeCallInto(result, [&](Any* rv) { f(reinterpret_cast<const AnyView*>(args), num_args, rv); });
 }
 
 }  // namespace details
