@@ -1,51 +1,12 @@
 /*
  * shim.cc -- the parts of the interpreter shim (shim.h) that need a body:
- * the getset probe, and capsules through HPy, or through cpyext where HPy's
- * capsules are broken.
+ * capsules through HPy, or through cpyext where HPy's capsules are broken.
  */
 #include <dlfcn.h>
 
 #include "shim.h"
 
 namespace tvm_ffi_hpy_ext {
-
-// ---------------------------------------------------------------------------
-// Getset errors: an object with one getter that always fails.  The package
-// reads it from Python (tvm_ffi_hpy/core.py): reading it from C is no test
-// (PyPy 7.3.19 reports the error to HPy_GetAttr_s, or aborts the process).
-// ---------------------------------------------------------------------------
-namespace {
-struct GetsetProbe {
-  int unused;
-};
-
-HPyDef_GET(GetsetProbe_fails, "fails")
-static HPy GetsetProbe_fails_get(HPyContext* ctx, HPy, void*) {
-  HPyErr_SetString(ctx, ctx->h_LookupError, "getset probe");
-  return HPy_NULL;
-}
-
-HPyDef* GetsetProbe_defines[] = {&GetsetProbe_fails, nullptr};
-HPyType_Spec GetsetProbe_spec = {
-    .name = "tvm_ffi_hpy._ffi._GetsetProbe",
-    .basicsize = sizeof(GetsetProbe),
-    .flags = HPy_TPFLAGS_DEFAULT,
-    .builtin_shape = HPyType_BuiltinShape_Object,
-    .defines = GetsetProbe_defines,
-};
-}  // namespace
-
-HPyDef_METH(getset_probe, "_getset_probe", HPyFunc_NOARGS,
-            .doc = "_getset_probe() -> an object whose attribute `fails` raises LookupError "
-                   "where the interpreter reports getset errors (and is None where it loses them).")
-static HPy getset_probe_impl(HPyContext* ctx, HPy) {
-  HPy type = HPyType_FromSpec(ctx, &GetsetProbe_spec, nullptr);
-  if (HPy_IsNull(type)) return HPy_NULL;
-  GetsetProbe* data;
-  HPy probe = HPy_New(ctx, type, &data);
-  HPy_Close(ctx, type);
-  return probe;
-}
 
 namespace {
 

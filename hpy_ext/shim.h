@@ -7,12 +7,16 @@
  *
  *  - Closing HPy_NULL: tolerated by CPython's universal context, not
  *    something to rely on in debug mode.  close_h closes only live handles.
- *  - Getset errors: on PyPy 7.3.19 a getset getter that fails returns None
- *    to Python code and a failing setter returns normally, the error lost.
- *    Reflected fields are getset descriptors only where the package, reading
- *    _getset_probe() from Python at import, sees the error arrive
- *    (tvm_ffi_hpy/core.py); elsewhere they are properties over a callable
- *    accessor (object_type.cc).
+ *  - Getset errors: on PyPy 7.3.19 a getset getter that fails hands Python
+ *    code None or an unrelated object (seen: a module), a failing setter
+ *    returns normally, and the error stays pending until some later HPy call
+ *    clears it (meanwhile the next C-API module to initialise fails with
+ *    SystemError).  Reading such a getter from C aborts the process.  The
+ *    extension offers both front ends for reflected fields (object_type.cc):
+ *    getset descriptors made by make_type, and properties over a callable
+ *    accessor.  The package uses getsets only on the interpreters known to
+ *    report their errors (tvm_ffi_hpy/core.py, GETSET_FIELDS); a probe would
+ *    have to trigger the bug it looks for.
  *  - Subclasses: PyPy reads basicsize, tp_new and tp_destroy from the exact
  *    type only, and CPython runs tp_destroy once per level.  make_type repeats
  *    them in every spec and tp_destroy is idempotent (object_type.cc).
@@ -155,11 +159,6 @@ inline int type_is_subtype(HPyContext* ctx, HPy type, HPy base) {
   HPy_Close(ctx, mro);
   return found;
 }
-
-// ---- getset errors (shim.cc) ------------------------------------------------
-// _getset_probe(): an object whose getter always fails; the package reads it
-// from Python to learn whether reflected fields can be getset descriptors.
-extern HPyDef getset_probe;
 
 // ---- capsules (shim.cc) -----------------------------------------------------
 // A capsule's destructor: called once when the capsule dies, with its final

@@ -19,6 +19,7 @@ import atexit
 import builtins
 import operator
 import re
+import sys
 import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
@@ -194,19 +195,13 @@ def _make_init(ctor: Function) -> Callable[..., None]:
     return __init__
 
 
-def _getset_errors_reach_python() -> bool:
-    """Whether an error raised by a getset descriptor of the extension reaches
-    Python code here (PyPy 7.3.19 loses it; hpy_ext/shim.h)."""
-    try:
-        _ffi._getset_probe().fails
-    except LookupError:
-        return True
-    return False
-
-
-# Reflected fields are getset descriptors of their class where this holds
-# (one C call per read or write), else properties over a FieldAccessor.
-GETSET_FIELDS = _getset_errors_reach_python()
+# Reflected fields are getset descriptors of their class (one C call per read
+# or write) on the interpreters known to report the errors that getset
+# descriptors raise, and properties over a FieldAccessor elsewhere: PyPy
+# 7.3.19 loses those errors, hands back an unrelated object and leaves the
+# error pending (hpy_ext/shim.h, "Getset errors").  Not probed: a probe would
+# trigger that bug.  The same binary serves both front ends.
+GETSET_FIELDS = sys.implementation.name == "cpython"
 
 
 def _reflected_fields(type_index: int, base: "type[Any]", namespace: "dict[str, Any]"
