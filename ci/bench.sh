@@ -11,7 +11,8 @@
 # matplotlib (the chart) and pytest (tvm_ffi.testing imports it); apache-tvm-ffi
 # never enters our venv.  Builds our extension once (in place), runs
 # bench/compare.py: prints the tables and writes bench/results/compare.md,
-# compare.json and the chart compare.png.
+# compare.json and the chart compare.png; then bench/hpy_costs/run.py: the
+# price of single HPy calls on each interpreter (bench/results/hpy_costs.md).
 # Knob: TVM_FFI_BENCH_VERSION=<apache-tvm-ffi version> (default below).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,3 +50,6 @@ echo "[bench] build (once): core + HPy universal extension"
 # The chart is drawn by the apache-tvm-ffi venv's python (it has matplotlib).
 "$CPY" bench/compare.py --cpython "$CPY" --pypy "$PYPY" --tvm-ffi-python "$TVMFFI_PY" \
   --chart-python "$TVMFFI_PY" "$@"
+
+echo "[bench] the price of HPy calls on each interpreter (bench/hpy_costs)"
+"$CPY" bench/hpy_costs/run.py --pypy "$PYPY" --out bench/results/hpy_costs.md

@@ -361,8 +361,8 @@ static bool is_instance_of(const TVMFFITypeInfo* info, const TVMFFITypeInfo* own
 
 // The field of `obj` that `acc` describes, or nullptr with TypeError set.
 static void* field_address(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIObject* obj) {
-  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(obj->type_index);
-  if (!is_instance_of(info, acc->owner)) {
+  if (obj->type_index != acc->owner->type_index &&  // the common case: no lookup
+      !is_instance_of(TVMFFIGetTypeInfo(obj->type_index), acc->owner)) {
     HPyErr_Format(ctx, ctx->h_TypeError,
                   "field '%s' of '%s' does not apply to an object of type '%s'",
                   acc->info->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
@@ -374,12 +374,15 @@ static void* field_address(HPyContext* ctx, const FieldAccessorPayload* acc, TVM
 static HPy field_read(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIObject* obj) {
   void* addr = field_address(ctx, acc, obj);
   if (!addr) return HPy_NULL;
-  InflightScope scope(ctx);
   TVMFFIAny result;
   result.type_index = kTVMFFINone;
   result.zero_padding = 0;
   result.v_int64 = 0;
   if (acc->info->getter(addr, &result) != 0) return raise_from_core(ctx);
+  // A getter only copies (no reference is dropped): only wrapping an object
+  // needs the in-flight scope.
+  if (result.type_index < kTVMFFIStaticObjectBegin) return any_owned_to_py(ctx, &result);
+  InflightScope scope(ctx);
   return any_owned_to_py(ctx, &result);
 }
 
