@@ -9,8 +9,9 @@
 # HPy universal extension ONCE (in place, into tvm_ffi_hpy/), runs the C++
 # tests (ctest), then pytest on CPython and on PyPy against that very file,
 # and checks that both interpreters loaded a file with the same sha256.
-# Without ARGS it also runs the suite once more on CPython in HPy debug mode
-# (handle leaks fail the tests).
+# Without ARGS it also runs the suite once more in HPy debug mode (handle
+# leaks fail the tests) on CPython and on PyPy; on PyPy the tests marked
+# reenters_extension are skipped there (tests/conftest.py says why).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -51,6 +52,7 @@ run_pytest CPython "$CPY"
 run_pytest PyPy "$PYPY" PYTHONPATH="$PYPY_SITE"
 if [ "$#" -eq 0 ]; then
   run_pytest CPython-hpy-debug "$CPY" TVM_FFI_HPY_DEBUG=1
+  run_pytest PyPy-hpy-debug "$PYPY" PYTHONPATH="$PYPY_SITE" TVM_FFI_HPY_DEBUG=1
 fi
 
 section "same binary on every interpreter"

@@ -123,14 +123,13 @@ HPy make_type(HPyContext* ctx, HPy self, const HPy* args, size_t nargs);
 extern HPyType_Spec Function_spec;
 // Create a core Function that calls the Python callable `callable`.
 int function_from_callable(HPyContext* ctx, HPy callable, TVMFFIObject** out);
-// Call a core function with Python arguments; returns the converted result.
-HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
-                  bool release_gil);
 // The callback service (a Python thread running callbacks that C++ threads
 // make): serve_callbacks runs it until stop_serving is called.
 HPy serve_callbacks(HPyContext* ctx);
 void stop_serving();
-// The same, leaving the owned result in *result (0, or -1 with an error set).
+// Call a core function with Python arguments, leaving the owned result in
+// *result (0, or -1 with an error set).  Function objects themselves are
+// called through their tp_call (function_type.cc), which also converts it.
 int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
                       bool release_gil, TVMFFIAny* result);
 

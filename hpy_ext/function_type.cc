@@ -67,8 +67,11 @@ inline void gil_holding_calls_add(int delta) {
 // when the C stack runs out, so deep recursion through the core stops here
 // with a RecursionError instead.
 static constexpr int kMaxCallDepth = 160;
-int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
-                      bool release_gil, TVMFFIAny* result) {
+// The hot path of every call from Python, inlined into its two entry points
+// below (a plain call goes through one C frame of ours, not three).
+__attribute__((always_inline)) static inline int call_core(HPyContext* ctx, TVMFFIObject* func,
+                                                           const HPy* args, size_t nargs,
+                                                           bool release_gil, TVMFFIAny* result) {
   CallState& st = tls_call;  // one TLS lookup for the whole call
   if (st.depth >= kMaxCallDepth) {
     HPyErr_SetString(ctx, ctx->h_RecursionError,
@@ -107,15 +110,23 @@ int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size
   return 0;
 }
 
-HPy call_function(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
-                  bool release_gil) {
+int call_function_raw(HPyContext* ctx, TVMFFIObject* func, const HPy* args, size_t nargs,
+                      bool release_gil, TVMFFIAny* result) {
+  return call_core(ctx, func, args, nargs, release_gil, result);
+}
+
+__attribute__((always_inline)) static inline HPy call_and_convert(HPyContext* ctx,
+                                                                  TVMFFIObject* func,
+                                                                  const HPy* args, size_t nargs,
+                                                                  bool release_gil) {
   InflightScope scope(ctx);  // the arguments stay findable until the result is wrapped
   TVMFFIAny result;
-  if (call_function_raw(ctx, func, args, nargs, release_gil, &result) < 0) return HPy_NULL;
+  if (call_core(ctx, func, args, nargs, release_gil, &result) < 0) return HPy_NULL;
   HPy res = any_owned_to_py(ctx, &result);
   if (!HPy_IsNull(res)) maybe_drain_released(ctx);
   return res;
 }
+
 
 // ---------------------------------------------------------------------------
 // Python callables as core functions
@@ -352,7 +363,7 @@ static HPy Function_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t
                      "this function was moved out (_move()) and can no longer be called");
     return HPy_NULL;
   }
-  return call_function(ctx, p->base.handle, args, nargs, p->release_gil != 0);
+  return call_and_convert(ctx, p->base.handle, args, nargs, p->release_gil != 0);
 }
 
 // release_gil is a Python property over these two (core.py): a failing

@@ -38,18 +38,21 @@ def test_callback_receives_value(value):
     assert type(got[0]) is type(value)
 
 
+@pytest.mark.reenters_extension
 def test_callback_receives_object():
     pair = testing.TestIntPair(1, 2)
     assert apply(lambda p: p.same_as(pair) and type(p) is testing.TestIntPair, pair) is True
     assert apply(lambda p: p.sum(), pair) == 3
 
 
+@pytest.mark.reenters_extension
 def test_callback_receives_array():
     got = apply(lambda a: (type(a) is Array, list(a)), [1, "x"])
     assert got[0] is True
     assert list(got[1]) == [1, "x"]
 
 
+@pytest.mark.reenters_extension
 def test_callback_receives_map():
     assert apply(lambda m: isinstance(m, Map) and m["k"] == "v", {"k": "v"}) is True
 
@@ -63,6 +66,7 @@ def test_callback_receives_python_object_identical():
     assert apply(lambda o: o is marker, marker) is True
 
 
+@pytest.mark.reenters_extension
 def test_callback_receives_function():
     add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
     assert apply(lambda f: f(10), add_one) == 11
@@ -99,6 +103,7 @@ def test_callback_returns_object():
     assert out.same_as(pair)
 
 
+@pytest.mark.reenters_extension
 def test_callback_returns_new_object():
     out = apply(lambda: testing.TestIntPair(2, 2))
     assert type(out) is testing.TestIntPair
@@ -174,10 +179,12 @@ def test_callback_with_many_arguments():
 # ---------------------------------------------------------------------------
 # Nesting and Functions from callables
 # ---------------------------------------------------------------------------
+@pytest.mark.reenters_extension
 def test_nested_apply():
     assert apply(lambda x: apply(lambda y: y * 2, x) + 1, 5) == 11
 
 
+@pytest.mark.reenters_extension
 def test_deeply_nested_apply():
     def level(n):
         if n == 0:
@@ -186,6 +193,7 @@ def test_deeply_nested_apply():
     assert apply(level, 30) == 30
 
 
+@pytest.mark.reenters_extension
 def test_callback_calls_other_core_functions():
     add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
     assert apply(lambda x: add_one(add_one(x)), 1) == 3
@@ -226,6 +234,7 @@ def test_release_gil_with_callback_on_same_thread():
     assert f(lambda x: x + 1, 1) == 2
 
 
+@pytest.mark.reenters_extension
 def test_release_gil_nested():
     f = tvm_ffi_hpy.get_global_func("testing.apply")
     f.release_gil = True
@@ -240,12 +249,14 @@ def test_release_gil_call_n():
     assert len(calls) == 4
 
 
+@pytest.mark.reenters_extension
 def test_release_gil_then_normal_call_on_inner_level():
     outer = tvm_ffi_hpy.get_global_func("testing.apply")
     outer.release_gil = True
     assert outer(lambda: apply(lambda: 9)) == 9
 
 
+@pytest.mark.reenters_extension
 def test_callbacks_from_several_python_threads():
     f = tvm_ffi_hpy.get_global_func("testing.apply")
     f.release_gil = True
@@ -278,6 +289,7 @@ def _apply_to_moved_pair():
         return "%s: %s" % (type(err).__name__, err)
 
 
+@pytest.mark.reenters_extension
 def test_callback_receives_moved_argument():
     assert _apply_to_moved_pair() == 3
 
@@ -289,6 +301,7 @@ def test_function_held_in_object_field():
     assert f(1) == 2
 
 
+@pytest.mark.reenters_extension
 def test_unbounded_recursion_through_core_raises_instead_of_crashing():
     def rec():
         return apply(rec)

@@ -79,6 +79,7 @@ def test_cpp_exception_from_constructor():
 
 
 @pytest.mark.parametrize("which", sorted(CASES))
+@pytest.mark.reenters_extension
 def test_cpp_exception_inside_nested_callbacks(which):
     # Python -> C++ -> Python -> C++ -> Python -> C++ throws
     def level3():
@@ -95,6 +96,7 @@ def test_cpp_exception_inside_nested_callbacks(which):
     assert "level2" in names and "level3" in names
 
 
+@pytest.mark.reenters_extension
 def test_cpp_error_traceback_shows_the_cpp_frame():
     def caller():
         throw_cpp("error", MSG)
@@ -132,6 +134,7 @@ class DeepError(Exception):
     pass
 
 
+@pytest.mark.reenters_extension
 def test_python_exception_three_levels_deep_is_the_same_object():
     # Python -> C++ -> Python -> C++ -> Python -> C++ -> Python raising
     exc = DeepError("raised three levels down")
@@ -159,6 +162,7 @@ def test_python_exception_three_levels_deep_is_the_same_object():
     assert names[-1] == "level3"
 
 
+@pytest.mark.reenters_extension
 def test_python_exception_three_levels_deep_with_release_gil():
     exc = DeepError("with the GIL released on the way")
     releasing_apply = tvm_ffi_hpy.get_global_func("testing.apply")
@@ -182,6 +186,7 @@ def test_python_exception_three_levels_deep_with_release_gil():
     assert _frame_names(info.value)[-1] == "level3"
 
 
+@pytest.mark.reenters_extension
 def test_python_exception_caught_and_replaced_in_the_middle():
     first = KeyError("first")
 
@@ -201,6 +206,7 @@ def test_python_exception_caught_and_replaced_in_the_middle():
     assert str(info.value) == "second"
 
 
+@pytest.mark.reenters_extension
 def test_cpp_exception_from_python_callback_called_by_cpp_is_catchable_in_python():
     seen = []
 

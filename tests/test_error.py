@@ -67,12 +67,14 @@ def test_error_state_is_cleared_after_raise():
         assert add_one(1) == 2
 
 
+@pytest.mark.reenters_extension
 def test_core_error_inside_callback_propagates():
     with pytest.raises(IndexError) as info:
         apply(lambda: raise_error("IndexError", "from the inside"))
     assert info.value.args[0] == "from the inside"
 
 
+@pytest.mark.reenters_extension
 def test_core_error_inside_callback_is_same_object():
     seen = []
 
@@ -162,6 +164,7 @@ def test_callback_exception_keeps_attributes():
 
 
 @pytest.mark.parametrize("depth", [2, 3, 6])
+@pytest.mark.reenters_extension
 def test_callback_exception_nested_through_apply(depth):
     exc = CustomError(depth)
 
@@ -193,6 +196,7 @@ def test_callback_exception_with_failing_str_is_same_object():
     assert info.value is exc
 
 
+@pytest.mark.reenters_extension
 def test_exception_caught_between_levels():
     exc = ValueError("inner")
 

@@ -251,12 +251,14 @@ def test_callback_receives_callers_wrapper():
     assert apply(lambda y: y is x, x) is True
 
 
+@pytest.mark.reenters_extension
 def test_callback_sees_use_count_one_when_only_caller_holds():
     x = Pair(1, 2)
     assert apply(lambda y: use_count(y), x) == 1
     assert use_count(x) == 1
 
 
+@pytest.mark.reenters_extension
 def test_callback_of_pinned_object_receives_pinned_wrapper():
     x = Pair(1, 2)
     h = Holder(x)
@@ -264,6 +266,7 @@ def test_callback_of_pinned_object_receives_pinned_wrapper():
     assert apply(lambda y: use_count(y), x) == 2
 
 
+@pytest.mark.reenters_extension
 def test_nested_callbacks_keep_identity():
     x = Pair(4, 4)
     inner = tvm_ffi_hpy.convert(lambda v: v is x and apply(lambda w: w is x, v))

@@ -104,6 +104,7 @@ def test_module_object(mod, lib_path):
     assert mod._type_index() == 73  # kTVMFFIModule
 
 
+@pytest.mark.reenters_extension
 def test_exported_by_attribute_and_item(mod):
     assert mod.add_one(1) == 2
     assert mod["add_one"](41) == 42
