@@ -285,6 +285,10 @@ struct Inflight {
   HPy wrapper;             // borrowed from the caller for the duration of its call
 };
 
+// Small inline blocks: the module's whole thread-local block (this record,
+// tls_heap, function_type.cc's call state: 216 bytes) must fit glibc's spare
+// static TLS so that TLS descriptors (setup.py) make each access a load.
+// Deeper nesting grows into the heap once per thread.
 constexpr uint32_t kInlineInflight = 4;
 constexpr uint32_t kInlineQueue = 4;
 

@@ -307,14 +307,34 @@ static inline void set_pod(TVMFFIAny* out, int32_t type_index) {
 }
 
 // py_to_any_view with the Object type already loaded by the caller.
-static int to_view(HPyContext* ctx, HPy h, HPy object_type, TVMFFIAny* out, ArgTemps* temps) {
+// The Object type, loaded from its global on first use and closed by the
+// owner (a handle per conversion, not per value: HPyGlobal_Load makes a new
+// handle, about 10 ns on PyPy).
+class ObjectTypeOnDemand {
+ public:
+  explicit ObjectTypeOnDemand(HPyContext* ctx) : ctx_(ctx) {}
+  ~ObjectTypeOnDemand() { close_h(ctx_, type_); }
+  ObjectTypeOnDemand(const ObjectTypeOnDemand&) = delete;
+  ObjectTypeOnDemand& operator=(const ObjectTypeOnDemand&) = delete;
+  HPy get() {
+    if (HPy_IsNull(type_)) type_ = HPyGlobal_Load(ctx_, g_ObjectType);
+    return type_;
+  }
+
+ private:
+  HPyContext* ctx_;
+  HPy type_ = HPy_NULL;
+};
+
+static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
+                   ArgTemps* temps) {
   out->v_int64 = 0;
   if (HPy_Is(ctx, h, ctx->h_None)) {
     set_pod(out, kTVMFFINone);
     return 0;
   }
   // Wrappers first: they are the common case of the object-heavy calls.
-  if (HPy_TypeCheck(ctx, h, object_type)) {
+  if (HPy_TypeCheck(ctx, h, object_type.get())) {
     ObjectPayload* payload = ObjectPayload_AsStruct(ctx, h);
     TVMFFIObject* obj = payload->handle;
     if (!obj) {
@@ -398,19 +418,16 @@ static int to_view(HPyContext* ctx, HPy h, HPy object_type, TVMFFIAny* out, ArgT
 }
 
 int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
-  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
-  int rc = to_view(ctx, h, object_type, out, temps);
-  HPy_Close(ctx, object_type);
-  return rc;
+  ObjectTypeOnDemand object_type(ctx);
+  return to_view(ctx, h, object_type, out, temps);
 }
 
 int py_to_any_views(HPyContext* ctx, const HPy* items, size_t n, TVMFFIAny* out,
                     ArgTemps* temps) {
   if (n == 0) return 0;
-  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+  ObjectTypeOnDemand object_type(ctx);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; ++i) rc = to_view(ctx, items[i], object_type, &out[i], temps);
-  HPy_Close(ctx, object_type);
   return rc;
 }
 

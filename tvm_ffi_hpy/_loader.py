@@ -77,7 +77,7 @@ def load() -> types.ModuleType:
                           "(`pip install .`, or `python setup.py build_ext --inplace`)" % path)
     import hpy.universal as universal
     spec = importlib.machinery.ModuleSpec(full_name, None, origin=path)
-    module: types.ModuleType = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode(), **({"mode": 2} if os.environ.get("HPY_TRACE_PROBE") else {}))
+    module: types.ModuleType = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode())
     module.__file__ = path
     sys.modules[full_name] = module
     return module
