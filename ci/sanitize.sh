@@ -73,7 +73,7 @@ set +e
    LD_PRELOAD="$LIBASAN $LIBSTDCXX" PYTHONMALLOC=malloc \
    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1:detect_stack_use_after_return=0" \
    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-   TVM_FFI_HPY_UNDER_SANITIZER=1 \
+   TVM_FFI_HPY_UNDER_SANITIZER=1 TVM_FFI_HPY_ENV="$ENV_DIR" \
    "$CPY" -m pytest "${PYTEST_ARGS[@]}" 2>&1) | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
