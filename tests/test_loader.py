@@ -1,4 +1,5 @@
 """Which binary is loaded, on which interpreter, and the demo entry point."""
+import json
 import os
 import platform
 import subprocess
@@ -81,6 +82,33 @@ def test_same_binary_in_subprocess():
                           timeout=300, env=_subprocess_env(), cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert os.path.samefile(proc.stdout.strip(), core._ffi.__file__)
+
+
+def test_trace_mode_counts_hpy_calls_in_subprocess():
+    # convert(5) (a module function) takes the int in (one HPyLong_AsInt64_t)
+    # and gives a new one back (one HPyLong_FromInt64_t).  Counted through a
+    # module function: PyPy 7.3.19's trace mode does not see the calls of
+    # code entered through a type's slots (tp_call, getsets).
+    code = ("import json, tvm_ffi_hpy; from hpy.trace import get_call_counts; "
+            "tvm_ffi_hpy.convert(5); "
+            "before = dict(get_call_counts()); [tvm_ffi_hpy.convert(5) for _ in range(100)]; "
+            "after = get_call_counts(); "
+            "print(json.dumps({k: after[k] - before.get(k, 0) for k in after}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=REPO_ROOT,
+                          env=_subprocess_env(TVM_FFI_HPY_TRACE="1", TVM_FFI_HPY_DEBUG=""))
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert counts["ctx_Long_AsInt64_t"] == 100
+    assert counts["ctx_Long_FromInt64_t"] == 100
+
+
+def test_trace_and_debug_mode_exclude_each_other():
+    proc = subprocess.run([sys.executable, "-c", "import tvm_ffi_hpy"], capture_output=True,
+                          text=True, timeout=300, cwd=REPO_ROOT,
+                          env=_subprocess_env(TVM_FFI_HPY_TRACE="1", TVM_FFI_HPY_DEBUG="1"))
+    assert proc.returncode != 0
+    assert "exclude each other" in proc.stderr
 
 
 def test_debug_mode_in_subprocess():

@@ -8,7 +8,10 @@ An interpreter with an older HPy ABI gets an ImportError saying what is needed;
 loading such a binary there would crash the process.
 
 Set ``TVM_FFI_HPY_DEBUG=1`` to load the extension in HPy's debug mode (handle
-leak and use-after-close checks).
+leak and use-after-close checks), or ``TVM_FFI_HPY_TRACE=1`` to load it in HPy's
+trace mode, where ``hpy.trace.get_call_counts()`` counts the HPy calls it makes
+(PyPy 7.3.19 counts only those of module functions, not of code entered
+through a type's slots).  The two exclude each other.
 """
 import importlib.machinery
 import os
@@ -56,6 +59,10 @@ def debug_mode() -> bool:
     return os.environ.get("TVM_FFI_HPY_DEBUG", "") not in ("", "0")
 
 
+def trace_mode() -> bool:
+    return os.environ.get("TVM_FFI_HPY_TRACE", "") not in ("", "0")
+
+
 def extension_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), EXTENSION_FILE)
 
@@ -77,7 +84,13 @@ def load() -> types.ModuleType:
                           "(`pip install .`, or `python setup.py build_ext --inplace`)" % path)
     import hpy.universal as universal
     spec = importlib.machinery.ModuleSpec(full_name, None, origin=path)
-    module: types.ModuleType = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode())
+    if trace_mode():
+        if debug_mode():
+            raise ImportError("TVM_FFI_HPY_DEBUG and TVM_FFI_HPY_TRACE exclude each other")
+        module: types.ModuleType = universal.load(EXTENSION_NAME, path, spec,
+                                                  mode=universal.MODE_TRACE)
+    else:
+        module = universal.load(EXTENSION_NAME, path, spec, debug=debug_mode())
     module.__file__ = path
     sys.modules[full_name] = module
     return module
