@@ -32,12 +32,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 
-bash ci/install.sh
-# shellcheck source=ci/env.sh
-source ci/env.sh
-export PATH="$ENV_DIR/cpython/bin:$PATH"
-
-section() { printf '\n==== %s ====\n' "$*"; }
+# shellcheck source=ci/prepare.sh
+source ci/prepare.sh
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tvm_ffi_hpy_sanitize.XXXXXX")"
 if [ "${TVM_FFI_HPY_SANITIZE_KEEP:-0}" = "1" ]; then

@@ -16,12 +16,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 
-bash ci/install.sh
-# shellcheck source=ci/env.sh
-source ci/env.sh
-export PATH="$ENV_DIR/cpython/bin:$PATH"
-
-section() { printf '\n==== %s ====\n' "$*"; }
+# shellcheck source=ci/prepare.sh
+source ci/prepare.sh
 
 section "build (once): core + HPy universal extension"
 rm -f tvm_ffi_hpy/_ffi.hpy0.so tvm_ffi_hpy/libtvm_ffi_hpy_core.so
