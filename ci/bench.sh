@@ -2,7 +2,7 @@
 # The benchmark command (named in the README): tvm_ffi_hpy on CPython 3.11 and
 # PyPy 7.3.19 against apache-tvm-ffi (PyPI wheel) on CPython 3.11, side by side.
 #
-#   ci/bench.sh            full run (about 2 minutes on 2 cores)
+#   ci/bench.sh            full run (about 30 s on 2 cores, after the first install)
 #   ci/bench.sh --quick    fewer repeats, shorter timings
 #   (other arguments go to bench/compare.py: --sizes, --memory-objects, --out)
 #
