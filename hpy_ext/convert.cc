@@ -336,12 +336,8 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
   // Wrappers first: they are the common case of the object-heavy calls.
   if (HPy_TypeCheck(ctx, h, object_type.get())) {
     ObjectPayload* payload = ObjectPayload_AsStruct(ctx, h);
-    TVMFFIObject* obj = payload->handle;
-    if (!obj) {
-      HPyErr_SetString(ctx, ctx->h_ValueError,
-                       "this object was moved out (_move()) and can no longer be used");
-      return -1;
-    }
+    TVMFFIObject* obj = live_handle(ctx, payload);
+    if (!obj) return -1;
     set_pod(out, obj->type_index);
     out->v_obj = obj;
     inflight_push(obj, payload, h);

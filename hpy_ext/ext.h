@@ -41,6 +41,10 @@ struct ObjectPayload {
 };
 HPyType_HELPERS(ObjectPayload)
 
+// The object a wrapper's payload holds, or NULL with ValueError set when it
+// was moved out (object_type.cc).
+TVMFFIObject* live_handle(HPyContext* ctx, const ObjectPayload* payload);
+
 struct FunctionPayload {
   ObjectPayload base;
   int32_t release_gil;  // release the GIL around calls of this function

@@ -47,6 +47,15 @@ HPy class_for_type_index(HPyContext* ctx, int32_t type_index) {
   return cls;
 }
 
+TVMFFIObject* live_handle(HPyContext* ctx, const ObjectPayload* payload) {
+  TVMFFIObject* obj = payload->handle;
+  if (!obj) {
+    HPyErr_SetString(ctx, ctx->h_ValueError,
+                     "this object was moved out (_move()) and can no longer be used");
+  }
+  return obj;
+}
+
 TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   int ok = HPy_TypeCheck(ctx, h, object_type);
@@ -55,12 +64,7 @@ TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "expected a tvm_ffi_hpy.Object");
     return nullptr;
   }
-  TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, h)->handle;
-  if (!obj) {
-    HPyErr_SetString(ctx, ctx->h_ValueError,
-                     "this object was moved out (_move()) and can no longer be used");
-  }
-  return obj;
+  return live_handle(ctx, ObjectPayload_AsStruct(ctx, h));
 }
 
 // ---------------------------------------------------------------------------
@@ -216,60 +220,62 @@ HPyType_Spec Object_spec = {
 static HPyDef* Subtype_defines[] = {&Object_new, &Object_destroy, nullptr};
 extern HPyDef Field_getset;  // below: the getset front end of fields
 
-// The defines of a class with getset fields, and what they point to.  One
-// block, kept as long as the class (classes are never freed, like their
-// names): HPy and the interpreters may keep pointers into the spec.
-struct FieldDefines {
-  HPyDef** defines;  // Object_new, Object_destroy, one getset per field, NULL
-  HPyDef* getsets;
-  FieldAccessorPayload* closures;
+// The defines of a class with getset fields: Subtype_defines, then one getset
+// per field (a copy of Field_getset whose closure is the field), then NULL.
+// One block, kept as long as the class (classes are never freed, like their
+// names): HPy and the interpreters may keep pointers into the spec.  NULL
+// with an error set on failure.
+struct FieldGetset {
+  HPyDef def;
+  FieldAccessorPayload field;  // the getset's closure
 };
+constexpr size_t kSubtypeDefines = sizeof(Subtype_defines) / sizeof(Subtype_defines[0]) - 1;
 
-static bool make_field_defines(HPyContext* ctx, HPy fields, FieldDefines* out, void** block) {
+static HPyDef** make_field_defines(HPyContext* ctx, HPy fields) {
   HPy_ssize_t n = HPy_Length(ctx, fields);
-  if (n < 0) return false;
+  if (n < 0) return nullptr;
   size_t count = static_cast<size_t>(n);
-  size_t bytes = sizeof(HPyDef*) * (count + 3) + sizeof(HPyDef) * count +
-                 sizeof(FieldAccessorPayload) * count;
-  char* mem = static_cast<char*>(std::calloc(1, bytes));
-  if (!mem) {
+  size_t slots = kSubtypeDefines + count + 1;
+  void* block = std::calloc(1, sizeof(HPyDef*) * slots + sizeof(FieldGetset) * count);
+  if (!block) {
     HPyErr_NoMemory(ctx);
-    return false;
+    return nullptr;
   }
-  *block = mem;
-  out->defines = reinterpret_cast<HPyDef**>(mem);
-  out->getsets = reinterpret_cast<HPyDef*>(mem + sizeof(HPyDef*) * (count + 3));
-  out->closures = reinterpret_cast<FieldAccessorPayload*>(
-      mem + sizeof(HPyDef*) * (count + 3) + sizeof(HPyDef) * count);
-  out->defines[0] = &Object_new;
-  out->defines[1] = &Object_destroy;
+  auto* defines = static_cast<HPyDef**>(block);
+  auto* getsets = reinterpret_cast<FieldGetset*>(defines + slots);
+  std::memcpy(defines, Subtype_defines, sizeof(HPyDef*) * kSubtypeDefines);
   HPy accessor_type = HPyGlobal_Load(ctx, g_FieldAccessorType);
   bool ok = true;
   for (size_t i = 0; ok && i < count; ++i) {
     HPy item = HPy_GetItem_i(ctx, fields, static_cast<HPy_ssize_t>(i));
-    if (HPy_IsNull(item)) {
+    const FieldAccessorPayload* acc = nullptr;
+    if (!HPy_IsNull(item)) {
+      if (HPy_TypeCheck(ctx, item, accessor_type)) acc = FieldAccessorPayload_AsStruct(ctx, item);
+      HPy_Close(ctx, item);
+      if (!acc || !acc->info || !acc->owner) {
+        HPyErr_SetString(ctx, ctx->h_TypeError,
+                         "make_type: fields are FieldAccessor objects from type_info");
+        acc = nullptr;
+      }
+    }
+    if (!acc) {
       ok = false;
       break;
     }
-    const FieldAccessorPayload* acc =
-        HPy_TypeCheck(ctx, item, accessor_type) ? FieldAccessorPayload_AsStruct(ctx, item) : nullptr;
-    HPy_Close(ctx, item);
-    if (!acc || !acc->info || !acc->owner) {
-      HPyErr_SetString(ctx, ctx->h_TypeError,
-                       "make_type: fields are FieldAccessor objects from type_info");
-      ok = false;
-      break;
-    }
-    out->closures[i] = *acc;
-    HPyDef& def = out->getsets[i];
-    def = Field_getset;
-    def.getset.name = acc->info->name.data;
-    def.getset.doc = acc->info->doc.size ? acc->info->doc.data : nullptr;
-    def.getset.closure = &out->closures[i];
-    out->defines[2 + i] = &def;
+    FieldGetset& g = getsets[i];
+    g.field = *acc;
+    g.def = Field_getset;
+    g.def.getset.name = acc->info->name.data;
+    g.def.getset.doc = acc->info->doc.size ? acc->info->doc.data : nullptr;
+    g.def.getset.closure = &g.field;
+    defines[kSubtypeDefines + i] = &g.def;
   }
   HPy_Close(ctx, accessor_type);
-  return ok;
+  if (!ok) {
+    std::free(block);
+    return nullptr;
+  }
+  return defines;
 }
 
 // make_type(name, base[, fields]) -> a new class whose instances wrap core
@@ -317,21 +323,20 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
   spec.flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE;
   spec.builtin_shape = HPyType_BuiltinShape_Object;
   spec.defines = Subtype_defines;
-  void* field_block = nullptr;
+  HPyDef** field_defines = nullptr;
   if (with_fields) {
-    FieldDefines fd;
-    if (!make_field_defines(ctx, args[2], &fd, &field_block)) {
-      std::free(field_block);
+    field_defines = make_field_defines(ctx, args[2]);
+    if (!field_defines) {
       std::free(stored_name);
       return HPy_NULL;
     }
-    spec.defines = fd.defines;
+    spec.defines = field_defines;
   }
   HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, args[1]},
                                 {static_cast<HPyType_SpecParam_Kind>(0), HPy_NULL}};
   HPy type = HPyType_FromSpec(ctx, &spec, params);
   if (HPy_IsNull(type)) {
-    std::free(field_block);
+    std::free(field_defines);
     std::free(stored_name);
     return HPy_NULL;
   }
@@ -435,18 +440,9 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
 // The getset front end.  `self` is an instance of the class that holds the
 // descriptor (the interpreter checks it), so its payload is an ObjectPayload;
 // `closure` is the field's FieldAccessorPayload, kept as long as the class.
-static TVMFFIObject* getset_object(HPyContext* ctx, HPy self) {
-  TVMFFIObject* obj = ObjectPayload_AsStruct(ctx, self)->handle;
-  if (!obj) {
-    HPyErr_SetString(ctx, ctx->h_ValueError,
-                     "this object was moved out (_move()) and can no longer be used");
-  }
-  return obj;
-}
-
 HPyDef_GETSET(Field_getset, "<field>")
 static HPy Field_getset_get(HPyContext* ctx, HPy self, void* closure) {
-  TVMFFIObject* obj = getset_object(ctx, self);
+  TVMFFIObject* obj = live_handle(ctx, ObjectPayload_AsStruct(ctx, self));
   if (!obj) return HPy_NULL;
   return field_read(ctx, static_cast<const FieldAccessorPayload*>(closure), obj);
 }
@@ -458,7 +454,7 @@ static int Field_getset_set(HPyContext* ctx, HPy self, HPy value, void* closure)
                   acc->info->name.data, acc->owner->type_key.data);
     return -1;
   }
-  TVMFFIObject* obj = getset_object(ctx, self);
+  TVMFFIObject* obj = live_handle(ctx, ObjectPayload_AsStruct(ctx, self));
   if (!obj) return -1;
   return field_write(ctx, acc, obj, value);
 }

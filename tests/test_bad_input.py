@@ -230,3 +230,13 @@ def test_make_type_refuses_a_base_outside_object():
             core._ffi.make_type("X", base)
     with pytest.raises(TypeError, match="a str and a class"):
         core._ffi.make_type("X", 5)
+
+
+def test_make_type_refuses_fields_that_are_not_bound_accessors():
+    # make_type's fields become getset descriptors; anything but a tuple of
+    # FieldAccessor objects from type_info is refused before a class is made.
+    from tvm_ffi_hpy import core
+    accessor = field_accessor(testing.TestIntPair, "a")
+    for fields in ([accessor], (accessor, 1), (core._ffi.FieldAccessor(),), ("a",)):
+        with pytest.raises(TypeError, match="fields"):
+            core._ffi.make_type("X", tvm_ffi_hpy.Object, fields)

@@ -220,8 +220,7 @@ def _reflected_fields(type_index: int, base: "type[Any]", namespace: "dict[str, 
                 continue
             if level is not info and hasattr(base, name):
                 continue
-            install.pop(name, None)  # a deeper level's field of the same name wins
-            install[name] = (name, doc, accessor)
+            install[name] = (name, doc, accessor)  # a deeper level's field wins
     return list(install.values()), names
 
 
@@ -271,10 +270,7 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
                  namespace: "dict[str, Any]", source: Optional[type] = None) -> "type[Any]":
     info_key = _ffi.type_info(type_index)[0]
     fields, field_names = _reflected_fields(type_index, base, namespace)
-    # Where the interpreter reports errors raised by getset descriptors, the
-    # fields are getsets of the class itself (the short path); elsewhere
-    # properties over their accessors (hpy_ext/shim.h, "Getset errors").
-    as_getsets = GETSET_FIELDS and bool(fields)
+    as_getsets = GETSET_FIELDS and bool(fields)  # else properties (_install_reflection)
     cls = _ffi.make_type("%s.%s" % (module, name), base,
                          tuple(f[2] for f in fields) if as_getsets else None)
     cls.__module__ = module
