@@ -42,8 +42,13 @@ struct ObjectPayload {
 HPyType_HELPERS(ObjectPayload)
 
 // The object a wrapper's payload holds, or NULL with ValueError set when it
-// was moved out (object_type.cc).
-TVMFFIObject* live_handle(HPyContext* ctx, const ObjectPayload* payload);
+// was moved out.  Inline: every object argument of every call passes here.
+void raise_moved_out(HPyContext* ctx);  // object_type.cc
+inline TVMFFIObject* live_handle(HPyContext* ctx, const ObjectPayload* payload) {
+  TVMFFIObject* obj = payload->handle;
+  if (__builtin_expect(obj == nullptr, 0)) raise_moved_out(ctx);
+  return obj;
+}
 
 struct FunctionPayload {
   ObjectPayload base;

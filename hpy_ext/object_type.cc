@@ -47,13 +47,9 @@ HPy class_for_type_index(HPyContext* ctx, int32_t type_index) {
   return cls;
 }
 
-TVMFFIObject* live_handle(HPyContext* ctx, const ObjectPayload* payload) {
-  TVMFFIObject* obj = payload->handle;
-  if (!obj) {
-    HPyErr_SetString(ctx, ctx->h_ValueError,
-                     "this object was moved out (_move()) and can no longer be used");
-  }
-  return obj;
+void raise_moved_out(HPyContext* ctx) {
+  HPyErr_SetString(ctx, ctx->h_ValueError,
+                   "this object was moved out (_move()) and can no longer be used");
 }
 
 TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
