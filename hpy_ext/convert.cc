@@ -53,6 +53,12 @@ void ArgTemps::release() {
   capacity_ = kInline;
 }
 
+void ArgTemps::release_from(int mark) {
+  TVMFFIObject** items = heap_ ? heap_ : inline_;
+  for (int i = mark; i < size_; ++i) TVMFFIObjectDecRef(items[i]);
+  size_ = mark;
+}
+
 void ArgTemps::moved(HPy wrapper, TVMFFIObject* obj) { moved_.push_back({wrapper, obj}); }
 
 void ArgTemps::own(TVMFFIObject* obj) {
@@ -235,78 +241,11 @@ static int call_views(HPyContext* ctx, TVMFFIObject* fn, TVMFFIAny* views, int32
   return 0;
 }
 
-// Convert a sequence of handles (list/tuple items, or dict keys and values
-// interleaved) to views and build a container with `fn`.
-static int build_container(HPyContext* ctx, TVMFFIObject* fn, const HPy* items, HPy_ssize_t n,
-                           TVMFFIAny* out, ArgTemps* temps) {
-  SmallBuffer<TVMFFIAny> views(static_cast<size_t>(n));
-  ArgTemps inner(ctx);
-  if (py_to_any_views(ctx, items, static_cast<size_t>(n), views.data(), &inner) < 0) return -1;
-  TVMFFIAny result;
-  if (call_views(ctx, fn, views.data(), static_cast<int32_t>(n), &result) < 0) return -1;
-  temps->own(result.v_obj);
-  *out = result;
-  return 0;
-}
-
-static int sequence_to_any(HPyContext* ctx, HPy seq, TVMFFIObject* fn, TVMFFIAny* out,
-                           ArgTemps* temps) {
-  HPy_ssize_t n = HPy_Length(ctx, seq);
-  if (n < 0) return -1;
-  SmallBuffer<HPy> items(static_cast<size_t>(n), HPy_NULL);
-  int rc = 0;
-  for (HPy_ssize_t i = 0; i < n && rc == 0; ++i) {
-    items[i] = HPy_GetItem_i(ctx, seq, i);
-    if (HPy_IsNull(items[i])) rc = -1;
-  }
-  if (rc == 0) {
-    // The items are in flight only while their handles are open.
-    InflightScope scope(ctx);
-    rc = build_container(ctx, fn, items.data(), n, out, temps);
-  }
-  for (HPy h : items) close_h(ctx, h);
-  return rc;
-}
-
-static int dict_to_any(HPyContext* ctx, HPy dict, TVMFFIAny* out, ArgTemps* temps) {
-  HPy keys = call_positional(ctx, ctx->h_ListType, &dict, 1);  // list(dict): see shim.h
-  if (HPy_IsNull(keys)) return -1;
-  HPy_ssize_t n = HPy_Length(ctx, keys);
-  SmallBuffer<HPy> items(static_cast<size_t>(n < 0 ? 0 : 2 * n), HPy_NULL);
-  int rc = n < 0 ? -1 : 0;
-  for (HPy_ssize_t i = 0; i < n && rc == 0; ++i) {
-    items[2 * i] = HPy_GetItem_i(ctx, keys, i);
-    if (HPy_IsNull(items[2 * i])) { rc = -1; break; }
-    items[2 * i + 1] = HPy_GetItem(ctx, dict, items[2 * i]);
-    if (HPy_IsNull(items[2 * i + 1])) rc = -1;
-  }
-  if (rc == 0) {
-    InflightScope scope(ctx);  // the items are in flight only while open
-    rc = build_container(ctx, g_fn_map, items.data(), 2 * n, out, temps);
-  }
-  for (HPy h : items) close_h(ctx, h);
-  HPy_Close(ctx, keys);
-  return rc;
-}
-
-static int bytes_like_to_any(HPyContext* ctx, const char* data, HPy_ssize_t size, bool is_str,
-                             TVMFFIAny* out, ArgTemps* temps) {
-  TVMFFIByteArray ba{data, static_cast<size_t>(size)};
-  int rc = is_str ? TVMFFIStringFromByteArray(&ba, out) : TVMFFIBytesFromByteArray(&ba, out);
-  if (rc != 0) {
-    raise_from_core(ctx);
-    return -1;
-  }
-  if (out->type_index >= kTVMFFIStaticObjectBegin) temps->own(out->v_obj);
-  return 0;
-}
-
 static inline void set_pod(TVMFFIAny* out, int32_t type_index) {
   out->type_index = type_index;
   out->zero_padding = 0;
 }
 
-// py_to_any_view with the Object type already loaded by the caller.
 // The Object type, loaded from its global on first use and closed by the
 // owner (a handle per conversion, not per value: HPyGlobal_Load makes a new
 // handle, about 10 ns on PyPy).
@@ -326,8 +265,200 @@ class ObjectTypeOnDemand {
   HPy type_ = HPy_NULL;
 };
 
-static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
-                   ArgTemps* temps) {
+// The core function that builds a container from the items of `h` (a
+// tvm_ffi_hpy.Shape, a list or tuple, a dict), or NULL when `h` is none of them.
+static TVMFFIObject* container_builder(HPyContext* ctx, HPy h) {
+  if (HPyList_Check(ctx, h) || HPyTuple_Check(ctx, h)) {
+    HPy shape_class = HPyGlobal_Load(ctx, g_ShapeClass);
+    bool is_shape = !HPy_Is(ctx, shape_class, ctx->h_None) && HPy_TypeCheck(ctx, h, shape_class);
+    HPy_Close(ctx, shape_class);
+    return is_shape ? g_fn_shape : g_fn_array;
+  }
+  if (HPyDict_Check(ctx, h)) return g_fn_map;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Containers: a walk with its own stack
+// ---------------------------------------------------------------------------
+// Nested lists, tuples, dicts and Shapes become nested Arrays, Maps and
+// Shapes, innermost first.  The walk keeps its state on the heap, not on
+// the C stack, so any nesting depth converts (the core frees nested
+// containers without recursion too), on any thread's stack.
+//
+// Each open container is a Frame.  Its items (dict: key, value, key, ...)
+// are new handles in `items_`; their views are at the same indices of
+// `views_`.  A frame is opened when its container is met as an item of the
+// frame below, and closed when all its items are converted: the core builds
+// the container from the views, the result takes the item's view slot in
+// the frame below (or *out for the root), and what the items made
+// (temporaries, the inner containers) is released, because the container
+// now holds it.  The items are in flight (binding.cc) while their frame is
+// open: a wrapper that the container keeps is pinned when the frame closes.
+//
+// A container that contains itself would open frames forever.  At depths
+// 64, 128, 256, ... the newly opened container is compared with every open
+// one: a cycle of any length is found at the first such depth past it, at a
+// total cost linear in the depth, and raises ValueError.
+class ContainerWalk {
+ public:
+  ContainerWalk(HPyContext* ctx, ArgTemps* temps) : ctx_(ctx), temps_(temps) {}
+  ~ContainerWalk() {
+    while (!frames_.empty()) close_frame();
+  }
+  ContainerWalk(const ContainerWalk&) = delete;
+  ContainerWalk& operator=(const ContainerWalk&) = delete;
+
+  // Convert `root`, built by `builder`; its value goes to *out, owned by the temps.
+  int run(HPy root, TVMFFIObject* builder, TVMFFIAny* out);
+
+ private:
+  static constexpr size_t kRootSlot = ~size_t(0);
+  struct Frame {
+    HPy container;         // borrowed: the root, or an item of the frame below
+    TVMFFIObject* builder; // ffi.Array, ffi.Map or ffi.Shape
+    size_t begin;          // first item in items_ / views_
+    size_t size;           // number of items
+    size_t next;           // next item to convert
+    size_t slot;           // where the result goes: views_ index, or kRootSlot
+    size_t inflight;       // inflight_mark() taken when the frame opened
+    int temps;             // temps_->mark() when the frame opened
+  };
+
+  int open_frame(HPy container, TVMFFIObject* builder, size_t slot);
+  int fetch_items(HPy container, TVMFFIObject* builder, size_t begin);
+  int check_cycle(HPy container);
+  // Close the top frame, its items released (the built value is the caller's).
+  void close_frame();
+
+  HPyContext* ctx_;
+  ArgTemps* temps_;
+  PodStack<Frame, 4> frames_;
+  PodStack<HPy, 16> items_;
+  PodStack<TVMFFIAny, 16> views_;
+  size_t next_cycle_check_ = 64;
+};
+
+static const char* container_kind(HPyContext* ctx, HPy h) {
+  return HPyDict_Check(ctx, h) ? "dict" : HPyList_Check(ctx, h) ? "list" : "tuple";
+}
+
+int ContainerWalk::check_cycle(HPy container) {
+  for (size_t i = frames_.size(); i > 0; --i) {
+    if (!HPy_Is(ctx_, frames_[i - 1].container, container)) continue;
+    size_t length = frames_.size() - (i - 1);
+    if (length == 1) {
+      HPyErr_Format(ctx_, ctx_->h_ValueError, "cannot convert a %s that contains itself",
+                    container_kind(ctx_, container));
+    } else {
+      HPyErr_Format(ctx_, ctx_->h_ValueError,
+                    "cannot convert a %s that contains itself through %d other container%s "
+                    "(a reference cycle)",
+                    container_kind(ctx_, container), static_cast<int>(length - 1),
+                    length == 2 ? "" : "s");
+    }
+    return -1;
+  }
+  return 0;
+}
+
+// Take the items of `container` as new handles into items_[begin, ...).
+int ContainerWalk::fetch_items(HPy container, TVMFFIObject* builder, size_t begin) {
+  if (builder != g_fn_map) {
+    for (size_t i = begin; i < items_.size(); ++i) {
+      items_[i] = HPy_GetItem_i(ctx_, container, static_cast<HPy_ssize_t>(i - begin));
+      if (HPy_IsNull(items_[i])) return -1;
+    }
+    return 0;
+  }
+  HPy keys = call_positional(ctx_, ctx_->h_ListType, &container, 1);  // list(dict): shim.h
+  if (HPy_IsNull(keys)) return -1;
+  int rc = HPy_Length(ctx_, keys) * 2 == static_cast<HPy_ssize_t>(items_.size() - begin) ? 0 : -1;
+  if (rc < 0) HPyErr_SetString(ctx_, ctx_->h_RuntimeError, "dictionary changed size during conversion");
+  for (size_t i = begin; i < items_.size() && rc == 0; i += 2) {
+    items_[i] = HPy_GetItem_i(ctx_, keys, static_cast<HPy_ssize_t>((i - begin) / 2));
+    if (HPy_IsNull(items_[i])) rc = -1;
+    else if (HPy_IsNull(items_[i + 1] = HPy_GetItem(ctx_, container, items_[i]))) rc = -1;
+  }
+  HPy_Close(ctx_, keys);
+  return rc;
+}
+
+int ContainerWalk::open_frame(HPy container, TVMFFIObject* builder, size_t slot) {
+  if (frames_.size() + 1 == next_cycle_check_) {
+    next_cycle_check_ *= 2;
+    if (check_cycle(container) < 0) return -1;
+  }
+  HPy_ssize_t n = HPy_Length(ctx_, container);
+  if (n < 0) return -1;
+  size_t size = static_cast<size_t>(n) * (builder == g_fn_map ? 2 : 1);
+  size_t begin = items_.push(size, HPy_NULL);
+  views_.push(size, TVMFFIAny{});
+  if (fetch_items(container, builder, begin) < 0) {
+    for (size_t i = begin; i < items_.size(); ++i) close_h(ctx_, items_[i]);
+    items_.truncate(begin);
+    views_.truncate(begin);
+    return -1;
+  }
+  frames_.push(1, Frame{container, builder, begin, size, 0, slot, inflight_mark(), temps_->mark()});
+  return 0;
+}
+
+void ContainerWalk::close_frame() {
+  Frame f = frames_.top();
+  frames_.truncate(frames_.size() - 1);
+  temps_->release_from(f.temps);
+  // The items' handles stay open until their in-flight entries are settled.
+  inflight_release(ctx_, f.inflight);
+  for (size_t i = f.begin; i < f.begin + f.size; ++i) close_h(ctx_, items_[i]);
+  items_.truncate(f.begin);
+  views_.truncate(f.begin);
+}
+
+static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
+                        ArgTemps* temps, TVMFFIObject** builder);
+
+int ContainerWalk::run(HPy root, TVMFFIObject* builder, TVMFFIAny* out) {
+  if (open_frame(root, builder, kRootSlot) < 0) return -1;
+  ObjectTypeOnDemand object_type(ctx_);
+  while (!frames_.empty()) {
+    Frame& f = frames_.top();
+    if (f.next < f.size) {
+      size_t i = f.begin + f.next++;
+      TVMFFIObject* child = nullptr;
+      int rc = to_view_flat(ctx_, items_[i], object_type, &views_[i], temps_, &child);
+      if (rc == 1) rc = open_frame(items_[i], child, i);
+      if (rc < 0) return -1;  // the destructor closes the open frames
+      continue;
+    }
+    TVMFFIAny result;
+    int rc = call_views(ctx_, f.builder, &views_[f.begin], static_cast<int32_t>(f.size), &result);
+    size_t slot = f.slot;
+    close_frame();
+    if (rc < 0) return -1;
+    temps_->own(result.v_obj);
+    if (slot == kRootSlot) *out = result;
+    else views_[slot] = result;
+  }
+  return 0;
+}
+
+static int bytes_like_to_any(HPyContext* ctx, const char* data, HPy_ssize_t size, bool is_str,
+                             TVMFFIAny* out, ArgTemps* temps) {
+  TVMFFIByteArray ba{data, static_cast<size_t>(size)};
+  int rc = is_str ? TVMFFIStringFromByteArray(&ba, out) : TVMFFIBytesFromByteArray(&ba, out);
+  if (rc != 0) {
+    raise_from_core(ctx);
+    return -1;
+  }
+  if (out->type_index >= kTVMFFIStaticObjectBegin) temps->own(out->v_obj);
+  return 0;
+}
+
+// Convert one value that is not a container; for a container, return 1 with
+// its builder in *builder and convert nothing (the walk opens it).
+static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
+                        ArgTemps* temps, TVMFFIObject** builder) {
   out->v_int64 = 0;
   if (HPy_Is(ctx, h, ctx->h_None)) {
     set_pod(out, kTVMFFINone);
@@ -372,14 +503,7 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
     return bytes_like_to_any(ctx, HPyBytes_AsString(ctx, h), HPyBytes_Size(ctx, h), false, out,
                              temps);
   }
-  HPy shape_class = HPyGlobal_Load(ctx, g_ShapeClass);
-  int is_shape = !HPy_Is(ctx, shape_class, ctx->h_None) && HPy_TypeCheck(ctx, h, shape_class);
-  HPy_Close(ctx, shape_class);
-  if (is_shape) return sequence_to_any(ctx, h, g_fn_shape, out, temps);
-  if (HPyList_Check(ctx, h) || HPyTuple_Check(ctx, h)) {
-    return sequence_to_any(ctx, h, g_fn_array, out, temps);
-  }
-  if (HPyDict_Check(ctx, h)) return dict_to_any(ctx, h, out, temps);
+  if ((*builder = container_builder(ctx, h)) != nullptr) return 1;
   HPy rvalue_class = HPyGlobal_Load(ctx, g_RValueRef);
   int is_rvalue = HPy_TypeCheck(ctx, h, rvalue_class);
   HPy_Close(ctx, rvalue_class);
@@ -411,6 +535,15 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
   set_pod(out, obj->type_index);
   out->v_obj = obj;
   return 0;
+}
+
+static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
+                   ArgTemps* temps) {
+  TVMFFIObject* builder = nullptr;
+  int rc = to_view_flat(ctx, h, object_type, out, temps, &builder);
+  if (rc != 1) return rc;
+  ContainerWalk walk(ctx, temps);
+  return walk.run(h, builder, out);
 }
 
 int py_to_any_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {

@@ -155,6 +155,10 @@ class ArgTemps {
   ArgTemps(const ArgTemps&) = delete;
   ArgTemps& operator=(const ArgTemps&) = delete;
   void own(TVMFFIObject* obj);  // aborts the process only on out-of-memory
+  // The container conversion uses the caller's temps as a stack: what a
+  // nested container's items made is released once the container holds it.
+  int mark() const { return size_; }
+  void release_from(int mark);
   // A wrapper passed as x._move(): rebound after the call unless moved out.
   void moved(HPy wrapper, TVMFFIObject* obj);
 

@@ -5,6 +5,8 @@
 #include <tvm_ffi_hpy/ffi.h>
 
 #include <atomic>
+#include <utility>
+#include <vector>
 
 #include "internal.h"
 
@@ -26,6 +28,47 @@ std::atomic<const HookState*> g_hook_state{nullptr};
 namespace details {
 void LiveObjectCountAdd(int64_t delta) noexcept {
   g_live_objects.fetch_add(delta, std::memory_order_relaxed);
+}
+
+namespace {
+// The destructions running on this thread and the ones queued (BeginDestroy
+// in object.h).  Each queued entry holds one weak reference.
+struct DestroyState {
+  uint32_t depth = 0;
+  std::vector<std::pair<TVMFFIObject*, int>> queued;
+};
+thread_local DestroyState t_destroy;
+}  // namespace
+
+bool BeginDestroy(TVMFFIObject* obj, int flags) noexcept {
+  DestroyState& st = t_destroy;
+  if (st.depth < kMaxNestedDestroy) {
+    ++st.depth;
+    return true;
+  }
+  try {
+    st.queued.emplace_back(obj, flags);
+  } catch (...) {  // out of memory: destroy it here, deeper on the stack
+    ++st.depth;
+    return true;
+  }
+  // A strong-only destruction is followed by the caller's DecWeak, which
+  // would free the memory: keep it until the queued destruction has run.
+  if (!(flags & kTVMFFIObjectDeleterFlagBitMaskWeak)) IncWeak(obj);
+  return false;
+}
+
+void EndDestroy() noexcept {
+  DestroyState& st = t_destroy;
+  if (st.depth == 1) {
+    while (!st.queued.empty()) {
+      auto [obj, flags] = st.queued.back();
+      st.queued.pop_back();
+      obj->deleter(obj, flags);
+      if (!(flags & kTVMFFIObjectDeleterFlagBitMaskWeak)) DecWeak(obj);
+    }
+  }
+  --st.depth;
 }
 
 void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept {

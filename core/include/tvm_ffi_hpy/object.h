@@ -31,6 +31,20 @@ TVM_FFI_DLL void LiveObjectCountAdd(int64_t delta) noexcept;
  * hook owner's).  Only reached on those two transitions, off the fast path. */
 TVM_FFI_DLL void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept;
 
+/* Destruction without deep recursion (object.cc).  Destroying an object
+ * releases what it holds, which may destroy more objects: a chain of a
+ * million nested Arrays would recurse a million frames deep and overflow the
+ * C stack.  So a thread runs at most kMaxNestedDestroy destructions inside
+ * one another; a deeper one is queued (a weak reference keeps its memory)
+ * and run, in a loop, by the thread's outermost destruction once its own
+ * destructor has returned.  Shallow graphs are destroyed exactly as before,
+ * depth first.  BeginDestroy returns false when `obj` was queued: the
+ * deleter must then return at once.  Every BeginDestroy that returns true is
+ * paired with one EndDestroy after the destructor. */
+constexpr uint32_t kMaxNestedDestroy = 128;
+TVM_FFI_DLL bool BeginDestroy(TVMFFIObject* obj, int flags) noexcept;
+TVM_FFI_DLL void EndDestroy() noexcept;
+
 /* combined_ref_count: strong count in the low 32 bits, weak count in the
  * high 32 bits; all strong references together hold one weak reference. */
 constexpr uint64_t kStrongOne = 1;
@@ -284,8 +298,10 @@ TVM_FFI_HPY_INLINE void FreeObjectSpace(void* obj) noexcept {
 template <typename T>
 void ObjectDeleter(void* self, int flags) {
   if (flags & kTVMFFIObjectDeleterFlagBitMaskStrong) {
+    if (!BeginDestroy(static_cast<TVMFFIObject*>(self), flags)) return;  // queued
     static_cast<T*>(ObjectUnsafe::FromHeader(self))->~T();
     LiveObjectCountAdd(-1);
+    EndDestroy();
   }
   if (flags & kTVMFFIObjectDeleterFlagBitMaskWeak) FreeObjectSpace(self);
 }
