@@ -8,6 +8,7 @@ import operator
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
 
 from .core import Object, Shape, register_object, get_global_func, _ffi
+from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
 __all__ = ["Array", "Map", "Shape", "String", "Bytes"]
 
@@ -118,23 +119,3 @@ class Bytes(bytes):
     """A bytes; core bytes come back as plain bytes."""
 
     __slots__ = ()
-
-
-@register_object("ffi.Error")
-class ErrorObject(Object):
-    """A core Error held as a value (not raised)."""
-
-    @property
-    def kind(self) -> str:
-        return _ffi.error_info(self)[0]
-
-    @property
-    def message(self) -> str:
-        return _ffi.error_info(self)[1]
-
-    @property
-    def backtrace(self) -> str:
-        return _ffi.error_info(self)[2]
-
-    def __repr__(self) -> str:
-        return "ErrorObject(kind=%r, message=%r)" % (self.kind, self.message)

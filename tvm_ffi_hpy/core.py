@@ -47,7 +47,7 @@ METHOD_STATIC = 1 << 2
 __all__ = [
     "Object", "Function", "ObjectRValueRef", "register_object", "register_error",
     "get_global_func", "register_global_func", "list_global_func_names",
-    "remove_global_func", "convert", "Shape",
+    "remove_global_func", "convert", "Shape", "Error", "ErrorObject",
 ]
 
 
@@ -427,6 +427,20 @@ class _CallbackError:
         raise exc
 
     @staticmethod
+    def _backtrace_of(exc: BaseException) -> str:
+        """The backtrace of a core Error made from `exc`: a line per frame of
+        its traceback, outermost first, in the core's format (C++ frames that
+        `_raise_with_backtrace` put there included)."""
+        lines = []
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            lines.append('  File "%s", line %s, in %s\n'
+                         % (code.co_filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        return "".join(lines)
+
+    @staticmethod
     def _raise_with_backtrace(exc: BaseException, backtrace: str) -> None:
         """Raise a C++ error with its C++ frames as the innermost traceback
         entries: ``File "core/src/x.cc", line 12, in Function``."""
@@ -540,6 +554,46 @@ class Shape(tuple[int, ...]):
 
 _ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRValueRef, Shape,
                _error_classes)
+
+
+@register_object("ffi.Error")
+class ErrorObject(Object):
+    """A core Error held as a value (apache tvm-ffi's ``tvm_ffi.core.Error``;
+    `Error` is the same class).
+
+    A Python exception that crosses as a value (``convert(exc)``, an argument,
+    an item of a list or dict, a callback's return value) becomes one: `kind`
+    is the exception's class name, `message` ``str(exc)``, `backtrace` the
+    Python frames it was raised through, and `py_error()` gives back that
+    very exception object, also after a trip through C++."""
+
+    @property
+    def kind(self) -> str:
+        return _ffi.error_info(self)[0]
+
+    @property
+    def message(self) -> str:
+        return _ffi.error_info(self)[1]
+
+    @property
+    def backtrace(self) -> str:
+        return _ffi.error_info(self)[2]
+
+    def py_error(self) -> BaseException:
+        """The Python exception: the one this Error was made from, else a new
+        exception of the class registered for `kind` (RuntimeError for an
+        unknown kind) with `message`, the C++ backtrace in
+        ``__ffi_backtrace__`` and the cause chain as ``__cause__``."""
+        exc: BaseException = _ffi.error_py_error(self)
+        return exc
+
+    def __repr__(self) -> str:
+        if not self.__chandle__():
+            return "<ErrorObject (moved out)>"
+        return "ErrorObject(kind=%r, message=%r)" % (self.kind, self.message)
+
+
+Error = ErrorObject
 
 
 def _start_callback_service() -> Optional[threading.Thread]:
