@@ -526,6 +526,13 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
     return 0;
   }
   TVMFFIObject* obj;
+  if (HPy_TypeCheck(ctx, h, ctx->h_BaseException)) {  // an Error carrying it (errors.cc)
+    if (error_from_exception(ctx, h, &obj) < 0) return -1;
+    temps->own(obj);
+    set_pod(out, obj->type_index);
+    out->v_obj = obj;
+    return 0;
+  }
   if (HPyCallable_Check(ctx, h)) {
     if (function_from_callable(ctx, h, &obj) < 0) return -1;
   } else if (opaque_create(ctx, h, kTVMFFIOpaquePyObject, nullptr, &obj) < 0) {

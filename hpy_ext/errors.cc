@@ -18,8 +18,12 @@
  *   entries (File "core/src/x.cc", line 12, in Function).
  *
  * Python -> core.  A Python callback that raises is caught by the Python
- * trampoline; set_core_error_from_exception records kind = the exception's
- * class name, message = str(exc), payload = the exception itself.
+ * trampoline; set_core_error_from_exception raises an Error made from the
+ * exception: kind = the exception's class name, message = str(exc),
+ * backtrace = its Python frames, payload = the exception itself.  An
+ * exception passed as a value (convert, an argument, a list item, a
+ * callback's return value) becomes the same kind of Error, not raised
+ * (error_from_exception); error_py_error turns it back.
  */
 #include <cstring>
 
@@ -27,6 +31,8 @@
 #include "shim.h"
 
 namespace tvm_ffi_hpy_ext {
+
+constexpr int kMaxCauseDepth = 64;  // __cause__ levels made from a cause chain
 
 static HPy error_class_for(HPyContext* ctx, const TVMFFIByteArray& kind) {
   HPy classes = HPyGlobal_Load(ctx, g_error_classes);
@@ -97,7 +103,6 @@ HPy raise_from_core(HPyContext* ctx) {
     HPyErr_SetString(ctx, ctx->h_RuntimeError, "a core call failed without raising an error");
     return HPy_NULL;
   }
-  constexpr int kMaxCauseDepth = 64;
   TVMFFIObject* e = static_cast<TVMFFIObject*>(err);
   TVMFFIAny payload;
   payload.type_index = kTVMFFINone;
@@ -139,11 +144,38 @@ static bool text_of(HPyContext* ctx, HPy h, bool name, HPy* keep, const char** o
   return *out != nullptr;
 }
 
-void set_core_error_from_exception(HPyContext* ctx, HPy exc) {
+// The backtrace text of `exc` (the Python frames of its traceback, in the
+// core's format) from core.py's helper, into *out; "" when the helper is not
+// there yet or fails: a backtrace is never worth losing the error for.
+static void backtrace_of(HPyContext* ctx, HPy exc, HPy* keep, const char** out) {
+  *out = "";
+  HPy marker = HPyGlobal_Load(ctx, g_CallbackError);
+  HPy helper = HPy_GetAttr_s(ctx, marker, "_backtrace_of");
+  HPy_Close(ctx, marker);
+  *keep = HPy_IsNull(helper) ? HPy_NULL : call_positional(ctx, helper, &exc, 1);
+  close_h(ctx, helper);
+  HPy_ssize_t size;
+  const char* text = HPy_IsNull(*keep) || !HPyUnicode_Check(ctx, *keep)
+                         ? nullptr
+                         : HPyUnicode_AsUTF8AndSize(ctx, *keep, &size);
+  if (text != nullptr) {
+    *out = text;
+  } else {
+    HPyErr_Clear(ctx);
+  }
+}
+
+// A new core Error standing for the Python exception `exc`: kind = its class
+// name, message = str(exc), backtrace = its Python frames, payload = `exc`
+// itself (an OpaquePyObject), so that it becomes that very object again in
+// Python.  Without `need_payload`, a payload that cannot be made is left out.
+// 0 with *out owned, or -1 with a Python error set.
+static int build_error(HPyContext* ctx, HPy exc, bool need_payload, TVMFFIObject** out) {
   HPy type = HPy_Type(ctx, exc);
-  HPy kind_h = HPy_NULL, msg_h = HPy_NULL;
+  HPy kind_h = HPy_NULL, msg_h = HPy_NULL, bt_h = HPy_NULL;
   const char* kind = "RuntimeError";
   const char* msg = "<exception with an unprintable message>";
+  const char* bt = "";
   if (!text_of(ctx, type, true, &kind_h, &kind)) {
     HPyErr_Clear(ctx);
     kind = "RuntimeError";
@@ -152,11 +184,16 @@ void set_core_error_from_exception(HPyContext* ctx, HPy exc) {
     HPyErr_Clear(ctx);
     msg = "<exception with an unprintable message>";
   }
+  backtrace_of(ctx, exc, &bt_h, &bt);
   TVMFFIByteArray kind_ba{kind, std::strlen(kind)};
   TVMFFIByteArray msg_ba{msg, std::strlen(msg)};
-  TVMFFIByteArray bt_ba{"", 0};
+  TVMFFIByteArray bt_ba{bt, std::strlen(bt)};
   TVMFFIObjectHandle err = nullptr;
-  if (TVMFFIErrorCreate(&kind_ba, &msg_ba, &bt_ba, &err) == 0) {
+  int rc = 0;
+  if (TVMFFIErrorCreate(&kind_ba, &msg_ba, &bt_ba, &err) != 0) {
+    raise_from_core(ctx);
+    rc = -1;
+  } else {
     TVMFFIObject* opaque = nullptr;
     if (opaque_create(ctx, exc, kTVMFFIOpaquePyObject, nullptr, &opaque) == 0) {
       TVMFFIAny payload;
@@ -165,17 +202,49 @@ void set_core_error_from_exception(HPyContext* ctx, HPy exc) {
       payload.v_obj = opaque;
       TVMFFIErrorSetPayload(err, &payload);
       TVMFFIObjectDecRef(opaque);
+    } else if (need_payload) {
+      TVMFFIObjectDecRef(err);
+      err = nullptr;
+      rc = -1;
     } else {
       HPyErr_Clear(ctx);
     }
-    TVMFFIErrorSetRaised(err);
-    TVMFFIObjectDecRef(err);
-  } else {
-    TVMFFIErrorSetRaisedFromCStr("MemoryError", "out of memory while recording an error");
   }
+  close_h(ctx, bt_h);
   close_h(ctx, msg_h);
   close_h(ctx, kind_h);
   HPy_Close(ctx, type);
+  *out = static_cast<TVMFFIObject*>(err);
+  return rc;
+}
+
+int error_from_exception(HPyContext* ctx, HPy exc, TVMFFIObject** out) {
+  return build_error(ctx, exc, true, out);
+}
+
+void set_core_error_from_exception(HPyContext* ctx, HPy exc) {
+  TVMFFIObject* err = nullptr;
+  if (build_error(ctx, exc, false, &err) == 0) {
+    TVMFFIErrorSetRaised(err);
+    TVMFFIObjectDecRef(err);
+  } else {
+    HPyErr_Clear(ctx);
+    TVMFFIErrorSetRaisedFromCStr("MemoryError", "out of memory while recording an error");
+  }
+}
+
+HPyDef_METH(error_py_error, "error_py_error", HPyFunc_O,
+            .doc = "error_py_error(err) -> the Python exception of a core Error object: the "
+                   "very exception it was made from, else a new one of the class registered "
+                   "for its kind.")
+static HPy error_py_error_impl(HPyContext* ctx, HPy, HPy err) {
+  TVMFFIObject* obj = object_handle(ctx, err);
+  if (!obj) return HPy_NULL;
+  if (obj->type_index != kTVMFFIError) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Error object");
+    return HPy_NULL;
+  }
+  return exception_from_error(ctx, obj, kMaxCauseDepth);
 }
 
 void set_core_error(const char* kind, const char* message) {

@@ -227,6 +227,11 @@ HPy raise_from_core(HPyContext* ctx);
 // Turn the Python exception carried by the trampoline's marker into a core
 // error (the exception object travels with it as the error's payload).
 void set_core_error_from_exception(HPyContext* ctx, HPy exc);
+// A new core Error (owned, into *out) made from the Python exception `exc`:
+// kind = class name, message = str(exc), backtrace = its Python frames,
+// payload = `exc` itself.  How an exception crosses as a value.
+int error_from_exception(HPyContext* ctx, HPy exc, TVMFFIObject** out);
+extern HPyDef error_py_error;  // (err) -> the exception it stands for
 // Raise a core error with `kind` and `message` on this thread.
 void set_core_error(const char* kind, const char* message);
 

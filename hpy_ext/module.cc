@@ -419,7 +419,8 @@ static HPyDef* module_defines[] = {
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &set_hooks,       &binding_info,      &serve_callbacks_def, &stop_serving_def,
-    &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, nullptr};
+    &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &error_py_error,
+    nullptr};
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,

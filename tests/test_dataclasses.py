@@ -304,6 +304,18 @@ def test_repr_of_a_cycle_terminates():
         a.next = None
 
 
+def test_repr_and_deepcopy_of_cycles_through_containers():
+    a = Link(1)
+    a.next = tvm_ffi_hpy.Array([tvm_ffi_hpy.Map({"back": a}), a])
+    try:
+        assert repr(a) == "test_dataclasses.Link(value=1, next=[{'back': ...}, ...])"
+        c = copy.deepcopy(a)
+        assert c is not a and c.next[1] is c and c.next[0]["back"] is c
+    finally:
+        a.next = None
+        c.next = None
+
+
 # ---------------------------------------------------------------------------
 # eq, hash, order
 # ---------------------------------------------------------------------------

@@ -1,12 +1,19 @@
-"""Errors across the boundary: C++ -> Python kinds, and Python exceptions
-through C++ and back as the very same object."""
+"""Errors across the boundary: C++ -> Python kinds, Python exceptions
+through C++ and back as the very same object, and exceptions as values
+(Error objects)."""
+import weakref
+
 import pytest
 
 import tvm_ffi_hpy
+from conftest import released
 
 raise_error = tvm_ffi_hpy.get_global_func("testing.test_raise_error")
 apply = tvm_ffi_hpy.get_global_func("testing.apply")
 add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
+echo = tvm_ffi_hpy.get_global_func("testing.echo")
+throw_error = tvm_ffi_hpy.get_global_func("testing.throw_error")
+make_error = tvm_ffi_hpy.get_global_func("testing.make_error")
 
 
 # ---------------------------------------------------------------------------
@@ -277,3 +284,187 @@ def test_cause_chain_becomes_dunder_cause():
     text = "".join(traceback.format_exception(info.value))
     assert "direct cause of the following exception" in text
     assert "KeyError: 'inner'" in text
+
+
+
+# ---------------------------------------------------------------------------
+# Exceptions as values: Error objects
+# ---------------------------------------------------------------------------
+class BaseUserError(Exception):
+    pass
+
+
+class SubUserError(BaseUserError):
+    pass
+
+
+def test_error_class_names():
+    assert tvm_ffi_hpy.Error is tvm_ffi_hpy.ErrorObject
+    assert tvm_ffi_hpy.core.Error is tvm_ffi_hpy.Error  # apache tvm-ffi: tvm_ffi.core.Error
+    assert tvm_ffi_hpy.containers.ErrorObject is tvm_ffi_hpy.Error
+    assert tvm_ffi_hpy.Error.__tvm_ffi_type_key__ == "ffi.Error"
+
+
+def test_convert_exception_gives_error_object():
+    exc = ValueError("x")
+    err = tvm_ffi_hpy.convert(exc)
+    assert isinstance(err, tvm_ffi_hpy.Error)
+    assert err.kind == "ValueError" and err.message == "x"
+    assert err.backtrace == ""  # never raised: no frames
+    assert err.py_error() is exc
+    assert repr(err) == "ErrorObject(kind='ValueError', message='x')"
+
+
+@pytest.mark.parametrize("route", ["convert", "argument", "list", "dict", "callback_return"])
+def test_exception_value_becomes_error_on_every_route(route):
+    exc = KeyError("k")
+    if route == "convert":
+        err = tvm_ffi_hpy.convert(exc)
+    elif route == "argument":
+        err = echo(exc)
+    elif route == "list":
+        err = tvm_ffi_hpy.convert([1, exc])[1]
+    elif route == "dict":
+        err = tvm_ffi_hpy.convert({"e": exc})["e"]
+    else:
+        err = apply(lambda: exc)  # returned, not raised: a value
+    assert isinstance(err, tvm_ffi_hpy.Error)
+    assert err.kind == "KeyError" and err.message == "'k'"
+    assert err.py_error() is exc
+
+
+def test_error_keeps_the_exception_alive_while_cpp_holds_it():
+    exc = SubUserError("held")
+    ref = weakref.ref(exc)
+    arr = tvm_ffi_hpy.Array([exc, "other"])
+    del exc
+    assert not released(ref)  # the Array's Error holds it
+    err = arr[0]
+    assert err.kind == "SubUserError" and err.message == "held"
+    assert err.py_error() is ref()
+    assert arr[0] is err  # tying: one wrapper per Error object
+    assert echo(err) is err
+    del err, arr
+    assert released(ref)
+
+
+def test_each_conversion_is_a_new_error_of_the_same_exception():
+    exc = ValueError("twice")
+    a, b = tvm_ffi_hpy.convert(exc), tvm_ffi_hpy.convert(exc)
+    assert not a.same_as(b)
+    assert a.py_error() is b.py_error() is exc
+
+
+def test_raising_the_error_in_cpp_raises_the_same_exception():
+    exc = SubUserError("thrown by C++")
+    err = tvm_ffi_hpy.convert(exc)
+    with pytest.raises(BaseUserError) as info:
+        throw_error(err)
+    assert info.value is exc
+    # an Error that a callback returns travels as a value
+    back = apply(lambda: err)
+    assert back is err and back.py_error() is exc
+    # exc's traceback holds this frame, whose locals hold the Error, which
+    # holds exc: a cycle through C++ that no collector sees (docs/design.md)
+    del err, back
+
+
+@pytest.mark.reenters_extension
+def test_callback_raising_py_error_gives_the_same_exception():
+    exc = ValueError("raised again")
+    err = tvm_ffi_hpy.convert(exc)
+
+    def cb():
+        raise err.py_error()
+    with pytest.raises(ValueError) as info:
+        apply(cb)
+    assert info.value is exc
+    del err  # see test_raising_the_error_in_cpp_raises_the_same_exception
+
+
+def test_subclass_of_user_exception_class(restore_error_classes):
+    tvm_ffi_hpy.register_error(BaseUserError)
+    exc = SubUserError("sub")
+    err = tvm_ffi_hpy.convert(exc)
+    assert err.kind == "SubUserError"  # the class itself, not the registered base
+    assert err.py_error() is exc
+    with pytest.raises(BaseUserError) as info:
+        throw_error(err)
+    assert type(info.value) is SubUserError and info.value is exc
+    del err  # see test_raising_the_error_in_cpp_raises_the_same_exception
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: ValueError(1, None, [2]), "(1, None, [2])"),
+    (lambda: RuntimeError(3.5), "3.5"),
+    (lambda: KeyError(("a", 1)), "('a', 1)"),
+    (lambda: Exception(), ""),
+    (lambda: ValueError("unicode \u00e9\u4f60\U0001F600"), "unicode \u00e9\u4f60\U0001F600"),
+    (lambda: KeyboardInterrupt("not raised"), "not raised"),
+], ids=["tuple_args", "float_arg", "tuple_key", "no_args", "unicode", "base_exception"])
+def test_error_message_is_str_of_the_exception(make, message):
+    exc = make()
+    err = tvm_ffi_hpy.convert(exc)
+    assert err.kind == type(exc).__name__
+    assert err.message == message == str(exc)
+    back = err.py_error()
+    assert back is exc and back.args == exc.args
+
+
+def test_exception_with_failing_str_still_converts():
+    exc = UnprintableError()
+    err = tvm_ffi_hpy.convert(exc)
+    assert err.kind == "UnprintableError"
+    assert "unprintable" in err.message
+    assert err.py_error() is exc
+
+
+def _raise_here():
+    raise ValueError("deep")
+
+
+def _catch():
+    try:
+        _raise_here()
+    except ValueError as e:
+        return e
+
+
+def test_backtrace_lists_the_frames_raised_through():
+    exc = _catch()
+    err = tvm_ffi_hpy.convert(exc)
+    bt = err.backtrace
+    assert 'in _catch\n' in bt and 'in _raise_here\n' in bt
+    assert bt.index("_catch") < bt.index("_raise_here")  # outermost first
+    assert bt.startswith('  File "') and __file__ in bt
+    # a traceback keeps the frames it crossed and their callers (this one):
+    # this frame's `err` holds exc through C++, a cycle (docs/design.md)
+    del err
+
+
+def test_error_from_cpp_as_a_value():
+    err = make_error("IndexError", "from C++")
+    assert isinstance(err, tvm_ffi_hpy.Error)
+    assert (err.kind, err.message) == ("IndexError", "from C++")
+    exc = err.py_error()
+    assert type(exc) is IndexError and exc.args == ("from C++",)
+    assert err.py_error() is not exc  # made anew each time, like apache tvm-ffi
+    unknown = make_error("NoSuchKindError", "m").py_error()
+    assert type(unknown) is RuntimeError and unknown.args == ("m",)
+    with pytest.raises(IndexError, match="from C++"):
+        throw_error(err)
+
+
+def test_error_bad_input():
+    with pytest.raises(TypeError, match="Error"):
+        throw_error(tvm_ffi_hpy.Array([]))
+    with pytest.raises(TypeError):
+        tvm_ffi_hpy.Error.py_error(tvm_ffi_hpy.Array([]))
+    with pytest.raises(TypeError):
+        tvm_ffi_hpy.Error("ValueError", "no constructor")
+    assert isinstance(tvm_ffi_hpy.convert(ValueError), tvm_ffi_hpy.Function)  # a class: callable
+    err = tvm_ffi_hpy.convert(ValueError("moved"))
+    echo(err._move())
+    assert repr(err) == "<ErrorObject (moved out)>"
+    with pytest.raises(ValueError, match="moved"):
+        err.py_error()

@@ -1,7 +1,9 @@
 """Objects: fields, methods, reflection, identity, reference counts,
 register_object and moving."""
+import copy
 import ctypes
 import sys
+import threading
 import weakref
 
 import pytest
@@ -735,3 +737,138 @@ def test_init_handle_by_constructor_keeps_one_wrapper_per_object():
         target.__init_handle_by_constructor__(echo, testing.TestIntPair(1, 2))
     assert list(target) == [0]  # untouched by the failed calls
     assert echo(existing) is existing
+
+
+# ---------------------------------------------------------------------------
+# Cyclic object graphs: repr and deepcopy
+# ---------------------------------------------------------------------------
+D = "testing.TestObjectDerived(v_i64=10, v_f64=10.0, v_str=%r, v_map=%s, v_array=%s)"
+
+
+def make_node(name="hello"):
+    return create_object("testing.TestObjectDerived", v_str=name, v_map=tvm_ffi_hpy.Map({}),
+                         v_array=tvm_ffi_hpy.Array([]))
+
+
+def break_cycles(*nodes):
+    """C++ reference cycles are never collected: undo them before the leak check."""
+    for node in nodes:
+        node.v_array = tvm_ffi_hpy.Array([])
+        node.v_map = tvm_ffi_hpy.Map({})
+
+
+def test_repr_of_a_cycle_through_an_array():
+    obj = make_node()
+    obj.v_array = tvm_ffi_hpy.Array([obj])
+    try:
+        assert repr(obj) == D % ("hello", "{}", "[...]")
+        assert repr(obj.v_array) == "[%s]" % (D % ("hello", "{}", "..."))
+        assert repr(obj) == D % ("hello", "{}", "[...]")  # the guard was reset
+    finally:
+        break_cycles(obj)
+
+
+def test_repr_of_a_cycle_through_a_map():
+    obj = make_node()
+    obj.v_map = tvm_ffi_hpy.Map({"self": obj, "n": 1})
+    try:
+        assert repr(obj) == D % ("hello", "{'self': ..., 'n': 1}", "[]")
+    finally:
+        break_cycles(obj)
+
+
+def test_repr_of_a_mutual_cycle_and_of_shared_objects():
+    a, b = make_node("a"), make_node("b")
+    a.v_array = tvm_ffi_hpy.Array([b, b])  # b twice: shared, not a cycle
+    b.v_array = tvm_ffi_hpy.Array([a])
+    try:
+        inner = D % ("b", "{}", "[...]")
+        assert repr(a) == D % ("a", "{}", "[%s, %s]" % (inner, inner))
+    finally:
+        break_cycles(a, b)
+
+
+def test_repr_of_a_cycle_through_a_holder_field():
+    holder = testing.TestHolder(None)
+    holder.value = tvm_ffi_hpy.Map({"k": tvm_ffi_hpy.Array([holder])})
+    try:
+        assert repr(holder) == "testing.TestHolder(value={'k': [...]})"
+    finally:
+        holder.value = None
+
+
+def test_repr_guard_is_per_thread():
+    # While the main thread prints `holder`, another thread printing it
+    # prints it in full: the set of objects being printed is per thread.
+    seen = []
+
+    class Probe:
+        def __repr__(self):
+            if not seen:
+                seen.append(None)
+                t = threading.Thread(target=lambda: seen.append(repr(holder)))
+                t.start()
+                t.join()
+            return "probe"
+
+    holder = testing.TestHolder(None)
+    holder.value = Probe()
+    assert repr(holder) == "testing.TestHolder(value=probe)"
+    assert seen[1] == "testing.TestHolder(value=probe)"
+    holder.value = None
+
+
+def test_deepcopy_reproduces_a_cycle_through_an_array():
+    obj = make_node()
+    obj.v_array = tvm_ffi_hpy.Array([obj, 7])
+    c = copy.deepcopy(obj)
+    try:
+        assert c is not obj and not c.same_as(obj)
+        assert type(c) is type(obj) and c.v_str == "hello" and c.v_i64 == 10
+        assert c.v_array is not obj.v_array
+        assert c.v_array[0] is c and c.v_array[1] == 7
+        assert obj.v_array[0] is obj  # the original is untouched
+    finally:
+        break_cycles(obj, c)
+
+
+def test_deepcopy_reproduces_cycles_through_maps_and_shared_arrays():
+    obj = make_node()
+    arr = tvm_ffi_hpy.Array([obj])
+    obj.v_array = arr
+    obj.v_map = tvm_ffi_hpy.Map({"self": obj, "arr": arr})
+    c = copy.deepcopy(obj)
+    try:
+        assert c.v_map["self"] is c
+        assert c.v_map["arr"] is c.v_array  # shared in the original, shared in the copy
+        assert c.v_array[0] is c
+        assert not c.v_array.same_as(arr)
+    finally:
+        break_cycles(obj, c)
+
+
+def test_deepcopy_of_a_mutual_cycle_and_of_the_array_in_it():
+    a, b = make_node("a"), make_node("b")
+    a.v_array = tvm_ffi_hpy.Array([b])
+    b.v_array = tvm_ffi_hpy.Array([a])
+    ca = copy.deepcopy(a)
+    arr = copy.deepcopy(a.v_array)  # entered through the Array this time
+    try:
+        cb = ca.v_array[0]
+        assert cb.v_str == "b" and cb is not b
+        assert cb.v_array[0] is ca
+        assert arr[0].v_str == "b" and arr[0].v_array[0].v_array is arr
+        memo = {}
+        assert copy.deepcopy(a, memo) is copy.deepcopy(a, memo)  # one memo, one copy
+        assert memo[id(a)].v_array[0].v_array[0] is memo[id(a)]
+    finally:
+        break_cycles(a, b, ca, cb, arr[0], arr[0].v_array[0], memo[id(a)], memo[id(b)])
+
+
+def test_deepcopy_without_cycles_and_of_objects_that_refuse():
+    obj = make_derived(v_str="x")
+    c = copy.deepcopy(obj)
+    assert c.v_str == "x" and c.v_map["k"] == 1 and list(c.v_array) == [1, 2]
+    assert not c.v_map.same_as(obj.v_map) and not c.v_array.same_as(obj.v_array)
+    with pytest.raises(TypeError):
+        copy.deepcopy(tvm_ffi_hpy.convert(lambda: 1))  # a Function

@@ -69,6 +69,41 @@ def test_scalar_and_empty_tensors():
     assert tensor_sum(e) == 0.0
 
 
+def _empty_arrays():
+    from numpy.lib.stride_tricks import as_strided
+    base = np.zeros(8, dtype="float64")
+    return [
+        np.zeros((4, 0, 4)),                      # NumPy gives strides (0, 0, 0)
+        np.zeros(0, dtype="int32"),
+        np.zeros((4, 6))[::2, 3:3],               # a slice: strides of the parent
+        np.zeros((6, 4))[2:2, ::3],
+        as_strided(base, (3, 0, 2), (8, 800, 24)),  # arbitrary strides
+        as_strided(base, (0, 5), (-8, 16)),         # negative ones too
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_empty_tensors_are_contiguous_whatever_their_strides(index):
+    a = _empty_arrays()[index]
+    t = ffi.from_dlpack(a)
+    assert t.numel() == 0 and t.shape == a.shape
+    assert t.is_contiguous()
+    # the core's check (require_contiguous) agrees with the Python method
+    t2 = ffi.from_dlpack(a, require_contiguous=True)
+    assert t2.is_contiguous() and t2.shape == a.shape
+
+
+def test_non_empty_strided_tensors_stay_non_contiguous():
+    from numpy.lib.stride_tricks import as_strided
+    odd = as_strided(np.zeros(64), (2, 3), (8 * 7, 8))  # gap between rows
+    for a in (odd, np.zeros((3, 4))[:, ::2], np.zeros((3, 4)).T):
+        assert not ffi.from_dlpack(a).is_contiguous()
+        with pytest.raises(ValueError, match="not contiguous"):
+            ffi.from_dlpack(a, require_contiguous=True)
+    # extents of 1 may have any stride
+    assert ffi.from_dlpack(as_strided(np.zeros(4), (1, 4), (800, 8))).is_contiguous()
+
+
 @pytest.mark.parametrize("name", ["int8", "int16", "int32", "int64", "uint8", "uint16",
                                   "uint32", "uint64", "float16", "float32", "float64",
                                   "complex64", "complex128", "bool"])

@@ -5,8 +5,8 @@ written for it ports by changing the import.
 """
 from .core import (Object, Function, ObjectRValueRef, register_object, register_error,
                    get_global_func, register_global_func, list_global_func_names,
-                   remove_global_func, convert)
-from .containers import Array, Map, Shape, String, Bytes, ErrorObject
+                   remove_global_func, convert, Error, ErrorObject)
+from .containers import Array, Map, Shape, String, Bytes
 from .module import Module, load_module
 from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlpack
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
@@ -19,5 +19,5 @@ __version__ = "0.1.0"
 __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register_error",
            "get_global_func", "register_global_func", "list_global_func_names",
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
-           "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType", "dtype",
-           "device", "empty", "from_dlpack", "testing", "dataclasses"]
+           "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
+           "dtype", "device", "empty", "from_dlpack", "testing", "dataclasses"]

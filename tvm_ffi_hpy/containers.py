@@ -4,10 +4,12 @@ Array and Map wrap core objects (they keep their identity across the FFI);
 Shape, String and Bytes are values: a core Shape comes back as a `Shape`
 (a tuple of ints), core strings and bytes as plain `str` and `bytes`.
 """
+import copy
 import operator
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
 
-from .core import Object, Shape, register_object, get_global_func, _ffi
+from .core import Object, Shape, cycle_safe_repr, register_object, get_global_func, _ffi
+from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
 __all__ = ["Array", "Map", "Shape", "String", "Bytes"]
 
@@ -49,6 +51,14 @@ class Array(Object):
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Array, (list(self),))
 
+    def __deepcopy__(self, memo: "dict[int, Any]") -> "Array":
+        items = [copy.deepcopy(item, memo) for item in self]
+        done: Optional[Array] = memo.get(id(self))
+        if done is None:  # else: reached again (through an object) and copied there
+            done = memo[id(self)] = type(self)(items)
+        return done
+
+    @cycle_safe_repr
     def __repr__(self) -> str:
         if not self.__chandle__():
             return "<Array (moved out)>"
@@ -102,6 +112,14 @@ class Map(Object):
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Map, (self.items(),))
 
+    def __deepcopy__(self, memo: "dict[int, Any]") -> "Map":
+        items = [(copy.deepcopy(k, memo), copy.deepcopy(v, memo)) for k, v in self.items()]
+        done: Optional[Map] = memo.get(id(self))
+        if done is None:  # else: reached again (through an object) and copied there
+            done = memo[id(self)] = type(self)(items)
+        return done
+
+    @cycle_safe_repr
     def __repr__(self) -> str:
         if not self.__chandle__():
             return "<Map (moved out)>"
@@ -118,23 +136,3 @@ class Bytes(bytes):
     """A bytes; core bytes come back as plain bytes."""
 
     __slots__ = ()
-
-
-@register_object("ffi.Error")
-class ErrorObject(Object):
-    """A core Error held as a value (not raised)."""
-
-    @property
-    def kind(self) -> str:
-        return _ffi.error_info(self)[0]
-
-    @property
-    def message(self) -> str:
-        return _ffi.error_info(self)[1]
-
-    @property
-    def backtrace(self) -> str:
-        return _ffi.error_info(self)[2]
-
-    def __repr__(self) -> str:
-        return "ErrorObject(kind=%r, message=%r)" % (self.kind, self.message)

@@ -17,6 +17,8 @@ and ``__ffi_init__`` becomes ``__init__``.
 """
 import atexit
 import builtins
+import copy
+import functools
 import operator
 import re
 import sys
@@ -47,7 +49,7 @@ METHOD_STATIC = 1 << 2
 __all__ = [
     "Object", "Function", "ObjectRValueRef", "register_object", "register_error",
     "get_global_func", "register_global_func", "list_global_func_names",
-    "remove_global_func", "convert", "Shape",
+    "remove_global_func", "convert", "Shape", "Error", "ErrorObject",
 ]
 
 
@@ -68,6 +70,33 @@ def _type_key(cls: type) -> str:
     return key
 
 
+_printing = threading.local()  # .handles: the objects being printed on this thread
+
+
+def cycle_safe_repr(func: _F) -> _F:
+    """Decorate a ``__repr__`` of an object class: an object met again while
+    it is being printed (a cycle: object -> Array -> object) prints as
+    ``...``.  Keyed on the core object, like `reprlib.recursive_repr` on
+    Python objects."""
+    @functools.wraps(func)
+    def __repr__(self: Object) -> str:
+        handle = self.__chandle__()
+        active: "Optional[set[int]]" = getattr(_printing, "handles", None)
+        if active is None:
+            active = _printing.handles = set()
+        if handle in active:
+            return "..."
+        if handle:
+            active.add(handle)
+        try:
+            text: str = func(self)
+        finally:
+            active.discard(handle)
+        return text
+    return cast(_F, __repr__)
+
+
+@cycle_safe_repr
 def _object_repr(self: Object) -> str:
     handle = self.__chandle__()
     if not handle:
@@ -111,6 +140,39 @@ def _object_reduce(self: Object) -> "tuple[Any, ...]":
         return (cls, tuple(getattr(self, name) for name in names))
     raise TypeError("cannot pickle %s: it has neither a reflection creator nor a constructor "
                     "taking its fields" % info[0])
+
+
+def _writable_fields(type_index: int) -> "set[str]":
+    """The names of the reflected fields of the type (ancestors' included)
+    that can be set after construction."""
+    info = _ffi.type_info(type_index)
+    return {field[0] for level in [_ffi.type_info(a) for a in info[2]] + [info]
+            for field in level[3] if field[2] & FIELD_WRITABLE}
+
+
+def _object_deepcopy(self: Object, memo: "dict[int, Any]") -> Any:
+    """copy.deepcopy of a reflected object, rebuilt as pickling does (see
+    `_object_reduce`).  The copy enters the memo before its writable fields
+    are copied, so a cycle through them (object -> Array -> object) comes
+    back to the copy; read-only fields are given to the constructor."""
+    func, args = _object_reduce(self)
+    cls = type(self)
+    names = list(cls.__tvm_ffi_fields__)
+    originals = [getattr(self, name) for name in names]
+    writable = _writable_fields(self._type_index())
+    first = [v if n in writable else copy.deepcopy(v, memo) for n, v in zip(names, originals)]
+    done = memo.get(id(self))
+    if done is not None:  # reached again through a read-only field
+        return done
+    if func is _make_object:
+        new = _make_object(args[0], dict(zip(names, first)))
+    else:
+        new = func(*first)
+    memo[id(self)] = new
+    for name, value in zip(names, originals):
+        if name in writable:
+            setattr(new, name, copy.deepcopy(value, memo))
+    return new
 
 
 def _object_ctypes_handle(self: Object) -> Any:
@@ -293,6 +355,11 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
         if source is not None:
             _rebind_class_cell(value, source, cls)
     _install_reflection(cls, type_index, namespace, [] if as_getsets else fields, field_names)
+    if "__deepcopy__" not in namespace:
+        # Cycle-aware for objects rebuilt from their fields; classes with
+        # their own __reduce__ (and no __deepcopy__) keep copy's default.
+        own_reduce = getattr(cls, "__reduce__") is _object_reduce
+        cls.__deepcopy__ = _object_deepcopy if own_reduce else None
     for key, value in namespace.items():
         if hasattr(value, "__set_name__") and key not in _NOT_COPIED:
             value.__set_name__(cls, key)
@@ -427,6 +494,20 @@ class _CallbackError:
         raise exc
 
     @staticmethod
+    def _backtrace_of(exc: BaseException) -> str:
+        """The backtrace of a core Error made from `exc`: a line per frame of
+        its traceback, outermost first, in the core's format (C++ frames that
+        `_raise_with_backtrace` put there included)."""
+        lines = []
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            lines.append('  File "%s", line %s, in %s\n'
+                         % (code.co_filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        return "".join(lines)
+
+    @staticmethod
     def _raise_with_backtrace(exc: BaseException, backtrace: str) -> None:
         """Raise a C++ error with its C++ frames as the innermost traceback
         entries: ``File "core/src/x.cc", line 12, in Function``."""
@@ -540,6 +621,46 @@ class Shape(tuple[int, ...]):
 
 _ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRValueRef, Shape,
                _error_classes)
+
+
+@register_object("ffi.Error")
+class ErrorObject(Object):
+    """A core Error held as a value (apache tvm-ffi's ``tvm_ffi.core.Error``;
+    `Error` is the same class).
+
+    A Python exception that crosses as a value (``convert(exc)``, an argument,
+    an item of a list or dict, a callback's return value) becomes one: `kind`
+    is the exception's class name, `message` ``str(exc)``, `backtrace` the
+    Python frames it was raised through, and `py_error()` gives back that
+    very exception object, also after a trip through C++."""
+
+    @property
+    def kind(self) -> str:
+        return _ffi.error_info(self)[0]
+
+    @property
+    def message(self) -> str:
+        return _ffi.error_info(self)[1]
+
+    @property
+    def backtrace(self) -> str:
+        return _ffi.error_info(self)[2]
+
+    def py_error(self) -> BaseException:
+        """The Python exception: the one this Error was made from, else a new
+        exception of the class registered for `kind` (RuntimeError for an
+        unknown kind) with `message`, the C++ backtrace in
+        ``__ffi_backtrace__`` and the cause chain as ``__cause__``."""
+        exc: BaseException = _ffi.error_py_error(self)
+        return exc
+
+    def __repr__(self) -> str:  # no fields to recurse into
+        if not self.__chandle__():
+            return "<ErrorObject (moved out)>"
+        return "ErrorObject(kind=%r, message=%r)" % (self.kind, self.message)
+
+
+Error = ErrorObject
 
 
 def _start_callback_service() -> Optional[threading.Thread]:

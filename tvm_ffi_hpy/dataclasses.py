@@ -113,7 +113,8 @@ import threading as _threading
 from dataclasses import KW_ONLY
 from typing import Any, Callable, Optional, Sequence, TypeVar, Union, cast
 
-from .core import Function, Object, _build_class, _ffi, get_global_func, register_object
+from .core import (Function, Object, _build_class, _ffi, cycle_safe_repr, get_global_func,
+                   register_object)
 
 _O = TypeVar("_O", bound="type[Object]")
 # The classes handled below are built by core._build_class (_ffi.make_type), and
@@ -204,7 +205,7 @@ def field(*, default: Any = MISSING, default_factory: Any = MISSING, frozen: boo
 
 
 # ---------------------------------------------------------------------------
-# Recursion guards (repr, eq and hash of cyclic object graphs)
+# Recursion guards (eq and hash of cyclic object graphs; repr: cycle_safe_repr)
 # ---------------------------------------------------------------------------
 _active = _threading.local()
 
@@ -383,20 +384,13 @@ def _make_c_init(cls: _Cls, fields: Sequence[Field], positional: Sequence[Field]
     return __init__
 
 
+@cycle_safe_repr
 def __repr_fields(self: Any) -> str:
-    handle = self.__chandle__()
     cls = type(self)
-    if not handle:
+    if not self.__chandle__():
         return "<%s (moved out)>" % cls.__qualname__
-    active = _guard("repr")
-    if id(self) in active:
-        return "..."
-    active.add(id(self))
-    try:
-        parts = ["%s=%r" % (f.name, acc(self))
-                 for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.repr]
-    finally:
-        active.discard(id(self))
+    parts = ["%s=%r" % (f.name, acc(self))
+             for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.repr]
     return "%s(%s)" % (cls.__tvm_ffi_type_key__, ", ".join(parts))
 
 

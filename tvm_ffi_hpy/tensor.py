@@ -231,8 +231,12 @@ class Tensor(Object):
         return _ffi.tensor_info(self)[1][idx]
 
     def is_contiguous(self) -> bool:
-        """Compact row-major (extents of 1 may have any stride)."""
+        """Compact row-major (extents of 1 may have any stride; an empty
+        tensor is contiguous whatever its strides).  Same rule as the C++
+        ``TensorObj::IsContiguous`` that ``require_contiguous`` uses."""
         _, shape, strides = _ffi.tensor_info(self)[:3]
+        if 0 in shape:
+            return True
         expected = 1
         for extent, stride in zip(reversed(shape), reversed(strides)):
             if extent != 1 and stride != expected:

@@ -7,6 +7,8 @@
  *                                       resources and catch-and-rethrow
  *   testing.ErrorThrower(mode)          constructor throws when mode < 0;
  *                                       method fail(which, message)
+ *   testing.throw_error(err)            throws the ffi.Error object `err` itself
+ *   testing.make_error(kind, message)   returns a new ffi.Error (not raised)
  *   testing.sleep_ms(ms, fd)            a long C++ call (Ctrl-C tests): writes
  *                                       "started\n" to fd (if >= 0), sleeps,
  *                                       returns the number of calls finished
@@ -108,6 +110,18 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
       .def("testing.throw_cpp",
            [](const std::string& which, const std::string& message) { ThrowCpp(which, message); })
+      .def_packed("testing.throw_error",
+                  [](const AnyView* args, int32_t num_args, Any*) {
+                    const Object* err = num_args == 1 ? args[0].object() : nullptr;
+                    if (err == nullptr || err->type_index() != kTVMFFIError) {
+                      TVM_FFI_HPY_THROW(TypeError) << "testing.throw_error expects one Error";
+                    }
+                    throw Error(ObjectRef(ObjectPtr<Object>::NewRef(const_cast<Object*>(err))));
+                  })
+      .def("testing.make_error",
+           [](const std::string& kind, const std::string& message) {
+             return Error(kind, message).object();
+           })
       .def("testing.live_guards", []() { return g_live_guards; })
       .def("testing.sleep_ms",
            [](int64_t ms, int64_t fd) -> int64_t {

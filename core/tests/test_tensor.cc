@@ -151,3 +151,16 @@ TEST(tensor, empty_is_aligned_zeroed_and_typed) {
   CHECK_THROWS(Function::GetGlobalRequired("ffi.TensorEmpty")(Shape({2}), String("floaty")),
                "ValueError", "unknown data type `floaty`");
 }
+
+TEST(tensor, empty_is_contiguous_whatever_the_strides) {
+  Producer p;
+  p.shape[1] = 0;
+  int64_t odd[2] = {7, 5};
+  Tensor t = Tensor::FromDLPackVersioned(p.Make(odd), 0, true);
+  CHECK(t.IsContiguous());
+  CHECK_EQ(t.numel(), int64_t(0));
+  // the same strides on a non-empty tensor are not contiguous
+  p.shape[1] = 3;
+  CHECK_THROWS(Tensor::FromDLPackVersioned(p.Make(odd), 0, true), "ValueError",
+               "not contiguous");
+}

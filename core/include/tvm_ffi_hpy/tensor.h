@@ -34,8 +34,13 @@ class TensorObj : public Object {
     for (int32_t i = 0; i < dl.ndim; ++i) n *= dl.shape[i];
     return n;
   }
-  /* Compact row-major (dimensions of extent 1 may have any stride). */
+  /* Compact row-major: dimensions of extent 1 may have any stride, and an
+   * empty tensor (some extent 0) has no element to misplace, so it is
+   * contiguous whatever its strides (as in NumPy, PyTorch, apache tvm-ffi). */
   bool IsContiguous() const noexcept {
+    for (int32_t i = 0; i < dl.ndim; ++i) {
+      if (dl.shape[i] == 0) return true;
+    }
     int64_t expected = 1;
     for (int32_t i = dl.ndim - 1; i >= 0; --i) {
       if (dl.shape[i] != 1 && dl.strides[i] != expected) return false;
