@@ -238,12 +238,8 @@ HPyDef_METH(error_py_error, "error_py_error", HPyFunc_O,
                    "very exception it was made from, else a new one of the class registered "
                    "for its kind.")
 static HPy error_py_error_impl(HPyContext* ctx, HPy, HPy err) {
-  TVMFFIObject* obj = object_handle(ctx, err);
+  TVMFFIObject* obj = object_handle_of(ctx, err, kTVMFFIError, "an Error object");
   if (!obj) return HPy_NULL;
-  if (obj->type_index != kTVMFFIError) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Error object");
-    return HPy_NULL;
-  }
   return exception_from_error(ctx, obj, kMaxCauseDepth);
 }
 

@@ -126,6 +126,8 @@ HPy class_for_type_index(HPyContext* ctx, int32_t type_index);
 // The handle of an Object wrapper: NULL with TypeError if `h` is no wrapper,
 // NULL with ValueError if it was moved out.
 TVMFFIObject* object_handle(HPyContext* ctx, HPy h);
+// The same, and TypeError "expected <what>" unless the object is of `type_index`.
+TVMFFIObject* object_handle_of(HPyContext* ctx, HPy h, int32_t type_index, const char* what);
 HPy make_type(HPyContext* ctx, HPy self, const HPy* args, size_t nargs);
 
 // ---- function_type.cc ----------------------------------------------------

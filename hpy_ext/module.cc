@@ -122,12 +122,8 @@ static HPy convert_impl(HPyContext* ctx, HPy, HPy value) {
 
 HPyDef_METH(array_size, "array_size", HPyFunc_O, .doc = "Number of items of an Array.")
 static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
-  TVMFFIObject* obj = object_handle(ctx, arr);
+  TVMFFIObject* obj = object_handle_of(ctx, arr, kTVMFFIArray, "an Array");
   if (!obj) return HPy_NULL;
-  if (obj->type_index != kTVMFFIArray) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Array");
-    return HPy_NULL;
-  }
   return HPyLong_FromInt64_t(ctx, TVMFFISeqGetCellPtr(obj)->size);
 }
 
@@ -136,12 +132,8 @@ HPyDef_METH(array_getitem, "array_getitem", HPyFunc_VARARGS,
 static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
   InflightScope scope(ctx);
   if (!check_nargs(ctx, "array_getitem", nargs, 2)) return HPy_NULL;
-  TVMFFIObject* obj = object_handle(ctx, args[0]);
+  TVMFFIObject* obj = object_handle_of(ctx, args[0], kTVMFFIArray, "an Array");
   if (!obj) return HPy_NULL;
-  if (obj->type_index != kTVMFFIArray) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Array");
-    return HPy_NULL;
-  }
   int64_t i = HPyLong_AsInt64_t(ctx, args[1]);
   if (i == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
   const TVMFFISeqCell* cell = TVMFFISeqGetCellPtr(obj);
@@ -156,12 +148,8 @@ static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t narg
 HPyDef_METH(error_info, "error_info", HPyFunc_O,
             .doc = "error_info(err) -> (kind, message, backtrace) of a core Error object.")
 static HPy error_info_impl(HPyContext* ctx, HPy, HPy err) {
-  TVMFFIObject* obj = object_handle(ctx, err);
+  TVMFFIObject* obj = object_handle_of(ctx, err, kTVMFFIError, "an Error object");
   if (!obj) return HPy_NULL;
-  if (obj->type_index != kTVMFFIError) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "expected an Error object");
-    return HPy_NULL;
-  }
   const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(obj);
   HPy items[3] = {py_str(ctx, cell->kind), py_str(ctx, cell->message),
                   py_str(ctx, cell->backtrace)};

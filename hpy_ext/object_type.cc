@@ -63,6 +63,15 @@ TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
   return live_handle(ctx, ObjectPayload_AsStruct(ctx, h));
 }
 
+TVMFFIObject* object_handle_of(HPyContext* ctx, HPy h, int32_t type_index, const char* what) {
+  TVMFFIObject* obj = object_handle(ctx, h);
+  if (obj && obj->type_index != type_index) {
+    HPyErr_Format(ctx, ctx->h_TypeError, "expected %s", what);
+    return nullptr;
+  }
+  return obj;
+}
+
 // ---------------------------------------------------------------------------
 // The Object type
 // ---------------------------------------------------------------------------
