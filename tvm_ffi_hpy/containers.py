@@ -6,7 +6,7 @@ Shape, String and Bytes are values: a core Shape comes back as a `Shape`
 """
 import copy
 import operator
-from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
+from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union, overload
 
 from .core import Object, Shape, cycle_safe_repr, register_object, get_global_func, _ffi
 from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
@@ -19,6 +19,19 @@ _map_size = get_global_func("ffi.MapSize")
 _map_getitem = get_global_func("ffi.MapGetItem")
 _map_count = get_global_func("ffi.MapCount")
 _map_items = get_global_func("ffi.MapItems")
+
+
+_C = TypeVar("_C", bound=Object)
+
+
+def _deepcopy_container(self: _C, memo: "dict[int, Any]", items: "list[Any]") -> _C:
+    """The copy of an Array or Map whose items are copied already: the one in
+    the memo when an item led back to `self` (a cycle through an object),
+    else a new container of `items`."""
+    done: Optional[_C] = memo.get(id(self))
+    if done is None:
+        done = memo[id(self)] = type(self)(items)
+    return done
 
 
 @register_object("ffi.Array")
@@ -52,11 +65,7 @@ class Array(Object):
         return (Array, (list(self),))
 
     def __deepcopy__(self, memo: "dict[int, Any]") -> "Array":
-        items = [copy.deepcopy(item, memo) for item in self]
-        done: Optional[Array] = memo.get(id(self))
-        if done is None:  # else: reached again (through an object) and copied there
-            done = memo[id(self)] = type(self)(items)
-        return done
+        return _deepcopy_container(self, memo, [copy.deepcopy(item, memo) for item in self])
 
     @cycle_safe_repr
     def __repr__(self) -> str:
@@ -113,11 +122,8 @@ class Map(Object):
         return (Map, (self.items(),))
 
     def __deepcopy__(self, memo: "dict[int, Any]") -> "Map":
-        items = [(copy.deepcopy(k, memo), copy.deepcopy(v, memo)) for k, v in self.items()]
-        done: Optional[Map] = memo.get(id(self))
-        if done is None:  # else: reached again (through an object) and copied there
-            done = memo[id(self)] = type(self)(items)
-        return done
+        return _deepcopy_container(
+            self, memo, [(copy.deepcopy(k, memo), copy.deepcopy(v, memo)) for k, v in self.items()])
 
     @cycle_safe_repr
     def __repr__(self) -> str:
