@@ -149,6 +149,25 @@ static void fail_with_current_error(HPyContext* ctx, const char* what) {
   set_core_error(kind, what);
 }
 
+// One argument of a Python callback.  An argument passed as x._move()
+// arrives as kTVMFFIObjectRValueRef (a pointer to the caller's slot): the
+// callee takes the object, as a C++ callee taking it by value would, so the
+// callback holds the only reference and x is empty afterwards.
+static HPy callback_arg_to_py(HPyContext* ctx, const TVMFFIAny* arg) {
+  if (arg->type_index != kTVMFFIObjectRValueRef) return any_view_to_py(ctx, arg);
+  TVMFFIObject** slot = static_cast<TVMFFIObject**>(arg->v_ptr);
+  if (*slot == nullptr) {
+    raise_moved_out(ctx);
+    return HPy_NULL;
+  }
+  TVMFFIAny owned;
+  owned.type_index = (*slot)->type_index;
+  owned.zero_padding = 0;
+  owned.v_obj = *slot;
+  *slot = nullptr;
+  return any_owned_to_py(ctx, &owned);
+}
+
 static int run_callback(HPyContext* ctx, int64_t key, const TVMFFIAny* args, int32_t num_args,
                         TVMFFIAny* result) {
   SmallBuffer<HPy> call_args(static_cast<size_t>(num_args) + 1, HPy_NULL);
@@ -162,7 +181,7 @@ static int run_callback(HPyContext* ctx, int64_t key, const TVMFFIAny* args, int
     goto done;
   }
   for (int32_t i = 0; i < num_args; ++i) {
-    call_args[i + 1] = any_view_to_py(ctx, &args[i]);
+    call_args[i + 1] = callback_arg_to_py(ctx, &args[i]);
     if (HPy_IsNull(call_args[i + 1])) {
       fail_with_current_error(ctx, "cannot convert an argument of a Python callback to Python");
       goto done;

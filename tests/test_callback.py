@@ -9,6 +9,7 @@ from tvm_ffi_hpy import Array, Map, Shape, testing
 from conftest import collect, released
 
 apply = tvm_ffi_hpy.get_global_func("testing.apply")
+use_count = tvm_ffi_hpy.get_global_func("testing.object_use_count")
 
 
 def test_apply_sum():
@@ -292,6 +293,35 @@ def _apply_to_moved_pair():
 @pytest.mark.reenters_extension
 def test_callback_receives_moved_argument():
     assert _apply_to_moved_pair() == 3
+
+
+def test_callback_takes_moved_argument():
+    # x._move() hands the object over: the callee holds the only reference
+    # and x is empty afterwards, as with a C++ callee.
+    pair = testing.TestIntPair(1, 2)
+    seen = []
+    apply(seen.append, pair._move())
+    assert seen[0] is not pair
+    assert use_count(seen[0]) == 1
+    with pytest.raises(ValueError, match="moved out"):
+        pair.a
+    assert (seen[0].a, seen[0].b) == (1, 2)
+
+
+@pytest.mark.reenters_extension
+def test_callback_sees_moved_argument_use_count_one():
+    pair = testing.TestIntPair(1, 2)
+    assert apply(lambda p: use_count(p), pair._move()) == 1
+    with pytest.raises(ValueError, match="moved out"):
+        pair.sum()
+
+
+def test_callback_given_moved_out_object_raises():
+    pair = testing.TestIntPair(1, 2)
+    kept = apply(lambda p: p, pair._move())
+    assert use_count(kept) == 1
+    with pytest.raises(ValueError, match="moved out"):
+        apply(lambda p: p, pair._move())
 
 
 def test_function_held_in_object_field():
