@@ -238,6 +238,7 @@ HPyDef_METH(error_py_error, "error_py_error", HPyFunc_O,
                    "very exception it was made from, else a new one of the class registered "
                    "for its kind.")
 static HPy error_py_error_impl(HPyContext* ctx, HPy, HPy err) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = object_handle_of(ctx, err, kTVMFFIError, "an Error object");
   if (!obj) return HPy_NULL;
   return exception_from_error(ctx, obj, kMaxCauseDepth);

@@ -372,6 +372,7 @@ static inline FunctionPayload* function_payload(HPyContext* ctx, HPy h) {
 HPyDef_SLOT(Function_call, HPy_tp_call)
 static HPy Function_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs,
                               HPy kwnames) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "FFI functions take positional arguments only");
     return HPy_NULL;
@@ -389,11 +390,13 @@ static HPy Function_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t
 // getset setter loses its error on PyPy (shim.h), and bool(value) can fail.
 HPyDef_METH(Function_get_release_gil, "_get_release_gil", HPyFunc_NOARGS)
 static HPy Function_get_release_gil_impl(HPyContext* ctx, HPy self) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   return HPyBool_FromBool(ctx, function_payload(ctx, self)->release_gil != 0);
 }
 
 HPyDef_METH(Function_set_release_gil, "_set_release_gil", HPyFunc_O)
 static HPy Function_set_release_gil_impl(HPyContext* ctx, HPy self, HPy value) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   int truth = HPy_IsTrue(ctx, value);
   if (truth < 0) return HPy_NULL;
   function_payload(ctx, self)->release_gil = truth;

@@ -41,6 +41,7 @@ static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
 HPyDef_METH(get_global_func, "get_global_func", HPyFunc_O,
             .doc = "get_global_func(name) -> Function, or None when no such function exists.")
 static HPy get_global_func_impl(HPyContext* ctx, HPy, HPy name) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   TVMFFIByteArray ba;
   if (!utf8_arg(ctx, name, &ba)) return HPy_NULL;
@@ -53,6 +54,7 @@ static HPy get_global_func_impl(HPyContext* ctx, HPy, HPy name) {
 HPyDef_METH(set_global_func, "set_global_func", HPyFunc_VARARGS,
             .doc = "set_global_func(name, f, override): register a Function or a callable.")
 static HPy set_global_func_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   if (!check_nargs(ctx, "set_global_func", nargs, 3)) return HPy_NULL;
   TVMFFIByteArray name;
@@ -75,6 +77,7 @@ static HPy set_global_func_impl(HPyContext* ctx, HPy, const HPy* args, size_t na
 HPyDef_METH(remove_global_func, "remove_global_func", HPyFunc_O,
             .doc = "remove_global_func(name) -> True when the function existed.")
 static HPy remove_global_func_impl(HPyContext* ctx, HPy, HPy name) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   TVMFFIByteArray ba;
   if (!utf8_arg(ctx, name, &ba)) return HPy_NULL;
@@ -86,6 +89,7 @@ static HPy remove_global_func_impl(HPyContext* ctx, HPy, HPy name) {
 HPyDef_METH(list_global_func_names, "list_global_func_names", HPyFunc_NOARGS,
             .doc = "The names of every registered global function, sorted.")
 static HPy list_global_func_names_impl(HPyContext* ctx, HPy) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   TVMFFIAny names;
   names.type_index = kTVMFFINone;
@@ -113,6 +117,7 @@ HPyDef_METH(convert, "convert", HPyFunc_O,
             .doc = "convert(value): the value as the core sees it (lists become Array, "
                    "dicts Map, callables Function, other objects stay themselves).")
 static HPy convert_impl(HPyContext* ctx, HPy, HPy value) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   maybe_drain_released(ctx);
   TVMFFIAny owned;
@@ -122,6 +127,7 @@ static HPy convert_impl(HPyContext* ctx, HPy, HPy value) {
 
 HPyDef_METH(array_size, "array_size", HPyFunc_O, .doc = "Number of items of an Array.")
 static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = object_handle_of(ctx, arr, kTVMFFIArray, "an Array");
   if (!obj) return HPy_NULL;
   return HPyLong_FromInt64_t(ctx, TVMFFISeqGetCellPtr(obj)->size);
@@ -130,6 +136,7 @@ static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
 HPyDef_METH(array_getitem, "array_getitem", HPyFunc_VARARGS,
             .doc = "array_getitem(arr, i): item i (negative i counts from the end).")
 static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   if (!check_nargs(ctx, "array_getitem", nargs, 2)) return HPy_NULL;
   TVMFFIObject* obj = object_handle_of(ctx, args[0], kTVMFFIArray, "an Array");
@@ -148,6 +155,7 @@ static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t narg
 HPyDef_METH(error_info, "error_info", HPyFunc_O,
             .doc = "error_info(err) -> (kind, message, backtrace) of a core Error object.")
 static HPy error_info_impl(HPyContext* ctx, HPy, HPy err) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = object_handle_of(ctx, err, kTVMFFIError, "an Error object");
   if (!obj) return HPy_NULL;
   const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(obj);
@@ -168,12 +176,14 @@ HPyDef_METH(make_type_def, "make_type", HPyFunc_VARARGS,
             .doc = "make_type(name, base[, fields]) -> a new wrapper class deriving from base; "
                    "fields (FieldAccessor objects) become getset descriptors of the class.")
 static HPy make_type_def_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   return make_type(ctx, self, args, nargs);
 }
 
 HPyDef_METH(register_class, "register_class", HPyFunc_VARARGS,
             .doc = "register_class(type_index, cls): wrap objects of that type in cls.")
 static HPy register_class_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (!check_nargs(ctx, "register_class", nargs, 2)) return HPy_NULL;
   int32_t index = HPyLong_AsInt32_t(ctx, args[0]);
   if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
@@ -237,6 +247,7 @@ HPyDef_METH(type_info, "type_info", HPyFunc_O,
                    "(name, doc, flags, accessor, has_default, default, static_type_index), "
                    "methods (name, doc, flags, function); own fields and methods only.")
 static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   int32_t index = HPyLong_AsInt32_t(ctx, index_h);
   if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
@@ -287,6 +298,7 @@ static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
 HPyDef_METH(type_key_to_index, "type_key_to_index", HPyFunc_O,
             .doc = "type_key_to_index(key) -> the core type index (KeyError if unknown).")
 static HPy type_key_to_index_impl(HPyContext* ctx, HPy, HPy key) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIByteArray ba;
   if (!utf8_arg(ctx, key, &ba)) return HPy_NULL;
   int32_t index = -1;
@@ -300,15 +312,25 @@ static HPy type_key_to_index_impl(HPyContext* ctx, HPy, HPy key) {
 HPyDef_METH(live_object_count, "live_object_count", HPyFunc_NOARGS,
             .doc = "Number of core objects alive now.")
 static HPy live_object_count_impl(HPyContext* ctx, HPy) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   settle_bindings(ctx);
   maybe_drain_released(ctx);
   return HPyLong_FromInt64_t(ctx, TVMFFIGetLiveObjectCount());
+}
+
+HPyDef_METH(stack_limit_changed_def, "stack_limit_changed", HPyFunc_NOARGS,
+            .doc = "The interpreter's recursion limit changed: the stack headroom each "
+                   "thread has cached is checked again (shim.h, Stack).")
+static HPy stack_limit_changed_def_impl(HPyContext* ctx, HPy) {
+  stack_limit_changed();
+  return HPy_Dup(ctx, ctx->h_None);
 }
 
 HPyDef_METH(drain, "drain", HPyFunc_NOARGS,
             .doc = "Apply pending pin/unpin transitions and release the Python objects "
                    "the core has dropped.")
 static HPy drain_impl(HPyContext* ctx, HPy) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   settle_bindings(ctx);
   drain_released(ctx);
   return HPy_Dup(ctx, ctx->h_None);
@@ -317,6 +339,7 @@ static HPy drain_impl(HPyContext* ctx, HPy) {
 HPyDef_METH(binding_info, "binding_info", HPyFunc_NOARGS,
             .doc = "(bytes of allocation header per object, wrappers pinned now).")
 static HPy binding_info_impl(HPyContext* ctx, HPy) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   settle_bindings(ctx);
   HPy items[2] = {HPyLong_FromInt64_t(ctx, binding_header_bytes()),
                   HPyLong_FromInt64_t(ctx, pinned_count())};
@@ -334,6 +357,7 @@ static HPy serve_callbacks_def_impl(HPyContext* ctx, HPy) { return serve_callbac
 HPyDef_METH(stop_serving_def, "stop_serving", HPyFunc_NOARGS,
             .doc = "Stop the callback service (at exit).")
 static HPy stop_serving_def_impl(HPyContext* ctx, HPy) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   stop_serving();
   return HPy_Dup(ctx, ctx->h_None);
 }
@@ -346,6 +370,7 @@ HPyDef_METH(set_hooks, "set_hooks", HPyFunc_VARARGS,
             .doc = "set_hooks(class_factory, trampoline, CallbackError, RValueRef, Shape, "
                    "error_classes): install the Python-level pieces (once, at import).")
 static HPy set_hooks_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (!check_nargs(ctx, "set_hooks", nargs, 6)) return HPy_NULL;
   HPyGlobal* slots[] = {&g_class_factory, &g_trampoline, &g_CallbackError,
                         &g_RValueRef,     &g_ShapeClass, &g_error_classes};
@@ -377,6 +402,7 @@ static int store_new(HPyContext* ctx, HPyGlobal* slot, HPy value) {
 
 HPyDef_SLOT(module_exec, HPy_mod_exec)
 static int module_exec_impl(HPyContext* ctx, HPy module) {
+  if (ensure_stack_headroom(ctx) < 0) return -1;
   if (add_type(ctx, module, "Object", &Object_spec, HPy_NULL, &g_ObjectType) < 0) return -1;
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   int rc = add_type(ctx, module, "Function", &Function_spec, object_type, &g_FunctionType);
@@ -387,6 +413,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
       add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0) {
     return -1;
   }
+  if (stack_headroom_init(ctx) < 0) return -1;
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_opaque_table, HPyList_New(ctx, 0)) < 0 ||
@@ -406,6 +433,7 @@ static HPyDef* module_defines[] = {
     &list_global_func_names, &convert,    &array_size,      &array_getitem,
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
+    &stack_limit_changed_def,
     &set_hooks,       &binding_info,      &serve_callbacks_def, &stop_serving_def,
     &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &error_py_error,
     nullptr};
@@ -414,7 +442,7 @@ static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
     &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
-    &g_KeeperType,    &g_keepers,       nullptr};
+    &g_KeeperType,    &g_keepers,       &g_stack_exhausted, nullptr};
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",

@@ -78,6 +78,7 @@ TVMFFIObject* object_handle_of(HPyContext* ctx, HPy h, int32_t type_index, const
 // Shared by every spec of the hierarchy (make_type repeats them).
 HPyDef_SLOT(Object_new, HPy_tp_new)
 static HPy Object_new_impl(HPyContext* ctx, HPy cls, const HPy*, HPy_ssize_t, HPy) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   int allowed = HPy_Is(ctx, cls, object_type);
   HPy_Close(ctx, object_type);
@@ -113,6 +114,7 @@ static void Object_destroy_impl(void* data) {
 
 HPyDef_SLOT(Object_hash, HPy_tp_hash)
 static HPy_hash_t Object_hash_impl(HPyContext* ctx, HPy self) {
+  if (ensure_stack_headroom(ctx) < 0) return -1;
   auto bits = reinterpret_cast<uintptr_t>(ObjectPayload_AsStruct(ctx, self)->handle);
   HPy_hash_t h = static_cast<HPy_hash_t>(bits >> 3);
   return h == -1 ? -2 : h;
@@ -120,6 +122,7 @@ static HPy_hash_t Object_hash_impl(HPyContext* ctx, HPy self) {
 
 HPyDef_SLOT(Object_richcompare, HPy_tp_richcompare)
 static HPy Object_richcompare_impl(HPyContext* ctx, HPy self, HPy other, HPy_RichCmpOp op) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   int comparable = HPy_TypeCheck(ctx, other, object_type);
   HPy_Close(ctx, object_type);
@@ -133,6 +136,7 @@ static HPy Object_richcompare_impl(HPyContext* ctx, HPy self, HPy other, HPy_Ric
 HPyDef_METH(Object_chandle, "__chandle__", HPyFunc_NOARGS,
             .doc = "The address of the core object (0 once moved out).")
 static HPy Object_chandle_impl(HPyContext* ctx, HPy self) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   return HPyLong_FromUInt64_t(
       ctx, reinterpret_cast<uint64_t>(ObjectPayload_AsStruct(ctx, self)->handle));
 }
@@ -140,6 +144,7 @@ static HPy Object_chandle_impl(HPyContext* ctx, HPy self) {
 HPyDef_METH(Object_same_as, "same_as", HPyFunc_O,
             .doc = "True when both wrappers refer to the same core object.")
 static HPy Object_same_as_impl(HPyContext* ctx, HPy self, HPy other) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
   int is_object = HPy_TypeCheck(ctx, other, object_type);
   HPy_Close(ctx, object_type);
@@ -151,6 +156,7 @@ static HPy Object_same_as_impl(HPyContext* ctx, HPy self, HPy other) {
 HPyDef_METH(Object_type_index, "_type_index", HPyFunc_NOARGS,
             .doc = "The core type index of the object.")
 static HPy Object_type_index_impl(HPyContext* ctx, HPy self) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = object_handle(ctx, self);
   if (!obj) return HPy_NULL;
   return HPyLong_FromInt32_t(ctx, obj->type_index);
@@ -161,6 +167,7 @@ HPyDef_METH(Object_init_by_constructor, "__init_handle_by_constructor__", HPyFun
                    "constructor and make this wrapper hold its result.")
 static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy* args,
                                            size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (nargs < 1) {
     HPyErr_SetString(ctx, ctx->h_TypeError,
                      "__init_handle_by_constructor__ needs the constructor function");
@@ -425,6 +432,7 @@ static int field_write(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIO
 HPyDef_SLOT(FieldAccessor_call, HPy_tp_call)
 static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs,
                                    HPy kwnames) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
   if (!acc->info || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
     HPyErr_SetString(ctx, ctx->h_TypeError,
@@ -447,12 +455,14 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
 // `closure` is the field's FieldAccessorPayload, kept as long as the class.
 HPyDef_GETSET(Field_getset, "<field>")
 static HPy Field_getset_get(HPyContext* ctx, HPy self, void* closure) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = live_handle(ctx, ObjectPayload_AsStruct(ctx, self));
   if (!obj) return HPy_NULL;
   return field_read(ctx, static_cast<const FieldAccessorPayload*>(closure), obj);
 }
 
 static int Field_getset_set(HPyContext* ctx, HPy self, HPy value, void* closure) {
+  if (ensure_stack_headroom(ctx) < 0) return -1;
   const auto* acc = static_cast<const FieldAccessorPayload*>(closure);
   if (HPy_IsNull(value)) {
     HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' cannot be deleted",

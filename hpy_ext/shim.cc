@@ -1,8 +1,12 @@
 /*
  * shim.cc -- the parts of the interpreter shim (shim.h) that need a body:
- * capsules through HPy, or through cpyext where HPy's capsules are broken.
+ * capsules through HPy, or through cpyext where HPy's capsules are broken;
+ * the stack-headroom check before Python code is run.
  */
 #include <dlfcn.h>
+
+#include <atomic>
+#include <cstdint>
 
 #include "shim.h"
 
@@ -106,6 +110,74 @@ void* capsule_take(HPyContext* ctx, HPy h, const char* name, const char* rename)
     api->DecRef(obj);
   }
   return pointer;
+}
+
+// ---- stack headroom ----------------------------------------------------------
+__thread StackCache t_stack_cache = {UINTPTR_MAX, 0};
+HPyGlobal g_stack_exhausted;
+std::atomic<uint32_t> g_stack_epoch{1};
+
+namespace {
+// cpyext's recursion check, where this process has it (PyPy): nonzero, with
+// RecursionError in cpyext's own error slot, when the interpreter's stack is
+// more than 15/16 full.  One call costs about 90 ns on PyPy 7.3.19, hence
+// the cache in front of it (shim.h).
+struct CpyextRecursionCheck {
+  int (*Enter)(const char* where);
+  void (*ErrClear)();
+  static const CpyextRecursionCheck* get() {
+    static const CpyextRecursionCheck* api = load();
+    return api;
+  }
+
+ private:
+  static const CpyextRecursionCheck* load() {
+    static CpyextRecursionCheck api;
+    api.Enter = reinterpret_cast<int (*)(const char*)>(dlsym(RTLD_DEFAULT, "PyPy_EnterRecursiveCall"));
+    api.ErrClear = reinterpret_cast<void (*)()>(dlsym(RTLD_DEFAULT, "PyPyErr_Clear"));
+    return api.Enter && api.ErrClear ? &api : nullptr;
+  }
+};
+}  // namespace
+
+int ensure_stack_headroom_slow(HPyContext* ctx, uintptr_t sp) {
+  const CpyextRecursionCheck* api = CpyextRecursionCheck::get();
+  uint32_t epoch = g_stack_epoch.load(std::memory_order_relaxed);
+  if (api == nullptr) {  // no check needed: every depth is fine
+    t_stack_cache = {0, epoch};
+    return 0;
+  }
+  if (api->Enter("") == 0) {
+    // Room left down to here, for as long as the limit stays (epoch).
+    t_stack_cache = {sp, epoch};
+    return 0;
+  }
+  api->ErrClear();  // cpyext's error slot, not HPy's
+  // A new exception would be made by Python code, and the interpreter would
+  // have to make one from a message in the caller's frame, at the very edge
+  // of the stack (PyPy then raises "TypeError: couldn't record exception
+  // context").  So the one made at import is raised, as CPython does for
+  // MemoryError.
+  HPy exc = HPyGlobal_Load(ctx, g_stack_exhausted);
+  HPyErr_SetObject(ctx, ctx->h_RecursionError, exc);
+  HPy_Close(ctx, exc);
+  return -1;
+}
+
+int stack_headroom_init(HPyContext* ctx) {
+  HPy msg = HPyUnicode_FromString(
+      ctx, "maximum recursion depth exceeded (the interpreter's stack is nearly full)");
+  if (HPy_IsNull(msg)) return -1;
+  HPy exc = call_positional(ctx, ctx->h_RecursionError, &msg, 1);
+  HPy_Close(ctx, msg);
+  if (HPy_IsNull(exc)) return -1;
+  HPyGlobal_Store(ctx, &g_stack_exhausted, exc);
+  HPy_Close(ctx, exc);
+  return 0;
+}
+
+void stack_limit_changed() {
+  g_stack_epoch.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace tvm_ffi_hpy_ext

@@ -49,12 +49,26 @@
  *    capsule_* helpers below reach them through HPy_AsPyObject /
  *    HPy_FromPyObject; everywhere else they use HPy's capsule API.  The
  *    choice is made once, by symbol lookup, not by interpreter name.
+ *  - Stack: PyPy checks its stack inside most of its HPy functions, and when
+ *    one finds it full, an internal StackOverflow escapes it without an HPy
+ *    error: the function returns garbage (a handle of -1) and the next HPy
+ *    call given that garbage aborts the process ("Fatal RPython error").
+ *    Python code at the recursion limit raises RecursionError instead, and
+ *    it can call the extension right there, with no room left.  So every
+ *    entry point and every call into Python code first checks that the
+ *    stack is less than 15/16 full (ensure_stack_headroom, with cpyext's
+ *    Py_EnterRecursiveCall where the process exports it, found by symbol
+ *    lookup) and raises RecursionError otherwise.  CPython's HPy functions
+ *    check their own depth; there the check is a no-op.  The answer is
+ *    cached per thread (about 90 ns per real check on PyPy); the package
+ *    makes sys.setrecursionlimit invalidate it (core.py).
  */
 #ifndef TVM_FFI_HPY_SHIM_H_
 #define TVM_FFI_HPY_SHIM_H_
 
 #include <hpy.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -65,8 +79,43 @@ inline void close_h(HPyContext* ctx, HPy h) {
   if (!HPy_IsNull(h)) HPy_Close(ctx, h);
 }
 
+// ---- stack headroom (see the top: "Stack") ----------------------------------
+// Per thread: the deepest stack address at which the interpreter's check said
+// "room left" (UINTPTR_MAX: none yet; 0: this interpreter needs no check), and
+// the limit epoch it was made under.  The stack grows down on every platform
+// this builds for.
+struct StackCache {
+  uintptr_t safe_sp;
+  uint32_t epoch;
+};
+extern __thread StackCache t_stack_cache;  // shim.cc
+extern std::atomic<uint32_t> g_stack_epoch;  // bumped by stack_limit_changed
+int ensure_stack_headroom_slow(HPyContext* ctx, uintptr_t sp);  // shim.cc
+// sys.setrecursionlimit was called: every thread checks again (core.py).
+void stack_limit_changed();
+// The RecursionError raised when the stack is nearly full, made at import
+// (stack_headroom_init, from module_exec; a module global).
+extern HPyGlobal g_stack_exhausted;
+int stack_headroom_init(HPyContext* ctx);
+
+// 0 when the interpreter's stack has room for the extension to work and run
+// Python code; -1 with RecursionError set when it is nearly full.  Every
+// entry point from Python starts with it (ext.h, EXT_ENTRY), and so does every
+// call into Python code (call_positional).  Fast path: no deeper than a
+// point already checked under the current limit.
+inline int ensure_stack_headroom(HPyContext* ctx) {
+  uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  const StackCache& c = t_stack_cache;
+  if (__builtin_expect(sp >= c.safe_sp &&
+                       c.epoch == g_stack_epoch.load(std::memory_order_relaxed), 1)) {
+    return 0;
+  }
+  return ensure_stack_headroom_slow(ctx, sp);
+}
+
 // callable(*args) -> new handle, or HPy_NULL with an error set.
 inline HPy call_positional(HPyContext* ctx, HPy callable, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   HPy tuple = HPyTuple_FromArray(ctx, const_cast<HPy*>(args), static_cast<HPy_ssize_t>(nargs));
   if (HPy_IsNull(tuple)) return HPy_NULL;
   HPy result = HPy_CallTupleDict(ctx, callable, tuple, HPy_NULL);

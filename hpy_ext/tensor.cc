@@ -68,6 +68,7 @@ HPyDef_METH(tensor_from_dlpack, "tensor_from_dlpack", HPyFunc_VARARGS,
             .doc = "tensor_from_dlpack(capsule, require_alignment, require_contiguous): "
                    "a Tensor sharing the memory of a DLPack capsule, which is consumed.")
 static HPy tensor_from_dlpack_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (!check_nargs(ctx, "tensor_from_dlpack", nargs, 3)) return HPy_NULL;
   long alignment = HPyLong_AsLong(ctx, args[1]);
   if (alignment == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
@@ -103,6 +104,7 @@ HPyDef_METH(tensor_to_dlpack, "tensor_to_dlpack", HPyFunc_VARARGS,
             .doc = "tensor_to_dlpack(tensor, versioned): a DLPack capsule sharing the "
                    "tensor's memory ('dltensor_versioned' or 'dltensor').")
 static HPy tensor_to_dlpack_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (!check_nargs(ctx, "tensor_to_dlpack", nargs, 2)) return HPy_NULL;
   TVMFFIObject* obj = tensor_handle(ctx, args[0]);
   if (!obj) return HPy_NULL;
@@ -122,6 +124,7 @@ HPyDef_METH(tensor_info, "tensor_info", HPyFunc_O,
             .doc = "tensor_info(tensor): (data, shape, strides, (code, bits, lanes), "
                    "(device_type, device_id), byte_offset).")
 static HPy tensor_info_impl(HPyContext* ctx, HPy, HPy tensor) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = tensor_handle(ctx, tensor);
   if (!obj) return HPy_NULL;
   const DLTensor* dl = TVMFFITensorGetDLTensorPtr(obj);

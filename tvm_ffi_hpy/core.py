@@ -623,6 +623,27 @@ _ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRVa
                _error_classes)
 
 
+def _tell_extension_about_recursion_limits() -> None:
+    """Make sys.setrecursionlimit also tell the extension.  Before it works,
+    the extension checks that the interpreter's stack has room; each thread
+    caches the answer, which holds only as long as the limit does (shim.h,
+    "Stack").  The wrapper calls the original, then drops those caches."""
+    original = sys.setrecursionlimit
+    if getattr(original, "_tvm_ffi_hpy_hook", False):
+        return
+
+    @functools.wraps(original)
+    def setrecursionlimit(limit: int) -> None:
+        original(limit)
+        _ffi.stack_limit_changed()
+
+    setrecursionlimit._tvm_ffi_hpy_hook = True  # type: ignore[attr-defined]
+    sys.setrecursionlimit = setrecursionlimit
+
+
+_tell_extension_about_recursion_limits()
+
+
 @register_object("ffi.Error")
 class ErrorObject(Object):
     """A core Error held as a value (apache tvm-ffi's ``tvm_ffi.core.Error``;
