@@ -328,6 +328,7 @@ class ContainerWalk {
   int open_frame(HPy container, TVMFFIObject* builder, size_t slot);
   int fetch_items(HPy container, TVMFFIObject* builder, size_t begin);
   int check_cycle(HPy container);
+  int report_cycle(HPy container, size_t length);
   // Close the top frame, its items released (the built value is the caller's).
   void close_frame();
 
@@ -343,23 +344,42 @@ static const char* container_kind(HPyContext* ctx, HPy h) {
   return HPyDict_Check(ctx, h) ? "dict" : HPyList_Check(ctx, h) ? "list" : "tuple";
 }
 
+// A cycle makes the walk go deeper without end, so it is looked for only at
+// depths 64, 128, 256, ... (open_frame): is `container`, about to be opened,
+// already on the stack?  And is the frame halfway up the stack on it again
+// above itself?  The second finds a cycle that the walk leaves now and then
+// (`l = [[1]]; l.append(l)` opens [1] at every depth first): once half the
+// depth exceeds the cycle's length and the way into it, the frame halfway is
+// on the cycle.  Each check reads at most the whole stack: linear in all.
 int ContainerWalk::check_cycle(HPy container) {
-  for (size_t i = frames_.size(); i > 0; --i) {
-    if (!HPy_Is(ctx_, frames_[i - 1].container, container)) continue;
-    size_t length = frames_.size() - (i - 1);
-    if (length == 1) {
-      HPyErr_Format(ctx_, ctx_->h_ValueError, "cannot convert a %s that contains itself",
-                    container_kind(ctx_, container));
-    } else {
-      HPyErr_Format(ctx_, ctx_->h_ValueError,
-                    "cannot convert a %s that contains itself through %d other container%s "
-                    "(a reference cycle)",
-                    container_kind(ctx_, container), static_cast<int>(length - 1),
-                    length == 2 ? "" : "s");
+  size_t depth = frames_.size();
+  for (size_t i = depth; i > 0; --i) {
+    if (HPy_Is(ctx_, frames_[i - 1].container, container)) {
+      return report_cycle(container, depth - (i - 1));
     }
-    return -1;
+  }
+  size_t mid = depth / 2;
+  for (size_t i = mid + 1; i < depth; ++i) {
+    if (HPy_Is(ctx_, frames_[i].container, frames_[mid].container)) {
+      return report_cycle(frames_[mid].container, i - mid);
+    }
   }
   return 0;
+}
+
+// ValueError for `container`, met again `length` frames above itself.
+int ContainerWalk::report_cycle(HPy container, size_t length) {
+  if (length == 1) {
+    HPyErr_Format(ctx_, ctx_->h_ValueError, "cannot convert a %s that contains itself",
+                  container_kind(ctx_, container));
+  } else {
+    HPyErr_Format(ctx_, ctx_->h_ValueError,
+                  "cannot convert a %s that contains itself through %d other container%s "
+                  "(a reference cycle)",
+                  container_kind(ctx_, container), static_cast<int>(length - 1),
+                  length == 2 ? "" : "s");
+  }
+  return -1;
 }
 
 // Take the items of `container` as new handles into items_[begin, ...).

@@ -18,6 +18,18 @@ def test_a_container_that_contains_itself_raises_value_error(make):
         echo(value)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: (lambda l: (l.append(l), l)[1])([[1]]),                # [[1], <self>]
+    lambda: (lambda d: (d.__setitem__("z", d), d)[1])({"a": {"b": [2]}}),
+    lambda: (lambda l: (l.append(({"k": l},)), l)[1])([[[0]], (1,)]),
+])
+def test_a_cycle_left_now_and_then_is_found(make):
+    # The walk opens a container that is not on the cycle at every depth
+    # first; the cycle must still be found (it used to grow without end).
+    with pytest.raises(ValueError, match="contains itself"):
+        ffi.convert(make())
+
+
 def test_a_long_cycle_is_found():
     head = []
     cur = head
