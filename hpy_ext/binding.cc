@@ -464,6 +464,8 @@ static void settle_global(HPyContext* ctx) {
   }
 }
 
+bool bindings_pending() { return tls_record.queue_size != 0; }
+
 void settle_bindings(HPyContext* ctx) {
   do {
     settle_local(ctx);

@@ -151,6 +151,20 @@ void drain_released(HPyContext* ctx) {
   g_draining = false;
 }
 
+// Settle bindings and drain released Python objects until neither has work
+// left (each can give the other some).  Not nested: a finalizer run from in
+// here (a wrapper unpinned and dropped) leaves its share to this loop.
+void release_dropped(HPyContext* ctx) {
+  static __thread bool releasing = false;
+  if (releasing) return;
+  releasing = true;
+  do {
+    settle_bindings(ctx);
+    drain_released(ctx);
+  } while (g_released_pending || bindings_pending());
+  releasing = false;
+}
+
 // Store `h` in the table and return its key, or -1 with an error set.
 static int64_t opaque_table_add(HPyContext* ctx, HPy h) {
   HPy table = HPyGlobal_Load(ctx, g_opaque_table);

@@ -103,6 +103,7 @@ void inflight_push(TVMFFIObject* obj, ObjectPayload* payload, HPy wrapper);
 size_t inflight_mark();
 void inflight_release(HPyContext* ctx, size_t mark);
 void settle_bindings(HPyContext* ctx);
+bool bindings_pending();  // this thread's settle queue is not empty
 int64_t binding_header_bytes();
 int64_t pinned_count();
 
@@ -205,6 +206,8 @@ extern volatile int g_released_pending;  // fast check on the call path
 inline void maybe_drain_released(HPyContext* ctx) {
   if (g_released_pending) drain_released(ctx);
 }
+// settle_bindings and drain_released until both are done (Object_finalize).
+void release_dropped(HPyContext* ctx);
 const char* type_key_of(int32_t type_index);
 // A Python str from UTF-8 bytes (invalid bytes are replaced).
 HPy py_str(HPyContext* ctx, const TVMFFIByteArray& text);

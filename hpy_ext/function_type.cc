@@ -405,8 +405,9 @@ static HPy Function_set_release_gil_impl(HPyContext* ctx, HPy self, HPy value) {
 
 extern HPyDef Object_new;
 extern HPyDef Object_destroy;
+extern HPyDef Object_finalize;
 
-static HPyDef* Function_defines[] = {&Object_new, &Object_destroy, &Function_call,
+static HPyDef* Function_defines[] = {&Object_new, &Object_destroy, &Object_finalize, &Function_call,
                                      &Function_get_release_gil, &Function_set_release_gil,
                                      nullptr};
 

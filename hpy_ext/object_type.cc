@@ -112,6 +112,32 @@ static void Object_destroy_impl(void* data) {
   }
 }
 
+// The finalizer runs with a context, when Python drops the wrapper (CPython:
+// at once; PyPy: at the collection that finds it unreachable), before
+// tp_destroy.  It releases the core object there and then what that released
+// in turn (release_dropped): Python objects the core held, wrappers only C++
+// kept pinned.  Otherwise these would wait for the next call into the
+// extension.  A wrapper that a __del__ elsewhere brings back to life after
+// this is empty, like one moved out.
+HPyDef_SLOT(Object_finalize, HPy_tp_finalize)
+static void Object_finalize_impl(HPyContext* ctx, HPy self) {
+  ObjectPayload* p = ObjectPayload_AsStruct(ctx, self);
+  TVMFFIObject* obj = p->handle;
+  if (!obj) return;
+  p->handle = nullptr;
+  wrapper_destroyed(obj);
+  TVMFFIObjectDecRef(obj);
+  // Never disturb an exception on its way (a frame's locals dropped while
+  // it unwinds), nor start Python code with the stack nearly full: the next
+  // call into the extension releases the rest then.
+  if (HPyErr_Occurred(ctx)) return;
+  if (ensure_stack_headroom(ctx) < 0) {
+    HPyErr_Clear(ctx);
+    return;
+  }
+  release_dropped(ctx);
+}
+
 HPyDef_SLOT(Object_hash, HPy_tp_hash)
 static HPy_hash_t Object_hash_impl(HPyContext* ctx, HPy self) {
   if (ensure_stack_headroom(ctx) < 0) return -1;
@@ -213,7 +239,7 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
   return HPy_NULL;
 }
 
-static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_hash,
+static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_finalize, &Object_hash,
                                    &Object_richcompare, &Object_chandle, &Object_same_as,
                                    &Object_type_index, &Object_init_by_constructor, nullptr};
 
@@ -229,7 +255,7 @@ HPyType_Spec Object_spec = {
 // ---------------------------------------------------------------------------
 // The class factory
 // ---------------------------------------------------------------------------
-static HPyDef* Subtype_defines[] = {&Object_new, &Object_destroy, nullptr};
+static HPyDef* Subtype_defines[] = {&Object_new, &Object_destroy, &Object_finalize, nullptr};
 extern HPyDef Field_getset;  // below: the getset front end of fields
 
 // The defines of a class with getset fields: Subtype_defines, then one getset
