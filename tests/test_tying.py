@@ -578,8 +578,14 @@ def _no_growth(name, body):
     growth = rss_bytes() - start_rss
     # Under ci/sanitize.sh the RSS says nothing: ASan keeps freed blocks in
     # quarantine.  Core objects (above) and traced memory (below) still count.
+    # HPy's debug mode on PyPy keeps records of closed handles and of every
+    # finalizer call, released in batches: there the heap settles in steps of
+    # about 2 MB after the warm-up (measured over 6 rounds: it stops growing).
+    slack = MEMORY_SLACK
+    if not IS_CPYTHON and tvm_ffi_hpy._loader.debug_mode():
+        slack = 8 * MEMORY_SLACK
     if os.environ.get("TVM_FFI_HPY_UNDER_SANITIZER") != "1":
-        assert growth < MEMORY_SLACK, "RSS grew by %d bytes" % growth
+        assert growth < slack, "RSS grew by %d bytes" % growth
     if IS_CPYTHON:
         import tracemalloc
         collect()
