@@ -413,7 +413,6 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
       add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0) {
     return -1;
   }
-  if (stack_headroom_init(ctx) < 0) return -1;
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_opaque_table, HPyList_New(ctx, 0)) < 0 ||
@@ -442,7 +441,7 @@ static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
     &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
-    &g_KeeperType,    &g_keepers,       &g_stack_exhausted, nullptr};
+    &g_KeeperType,    &g_keepers,       nullptr};
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",

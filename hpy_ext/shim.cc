@@ -114,7 +114,6 @@ void* capsule_take(HPyContext* ctx, HPy h, const char* name, const char* rename)
 
 // ---- stack headroom ----------------------------------------------------------
 __thread StackCache t_stack_cache = {UINTPTR_MAX, 0};
-HPyGlobal g_stack_exhausted;
 std::atomic<uint32_t> g_stack_epoch{1};
 
 namespace {
@@ -153,27 +152,9 @@ int ensure_stack_headroom_slow(HPyContext* ctx, uintptr_t sp) {
     return 0;
   }
   api->ErrClear();  // cpyext's error slot, not HPy's
-  // A new exception would be made by Python code, and the interpreter would
-  // have to make one from a message in the caller's frame, at the very edge
-  // of the stack (PyPy then raises "TypeError: couldn't record exception
-  // context").  So the one made at import is raised, as CPython does for
-  // MemoryError.
-  HPy exc = HPyGlobal_Load(ctx, g_stack_exhausted);
-  HPyErr_SetObject(ctx, ctx->h_RecursionError, exc);
-  HPy_Close(ctx, exc);
+  HPyErr_SetString(ctx, ctx->h_RecursionError,
+                   "maximum recursion depth exceeded (the interpreter's stack is nearly full)");
   return -1;
-}
-
-int stack_headroom_init(HPyContext* ctx) {
-  HPy msg = HPyUnicode_FromString(
-      ctx, "maximum recursion depth exceeded (the interpreter's stack is nearly full)");
-  if (HPy_IsNull(msg)) return -1;
-  HPy exc = call_positional(ctx, ctx->h_RecursionError, &msg, 1);
-  HPy_Close(ctx, msg);
-  if (HPy_IsNull(exc)) return -1;
-  HPyGlobal_Store(ctx, &g_stack_exhausted, exc);
-  HPy_Close(ctx, exc);
-  return 0;
 }
 
 void stack_limit_changed() {

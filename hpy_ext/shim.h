@@ -93,10 +93,6 @@ extern std::atomic<uint32_t> g_stack_epoch;  // bumped by stack_limit_changed
 int ensure_stack_headroom_slow(HPyContext* ctx, uintptr_t sp);  // shim.cc
 // sys.setrecursionlimit was called: every thread checks again (core.py).
 void stack_limit_changed();
-// The RecursionError raised when the stack is nearly full, made at import
-// (stack_headroom_init, from module_exec; a module global).
-extern HPyGlobal g_stack_exhausted;
-int stack_headroom_init(HPyContext* ctx);
 
 // 0 when the interpreter's stack has room for the extension to work and run
 // Python code; -1 with RecursionError set when it is nearly full.  Every
