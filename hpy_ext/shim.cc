@@ -14,6 +14,14 @@ namespace tvm_ffi_hpy_ext {
 
 namespace {
 
+// *out = the process's symbol `name` (cpyext's, found by lookup: shim.h);
+// false when the process has none.
+template <typename F>
+bool bind(const char* name, F* out) {
+  *out = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+  return *out != nullptr;
+}
+
 // cpyext's capsule functions, when this process has them (shim.h).
 struct CpyextCapsules {
   using PyObj = void;
@@ -35,21 +43,13 @@ struct CpyextCapsules {
  private:
   static const CpyextCapsules* load() {
     static CpyextCapsules api;
-    void* self = RTLD_DEFAULT;
-    bool ok = bind(self, "PyPyCapsule_New", &api.New) &&
-              bind(self, "PyPyCapsule_IsValid", &api.IsValid) &&
-              bind(self, "PyPyCapsule_GetName", &api.GetName) &&
-              bind(self, "PyPyCapsule_GetPointer", &api.GetPointer) &&
-              bind(self, "PyPyCapsule_SetName", &api.SetName) &&
-              bind(self, "PyPyCapsule_GetContext", &api.GetContext) &&
-              bind(self, "PyPyCapsule_SetContext", &api.SetContext) &&
-              bind(self, "PyPy_DecRef", &api.DecRef);
+    bool ok = bind("PyPyCapsule_New", &api.New) && bind("PyPyCapsule_IsValid", &api.IsValid) &&
+              bind("PyPyCapsule_GetName", &api.GetName) &&
+              bind("PyPyCapsule_GetPointer", &api.GetPointer) &&
+              bind("PyPyCapsule_SetName", &api.SetName) &&
+              bind("PyPyCapsule_GetContext", &api.GetContext) &&
+              bind("PyPyCapsule_SetContext", &api.SetContext) && bind("PyPy_DecRef", &api.DecRef);
     return ok ? &api : nullptr;
-  }
-  template <typename F>
-  static bool bind(void* lib, const char* name, F* out) {
-    *out = reinterpret_cast<F>(dlsym(lib, name));
-    return *out != nullptr;
   }
 };
 
@@ -132,9 +132,8 @@ struct CpyextRecursionCheck {
  private:
   static const CpyextRecursionCheck* load() {
     static CpyextRecursionCheck api;
-    api.Enter = reinterpret_cast<int (*)(const char*)>(dlsym(RTLD_DEFAULT, "PyPy_EnterRecursiveCall"));
-    api.ErrClear = reinterpret_cast<void (*)()>(dlsym(RTLD_DEFAULT, "PyPyErr_Clear"));
-    return api.Enter && api.ErrClear ? &api : nullptr;
+    bool ok = bind("PyPy_EnterRecursiveCall", &api.Enter) && bind("PyPyErr_Clear", &api.ErrClear);
+    return ok ? &api : nullptr;
   }
 };
 }  // namespace
