@@ -11,7 +11,11 @@
 #     and ended while objects are bound (ci/test.sh runs 40);
 #   - tests/test_properties.py with TVM_FFI_HPY_LONG=1: hypothesis profile
 #     "tvm_ffi_hpy-long" (20x the examples of ci/test.sh);
-#   - tests/test_cpp_exceptions.py and tests/test_interrupt.py.
+#   - tests/test_cpp_exceptions.py and tests/test_interrupt.py;
+# and on PyPy in HPy debug mode, the tests that ci/test.sh runs at a tenth of
+# their size there (tests/conftest.py, `scaled`): the 100,000-cycle no-leak
+# tests of tests/test_tying.py and the 20,000-deep nesting of
+# tests/test_nesting.py.
 # ci/sanitize.sh (ASan + UBSan) is the third hardening command.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,4 +39,11 @@ for label in CPython PyPy; do
   fi
   echo "$label: $(( $(date +%s) - start )) s"
 done
+
+DEBUG_TESTS=(tests/test_tying.py tests/test_nesting.py)
+printf '\n==== PyPy, HPy debug mode: %s (TVM_FFI_HPY_LONG=1) ====\n' "${DEBUG_TESTS[*]}"
+start=$(date +%s)
+TVM_FFI_HPY_LONG=1 TVM_FFI_HPY_DEBUG=1 PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest "${DEBUG_TESTS[@]}" \
+  -q -s -p no:cacheprovider || status=1
+echo "PyPy, HPy debug mode: $(( $(date +%s) - start )) s"
 exit $status

@@ -56,12 +56,13 @@
  *    Python code at the recursion limit raises RecursionError instead, and
  *    it can call the extension right there, with no room left.  So every
  *    entry point and every call into Python code first checks that the
- *    stack is less than 15/16 full (ensure_stack_headroom, with cpyext's
- *    Py_EnterRecursiveCall where the process exports it, found by symbol
- *    lookup) and raises RecursionError otherwise.  CPython's HPy functions
- *    check their own depth; there the check is a no-op.  The answer is
- *    cached per thread (about 90 ns per real check on PyPy); the package
- *    makes sys.setrecursionlimit invalidate it (core.py).
+ *    stack would be less than 15/16 full with 64 KB more on it
+ *    (ensure_stack_headroom, with cpyext's Py_EnterRecursiveCall where the
+ *    process exports it, found by symbol lookup) and raises RecursionError
+ *    otherwise; the 64 KB leave PyPy's JIT room to unwind that exception.
+ *    CPython's HPy functions check their own depth; there the check is a
+ *    no-op.  The answer is cached per thread (about 90 ns per real check on
+ *    PyPy); the package makes sys.setrecursionlimit invalidate it (core.py).
  */
 #ifndef TVM_FFI_HPY_SHIM_H_
 #define TVM_FFI_HPY_SHIM_H_

@@ -2,6 +2,7 @@
 import pytest
 
 import tvm_ffi_hpy as ffi
+from conftest import scaled
 
 
 @pytest.mark.parametrize("make", [
@@ -43,14 +44,15 @@ def test_a_long_cycle_is_found():
 
 
 def test_deep_nesting_converts_and_is_freed():
+    depth = scaled(20000)
     x = [1]
-    for _ in range(20000):
+    for _ in range(depth):
         x = [x]
     a = ffi.convert(x)
     assert isinstance(a, ffi.Array) and len(a) == 1
     del a
     y = {"leaf": 2}
-    for _ in range(20000):
+    for _ in range(depth):
         y = {"k": (y,)}
     m = ffi.convert(y)
     assert len(m) == 1
