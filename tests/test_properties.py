@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Map, Shape, core, dataclasses, testing
-from conftest import field_accessor, field_descriptor
+from conftest import REENTRY_ABORTS, field_accessor, field_descriptor
 
 _ffi = core._ffi
 
@@ -236,8 +236,6 @@ _FACTORIES = [
     lambda: (lambda *a: None),
     lambda: _raising_callable,
     lambda: ValueError("an exception object"),
-    lambda: testing.TestIntPair,
-    lambda: tvm_ffi_hpy.Object,
     lambda: int,
     lambda: [1, "two", 3.0],
     lambda: {"k": [1, 2]},
@@ -248,6 +246,11 @@ _FACTORIES = [
     lambda: 1 + 2j,
     lambda: slice(1, 2),
 ]
+# Classes of the package: a callee that calls one back (apply, call_n) enters
+# the extension from Python code that it runs, which aborts PyPy 7.3.19 in
+# HPy debug mode (conftest.REENTRY_ABORTS); there they are left out.
+if not REENTRY_ABORTS:
+    _FACTORIES += [lambda: testing.TestIntPair, lambda: tvm_ffi_hpy.Object]
 
 arguments = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 3),
