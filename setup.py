@@ -1,53 +1,190 @@
 """Build: the C++ core (CMake) and the HPy universal extension, into the package.
 
-`pip install .` (or `python setup.py build_ext --inplace` for a source tree)
-produces, inside the `tvm_ffi_hpy` package:
+`pip install .` / `pip wheel .` (or `python setup.py build_ext --inplace` for a
+source tree) produce, inside the `tvm_ffi_hpy` package:
 
   libtvm_ffi_hpy_core.so   the C++ core: objects, functions, registries
   _ffi.hpy0.so             the HPy universal-ABI extension, linked to the core
                            with rpath $ORIGIN; one file for CPython and PyPy
   include/tvm_ffi_hpy/*.h  the core's headers, for user C++ libraries
-  cmake/tvm_ffi_hpy-config.cmake
-                           find_package(tvm_ffi_hpy CONFIG) for user libraries
-                           (docs/user_library.md)
+  cmake/tvm_ffi_hpy-config.cmake, cmake/tvm_ffi_hpy-config-version.cmake
+                           find_package(tvm_ffi_hpy 0.1 CONFIG) for user
+                           libraries (docs/user_library.md)
+
+One binary for every interpreter:
+  - The wheel is tagged py3-none-<platform>: nothing in it depends on the
+    interpreter that built it.
+  - The extension is compiled against HPy 0.9.0's headers and nothing else of
+    HPy (no runtime sources).  CPython gets them from the `hpy==0.9.0` build
+    requirement; PyPy, which brings its own HPy (a later 0.9 with other
+    headers), gets them from an hpy 0.9.0 wheel, fetched with pip, checked
+    against its sha256, and only unpacked.  TVM_FFI_HPY_HPY_INCLUDE=DIR points at them offline.
+  - Builds are reproducible: no debug information, source paths mapped to
+    fixed names, a fixed order of objects.  Two builds of one commit, in other
+    directories or on other interpreters, give byte-identical files
+    (ci/test.sh checks it).
 
 The extension is compiled by hand rather than through hpy.devel's setuptools
 plugin: that plugin writes a stub loader importing pkg_resources (gone from
 current setuptools), and we load the module ourselves (tvm_ffi_hpy/_loader.py).
-Set TVM_FFI_HPY_SANITIZE=1 to build both with ASan and UBSan.
+
+Environment: CXX and CC choose the compilers (default g++ and gcc);
+TVM_FFI_HPY_SANITIZE=1 builds both parts with ASan and UBSan (and debug
+information); TVM_FFI_HPY_VERBOSE=1 prints every command.
 """
 import concurrent.futures
+import hashlib
+import importlib.util
 import os
+import platform
+import re
+import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
+try:  # setuptools >= 70.1 carries bdist_wheel; older ones take it from `wheel`
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # pragma: no cover
+    from wheel.bdist_wheel import bdist_wheel
+
 ROOT = os.path.dirname(os.path.abspath(__file__))
-HPY_RUNTIME_SOURCES = ["argparse.c", "buildvalue.c", "helpers.c", "format.c", "structseq.c"]
 CORE_LIB = "libtvm_ffi_hpy_core.so"
 EXTENSION_FILE = "_ffi.hpy0.so"
 HEADER_DIR = os.path.join("core", "include", "tvm_ffi_hpy")  # -> <package>/include/tvm_ffi_hpy
 CMAKE_CONFIG = os.path.join("core", "cmake", "tvm_ffi_hpy-config.cmake")  # -> <package>/cmake
+
+# The HPy ABI the binary is built for, and the wheel its headers come from
+# where the interpreter brings another HPy (PyPy).
+HPY_VERSION = "0.9.0"
+HPY_HEADER_WHEEL = "hpy-0.9.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+HPY_HEADER_WHEEL_SHA256 = "48b42aff81a6797ad01d314940d8aadddedeb987c42f00453079553c15fbf70a"
 
 # Thread-local state is read on every call.  With the default dialect each
 # read from this dlopen()ed library calls __tls_get_addr; with TLS descriptors
 # (x86-64's "gnu2"; the default on aarch64) glibc places the block in the
 # static TLS surplus when there is room and each read is then a load, and
 # falls back to a dynamic lookup when there is not (never a load failure).
-import platform  # noqa: E402
 _TLS_DIALECT = ["-mtls-dialect=gnu2"] if platform.machine() in ("x86_64", "AMD64") else []
 
 
-def _sanitize():
-    return os.environ.get("TVM_FFI_HPY_SANITIZE", "") not in ("", "0")
+def _version():
+    """The one version number: tvm_ffi_hpy.__version__."""
+    with open(os.path.join(ROOT, "tvm_ffi_hpy", "__init__.py")) as f:
+        return re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+
+
+VERSION = _version()
+
+
+def _flag(name):
+    return os.environ.get(name, "") not in ("", "0")
+
+
+def _say(message):
+    print("[tvm_ffi_hpy] " + message, flush=True)
 
 
 def _run(cmd, **kwargs):
-    print(" ".join(cmd), flush=True)
+    if _flag("TVM_FFI_HPY_VERBOSE"):
+        print(" ".join(cmd), flush=True)
     subprocess.check_call(cmd, **kwargs)
+
+
+def _compiler(variable, default, language):
+    """The compiler command from $CXX / $CC (may carry flags), checked to exist."""
+    command = shlex.split(os.environ.get(variable, "")) or [default]
+    if shutil.which(command[0]) is None:
+        raise RuntimeError(
+            "building tvm_ffi_hpy needs a %s compiler: %r was not found (install g++ / "
+            "build-essential, or set %s to a compiler command)" % (language, command[0], variable))
+    return command
+
+
+def _tool(name, minimum):
+    """cmake/ninja from the Python environment when installed there, else PATH."""
+    try:
+        module = __import__(name)
+        path = os.path.join(getattr(module, name.upper() + "_BIN_DIR", ""), name)
+        if os.path.exists(path):
+            return path
+    except ImportError:
+        pass
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError("building tvm_ffi_hpy needs %s >= %s: `pip install %s`, or install "
+                           "it with the system's package manager" % (name, minimum, name))
+    return found
+
+
+def _reproducible_flags():
+    """Source paths recorded in the objects (__FILE__) are mapped to fixed names."""
+    return ["-ffile-prefix-map=%s=tvm_ffi_hpy-%s" % (ROOT, VERSION)]
+
+
+def _hpy_headers(build_temp):
+    """The include directory of HPy 0.9.0's headers (see the top of this file)."""
+    override = os.environ.get("TVM_FFI_HPY_HPY_INCLUDE")
+    if override:
+        if not os.path.exists(os.path.join(override, "hpy.h")):
+            raise RuntimeError("TVM_FFI_HPY_HPY_INCLUDE=%s has no hpy.h" % override)
+        return override
+    spec = importlib.util.find_spec("hpy.devel") if importlib.util.find_spec("hpy") else None
+    if spec is not None and spec.submodule_search_locations:
+        devel = list(spec.submodule_search_locations)[0]
+        try:
+            with open(os.path.join(devel, "version.py")) as f:
+                installed = re.search(r"__version__ = ['\"]([^'\"]+)", f.read()).group(1)
+        except (OSError, AttributeError):
+            installed = "unknown"
+        if installed == HPY_VERSION:
+            return os.path.join(devel, "include")
+        _say("this interpreter brings HPy %s; the binary is built against HPy %s's headers"
+             % (installed, HPY_VERSION))
+    return _fetch_hpy_headers(build_temp)
+
+
+def _fetch_hpy_headers(build_temp):
+    """HPy 0.9.0's headers, from its wheel for CPython 3.11 on x86-64 (any of its
+    wheels has the same headers; a wheel is only unpacked, while pip would run
+    the sdist's setup.py, which refuses to run on PyPy)."""
+    dest = os.path.join(build_temp, "hpy-%s-include" % HPY_VERSION)
+    if os.path.exists(os.path.join(dest, "hpy.h")):
+        return dest
+    download = os.path.join(build_temp, "hpy-wheel")
+    wheel = os.path.join(download, HPY_HEADER_WHEEL)
+    if not os.path.exists(wheel):
+        _say("fetching HPy %s's headers (the wheel %s) with pip" % (HPY_VERSION, HPY_HEADER_WHEEL))
+        try:
+            _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+                  "--disable-pip-version-check", "--implementation", "cp", "--python-version",
+                  "3.11", "--abi", "cp311", "--platform", "manylinux2014_x86_64",
+                  "hpy==" + HPY_VERSION, "-d", download])
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise RuntimeError(
+                "building tvm_ffi_hpy needs HPy %s's headers, and pip could not fetch them "
+                "(%s).  Offline, set TVM_FFI_HPY_HPY_INCLUDE to the hpy/devel/include "
+                "directory of an hpy %s installation" % (HPY_VERSION, exc, HPY_VERSION))
+    with open(wheel, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    if digest != HPY_HEADER_WHEEL_SHA256:
+        raise RuntimeError("%s has sha256 %s, not %s" % (wheel, digest, HPY_HEADER_WHEEL_SHA256))
+    prefix = "hpy/devel/include/"
+    tmp = dest + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name.startswith(prefix) and not name.endswith("/") and ".." not in name:
+                target = os.path.join(tmp, name[len(prefix):])
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with archive.open(name) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+    os.replace(tmp, dest)
+    return dest
 
 
 def _copy_build_support(package_dir):
@@ -62,21 +199,31 @@ def _copy_build_support(package_dir):
     cmake_dir = os.path.join(package_dir, "cmake")
     os.makedirs(cmake_dir, exist_ok=True)
     shutil.copy2(os.path.join(ROOT, CMAKE_CONFIG), cmake_dir)
+    with open(os.path.join(cmake_dir, "tvm_ffi_hpy-config-version.cmake"), "w") as f:
+        f.write(CMAKE_VERSION_FILE % VERSION)
 
 
-def _tool(name):
-    """cmake/ninja from the Python environment when installed there, else PATH."""
-    try:
-        module = __import__(name)
-        path = os.path.join(getattr(module, name.upper() + "_BIN_DIR", ""), name)
-        if os.path.exists(path):
-            return path
-    except ImportError:
-        pass
-    found = shutil.which(name)
-    if not found:
-        raise RuntimeError("building tvm_ffi_hpy needs %s (pip install %s)" % (name, name))
-    return found
+# find_package(tvm_ffi_hpy X.Y): compatible while the major version is the
+# same and, before 1.0, the minor one too; never a newer version than this.
+CMAKE_VERSION_FILE = """\
+# Written by setup.py: the version of the tvm_ffi_hpy package.
+set(PACKAGE_VERSION "%s")
+string(REPLACE "." ";" _tvm_ffi_hpy_have "${PACKAGE_VERSION}")
+string(REPLACE "." ";" _tvm_ffi_hpy_want "${PACKAGE_FIND_VERSION}.0.0")
+list(GET _tvm_ffi_hpy_have 0 _have_major)
+list(GET _tvm_ffi_hpy_have 1 _have_minor)
+list(GET _tvm_ffi_hpy_want 0 _want_major)
+list(GET _tvm_ffi_hpy_want 1 _want_minor)
+set(PACKAGE_VERSION_COMPATIBLE FALSE)
+if(NOT PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION AND _have_major EQUAL _want_major)
+  if(NOT _have_major EQUAL 0 OR _have_minor EQUAL _want_minor)
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  endif()
+endif()
+if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
+  set(PACKAGE_VERSION_EXACT TRUE)
+endif()
+"""
 
 
 class BuildCoreAndExtension(build_ext):
@@ -86,11 +233,14 @@ class BuildCoreAndExtension(build_ext):
         return os.path.join(*fullname.split(".")[:-1], EXTENSION_FILE)
 
     def build_extension(self, ext):
+        cxx = _compiler("CXX", "g++", "C++17")
         out_dir = os.path.dirname(os.path.abspath(self.get_ext_fullpath(ext.name)))
         os.makedirs(out_dir, exist_ok=True)
-        core_lib = self._build_core()
+        hpy_include = _hpy_headers(os.path.abspath(self.build_temp))
+        core_lib = self._build_core(cxx)
         shutil.copy2(core_lib, os.path.join(out_dir, CORE_LIB))
-        self._build_hpy_extension(os.path.join(out_dir, EXTENSION_FILE), os.path.dirname(core_lib))
+        self._build_hpy_extension(cxx, hpy_include, os.path.join(out_dir, EXTENSION_FILE),
+                                  os.path.dirname(core_lib))
         _copy_build_support(out_dir)
 
     def copy_extensions_to_source(self):
@@ -104,55 +254,98 @@ class BuildCoreAndExtension(build_ext):
             os.replace(dst + ".tmp", dst)
         _copy_build_support(os.path.join(ROOT, "tvm_ffi_hpy"))
 
-    def _build_core(self):
+    def _build_core(self, cxx):
+        _say("building the C++ core (CMake + Ninja)")
         build_dir = os.path.join(os.path.abspath(self.build_temp), "core")
-        configure = [_tool("cmake"), "-S", os.path.join(ROOT, "core"), "-B", build_dir,
-                     "-G", "Ninja", "-DCMAKE_MAKE_PROGRAM=" + _tool("ninja"),
-                     "-DCMAKE_BUILD_TYPE=Release", "-DTVM_FFI_HPY_BUILD_TESTS=OFF"]
-        if _sanitize():
+        configure = [_tool("cmake", "3.18"), "-S", os.path.join(ROOT, "core"), "-B", build_dir,
+                     "-G", "Ninja", "-DCMAKE_MAKE_PROGRAM=" + _tool("ninja", "1.10"),
+                     "-DCMAKE_BUILD_TYPE=Release", "-DTVM_FFI_HPY_BUILD_TESTS=OFF",
+                     "-DCMAKE_CXX_COMPILER=" + shutil.which(cxx[0]),
+                     "-DCMAKE_CXX_FLAGS=" + " ".join(cxx[1:] + _reproducible_flags())]
+        if _flag("TVM_FFI_HPY_SANITIZE"):
             configure.append("-DTVM_FFI_HPY_SANITIZE=ON")
-        _run(configure)
-        _run([_tool("cmake"), "--build", build_dir, "--target", "tvm_ffi_hpy_core", "-j2"])
+        _run(configure, stdout=None if _flag("TVM_FFI_HPY_VERBOSE") else subprocess.DEVNULL)
+        _run([_tool("cmake", "3.18"), "--build", build_dir, "--target", "tvm_ffi_hpy_core",
+              "-j2"])
         return os.path.join(build_dir, CORE_LIB)
 
-    def _build_hpy_extension(self, target, core_dir):
-        import hpy.devel
-        hpy_dir = os.path.dirname(hpy.devel.__file__)
+    def _build_hpy_extension(self, cxx, hpy_include, target, core_dir):
         obj_dir = os.path.join(os.path.abspath(self.build_temp), "hpy_ext")
         os.makedirs(obj_dir, exist_ok=True)
         opt = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"] \
-            if _sanitize() else ["-O2", "-g"]
-        common = ["-fPIC", "-fvisibility=hidden", "-DHPY_ABI_UNIVERSAL"] + _TLS_DIALECT + [
-                  "-I", os.path.join(hpy_dir, "include"), "-I", os.path.join(ROOT, "core", "include")]
-        jobs = []
-        for name in sorted(os.listdir(os.path.join(ROOT, "hpy_ext"))):
-            if name.endswith(".cc"):
-                jobs.append(["g++", "-std=c++20", "-Wall", "-Wno-missing-field-initializers",
-                             "-Wno-cast-function-type"] + opt + common +
-                            ["-c", os.path.join(ROOT, "hpy_ext", name),
-                             "-o", os.path.join(obj_dir, name + ".o")])
-        for name in HPY_RUNTIME_SOURCES:
-            jobs.append(["gcc", "-std=gnu11"] + opt + common +
-                        ["-c", os.path.join(hpy_dir, "src", "runtime", name),
-                         "-o", os.path.join(obj_dir, "hpy_" + name + ".o")])
+            if _flag("TVM_FFI_HPY_SANITIZE") else ["-O2"]
+        common = ["-fPIC", "-fvisibility=hidden", "-DHPY_ABI_UNIVERSAL"] + _TLS_DIALECT + \
+            _reproducible_flags() + ["-I", hpy_include, "-I", os.path.join(ROOT, "core", "include")]
+        sources = sorted(n for n in os.listdir(os.path.join(ROOT, "hpy_ext")) if n.endswith(".cc"))
+        jobs = [cxx + ["-std=c++20", "-Wall", "-Wno-missing-field-initializers",
+                       "-Wno-cast-function-type"] + opt + common +
+                ["-c", os.path.join(ROOT, "hpy_ext", name), "-o", os.path.join(obj_dir, name + ".o")]
+                for name in sources]
+
+        def compile_one(numbered):
+            number, (name, job) = numbered
+            _say("[%d/%d] compiling hpy_ext/%s" % (number, len(jobs), name))
+            _run(job)
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(_run, job) for job in jobs]:
+            for future in [pool.submit(compile_one, item)
+                           for item in enumerate(zip(sources, jobs), start=1)]:
                 future.result()
+        _say("linking %s" % EXTENSION_FILE)
         objects = [job[job.index("-o") + 1] for job in jobs]
-        _run(["g++", "-shared"] + opt + ["-o", target] + objects +
+        _run(cxx + ["-shared"] + opt + ["-o", target] + objects +
              ["-L", core_dir, "-ltvm_ffi_hpy_core", "-Wl,-rpath,$ORIGIN", "-Wl,--no-undefined"])
+
+
+class UniversalWheel(bdist_wheel):
+    """py3-none-<platform>: the binaries serve every interpreter with HPy 0.9."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        self.root_is_pure = False
+
+    def get_tag(self):
+        return ("py3", "none") + tuple(super().get_tag()[2:])
+
+
+def _long_description():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        return f.read()
 
 
 setup(
     name="tvm_ffi_hpy",
-    version="0.1.0",
-    description="An FFI object system in the spirit of apache tvm-ffi, "
-                "as one HPy universal binary for CPython and PyPy",
+    version=VERSION,
+    description="An FFI object system in the spirit of apache tvm-ffi, with one Python "
+                "wrapper per C++ object, as one HPy universal binary for CPython and PyPy",
+    long_description=_long_description(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    license_files=["LICENSE"],
+    project_urls={  # the project's own home is not public yet
+        "apache tvm-ffi (the API followed)": "https://github.com/apache/tvm-ffi",
+        "HPy": "https://hpyproject.org",
+    },
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Intended Audience :: Developers",
+        "Operating System :: POSIX :: Linux",
+        "Programming Language :: C++",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: Implementation :: CPython",
+        "Programming Language :: Python :: Implementation :: PyPy",
+        "Topic :: Software Development :: Libraries",
+    ],
     packages=["tvm_ffi_hpy"],
     package_data={"tvm_ffi_hpy": ["py.typed", "_ffi.pyi"]},  # type information (PEP 561)
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
-    cmdclass={"build_ext": BuildCoreAndExtension},
-    install_requires=["hpy==0.9.0; platform_python_implementation == 'CPython'"],
-    python_requires=">=3.9",
+    cmdclass={"build_ext": BuildCoreAndExtension, "bdist_wheel": UniversalWheel},
+    # PyPy brings its own HPy; CPython takes it from PyPI.
+    install_requires=["hpy==%s; platform_python_implementation == 'CPython'" % HPY_VERSION],
+    # CPython 3.13 and later: HPy 0.9's CPython runtime does not run there yet.
+    python_requires=">=3.10,<3.13",
     zip_safe=False,
 )

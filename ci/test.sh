@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # The test command (named in the README; .ci/run calls it).
 #
-#   ci/test.sh                 the whole suite
+#   ci/test.sh                 the whole suite, and the packaging checks
 #   ci/test.sh ARGS...         pytest with exactly ARGS instead of the default suite
 #
 # On a fresh Debian 12/13 machine it installs what it needs (ci/install.sh:
-# a CPython 3.11 venv with hpy 0.9.0, PyPy 7.3.19), builds the core and the
-# HPy universal extension ONCE (in place, into tvm_ffi_hpy/), runs the C++
-# tests (ctest), then pytest on CPython and on PyPy against that very file,
-# and checks that both interpreters loaded a file with the same sha256.
-# Without ARGS it also runs the suite once more in HPy debug mode (handle
-# leaks fail the tests) on CPython and on PyPy; on PyPy the tests marked
-# reenters_extension are skipped there (tests/conftest.py says why).
+# a CPython 3.11 venv with hpy 0.9.0, PyPy 7.3.19), builds ONE wheel
+# (`pip wheel .`: the core and the HPy universal extension, tagged
+# py3-none-<platform>), installs that wheel into the CPython venv and for
+# PyPy, runs the C++ tests (ctest), then pytest on CPython and on PyPy
+# against the installed package (from a directory outside the clone, so that
+# the source tree is not what gets imported), and checks that every
+# interpreter loaded a file with the wheel's sha256.  Without ARGS it also
+# runs the suite in HPy debug mode (handle leaks fail the tests) on CPython
+# and on PyPy (there the tests marked reenters_extension are skipped;
+# tests/conftest.py says why), then ci/packaging.sh: the sdist built by PyPy
+# gives byte-identical binaries, the README's first command works, and the
+# wheel installs and runs on CPython 3.10 and 3.12 (the whole suite there)
+# and on PyPy.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -19,36 +25,60 @@ cd "$REPO"
 # shellcheck source=ci/prepare.sh
 source ci/prepare.sh
 
-section "build (once): core + HPy universal extension"
+section "build (once): one wheel with the core and the HPy universal extension"
+# No in-place build: the suite runs against the installed wheel.
 rm -f tvm_ffi_hpy/_ffi.hpy0.so tvm_ffi_hpy/libtvm_ffi_hpy_core.so
-"$CPY" setup.py -q build_ext --inplace --build-temp build/setup
-BINARY="$REPO/tvm_ffi_hpy/_ffi.hpy0.so"
-BUILT_SHA="$(sha256sum "$BINARY" | cut -d' ' -f1)"
-echo "built $BINARY sha256=$BUILT_SHA"
+rm -rf build/dist
+start=$(date +%s)
+"$CPY" -m pip wheel . --no-deps --disable-pip-version-check -w build/dist -q
+WHEEL="$(ls "$REPO"/build/dist/tvm_ffi_hpy-*.whl)"
+case "$WHEEL" in *-py3-none-*.whl) ;; *) echo "not a py3-none wheel: $WHEEL"; exit 1 ;; esac
+BUILT_SHA="$("$CPY" -c 'import hashlib, sys, zipfile
+print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("tvm_ffi_hpy/_ffi.hpy0.so")).hexdigest())' "$WHEEL")"
+echo "built $(basename "$WHEEL") in $(( $(date +%s) - start )) s: _ffi.hpy0.so sha256=$BUILT_SHA"
+
+section "install the wheel: into the CPython venv, and for PyPy"
+"$CPY" -m pip install --no-deps --force-reinstall --disable-pip-version-check -q "$WHEEL"
+PYPY_PKG="$ENV_DIR/pypy-tvm_ffi_hpy"
+rm -rf "$PYPY_PKG"
+"$CPY" -m pip install --no-deps --disable-pip-version-check -q --target "$PYPY_PKG" "$WHEEL"
+echo "CPython: $("$CPY" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location')"
+echo "PyPy:    $PYPY_PKG"
 
 section "C++ core tests (ctest)"
 cmake -S core -B build/core-tests -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/core-tests -j2 >/dev/null
 ctest --test-dir build/core-tests --output-on-failure
 
-if [ "$#" -gt 0 ]; then PYTEST_ARGS=("$@"); else PYTEST_ARGS=(tests -q -p no:cacheprovider); fi
+# pytest runs in another directory: paths of the clone given as ARGS are made absolute.
+PYTEST_ARGS=()
+for arg in "$@"; do
+  if [ -e "$REPO/${arg%%::*}" ]; then PYTEST_ARGS+=("$REPO/$arg"); else PYTEST_ARGS+=("$arg"); fi
+done
+[ "$#" -gt 0 ] || PYTEST_ARGS=("$REPO/tests" -q -p no:cacheprovider)
 SHA_DIR="$(mktemp -d)"
 trap 'rm -rf "$SHA_DIR"' EXIT
 
+RUN_DIR="$REPO/build/pytest-run"   # outside the package's parent: imports find the installed one
+mkdir -p "$RUN_DIR"
 run_pytest() {  # label, interpreter, extra env...
   local label="$1" interp="$2"; shift 2
   section "pytest on $label: ${PYTEST_ARGS[*]}"
-  env "$@" TVM_FFI_HPY_SHA_FILE="$SHA_DIR/$label" "$interp" -m pytest "${PYTEST_ARGS[@]}"
+  local start; start=$(date +%s)
+  (cd "$RUN_DIR" && env "$@" TVM_FFI_HPY_SHA_FILE="$SHA_DIR/$label" "$interp" -m pytest \
+     --rootdir "$REPO" -c "$REPO/pyproject.toml" "${PYTEST_ARGS[@]}")
+  echo "$label: $(( $(date +%s) - start )) s"
   if [ -s "$SHA_DIR/$label" ]; then
     echo "$label loaded: $(cat "$SHA_DIR/$label")"
   fi
 }
 
 run_pytest CPython "$CPY"
-run_pytest PyPy "$PYPY" PYTHONPATH="$PYPY_SITE"
+run_pytest PyPy "$PYPY" PYTHONPATH="$PYPY_PKG:$PYPY_SITE"
 if [ "$#" -eq 0 ]; then
   run_pytest CPython-hpy-debug "$CPY" TVM_FFI_HPY_DEBUG=1
-  run_pytest PyPy-hpy-debug "$PYPY" PYTHONPATH="$PYPY_SITE" TVM_FFI_HPY_DEBUG=1
+  run_pytest PyPy-hpy-debug "$PYPY" PYTHONPATH="$PYPY_PKG:$PYPY_SITE" TVM_FFI_HPY_DEBUG=1
+  TVM_FFI_HPY_SHA_DIR="$SHA_DIR" bash ci/packaging.sh "$WHEEL"
 fi
 
 section "same binary on every interpreter"

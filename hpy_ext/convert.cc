@@ -235,7 +235,7 @@ int convert_init(HPyContext* ctx) {
       return -1;
     }
     if (*f.slot == nullptr) {
-      HPyErr_Format(ctx, ctx->h_ImportError, "the core lacks the global function %s", f.name);
+      raise_format(ctx, ctx->h_ImportError, "the core lacks the global function %s", f.name);
       return -1;
     }
   }
@@ -384,14 +384,14 @@ int ContainerWalk::check_cycle(HPy container) {
 // ValueError for `container`, met again `length` frames above itself.
 int ContainerWalk::report_cycle(HPy container, size_t length) {
   if (length == 1) {
-    HPyErr_Format(ctx_, ctx_->h_ValueError, "cannot convert a %s that contains itself",
-                  container_kind(ctx_, container));
+    raise_format(ctx_, ctx_->h_ValueError, "cannot convert a %s that contains itself",
+                 container_kind(ctx_, container));
   } else {
-    HPyErr_Format(ctx_, ctx_->h_ValueError,
-                  "cannot convert a %s that contains itself through %d other container%s "
-                  "(a reference cycle)",
-                  container_kind(ctx_, container), static_cast<int>(length - 1),
-                  length == 2 ? "" : "s");
+    raise_format(ctx_, ctx_->h_ValueError,
+                 "cannot convert a %s that contains itself through %d other container%s "
+                 "(a reference cycle)",
+                 container_kind(ctx_, container), static_cast<int>(length - 1),
+                 length == 2 ? "" : "s");
   }
   return -1;
 }
@@ -707,9 +707,9 @@ HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
   }
   if (v->type_index < kTVMFFIStaticObjectBegin || v->v_obj == nullptr) {
     if (v->type_index >= kTVMFFIStaticObjectBegin) return HPy_Dup(ctx, ctx->h_None);
-    return HPyErr_Format(ctx, ctx->h_TypeError,
-                         "cannot convert a core value of type index %d to Python",
-                         static_cast<int>(v->type_index));
+    return raise_format(ctx, ctx->h_TypeError,
+                        "cannot convert a core value of type index %d to Python",
+                        static_cast<int>(v->type_index));
   }
   bool handled;
   HPy res = value_object_to_py(ctx, v->v_obj, &handled);

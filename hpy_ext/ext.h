@@ -34,6 +34,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "shim.h"
+
 namespace tvm_ffi_hpy_ext {
 
 struct ObjectPayload {
@@ -221,8 +223,8 @@ extern HPyDef tensor_info;         // (tensor) -> metadata tuple
 // TypeError "name() takes N arguments (M given)" unless nargs == expected.
 inline bool check_nargs(HPyContext* ctx, const char* name, size_t nargs, size_t expected) {
   if (nargs == expected) return true;
-  HPyErr_Format(ctx, ctx->h_TypeError, "%s() takes %d arguments (%d given)", name,
-                static_cast<int>(expected), static_cast<int>(nargs));
+  raise_format(ctx, ctx->h_TypeError, "%s() takes %d arguments (%d given)", name,
+               static_cast<int>(expected), static_cast<int>(nargs));
   return false;
 }
 

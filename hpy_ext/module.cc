@@ -188,7 +188,7 @@ static HPy register_class_impl(HPyContext* ctx, HPy, const HPy* args, size_t nar
   int32_t index = HPyLong_AsInt32_t(ctx, args[0]);
   if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
   if (index < 0 || TVMFFIGetTypeInfo(index) == nullptr) {
-    return HPyErr_Format(ctx, ctx->h_ValueError, "no core type has index %d", index);
+    return raise_format(ctx, ctx->h_ValueError, "no core type has index %d", index);
   }
   HPy table = HPyGlobal_Load(ctx, g_class_table);
   int rc = 0;
@@ -252,7 +252,7 @@ static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
   int32_t index = HPyLong_AsInt32_t(ctx, index_h);
   if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
   const TVMFFITypeInfo* info = index < 0 ? nullptr : TVMFFIGetTypeInfo(index);
-  if (!info) return HPyErr_Format(ctx, ctx->h_ValueError, "no core type has index %d", index);
+  if (!info) return raise_format(ctx, ctx->h_ValueError, "no core type has index %d", index);
   HPyTupleBuilder ancestors = HPyTupleBuilder_New(ctx, info->type_depth);
   for (int32_t d = 0; d < info->type_depth; ++d) {
     HPy a = HPyLong_FromInt32_t(ctx, info->type_ancestors[d]->type_index);

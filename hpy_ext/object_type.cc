@@ -66,7 +66,7 @@ TVMFFIObject* object_handle(HPyContext* ctx, HPy h) {
 TVMFFIObject* object_handle_of(HPyContext* ctx, HPy h, int32_t type_index, const char* what) {
   TVMFFIObject* obj = object_handle(ctx, h);
   if (obj && obj->type_index != type_index) {
-    HPyErr_Format(ctx, ctx->h_TypeError, "expected %s", what);
+    raise_format(ctx, ctx->h_TypeError, "expected %s", what);
     return nullptr;
   }
   return obj;
@@ -230,8 +230,8 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
     return HPy_Dup(ctx, ctx->h_None);
   }
   if (suits >= 0) {
-    HPyErr_Format(ctx, ctx->h_TypeError, "__init_handle_by_constructor__: %s (%s)", problem,
-                  type_key_of(result.v_obj->type_index));
+    raise_format(ctx, ctx->h_TypeError, "__init_handle_by_constructor__: %s (%s)", problem,
+                 type_key_of(result.v_obj->type_index));
   }
   close_h(ctx, natural);
   HPy_Close(ctx, self_type);
@@ -406,9 +406,9 @@ static bool is_instance_of(const TVMFFITypeInfo* info, const TVMFFITypeInfo* own
 static void* field_address(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIObject* obj) {
   if (obj->type_index != acc->owner->type_index &&  // the common case: no lookup
       !is_instance_of(TVMFFIGetTypeInfo(obj->type_index), acc->owner)) {
-    HPyErr_Format(ctx, ctx->h_TypeError,
-                  "field '%s' of '%s' does not apply to an object of type '%s'",
-                  acc->info->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
+    raise_format(ctx, ctx->h_TypeError,
+                 "field '%s' of '%s' does not apply to an object of type '%s'",
+                 acc->info->name.data, acc->owner->type_key.data, type_key_of(obj->type_index));
     return nullptr;
   }
   return reinterpret_cast<char*>(obj) + acc->info->offset;
@@ -435,13 +435,13 @@ static int field_write(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIO
   if (!addr) return -1;
   const TVMFFIFieldInfo* field = acc->info;
   if (!(field->flags & kTVMFFIFieldFlagBitMaskWritable)) {
-    HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' is read-only",
-                  field->name.data, acc->owner->type_key.data);
+    raise_format(ctx, ctx->h_AttributeError, "field '%s' of '%s' is read-only",
+                 field->name.data, acc->owner->type_key.data);
     return -1;
   }
   if (!field->setter) {
-    HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' has no setter",
-                  field->name.data, acc->owner->type_key.data);
+    raise_format(ctx, ctx->h_AttributeError, "field '%s' of '%s' has no setter",
+                 field->name.data, acc->owner->type_key.data);
     return -1;
   }
   InflightScope scope(ctx);
@@ -466,8 +466,8 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
     return HPy_NULL;
   }
   if ((!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) || nargs < 1 || nargs > 2) {
-    return HPyErr_Format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
-                         acc->info->name.data);
+    return raise_format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
+                        acc->info->name.data);
   }
   TVMFFIObject* obj = object_handle(ctx, args[0]);
   if (!obj) return HPy_NULL;
@@ -491,8 +491,8 @@ static int Field_getset_set(HPyContext* ctx, HPy self, HPy value, void* closure)
   if (ensure_stack_headroom(ctx) < 0) return -1;
   const auto* acc = static_cast<const FieldAccessorPayload*>(closure);
   if (HPy_IsNull(value)) {
-    HPyErr_Format(ctx, ctx->h_AttributeError, "field '%s' of '%s' cannot be deleted",
-                  acc->info->name.data, acc->owner->type_key.data);
+    raise_format(ctx, ctx->h_AttributeError, "field '%s' of '%s' cannot be deleted",
+                 acc->info->name.data, acc->owner->type_key.data);
     return -1;
   }
   TVMFFIObject* obj = live_handle(ctx, ObjectPayload_AsStruct(ctx, self));

@@ -1,12 +1,15 @@
 /*
  * shim.cc -- the parts of the interpreter shim (shim.h) that need a body:
  * capsules through HPy, or through cpyext where HPy's capsules are broken;
- * the stack-headroom check before Python code is run.
+ * the stack-headroom check before Python code is run; formatted errors.
  */
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cstdarg>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 #include "shim.h"
 
@@ -110,6 +113,27 @@ void* capsule_take(HPyContext* ctx, HPy h, const char* name, const char* rename)
     api->DecRef(obj);
   }
   return pointer;
+}
+
+// ---- errors --------------------------------------------------------------------
+HPy raise_format(HPyContext* ctx, HPy type, const char* fmt, ...) {
+  char small[256];
+  va_list args;
+  va_start(args, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, args);
+  va_end(args);
+  if (n < 0) {
+    HPyErr_SetString(ctx, type, fmt);
+  } else if (static_cast<size_t>(n) < sizeof small) {
+    HPyErr_SetString(ctx, type, small);
+  } else {
+    std::string big(static_cast<size_t>(n) + 1, '\0');
+    va_start(args, fmt);
+    vsnprintf(big.data(), big.size(), fmt, args);
+    va_end(args);
+    HPyErr_SetString(ctx, type, big.c_str());
+  }
+  return HPy_NULL;
 }
 
 // ---- stack headroom ----------------------------------------------------------

@@ -80,6 +80,12 @@ inline void close_h(HPyContext* ctx, HPy h) {
   if (!HPy_IsNull(h)) HPy_Close(ctx, h);
 }
 
+// Raises `type` with a printf-style message (vsnprintf: no %R or %S) and
+// returns HPy_NULL.  The extension's own HPyErr_Format, so that it needs
+// only HPy's headers and none of its runtime sources.
+HPy raise_format(HPyContext* ctx, HPy type, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 // ---- stack headroom (see the top: "Stack") ----------------------------------
 // Per thread: the deepest stack address at which the interpreter's check said
 // "room left" (UINTPTR_MAX: none yet; 0: this interpreter needs no check), and

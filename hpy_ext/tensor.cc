@@ -128,12 +128,14 @@ static HPy tensor_info_impl(HPyContext* ctx, HPy, HPy tensor) {
   TVMFFIObject* obj = tensor_handle(ctx, tensor);
   if (!obj) return HPy_NULL;
   const DLTensor* dl = TVMFFITensorGetDLTensorPtr(obj);
+  const int64_t dtype[3] = {dl->dtype.code, dl->dtype.bits, dl->dtype.lanes};
+  const int64_t device[2] = {dl->device.device_type, dl->device.device_id};
   HPy items[6] = {
       HPyLong_FromUInt64_t(ctx, reinterpret_cast<uintptr_t>(dl->data)),
       int64_tuple(ctx, dl->shape, dl->ndim),
       int64_tuple(ctx, dl->strides, dl->ndim),
-      HPy_BuildValue(ctx, "(iii)", int(dl->dtype.code), int(dl->dtype.bits), int(dl->dtype.lanes)),
-      HPy_BuildValue(ctx, "(ii)", int(dl->device.device_type), int(dl->device.device_id)),
+      int64_tuple(ctx, dtype, 3),
+      int64_tuple(ctx, device, 2),
       HPyLong_FromUInt64_t(ctx, dl->byte_offset),
   };
   HPy result = HPy_NULL;

@@ -451,7 +451,7 @@ def test_error_from_cpp_as_a_value():
     assert err.py_error() is not exc  # made anew each time, like apache tvm-ffi
     unknown = make_error("NoSuchKindError", "m").py_error()
     assert type(unknown) is RuntimeError and unknown.args == ("m",)
-    with pytest.raises(IndexError, match="from C++"):
+    with pytest.raises(IndexError, match=r"from C\+\+"):
         throw_error(err)
 
 

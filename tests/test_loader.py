@@ -5,6 +5,8 @@ import platform
 import subprocess
 import sys
 
+import pytest
+
 import tvm_ffi_hpy
 from tvm_ffi_hpy import _loader, core
 
@@ -121,3 +123,79 @@ def test_debug_mode_in_subprocess():
                           cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["2", "5"]
+
+
+# ---------------------------------------------------------------------------
+# Interpreters that cannot run the binary: one clear ImportError each, raised
+# before anything touches the binary.
+# ---------------------------------------------------------------------------
+def _pyenv_python(minor):
+    """A CPython `minor` (e.g. "3.13") from pyenv, if this machine has one."""
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+    except OSError:
+        root = os.path.expanduser("~/.pyenv")
+    versions = os.path.join(root, "versions")
+    if not os.path.isdir(versions):
+        return None
+    for name in sorted(os.listdir(versions), reverse=True):
+        if name.startswith(minor + "."):
+            path = os.path.join(versions, name, "bin", "python")
+            if os.path.exists(path):
+                return path
+    return None
+
+
+@pytest.mark.parametrize("minor, reason", [
+    ("3.9", "Python 3.9 is older than 3.10"),
+    ("3.13", "CPython 3.13 is not supported yet"),
+])
+def test_unsupported_cpython_gets_a_clear_import_error(minor, reason, tmp_path):
+    python = _pyenv_python(minor)
+    if python is None:
+        pytest.skip("this machine has no CPython %s under pyenv" % minor)
+    proc = subprocess.run([python, "-c", "import tvm_ffi_hpy"], capture_output=True, text=True,
+                          timeout=300, cwd=str(tmp_path), env=_subprocess_env())
+    assert proc.returncode == 1, proc.stderr     # an exception, not a crash
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: tvm_ffi_hpy does not run on CPython %s." % minor), last
+    assert reason in last
+    assert _loader.SUPPORTED in last               # ... and what would work
+    assert "_loader.py" in proc.stderr and "Fatal" not in proc.stderr
+
+
+def test_interpreter_without_hpy_gets_a_clear_import_error(tmp_path):
+    # Debian's PyPy 8.0.1 and GraalPy 25 have no hpy.universal: shown here by
+    # hiding the module.
+    code = "import sys; sys.modules['hpy.universal'] = None; import tvm_ffi_hpy"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=str(tmp_path), env=_subprocess_env())
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: tvm_ffi_hpy needs the HPy 0.9 universal ABI")
+    assert "has no `hpy.universal` module" in last
+    if platform.python_implementation() == "PyPy":
+        assert "this PyPy was built without HPy" in last
+
+
+def test_interpreter_problem_is_empty_here():
+    assert _loader.interpreter_problem() == ""
+
+
+def test_source_tree_without_binary_uses_the_installed_package(tmp_path):
+    # `pip install . && python -m tvm_ffi_hpy` from the clone's root: Python
+    # finds the source tree first, which has no binary.
+    fake = tmp_path / "tvm_ffi_hpy"
+    fake.mkdir()
+    with open(os.path.join(REPO_ROOT, "tvm_ffi_hpy", "__init__.py")) as f:
+        (fake / "__init__.py").write_text(f.read())
+    env = _subprocess_env()
+    env["PYTHONPATH"] = os.path.dirname(PACKAGE_DIR)  # where the package with its binary is
+    proc = subprocess.run([sys.executable, "-m", "tvm_ffi_hpy"], capture_output=True, text=True,
+                          timeout=300, cwd=str(tmp_path), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "add_one(41) -> 42" in proc.stdout
+    loaded = [line.split(":", 1)[1].strip() for line in proc.stdout.splitlines()
+              if line.startswith("extension")][0]
+    assert os.path.samefile(loaded, core._ffi.__file__)

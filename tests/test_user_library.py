@@ -247,3 +247,28 @@ def test_tensor_function_of_a_user_library(mod):
         mod.scale(ffi.from_dlpack(np.zeros(2, dtype="float32")), 2.0)
     with pytest.raises(ValueError, match="scale expects a contiguous tensor"):
         mod.scale(ffi.from_dlpack(a[:, ::2]), 2.0)
+
+
+@pytest.mark.parametrize("wanted, found", [("0.1", True), ("0.1.0", True), ("0.0", False),
+                                           ("0.2", False), ("1.0", False)])
+def test_find_package_checks_the_version(tmp_path, wanted, found):
+    # One version number everywhere: tvm_ffi_hpy.__version__ is the CMake
+    # package's version (cmake/tvm_ffi_hpy-config-version.cmake).  Before 1.0
+    # a minor version is a breaking one.
+    cmake = _find_tool("cmake")
+    (tmp_path / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.18)\n"
+        "project(version_probe LANGUAGES CXX)\n"
+        "find_package(tvm_ffi_hpy %s CONFIG)\n"
+        'message(STATUS "probe: found=${tvm_ffi_hpy_FOUND} version=${tvm_ffi_hpy_VERSION}")\n'
+        % wanted)
+    proc = subprocess.run([cmake, "-S", str(tmp_path), "-B", str(tmp_path / "build"),
+                           "-Dtvm_ffi_hpy_DIR=" + libinfo.find_cmake_path()],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = [l for l in proc.stdout.splitlines() if "probe:" in l][0]
+    if found:
+        assert line.endswith("found=1 version=%s" % ffi.__version__), line
+    else:
+        assert "found=0" in line, line
+        assert ffi.__version__ in proc.stderr  # CMake names the version it saw

@@ -3,6 +3,30 @@
 The names follow apache tvm-ffi's Python API where the two overlap, so code
 written for it ports by changing the import.
 """
+def _installed_copy() -> "str | None":
+    """The installed tvm_ffi_hpy package, when this one is a source tree
+    without its binary: `pip install . && python -m tvm_ffi_hpy` run from the
+    clone's root imports the source tree first."""
+    import importlib.machinery
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.path.exists(os.path.join(here, "_ffi.hpy0.so")):
+        return None
+    parent = os.path.dirname(here)
+    others = [p for p in sys.path if os.path.abspath(p or os.curdir) != parent]
+    spec = importlib.machinery.PathFinder.find_spec(__name__, others)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if os.path.exists(os.path.join(location, "_ffi.hpy0.so")):
+            return str(location)
+    return None
+
+
+_installed = _installed_copy()
+if _installed is not None:  # every module of the package then comes from there
+    __path__[:] = [_installed]  # noqa: F821 (set by the import system)
+del _installed, _installed_copy
+
 from .core import (Object, Function, ObjectRValueRef, register_object, register_error,
                    get_global_func, register_global_func, list_global_func_names,
                    remove_global_func, convert, Error, ErrorObject)

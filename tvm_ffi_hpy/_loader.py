@@ -23,15 +23,22 @@ EXTENSION_NAME = "_ffi"
 EXTENSION_FILE = EXTENSION_NAME + ".hpy0.so"
 REQUIRED_HPY = (0, 9)
 
-_NEEDS = ("tvm_ffi_hpy needs the HPy 0.9 universal ABI: CPython 3.11 or 3.12 with "
-          "`pip install hpy==0.9.0`, or PyPy 7.3.14 or newer")
+# What runs this binary.  CPython 3.13 and later wait for an HPy runtime that
+# runs there (HPy 0.9's CPython runtime crashes at the first object it makes).
+SUPPORTED = ("CPython 3.10, 3.11 or 3.12 with `pip install hpy==0.9.0`, or PyPy 7.3.14 or "
+             "newer (Python 3.10 or 3.11) built with its HPy module (7.3.14 to 7.3.23 are)")
+_NEEDS = "tvm_ffi_hpy needs the HPy 0.9 universal ABI: " + SUPPORTED
+
+
+def _pypy_version() -> "tuple[int, ...]":
+    return tuple(getattr(sys, "pypy_version_info", (0, 0, 0))[:3])
 
 
 def _interpreter() -> str:
-    return "%s %s (Python %s)" % (
-        platform.python_implementation(),
-        ".".join(map(str, getattr(sys, "pypy_version_info", sys.version_info)[:3])),
-        platform.python_version())
+    if platform.python_implementation() == "PyPy":
+        return "PyPy %s (Python %s)" % (".".join(map(str, _pypy_version())),
+                                        platform.python_version())
+    return "%s %s" % (platform.python_implementation(), platform.python_version())
 
 
 def hpy_version() -> str:
@@ -55,6 +62,22 @@ def _parse(version: str) -> "tuple[int, ...]":
     return tuple(parts)
 
 
+def interpreter_problem() -> str:
+    """Why this interpreter cannot run the binary, before HPy is asked ('' if it may)."""
+    implementation = platform.python_implementation()
+    if implementation == "PyPy" and _pypy_version() < (7, 3, 14):
+        version = hpy_version()
+        return "it %s (HPy 0.9 came with PyPy 7.3.14)" % (
+            "provides HPy %s, an older and incompatible ABI" % version if version
+            else "has no `hpy.universal` module")
+    if sys.version_info < (3, 10):
+        return "Python %d.%d is older than 3.10" % sys.version_info[:2]
+    if implementation == "CPython" and sys.version_info >= (3, 13):
+        return ("CPython %d.%d is not supported yet: HPy 0.9's CPython runtime does not run "
+                "there" % sys.version_info[:2])
+    return ""
+
+
 def debug_mode() -> bool:
     return os.environ.get("TVM_FFI_HPY_DEBUG", "") not in ("", "0")
 
@@ -72,9 +95,16 @@ def load() -> types.ModuleType:
     full_name = __package__ + "." + EXTENSION_NAME
     if full_name in sys.modules:
         return sys.modules[full_name]
+    unsupported = interpreter_problem()
+    if unsupported:
+        raise ImportError("tvm_ffi_hpy does not run on %s: %s.  It runs on %s."
+                          % (_interpreter(), unsupported, SUPPORTED))
     version = hpy_version()
     if not version:
-        raise ImportError("%s; %s has no `hpy.universal` module." % (_NEEDS, _interpreter()))
+        raise ImportError("%s; %s has no `hpy.universal` module%s." % (
+            _NEEDS, _interpreter(),
+            " (this PyPy was built without HPy)" if platform.python_implementation() == "PyPy"
+            else ""))
     if _parse(version) < REQUIRED_HPY:
         raise ImportError("%s; %s provides HPy %s, whose ABI is older and incompatible."
                           % (_NEEDS, _interpreter(), version))
