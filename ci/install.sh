@@ -42,7 +42,7 @@ for arg in "$@"; do
   esac
 done
 
-CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy numpy virtualenv)
+CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy numpy virtualenv auditwheel)
 # For PyPy: pure-Python wheels only (hypothesis also ships PyPy binary wheels
 # built for a newer PyPy than Debian's 7.3.19: they fail to import), then
 # numpy, the one binary wheel (pypy311_pp73), for the DLPack tests.

@@ -7,7 +7,8 @@
 # On a fresh Debian 12/13 machine it installs what it needs (ci/install.sh:
 # a CPython 3.11 venv with hpy 0.9.0, PyPy 7.3.19), builds ONE wheel
 # (`pip wheel .`: the core and the HPy universal extension, tagged
-# py3-none-<platform>), installs that wheel into the CPython venv and for
+# py3-none-<platform>, then manylinux_X_Y where auditwheel finds that the
+# binaries fit), installs that wheel into the CPython venv and for
 # PyPy, runs the C++ tests (ctest), then pytest on CPython and on PyPy
 # against the installed package (from a directory outside the clone, so that
 # the source tree is not what gets imported), and checks that every
@@ -36,6 +37,22 @@ case "$WHEEL" in *-py3-none-*.whl) ;; *) echo "not a py3-none wheel: $WHEEL"; ex
 BUILT_SHA="$("$CPY" -c 'import hashlib, sys, zipfile
 print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("tvm_ffi_hpy/_ffi.hpy0.so")).hexdigest())' "$WHEEL")"
 echo "built $(basename "$WHEEL") in $(( $(date +%s) - start )) s: _ffi.hpy0.so sha256=$BUILT_SHA"
+# The manylinux tag that auditwheel finds the binaries consistent with (the
+# glibc and libstdc++ symbol versions they use); the files are not changed.
+MANYLINUX="$("$CPY" - "$WHEEL" <<'EOF'
+import re, subprocess, sys
+out = subprocess.run([sys.executable, "-m", "auditwheel", "show", sys.argv[1]],
+                     capture_output=True, text=True).stdout
+found = re.findall(r'"(manylinux_\d+_\d+_\w+)"', " ".join(out.split()))
+print(found[0] if found else "")
+EOF
+)"
+if [ -n "$MANYLINUX" ]; then
+  WHEEL="$REPO/build/dist/$(cd build/dist && "$CPY" -m wheel tags --remove --platform-tag "$MANYLINUX" "$(basename "$WHEEL")")"
+  echo "auditwheel: the binaries fit $MANYLINUX; the wheel is now $(basename "$WHEEL")"
+else
+  echo "auditwheel: no manylinux policy fits; the wheel keeps its platform tag"
+fi
 
 section "install the wheel: into the CPython venv, and for PyPy"
 "$CPY" -m pip install --no-deps --force-reinstall --disable-pip-version-check -q "$WHEEL"
