@@ -3,6 +3,9 @@
 The names follow apache tvm-ffi's Python API where the two overlap, so code
 written for it ports by changing the import.
 """
+_BINARY = "_ffi.hpy0.so"  # _loader.EXTENSION_FILE (not importable before __path__ is settled)
+
+
 def _installed_copy() -> "str | None":
     """The installed tvm_ffi_hpy package, when this one is a source tree
     without its binary: `pip install . && python -m tvm_ffi_hpy` run from the
@@ -11,13 +14,13 @@ def _installed_copy() -> "str | None":
     import os
     import sys
     here = os.path.dirname(os.path.abspath(__file__))
-    if os.path.exists(os.path.join(here, "_ffi.hpy0.so")):
+    if os.path.exists(os.path.join(here, _BINARY)):
         return None
     parent = os.path.dirname(here)
     others = [p for p in sys.path if os.path.abspath(p or os.curdir) != parent]
     spec = importlib.machinery.PathFinder.find_spec(__name__, others)
     for location in (spec.submodule_search_locations or []) if spec else []:
-        if os.path.exists(os.path.join(location, "_ffi.hpy0.so")):
+        if os.path.exists(os.path.join(location, _BINARY)):
             return str(location)
     return None
 
@@ -25,7 +28,7 @@ def _installed_copy() -> "str | None":
 _installed = _installed_copy()
 if _installed is not None:  # every module of the package then comes from there
     __path__[:] = [_installed]  # noqa: F821 (set by the import system)
-del _installed, _installed_copy
+del _installed, _installed_copy, _BINARY
 
 from .core import (Object, Function, ObjectRValueRef, register_object, register_error,
                    get_global_func, register_global_func, list_global_func_names,
