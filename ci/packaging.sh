@@ -12,9 +12,15 @@
 #      from the clone's root on CPython 3.11, and the same binaries again;
 #   3. the wheel installs with plain `pip install WHEEL` on CPython 3.10 and
 #      3.12 (pyenv) and on PyPy, `python -m tvm_ffi_hpy` runs from another
-#      directory on each, and on 3.10 and 3.12 the whole suite runs against
-#      that installation (TVM_FFI_HPY_SHA_DIR=DIR: each run records there
-#      which binary it loaded, as ci/test.sh's runs do).
+#      directory on each;
+#   4. a user's C++ library shipped as a wheel (examples/user_library,
+#      docs/user_library.md): built once by CPython 3.12's pip against this
+#      wheel (--find-links), tagged py3-none-<platform>; it installs into the
+#      3.12 environment and into a fresh PyPy one (pulling tvm_ffi_hpy in as
+#      its dependency) and `python -m user_library` runs on both;
+#   5. on 3.10 and 3.12 the whole suite runs against the installed wheel
+#      (TVM_FFI_HPY_SHA_DIR=DIR: each run records there which binary it
+#      loaded, as ci/test.sh's runs do).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -97,8 +103,29 @@ pip_install "$WORK/pypy-wheel/bin/python" "$WHEEL"
 same_binaries "PyPy, the wheel" "$WORK/pypy-wheel/bin/python"
 demo "PyPy, the wheel" "$WORK/pypy-wheel/bin/python"
 
+section "packaging 4: a user's C++ library as a wheel, on CPython 3.12 and PyPy"
+cp -r examples/user_library "$WORK/user_library-src"   # a copy: pip builds in the source tree
+rm -rf "$WORK/user_library-src/build"
+start=$(date +%s)
+"$WORK/cp3.12/bin/python" -m pip wheel "${pip_quiet[@]}" --no-deps --find-links "$(dirname "$WHEEL")" \
+   -w "$WORK/user-dist" "$WORK/user_library-src" >> "$pip_log" 2>&1 || { tail -n 40 "$pip_log"; fail "pip wheel examples/user_library"; }
+USER_WHEEL="$(ls "$WORK"/user-dist/user_library-*.whl)"
+case "$(basename "$USER_WHEEL")" in *-py3-none-linux_*.whl) ;; *) fail "user wheel tag: $(basename "$USER_WHEEL")";; esac
+echo "built $(basename "$USER_WHEEL") in $(( $(date +%s) - start )) s"
+"$CPY" -m virtualenv -q -p "$PYPY" "$WORK/pypy-user" >/dev/null
+for python in "$WORK/cp3.12/bin/python" "$WORK/pypy-user/bin/python"; do
+  pip_install "$python" --find-links "$(dirname "$WHEEL")" "$USER_WHEEL"
+  (cd "$WORK" && "$python" -m user_library) > "$WORK/user.out" 2>&1 || { cat "$WORK/user.out"; fail "$python -m user_library"; }
+  for want in "add_one(41) = 42" "echo(p) is p: True" "made in C++: Point(1.5, 2, 'made in C++') Point" \
+              "scaled in C++: [10.0, 20.0, 30.0]"; do
+    grep -qF "$want" "$WORK/user.out" || { cat "$WORK/user.out"; fail "$python -m user_library: no '$want'"; }
+  done
+  echo "$python -m user_library: ran from the installed user wheel"
+done
+same_binaries "PyPy, as the user wheel's dependency" "$WORK/pypy-user/bin/python"
+
 for minor in 3.10 3.12; do
-  section "packaging 3: the whole suite on CPython $minor, against the installed wheel"
+  section "packaging 5: the whole suite on CPython $minor, against the installed wheel"
   pip_install "$WORK/cp$minor/bin/python" pytest hypothesis numpy
   start=$(date +%s)
   sha_file="${TVM_FFI_HPY_SHA_DIR:+$TVM_FFI_HPY_SHA_DIR/CPython-$minor}"
