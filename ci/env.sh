@@ -13,3 +13,9 @@ PYPY_SITE="$ENV_DIR/pypy-site"
 export ENV_DIR CPY PYPY PYPY_SITE
 export PYPY_OLD="$ENV_DIR/bin/pypy3-old"   # PyPy 7.3.11 / HPy 0.0.4, for tests/test_old_pypy.py only
 unset _tvm_ffi_hpy_repo
+
+# sha256 of tvm_ffi_hpy/NAME inside a wheel file (ci/test.sh, ci/packaging.sh).
+wheel_member_sha() {  # wheel, name
+  "$CPY" -c 'import hashlib, sys, zipfile
+print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("tvm_ffi_hpy/" + sys.argv[2])).hexdigest())' "$1" "$2"
+}

@@ -38,16 +38,15 @@ pip_install() {  # python, args...: pip install, its output shown only when it f
   "$python" -m pip install "${pip_quiet[@]}" "$@" >> "$pip_log" 2>&1 || { tail -n 40 "$pip_log"; fail "pip install $*"; }
 }
 
-# sha256 of NAME inside the wheel, or inside an installed package directory.
-wheel_sha() { "$CPY" -c 'import hashlib, sys, zipfile
-print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("tvm_ffi_hpy/" + sys.argv[2])).hexdigest())' "$WHEEL" "$1"; }
+# sha256 of NAME inside the wheel (wheel_member_sha: ci/env.sh), or inside an
+# installed package directory.
 installed_sha() {  # python, file name
   local dir; dir="$(cd "$WORK" && "$1" -c 'import os, tvm_ffi_hpy._loader as l; print(os.path.dirname(l.__file__))')"
   sha256sum "$dir/$2" | cut -d' ' -f1
 }
 same_binaries() {  # label, python
   for name in _ffi.hpy0.so libtvm_ffi_hpy_core.so; do
-    local want have; want="$(wheel_sha "$name")"; have="$(installed_sha "$2" "$name")"
+    local want have; want="$(wheel_member_sha "$WHEEL" "$name")"; have="$(installed_sha "$2" "$name")"
     printf '%-28s %-24s %s\n' "$1" "$name" "$have"
     [ "$have" = "$want" ] || fail "$1: $name differs from the wheel's ($want): the build is not reproducible"
   done

@@ -34,8 +34,7 @@ start=$(date +%s)
 "$CPY" -m pip wheel . --no-deps --disable-pip-version-check -w build/dist -q
 WHEEL="$(ls "$REPO"/build/dist/tvm_ffi_hpy-*.whl)"
 case "$WHEEL" in *-py3-none-*.whl) ;; *) echo "not a py3-none wheel: $WHEEL"; exit 1 ;; esac
-BUILT_SHA="$("$CPY" -c 'import hashlib, sys, zipfile
-print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("tvm_ffi_hpy/_ffi.hpy0.so")).hexdigest())' "$WHEEL")"
+BUILT_SHA="$(wheel_member_sha "$WHEEL" _ffi.hpy0.so)"
 echo "built $(basename "$WHEEL") in $(( $(date +%s) - start )) s: _ffi.hpy0.so sha256=$BUILT_SHA"
 # The manylinux tag that auditwheel finds the binaries consistent with (the
 # glibc and libstdc++ symbol versions they use); the files are not changed.
