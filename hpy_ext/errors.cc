@@ -76,17 +76,15 @@ static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, int depth) {
   return exc;
 }
 
-// Raise through the Python helper `name` (a static method of the trampoline's
-// marker class, core.py): raising from Python code keeps the traceback an
-// exception already carries (PyPy's HPyErr_SetObject drops it) and lets C++
-// frames appear in it.  False (nothing raised, no error set) when the helper
-// is not there yet (before set_hooks) or did not raise.
-static bool raise_through_helper(HPyContext* ctx, const char* name, HPy* args, size_t nargs) {
-  HPy marker = HPyGlobal_Load(ctx, g_CallbackError);
-  HPy helper = HPy_GetAttr_s(ctx, marker, name);
-  HPy_Close(ctx, marker);
-  if (HPy_IsNull(helper)) {
-    HPyErr_Clear(ctx);
+// Raise through a Python helper (the hooks reraise and raise_with_backtrace,
+// module.cc): raising from Python code keeps the traceback an exception
+// already carries (PyPy's HPyErr_SetObject drops it) and lets C++ frames
+// appear in it.  False (nothing raised, no error set) when the hook is not
+// installed yet (before set_hooks) or did not raise.
+static bool raise_through_helper(HPyContext* ctx, HPyGlobal hook, HPy* args, size_t nargs) {
+  HPy helper = HPyGlobal_Load(ctx, hook);
+  if (HPy_Is(ctx, helper, ctx->h_None)) {
+    HPy_Close(ctx, helper);
     return false;
   }
   HPy res = call_positional(ctx, helper, args, nargs);
@@ -119,10 +117,10 @@ HPy raise_from_core(HPyContext* ctx) {
   if (!HPy_IsNull(exc)) {
     bool raised = false;
     if (original) {
-      raised = raise_through_helper(ctx, "_reraise", &exc, 1);
+      raised = raise_through_helper(ctx, g_reraise, &exc, 1);
     } else if (!HPy_IsNull(bt)) {
       HPy helper_args[2] = {exc, bt};
-      raised = raise_through_helper(ctx, "_raise_with_backtrace", helper_args, 2);
+      raised = raise_through_helper(ctx, g_raise_with_backtrace, helper_args, 2);
     }
     if (!raised) {
       HPy type = HPy_Type(ctx, exc);
@@ -145,14 +143,12 @@ static bool text_of(HPyContext* ctx, HPy h, bool name, HPy* keep, const char** o
 }
 
 // The backtrace text of `exc` (the Python frames of its traceback, in the
-// core's format) from core.py's helper, into *out; "" when the helper is not
-// there yet or fails: a backtrace is never worth losing the error for.
+// core's format) from the backtrace_of hook, into *out; "" when the hook is
+// not installed yet or fails: a backtrace is never worth losing the error for.
 static void backtrace_of(HPyContext* ctx, HPy exc, HPy* keep, const char** out) {
   *out = "";
-  HPy marker = HPyGlobal_Load(ctx, g_CallbackError);
-  HPy helper = HPy_GetAttr_s(ctx, marker, "_backtrace_of");
-  HPy_Close(ctx, marker);
-  *keep = HPy_IsNull(helper) ? HPy_NULL : call_positional(ctx, helper, &exc, 1);
+  HPy helper = HPyGlobal_Load(ctx, g_backtrace_of);
+  *keep = HPy_Is(ctx, helper, ctx->h_None) ? HPy_NULL : call_positional(ctx, helper, &exc, 1);
   close_h(ctx, helper);
   HPy_ssize_t size;
   const char* text = HPy_IsNull(*keep) || !HPyUnicode_Check(ctx, *keep)

@@ -68,16 +68,24 @@ extern HPyGlobal g_ObjectType;         // the Object wrapper type
 extern HPyGlobal g_FunctionType;       // the Function wrapper type
 extern HPyGlobal g_FieldAccessorType;  // callable used as property fget/fset
 extern HPyGlobal g_class_table;        // list: type index -> Python class or None
-extern HPyGlobal g_class_factory;      // callable(type_index) -> class (Python)
 extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> True
 extern HPyGlobal g_opaque_table;       // list: item key-1 -> Python object held by the core
-extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
-extern HPyGlobal g_trampoline;         // callable(f, *args) catching exceptions (Python)
-extern HPyGlobal g_CallbackError;      // class of the trampoline's error marker
-extern HPyGlobal g_RValueRef;          // class returned by Object._move()
-extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
 extern HPyGlobal g_KeeperType;         // owner type of the pinning HPyFields
 extern HPyGlobal g_keepers;            // list: slab index -> keeper (binding.cc)
+// The hooks: Python-level pieces, set by name at import (module.cc, kHooks,
+// which says what each must be).  None until then.
+extern HPyGlobal g_class_factory;      // callable(type_index) -> class
+extern HPyGlobal g_trampoline;         // callable(f, *args) catching exceptions
+extern HPyGlobal g_CallbackError;      // class of the trampoline's error marker
+extern HPyGlobal g_reraise;            // callable(exc): raises it from Python code
+extern HPyGlobal g_raise_with_backtrace;  // callable(exc, text): raises with C++ frames
+extern HPyGlobal g_backtrace_of;       // callable(exc) -> backtrace text
+extern HPyGlobal g_RValueRef;          // class returned by Object._move()
+extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
+extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
+extern HPyGlobal g_TypeInfoClass;      // TypeInfo/TypeField/TypeMethod classes,
+extern HPyGlobal g_TypeFieldClass;     //   called with keywords by type_info()
+extern HPyGlobal g_TypeMethodClass;
 
 // ---- binding.cc -----------------------------------------------------------
 extern HPyType_Spec Keeper_spec;

@@ -2,8 +2,8 @@
  * module.cc -- the `_ffi` module: its globals and its functions.
  *
  * The Python package (tvm_ffi_hpy/) is thin: it loads this module, hands it
- * its Python-level hooks once (set_hooks), and builds the public API from the
- * functions below.
+ * its Python-level hooks once, by name (kHooks below, set_hooks), and builds
+ * the public API from the functions below.
  */
 #include <cstring>
 
@@ -26,6 +26,48 @@ HPyGlobal g_RValueRef;
 HPyGlobal g_ShapeClass;
 HPyGlobal g_KeeperType;
 HPyGlobal g_keepers;
+HPyGlobal g_reraise;
+HPyGlobal g_raise_with_backtrace;
+HPyGlobal g_backtrace_of;
+HPyGlobal g_TypeInfoClass;
+HPyGlobal g_TypeFieldClass;
+HPyGlobal g_TypeMethodClass;
+
+// ---------------------------------------------------------------------------
+// Hooks: the Python-level pieces the extension calls, installed once at import
+// by name (tvm_ffi_hpy/core.py, _HOOKS -> set_hooks).  This table is the whole
+// list; each global holds None until set_hooks runs.  What the extension
+// assumes of each one is written next to its name.
+// ---------------------------------------------------------------------------
+struct Hook {
+  const char* name;
+  HPyGlobal* slot;
+};
+static const Hook kHooks[] = {
+    // callable(type_index) -> the class for a type met without one (object_type.cc)
+    {"class_factory", &g_class_factory},
+    // callable(f, *args) -> f(*args), or a CallbackError instance whose .exc is
+    // what f raised (function_type.cc)
+    {"trampoline", &g_trampoline},
+    {"CallbackError", &g_CallbackError},
+    // callable(exc): raises exc from Python code, keeping its traceback (errors.cc)
+    {"reraise", &g_reraise},
+    // callable(exc, backtrace_text): raises exc with the core's frames added (errors.cc)
+    {"raise_with_backtrace", &g_raise_with_backtrace},
+    // callable(exc) -> str: the backtrace of exc in the core's format (errors.cc)
+    {"backtrace_of", &g_backtrace_of},
+    // the class returned by Object._move(); its instances carry .obj (convert.cc)
+    {"RValueRef", &g_RValueRef},
+    // class(tuple of ints) -> the Python value of an ffi.Shape (convert.cc)
+    {"Shape", &g_ShapeClass},
+    // dict: error kind (str) -> exception class (errors.cc)
+    {"error_classes", &g_error_classes},
+    // classes called with keywords by type_info() below
+    {"TypeInfo", &g_TypeInfoClass},
+    {"TypeField", &g_TypeFieldClass},
+    {"TypeMethod", &g_TypeMethodClass},
+};
+static constexpr size_t kNumHooks = sizeof(kHooks) / sizeof(kHooks[0]);
 
 static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
   HPy_ssize_t size;
@@ -212,40 +254,136 @@ static HPy make_field_accessor(HPyContext* ctx, const TVMFFITypeInfo* owner,
   return acc;
 }
 
-static HPy build_tuple(HPyContext* ctx, HPy* items, size_t n) {
-  HPy res = HPy_NULL;
-  bool ok = true;
-  for (size_t i = 0; i < n; ++i) ok = ok && !HPy_IsNull(items[i]);
-  if (ok) res = HPyTuple_FromArray(ctx, items, static_cast<HPy_ssize_t>(n));
-  for (size_t i = 0; i < n; ++i) close_h(ctx, items[i]);
-  return res;
+// Keyword arguments for one of the TypeInfo/TypeField/TypeMethod hooks, made
+// one by one: after the first failure nothing more is made (making a value may
+// call Python code, which must not run with an error pending).
+class KeywordArgs {
+ public:
+  explicit KeywordArgs(HPyContext* ctx) : ctx_(ctx) {}
+  KeywordArgs(const KeywordArgs&) = delete;
+  KeywordArgs& operator=(const KeywordArgs&) = delete;
+  ~KeywordArgs() {
+    for (size_t i = 0; i < n_; ++i) close_h(ctx_, values_[i]);
+  }
+
+  template <typename Make>
+  KeywordArgs& add(const char* name, Make make) {
+    HPy value = failed_ ? HPy_NULL : make();
+    failed_ = HPy_IsNull(value);
+    if (!failed_) {
+      names_[n_] = name;
+      values_[n_++] = value;
+    }
+    return *this;
+  }
+
+  // hook(**arguments), or HPy_NULL with the first failure's error set.
+  HPy call(HPyGlobal hook) {
+    if (failed_) return HPy_NULL;
+    HPy callable = HPyGlobal_Load(ctx_, hook);
+    HPy res = call_keywords(ctx_, callable, names_, values_, n_);  // closes the values
+    HPy_Close(ctx_, callable);
+    n_ = 0;
+    return res;
+  }
+
+ private:
+  static constexpr size_t kMax = 12;
+  HPyContext* ctx_;
+  const char* names_[kMax];
+  HPy values_[kMax];
+  size_t n_ = 0;
+  bool failed_ = false;
+};
+
+// The JSON text of a metadata entry ("{}" when empty); the classes parse it.
+static HPy metadata_text(HPyContext* ctx, const TVMFFIByteArray& text) {
+  return py_str(ctx, text.size == 0 ? TVMFFIByteArray{"{}", 2} : text);
 }
 
-static HPy field_tuple(HPyContext* ctx, const TVMFFITypeInfo* info, const TVMFFIFieldInfo* f) {
+// A list of make(i) for i in [0, n); HPy_NULL (error set) at the first failure.
+template <typename Make>
+static HPy list_of(HPyContext* ctx, int32_t n, Make make) {
+  HPyListBuilder builder = HPyListBuilder_New(ctx, n);
+  for (int32_t i = 0; i < n; ++i) {
+    HPy item = make(i);
+    if (HPy_IsNull(item)) {
+      HPyListBuilder_Cancel(ctx, builder);
+      return HPy_NULL;
+    }
+    HPyListBuilder_Set(ctx, builder, i, item);
+    HPy_Close(ctx, item);
+  }
+  return HPyListBuilder_Build(ctx, builder);
+}
+
+static HPy type_field(HPyContext* ctx, const TVMFFITypeInfo* info, const TVMFFIFieldInfo* f) {
   bool has_default = (f->flags & kTVMFFIFieldFlagBitMaskHasDefault) != 0;
-  HPy items[7] = {
-      py_str(ctx, f->name),
-      py_str(ctx, f->doc),
-      HPyLong_FromInt64_t(ctx, f->flags),
-      make_field_accessor(ctx, info, f),
-      HPyBool_FromBool(ctx, has_default),
-      has_default ? any_view_to_py(ctx, &f->default_value) : HPy_Dup(ctx, ctx->h_None),
-      HPyLong_FromInt32_t(ctx, f->field_static_type_index),
-  };
-  return build_tuple(ctx, items, 7);
+  bool writable = (f->flags & kTVMFFIFieldFlagBitMaskWritable) != 0;
+  return KeywordArgs(ctx)
+      .add("name", [&] { return py_str(ctx, f->name); })
+      .add("doc", [&] { return py_str(ctx, f->doc); })
+      .add("size", [&] { return HPyLong_FromInt64_t(ctx, f->size); })
+      .add("offset", [&] { return HPyLong_FromInt64_t(ctx, f->offset); })
+      .add("frozen", [&] { return HPyBool_FromBool(ctx, !writable); })
+      .add("metadata", [&] { return metadata_text(ctx, f->metadata); })
+      .add("accessor", [&] { return make_field_accessor(ctx, info, f); })
+      .add("flags", [&] { return HPyLong_FromInt64_t(ctx, f->flags); })
+      .add("has_default", [&] { return HPyBool_FromBool(ctx, has_default); })
+      .add("default", [&] {
+        return has_default ? any_view_to_py(ctx, &f->default_value) : HPy_Dup(ctx, ctx->h_None);
+      })
+      .add("static_type_index", [&] { return HPyLong_FromInt32_t(ctx, f->field_static_type_index); })
+      .call(g_TypeFieldClass);
 }
 
-static HPy method_tuple(HPyContext* ctx, const TVMFFIMethodInfo* m) {
-  HPy items[4] = {py_str(ctx, m->name), py_str(ctx, m->doc), HPyLong_FromInt64_t(ctx, m->flags),
-                  any_view_to_py(ctx, &m->method)};
-  return build_tuple(ctx, items, 4);
+static HPy type_method(HPyContext* ctx, const TVMFFIMethodInfo* m) {
+  bool is_static = (m->flags & kTVMFFIFieldFlagBitMaskIsStaticMethod) != 0;
+  return KeywordArgs(ctx)
+      .add("name", [&] { return py_str(ctx, m->name); })
+      .add("doc", [&] { return py_str(ctx, m->doc); })
+      .add("func", [&] { return any_view_to_py(ctx, &m->method); })
+      .add("metadata", [&] { return metadata_text(ctx, m->metadata); })
+      .add("is_static", [&] { return HPyBool_FromBool(ctx, is_static); })
+      .add("flags", [&] { return HPyLong_FromInt64_t(ctx, m->flags); })
+      .call(g_TypeMethodClass);
+}
+
+// TypeInfo(...) of `info`; its parent's is made the same way (up to Object).
+static HPy make_type_info(HPyContext* ctx, const TVMFFITypeInfo* info) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
+  const TVMFFITypeMetadata* meta = info->metadata;
+  int32_t depth = info->type_depth;
+  return KeywordArgs(ctx)
+      .add("type_cls", [&] { return HPy_Dup(ctx, ctx->h_None); })  // set by the package
+      .add("type_index", [&] { return HPyLong_FromInt32_t(ctx, info->type_index); })
+      .add("type_key", [&] { return py_str(ctx, info->type_key); })
+      .add("type_ancestors", [&] {
+        return list_of(ctx, depth, [&](int32_t d) {
+          return HPyLong_FromInt32_t(ctx, info->type_ancestors[d]->type_index);
+        });
+      })
+      .add("fields", [&] {
+        return list_of(ctx, info->num_fields,
+                       [&](int32_t i) { return type_field(ctx, info, &info->fields[i]); });
+      })
+      .add("methods", [&] {
+        return list_of(ctx, info->num_methods,
+                       [&](int32_t i) { return type_method(ctx, &info->methods[i]); });
+      })
+      .add("parent_type_info", [&] {
+        return depth > 0 ? make_type_info(ctx, info->type_ancestors[depth - 1])
+                         : HPy_Dup(ctx, ctx->h_None);
+      })
+      .add("has_creator",
+           [&] { return HPyBool_FromBool(ctx, meta != nullptr && meta->creator != nullptr); })
+      .add("doc", [&] { return py_str(ctx, meta != nullptr ? meta->doc : TVMFFIByteArray{"", 0}); })
+      .call(g_TypeInfoClass);
 }
 
 HPyDef_METH(type_info, "type_info", HPyFunc_O,
-            .doc = "type_info(index) -> (type_key, depth, ancestors, fields, methods, "
-                   "has_creator); fields are "
-                   "(name, doc, flags, accessor, has_default, default, static_type_index), "
-                   "methods (name, doc, flags, function); own fields and methods only.")
+            .doc = "type_info(index) -> TypeInfo of the core type (tvm_ffi_hpy/type_info.py): "
+                   "its key, ancestors, own fields and methods, and its parent's TypeInfo.")
 static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
@@ -253,46 +391,7 @@ static HPy type_info_impl(HPyContext* ctx, HPy, HPy index_h) {
   if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
   const TVMFFITypeInfo* info = index < 0 ? nullptr : TVMFFIGetTypeInfo(index);
   if (!info) return raise_format(ctx, ctx->h_ValueError, "no core type has index %d", index);
-  HPyTupleBuilder ancestors = HPyTupleBuilder_New(ctx, info->type_depth);
-  for (int32_t d = 0; d < info->type_depth; ++d) {
-    HPy a = HPyLong_FromInt32_t(ctx, info->type_ancestors[d]->type_index);
-    if (HPy_IsNull(a)) {
-      HPyTupleBuilder_Cancel(ctx, ancestors);
-      return HPy_NULL;
-    }
-    HPyTupleBuilder_Set(ctx, ancestors, d, a);
-    HPy_Close(ctx, a);
-  }
-  HPyListBuilder fields = HPyListBuilder_New(ctx, info->num_fields);
-  bool ok = true;
-  for (int32_t i = 0; i < info->num_fields && ok; ++i) {
-    HPy f = field_tuple(ctx, info, &info->fields[i]);
-    ok = !HPy_IsNull(f);
-    if (ok) {
-      HPyListBuilder_Set(ctx, fields, i, f);
-      HPy_Close(ctx, f);
-    }
-  }
-  HPyListBuilder methods = HPyListBuilder_New(ctx, info->num_methods);
-  for (int32_t i = 0; i < info->num_methods && ok; ++i) {
-    HPy m = method_tuple(ctx, &info->methods[i]);
-    ok = !HPy_IsNull(m);
-    if (ok) {
-      HPyListBuilder_Set(ctx, methods, i, m);
-      HPy_Close(ctx, m);
-    }
-  }
-  if (!ok) {
-    HPyTupleBuilder_Cancel(ctx, ancestors);
-    HPyListBuilder_Cancel(ctx, fields);
-    HPyListBuilder_Cancel(ctx, methods);
-    return HPy_NULL;
-  }
-  bool has_creator = info->metadata != nullptr && info->metadata->creator != nullptr;
-  HPy items[6] = {py_str(ctx, info->type_key), HPyLong_FromInt32_t(ctx, info->type_depth),
-                  HPyTupleBuilder_Build(ctx, ancestors), HPyListBuilder_Build(ctx, fields),
-                  HPyListBuilder_Build(ctx, methods), HPyBool_FromBool(ctx, has_creator)};
-  return build_tuple(ctx, items, 6);
+  return make_type_info(ctx, info);
 }
 
 HPyDef_METH(type_key_to_index, "type_key_to_index", HPyFunc_O,
@@ -366,16 +465,42 @@ HPyDef_METH(hpy_nop, "hpy_nop", HPyFunc_NOARGS,
             .doc = "Does nothing: the floor of a call into this extension (benchmarks).")
 static HPy hpy_nop_impl(HPyContext* ctx, HPy) { return HPy_Dup(ctx, ctx->h_None); }
 
-HPyDef_METH(set_hooks, "set_hooks", HPyFunc_VARARGS,
-            .doc = "set_hooks(class_factory, trampoline, CallbackError, RValueRef, Shape, "
-                   "error_classes): install the Python-level pieces (once, at import).")
-static HPy set_hooks_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+HPyDef_METH(set_hooks, "set_hooks", HPyFunc_O,
+            .doc = "set_hooks(hooks: dict): install the Python-level pieces by name, all of "
+                   "them, once, at import (hook_names() lists them).")
+static HPy set_hooks_impl(HPyContext* ctx, HPy, HPy hooks) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
-  if (!check_nargs(ctx, "set_hooks", nargs, 6)) return HPy_NULL;
-  HPyGlobal* slots[] = {&g_class_factory, &g_trampoline, &g_CallbackError,
-                        &g_RValueRef,     &g_ShapeClass, &g_error_classes};
-  for (size_t i = 0; i < 6; ++i) HPyGlobal_Store(ctx, slots[i], args[i]);
-  return HPy_Dup(ctx, ctx->h_None);
+  if (!HPyDict_Check(ctx, hooks)) {
+    return raise_format(ctx, ctx->h_TypeError, "set_hooks takes a dict of hooks by name");
+  }
+  HPy values[kNumHooks];
+  size_t got = 0;
+  for (; got < kNumHooks; ++got) {
+    HPy key = HPyUnicode_FromString(ctx, kHooks[got].name);
+    int has = HPy_IsNull(key) ? -1 : HPy_Contains(ctx, hooks, key);
+    values[got] = has == 1 ? HPy_GetItem(ctx, hooks, key) : HPy_NULL;
+    close_h(ctx, key);
+    if (has == 0) raise_format(ctx, ctx->h_KeyError, "set_hooks: hook '%s' missing", kHooks[got].name);
+    if (HPy_IsNull(values[got])) break;
+  }
+  HPy_ssize_t given = got == kNumHooks ? HPy_Length(ctx, hooks) : -1;
+  if (got == kNumHooks && given != static_cast<HPy_ssize_t>(kNumHooks) && given >= 0) {
+    raise_format(ctx, ctx->h_KeyError, "set_hooks: %zd hooks given, %zu known (hook_names())",
+                 given, kNumHooks);
+  }
+  bool ok = given == static_cast<HPy_ssize_t>(kNumHooks);
+  for (size_t i = 0; i < got; ++i) {
+    if (ok) HPyGlobal_Store(ctx, kHooks[i].slot, values[i]);
+    HPy_Close(ctx, values[i]);
+  }
+  return ok ? HPy_Dup(ctx, ctx->h_None) : HPy_NULL;
+}
+
+HPyDef_METH(hook_names, "hook_names", HPyFunc_NOARGS,
+            .doc = "The names set_hooks() takes, in the extension's order.")
+static HPy hook_names_impl(HPyContext* ctx, HPy) {
+  return list_of(ctx, static_cast<int32_t>(kNumHooks),
+                 [&](int32_t i) { return HPyUnicode_FromString(ctx, kHooks[i].name); });
 }
 
 // ---------------------------------------------------------------------------
@@ -400,6 +525,44 @@ static int store_new(HPyContext* ctx, HPyGlobal* slot, HPy value) {
   return 0;
 }
 
+// The constants of c_api.h the package needs, as module attributes of the
+// same names: Python never re-types a number of the C ABI.
+#define TVM_FFI_HPY_CONSTANT(name) {#name, static_cast<int64_t>(name)}
+static const struct {
+  const char* name;
+  int64_t value;
+} kConstants[] = {
+    TVM_FFI_HPY_CONSTANT(kTVMFFINone),          TVM_FFI_HPY_CONSTANT(kTVMFFIInt),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIBool),          TVM_FFI_HPY_CONSTANT(kTVMFFIFloat),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIOpaquePtr),     TVM_FFI_HPY_CONSTANT(kTVMFFIDataType),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIDevice),        TVM_FFI_HPY_CONSTANT(kTVMFFIRawStr),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIByteArrayPtr),  TVM_FFI_HPY_CONSTANT(kTVMFFIObjectRValueRef),
+    TVM_FFI_HPY_CONSTANT(kTVMFFISmallStr),      TVM_FFI_HPY_CONSTANT(kTVMFFISmallBytes),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIStaticObjectBegin),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIObject),        TVM_FFI_HPY_CONSTANT(kTVMFFIStr),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIBytes),         TVM_FFI_HPY_CONSTANT(kTVMFFIError),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFunction),      TVM_FFI_HPY_CONSTANT(kTVMFFIShape),
+    TVM_FFI_HPY_CONSTANT(kTVMFFITensor),        TVM_FFI_HPY_CONSTANT(kTVMFFIArray),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIMap),           TVM_FFI_HPY_CONSTANT(kTVMFFIModule),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIOpaquePyObject), TVM_FFI_HPY_CONSTANT(kTVMFFIDynObjectBegin),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskWritable),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskHasDefault),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskIsStaticMethod),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskSEqHashIgnore),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskSEqHashDef),
+};
+#undef TVM_FFI_HPY_CONSTANT
+
+static int add_constants(HPyContext* ctx, HPy module) {
+  for (const auto& c : kConstants) {
+    HPy value = HPyLong_FromInt64_t(ctx, c.value);
+    int rc = HPy_IsNull(value) ? -1 : HPy_SetAttr_s(ctx, module, c.name, value);
+    close_h(ctx, value);
+    if (rc < 0) return -1;
+  }
+  return 0;
+}
+
 HPyDef_SLOT(module_exec, HPy_mod_exec)
 static int module_exec_impl(HPyContext* ctx, HPy module) {
   if (ensure_stack_headroom(ctx) < 0) return -1;
@@ -420,10 +583,10 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
       store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0) {
     return -1;
   }
-  HPyGlobal* unset[] = {&g_class_factory, &g_trampoline, &g_CallbackError, &g_RValueRef,
-                        &g_ShapeClass};
-  for (HPyGlobal* g : unset) HPyGlobal_Store(ctx, g, ctx->h_None);
-  if (convert_init(ctx) < 0) return -1;
+  for (const Hook& hook : kHooks) {
+    if (hook.slot != &g_error_classes) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
+  }
+  if (add_constants(ctx, module) < 0 || convert_init(ctx) < 0) return -1;
   return binding_init(ctx);
 }
 
@@ -433,7 +596,7 @@ static HPyDef* module_defines[] = {
     &error_info,      &make_type_def,     &register_class,  &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &stack_limit_changed_def,
-    &set_hooks,       &binding_info,      &serve_callbacks_def, &stop_serving_def,
+    &set_hooks,       &hook_names,        &binding_info,      &serve_callbacks_def, &stop_serving_def,
     &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &error_py_error,
     nullptr};
 
@@ -441,7 +604,9 @@ static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
     &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
-    &g_KeeperType,    &g_keepers,       nullptr};
+    &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
+    &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
+    nullptr};
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",

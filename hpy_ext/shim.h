@@ -126,6 +126,25 @@ inline HPy call_positional(HPyContext* ctx, HPy callable, const HPy* args, size_
   return result;
 }
 
+// callable(**{names[i]: values[i]}) -> new handle, or HPy_NULL with an error
+// set.  Takes the values over (closes them); a null value fails the call (its
+// error is already set).  Keywords go through a dict and HPy_CallTupleDict, as
+// positional calls do (HPy_Call's kwnames form is the one that misbehaves).
+inline HPy call_keywords(HPyContext* ctx, HPy callable, const char* const* names, HPy* values,
+                         size_t n) {
+  bool ok = ensure_stack_headroom(ctx) == 0;
+  for (size_t i = 0; i < n; ++i) ok = ok && !HPy_IsNull(values[i]);
+  HPy kwargs = ok ? HPyDict_New(ctx) : HPy_NULL;
+  ok = ok && !HPy_IsNull(kwargs);
+  for (size_t i = 0; i < n && ok; ++i) ok = HPy_SetItem_s(ctx, kwargs, names[i], values[i]) == 0;
+  HPy empty = ok ? HPyTuple_FromArray(ctx, nullptr, 0) : HPy_NULL;
+  HPy result = HPy_IsNull(empty) ? HPy_NULL : HPy_CallTupleDict(ctx, callable, empty, kwargs);
+  close_h(ctx, empty);
+  close_h(ctx, kwargs);
+  for (size_t i = 0; i < n; ++i) close_h(ctx, values[i]);
+  return result;
+}
+
 // True when [data, data+size) is valid UTF-8 (no surrogates, no overlongs).
 inline bool utf8_valid(const char* data, size_t size) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(data);

@@ -77,9 +77,9 @@ def released(ref):
 def field_accessor(cls, name):
     """The FieldAccessor of a reflected field of `cls`'s core type (from the
     core's type info), whichever front end the class itself uses."""
-    for field in tvm_ffi_hpy.core._ffi.type_info(cls.__tvm_ffi_type_index__)[3]:
-        if field[0] == name:
-            return field[3]
+    for field in tvm_ffi_hpy.core._ffi.type_info(cls.__tvm_ffi_type_index__).fields:
+        if field.name == name:
+            return field.accessor
     raise LookupError("%s has no field %r" % (cls.__name__, name))
 
 

@@ -679,7 +679,7 @@ def test_c_class_init_false_and_user_methods():
     with pytest.raises(TypeError, match="cannot be constructed directly"):
         Pair(1, 2)
     info = tvm_ffi_hpy.core._ffi.type_info(Pair.__tvm_ffi_type_index__)
-    ctor = next(m[3] for m in info[4] if m[0] == "__ffi_init__")
+    ctor = info.constructor
     q = ctor(3, 4)  # made by the core: wrapped in the registered class
     assert type(q) is Pair and q.double() == 14
     assert type(copy.copy(q)) is Pair and copy.copy(q).a == 3

@@ -30,8 +30,7 @@ def make_derived(**fields):
 def make_pair(a, b):
     """A TestIntPair made by its C++ constructor: a core object with no wrapper yet."""
     index = core._ffi.type_key_to_index("testing.TestIntPair")
-    ctor = [m[3] for m in core._ffi.type_info(index)[4] if m[0] == "__ffi_init__"][0]
-    return ctor(a, b)
+    return core._ffi.type_info(index).constructor(a, b)
 
 
 @pytest.fixture
@@ -593,7 +592,7 @@ def test_register_object_super_through_hierarchy(restore_classes):
 
 def test_register_object_custom_init(restore_classes):
     index = core._ffi.type_key_to_index("testing.TestIntPair")
-    ffi_init = [m[3] for m in core._ffi.type_info(index)[4] if m[0] == "__ffi_init__"]
+    ffi_init = [m.func for m in core._ffi.type_info(index).methods if m.name == "__ffi_init__"]
     assert len(ffi_init) == 1
 
     @tvm_ffi_hpy.register_object("testing.TestIntPair")
@@ -679,7 +678,7 @@ def test_field_errors_reach_python_through_either_front_end():
 
 
 def test_field_docs_reach_the_descriptor():
-    docs = {f[0]: f[1] for f in core._ffi.type_info(testing.TestObjectBase.__tvm_ffi_type_index__)[3]}
+    docs = {f.name: f.doc for f in core._ffi.type_info(testing.TestObjectBase.__tvm_ffi_type_index__).fields}
     assert docs["v_i64"]
     assert field_descriptor(testing.TestObjectBase, "v_i64").__doc__ == docs["v_i64"]
 

@@ -323,9 +323,9 @@ def _known_index(index):
         return False
 
 
-def _set_hooks_wrong_arity(*args):
-    if len(args) == 6:  # six arguments would replace the package's hooks
-        args = args + (None,)
+def _set_hooks_never_complete(*args):
+    if len(args) == 1 and isinstance(args[0], dict):  # a full set would replace the package's
+        args = (dict(args[0], not_a_hook=None),)
     return _ffi.set_hooks(*args)
 
 
@@ -350,7 +350,7 @@ def _ffi_targets():
         if name == "register_class":
             f = _restoring_register_class
         elif name == "set_hooks":
-            f = _set_hooks_wrong_arity
+            f = _set_hooks_never_complete
         elif name in ("remove_global_func", "set_global_func"):
             f = _without_existing_names(f)
         out.append(("_ffi." + name, f))

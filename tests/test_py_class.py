@@ -81,8 +81,8 @@ def test_init_errors():
 def test_fields_live_in_the_core_object():
     p = Point(1, 2)
     info = tvm_ffi_hpy.core._ffi.type_info(p._type_index())
-    assert info[0] == "test_py_class.Point"
-    assert [f[0] for f in info[3]] == ["x", "y"]
+    assert info.type_key == "test_py_class.Point"
+    assert [f.name for f in info.fields] == ["x", "y"]
     p.x = 41
     assert echo(p).x == 41  # read back through C++
 

@@ -49,7 +49,7 @@ def fresh_class():
     # The class of a type that Python has not seen yet is made on demand by
     # Python code that the extension runs: one unregistered type, made once.
     idx = core._ffi.type_key_to_index("testing.ErrorThrower")
-    init = core._ffi.type_info(idx)[4][0][3]
+    init = core._ffi.type_info(idx).methods[0].func
     return type(init(0)).__name__
 
 

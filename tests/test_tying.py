@@ -62,7 +62,7 @@ def type_index(key):
 
 def cxx_ctor(key):
     """The C++ constructor of `key`: its objects get the class registered now."""
-    return [m[3] for m in core._ffi.type_info(type_index(key))[4] if m[0] == "__ffi_init__"][0]
+    return core._ffi.type_info(type_index(key)).constructor
 
 
 def rss_bytes():
@@ -964,7 +964,7 @@ class Counted(tvm_ffi_hpy.Object):
     def __del__(self):
         pass
 index = tvm_ffi_hpy.core._ffi.type_key_to_index("testing.TestIntPair")
-ctor = [m[3] for m in tvm_ffi_hpy.core._ffi.type_info(index)[4] if m[0] == "__ffi_init__"][0]
+ctor = tvm_ffi_hpy.core._ffi.type_info(index).constructor
 H = testing.TestHolder(ctor(1, 2))
 W = H.value
 print("ok", type(W).__name__)
@@ -1010,8 +1010,8 @@ def test_static_global_function_refetch_does_not_pin_more():
 
 def test_static_method_function_is_same_wrapper():
     index = type_index("testing.TestIntPair")
-    first = [m[3] for m in core._ffi.type_info(index)[4] if m[0] == "sum"][0]
-    second = [m[3] for m in core._ffi.type_info(index)[4] if m[0] == "sum"][0]
+    first = core._ffi.type_info(index).find_method("sum").func
+    second = core._ffi.type_info(index).find_method("sum").func
     assert first is second
     assert first(Pair(2, 3)) == 5
 

@@ -10,12 +10,7 @@ from typing import Any, Callable, ClassVar, Optional
 
 from .core import ObjectRValueRef
 
-# (name, doc, flags, accessor, has_default, default, static_type_index)
-_FieldInfo = tuple[str, str, int, "FieldAccessor", bool, Any, int]
-# (name, doc, flags, function)
-_MethodInfo = tuple[str, str, int, "Function"]
-# (type_key, depth, ancestors, own fields, own methods, has_creator)
-_TypeInfo = tuple[str, int, tuple[int, ...], list[_FieldInfo], list[_MethodInfo], bool]
+from .type_info import TypeInfo
 
 
 class Object:
@@ -25,6 +20,7 @@ class Object:
     __tvm_ffi_type_key__: ClassVar[str]
     __tvm_ffi_type_index__: ClassVar[int]
     __tvm_ffi_fields__: ClassVar[tuple[str, ...]]
+    __tvm_ffi_type_info__: ClassVar[TypeInfo]
 
     # Classes of reflected types get their __init__ from the core's
     # __ffi_init__ (or one that refuses) when they are built.
@@ -82,18 +78,47 @@ def make_type(name: str, base: type[Object],
               fields: Optional[tuple[FieldAccessor, ...]] = ...) -> type[Any]: ...
 
 def register_class(type_index: int, cls: type[Object]) -> None: ...
-def type_info(type_index: int) -> _TypeInfo: ...
+def type_info(type_index: int) -> TypeInfo: ...
 def type_key_to_index(type_key: str) -> int: ...
 def live_object_count() -> int: ...
 def drain() -> None: ...
 def stack_limit_changed() -> None: ...
 def hpy_nop() -> None: ...
-def set_hooks(class_factory: Callable[[int], type[Object]],
-              trampoline: Callable[..., Any],
-              callback_error: type[Any],
-              rvalue_ref: type[Any],
-              shape: type[tuple[int, ...]],
-              error_classes: dict[str, type[BaseException]]) -> None: ...
+def set_hooks(hooks: dict[str, Any]) -> None: ...
+def hook_names() -> list[str]: ...
 def binding_info() -> tuple[int, int]: ...
 def serve_callbacks() -> None: ...
 def stop_serving() -> None: ...
+
+
+# Constants of c_api.h (hpy_ext/module.cc, kConstants).
+kTVMFFINone: int
+kTVMFFIInt: int
+kTVMFFIBool: int
+kTVMFFIFloat: int
+kTVMFFIOpaquePtr: int
+kTVMFFIDataType: int
+kTVMFFIDevice: int
+kTVMFFIRawStr: int
+kTVMFFIByteArrayPtr: int
+kTVMFFIObjectRValueRef: int
+kTVMFFISmallStr: int
+kTVMFFISmallBytes: int
+kTVMFFIStaticObjectBegin: int
+kTVMFFIObject: int
+kTVMFFIStr: int
+kTVMFFIBytes: int
+kTVMFFIError: int
+kTVMFFIFunction: int
+kTVMFFIShape: int
+kTVMFFITensor: int
+kTVMFFIArray: int
+kTVMFFIMap: int
+kTVMFFIModule: int
+kTVMFFIOpaquePyObject: int
+kTVMFFIDynObjectBegin: int
+kTVMFFIFieldFlagBitMaskWritable: int
+kTVMFFIFieldFlagBitMaskHasDefault: int
+kTVMFFIFieldFlagBitMaskIsStaticMethod: int
+kTVMFFIFieldFlagBitMaskSEqHashIgnore: int
+kTVMFFIFieldFlagBitMaskSEqHashDef: int

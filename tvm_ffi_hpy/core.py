@@ -27,6 +27,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
 
 from . import _loader
+from .type_info import TypeField, TypeInfo, TypeMethod
 
 if TYPE_CHECKING:
     from . import _ffi as _ffi  # the stub _ffi.pyi; at run time the module comes from _loader
@@ -41,10 +42,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 Object = _ffi.Object
 Function = _ffi.Function
 
-TYPE_INDEX_OBJECT = 64
-TYPE_INDEX_FUNCTION = 68
-FIELD_WRITABLE = 1
-METHOD_STATIC = 1 << 2
+# The C ABI's numbers come from c_api.h through the extension.
+TYPE_INDEX_OBJECT: int = _ffi.kTVMFFIObject
+TYPE_INDEX_FUNCTION: int = _ffi.kTVMFFIFunction
 
 __all__ = [
     "Object", "Function", "ObjectRValueRef", "register_object", "register_error",
@@ -133,21 +133,19 @@ def _object_reduce(self: Object) -> "tuple[Any, ...]":
         return (cls, tuple(getattr(self, name) for name, _ in py_fields))
     info = _ffi.type_info(self._type_index())
     names = cls.__tvm_ffi_fields__
-    if info[5]:  # the type has a creator: rebuild it field by field
-        return (_make_object, (info[0], {name: getattr(self, name) for name in names}))
-    if any(m[0] == "__ffi_init__" for m in info[4]) and names:
+    if info.has_creator:  # rebuild it field by field
+        return (_make_object, (info.type_key, {name: getattr(self, name) for name in names}))
+    if info.constructor is not None and names:
         # The constructor is assumed to take the fields in order.
         return (cls, tuple(getattr(self, name) for name in names))
     raise TypeError("cannot pickle %s: it has neither a reflection creator nor a constructor "
-                    "taking its fields" % info[0])
+                    "taking its fields" % info.type_key)
 
 
 def _writable_fields(type_index: int) -> "set[str]":
     """The names of the reflected fields of the type (ancestors' included)
     that can be set after construction."""
-    info = _ffi.type_info(type_index)
-    return {field[0] for level in [_ffi.type_info(a) for a in info[2]] + [info]
-            for field in level[3] if field[2] & FIELD_WRITABLE}
+    return {field.name for field in _ffi.type_info(type_index).all_fields() if not field.frozen}
 
 
 def _object_deepcopy(self: Object, memo: "dict[int, Any]") -> Any:
@@ -266,50 +264,45 @@ def _make_init(ctor: Function) -> Callable[..., None]:
 GETSET_FIELDS = sys.implementation.name == "cpython"
 
 
-def _reflected_fields(type_index: int, base: "type[Any]", namespace: "dict[str, Any]"
-                      ) -> "tuple[list[tuple[str, str, _ffi.FieldAccessor]], list[str]]":
+def _reflected_fields(info: TypeInfo, base: "type[Any]", namespace: "dict[str, Any]"
+                      ) -> "tuple[list[TypeField], list[str]]":
     """The fields of the type and of its ancestors that the class must get
-    (the class body does not define them and its base does not reach them),
-    as (name, doc, accessor); and the names of all its fields."""
-    info = _ffi.type_info(type_index)
-    levels = [_ffi.type_info(a) for a in info[2]] + [info]
-    install: "dict[str, tuple[str, str, _ffi.FieldAccessor]]" = {}
+    (the class body does not define them and its base does not reach them);
+    and the names of all its fields."""
+    install: "dict[str, TypeField]" = {}
     names: "list[str]" = []
-    for level in levels:
-        for name, doc, _flags, accessor, _has_default, _default, _tindex in level[3]:
-            names.append(name)
-            if name in namespace:
+    for level in info.lineage():
+        for field in level.fields:
+            names.append(field.name)
+            if field.name in namespace:
                 continue
-            if level is not info and hasattr(base, name):
+            if level is not info and hasattr(base, field.name):
                 continue
-            install[name] = (name, doc, accessor)  # a deeper level's field wins
+            install[field.name] = field  # a deeper level's field wins
     return list(install.values()), names
 
 
-def _install_reflection(cls: "type[Any]", type_index: int, namespace: "dict[str, Any]",
-                        properties: "list[tuple[str, str, _ffi.FieldAccessor]]",
-                        field_names: "list[str]") -> "_ffi._TypeInfo":
+def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, Any]",
+                        properties: "list[TypeField]", field_names: "list[str]") -> None:
     """Fields that are not getset descriptors of the class (`properties`)
     become properties; methods, __init__, __tvm_ffi_fields__."""
-    info = _ffi.type_info(type_index)
-    for name, doc, accessor in properties:
-        setattr(cls, name, property(accessor, accessor, None, doc or None))
-    for name, doc, flags, func in info[4]:
-        if name == "__ffi_init__":
+    for field in properties:
+        acc = field.accessor  # writes to read-only fields fail in the core, with its message
+        setattr(cls, field.name, property(acc, acc, None, field.doc or None))
+    for method in info.methods:
+        if method.name == "__ffi_init__":
             if "__init__" not in namespace:
-                cls.__init__ = _make_init(func)
+                cls.__init__ = _make_init(method.func)
             continue
-        if name in namespace:
+        if method.name in namespace:
             continue
-        if flags & METHOD_STATIC:
-            setattr(cls, name, staticmethod(func))
+        if method.is_static:
+            setattr(cls, method.name, staticmethod(method.func))
         else:
-            setattr(cls, name, _make_method(func, name))
-    if "__init__" not in namespace and "__init__" not in cls.__dict__ and not any(
-            m[0] == "__ffi_init__" for m in info[4]):
+            setattr(cls, method.name, _make_method(method.func, method.name))
+    if "__init__" not in namespace and "__init__" not in cls.__dict__ and info.constructor is None:
         cls.__init__ = _no_constructor
     cls.__tvm_ffi_fields__ = tuple(dict.fromkeys(field_names))
-    return info
 
 
 def _rebind_class_cell(value: Any, old: type, new: type) -> None:
@@ -330,14 +323,16 @@ def _rebind_class_cell(value: Any, old: type, new: type) -> None:
 
 def _build_class(type_index: int, base: "type[Object]", name: str, module: str, qualname: str,
                  namespace: "dict[str, Any]", source: Optional[type] = None) -> "type[Any]":
-    info_key = _ffi.type_info(type_index)[0]
-    fields, field_names = _reflected_fields(type_index, base, namespace)
+    info = _ffi.type_info(type_index)
+    fields, field_names = _reflected_fields(info, base, namespace)
     as_getsets = GETSET_FIELDS and bool(fields)  # else properties (_install_reflection)
     cls = _ffi.make_type("%s.%s" % (module, name), base,
-                         tuple(f[2] for f in fields) if as_getsets else None)
+                         tuple(f.accessor for f in fields) if as_getsets else None)
     cls.__module__ = module
     cls.__qualname__ = qualname
-    cls.__tvm_ffi_type_key__ = info_key
+    info.type_cls = cls
+    cls.__tvm_ffi_type_info__ = info
+    cls.__tvm_ffi_type_key__ = info.type_key
     cls.__tvm_ffi_type_index__ = type_index
     for key, value in namespace.items():
         if key in _NOT_COPIED or (key == "__new__" and value is _REFUSE_NEW):
@@ -354,7 +349,7 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
             setattr(cls, key, value)
         if source is not None:
             _rebind_class_cell(value, source, cls)
-    _install_reflection(cls, type_index, namespace, [] if as_getsets else fields, field_names)
+    _install_reflection(cls, info, namespace, [] if as_getsets else fields, field_names)
     if "__deepcopy__" not in namespace:
         # Cycle-aware for objects rebuilt from their fields; classes with
         # their own __reduce__ (and no __deepcopy__) keep copy's default.
@@ -373,9 +368,9 @@ def _class_for_index(type_index: int) -> "type[Object]":
     cls = _classes.get(type_index)
     if cls is not None:
         return cls
-    key, depth, ancestors = _ffi.type_info(type_index)[:3]
-    base = _class_for_index(ancestors[-1]) if depth > 0 else Object
-    module, _, name = key.rpartition(".")
+    info = _ffi.type_info(type_index)
+    base = _class_for_index(info.type_ancestors[-1]) if info.type_ancestors else Object
+    module, _, name = info.type_key.rpartition(".")
     return _build_class(type_index, base, name, "tvm_ffi_hpy.types." + (module or "core"),
                         name, {})
 
@@ -619,8 +614,24 @@ class Shape(tuple[int, ...]):
         return "Shape(%s)" % (list(self),)
 
 
-_ffi.set_hooks(_class_for_index, _callback_trampoline, _CallbackError, ObjectRValueRef, Shape,
-               _error_classes)
+# Everything the extension calls back, by name (hpy_ext/module.cc, kHooks).
+_ffi.set_hooks({
+    "class_factory": _class_for_index,
+    "trampoline": _callback_trampoline,
+    "CallbackError": _CallbackError,
+    "reraise": _CallbackError._reraise,
+    "raise_with_backtrace": _CallbackError._raise_with_backtrace,
+    "backtrace_of": _CallbackError._backtrace_of,
+    "RValueRef": ObjectRValueRef,
+    "Shape": Shape,
+    "error_classes": _error_classes,
+    "TypeInfo": TypeInfo,
+    "TypeField": TypeField,
+    "TypeMethod": TypeMethod,
+})
+for _base in (Object, Function):
+    _base.__tvm_ffi_type_info__ = _ffi.type_info(_base.__tvm_ffi_type_index__)
+    _base.__tvm_ffi_type_info__.type_cls = _base
 
 
 def _tell_extension_about_recursion_limits() -> None:

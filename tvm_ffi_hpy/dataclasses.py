@@ -129,8 +129,6 @@ _define_py_class = get_global_func("ffi.DefinePyClass")
 _new_py_class_object = get_global_func("ffi.NewPyClassObject")
 _make_object_from_packed_args = get_global_func("ffi.MakeObjectFromPackedArgs")
 
-_FIELD_WRITABLE = 1
-
 
 class _Missing:
     __slots__ = ()
@@ -231,18 +229,6 @@ def _is_map(value: object) -> bool:
 # ---------------------------------------------------------------------------
 # Per-class data
 # ---------------------------------------------------------------------------
-def _field_levels(type_index: int) -> "tuple[list[tuple[str, int, _ffi.FieldAccessor, bool, Any, str]], _ffi._TypeInfo]":  # noqa: E501
-    """[(name, flags, accessor, has_default, default, doc)] of every reflected
-    field of the type, ancestors' first."""
-    info = _ffi.type_info(type_index)
-    levels = [_ffi.type_info(a) for a in info[2]] + [info]
-    out: "list[tuple[str, int, _ffi.FieldAccessor, bool, Any, str]]" = []
-    for level in levels:
-        for name, doc, flags, accessor, has_default, default, _tindex in level[3]:
-            out.append((name, flags, accessor, has_default, default, doc))
-    return out, info
-
-
 def _dc_fields(cls: _Cls) -> "tuple[Field, ...]":
     return cast("tuple[Field, ...]", cls.__tvm_ffi_dataclass_fields__)
 
@@ -681,9 +667,9 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         namespace = {k: v for k, v in cls.__dict__.items() if k not in dropped}
         new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
                                  cls.__qualname__, namespace, source=cls)
-        levels, _info = _field_levels(type_index)
-        accessors = [level[2] for level in levels]
-        writable = [bool(level[1] & _FIELD_WRITABLE) for level in levels]
+        reflected = new.__tvm_ffi_type_info__.all_fields()
+        accessors = [r.accessor for r in reflected]
+        writable = [not r.frozen for r in reflected]
         for f, acc, w in zip(own, accessors[len(inherited):], writable[len(inherited):]):
             if f.frozen and w:  # a frozen field of a mutable class: refuse in Python
                 name = cast(str, f.name)  # set by _own_fields
@@ -731,27 +717,26 @@ def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: boo
     def decorate(cls: _O) -> _O:
         namespace = dict(cls.__dict__)
         new: _Cls = register_object(type_key)(cls)
-        type_index = new.__tvm_ffi_type_index__
-        levels, info = _field_levels(type_index)
-        own_count = len(info[3])
+        info = new.__tvm_ffi_type_info__
+        reflected = info.all_fields()
+        own_count = len(info.fields)
         fields: "list[Field]" = []
         accessors: "list[_ffi.FieldAccessor]" = []
         writable: "list[bool]" = []
-        for i, (name, flags, accessor, has_default, default, doc) in enumerate(levels):
-            own = i >= len(levels) - own_count
-            is_writable = bool(flags & _FIELD_WRITABLE)
-            f = Field(name, default=default if has_default else MISSING,
-                      frozen=not is_writable or (frozen and own), init=True, repr=True,
-                      hash=True, compare=True, kw_only=False, doc=doc or None,
-                      type=namespace.get("__annotations__", {}).get(name))
+        for i, r in enumerate(reflected):
+            own = i >= len(reflected) - own_count
+            f = Field(r.name, default=r.default if r.has_default else MISSING,
+                      frozen=r.frozen or (frozen and own), init=True, repr=True,
+                      hash=True, compare=True, kw_only=False, doc=r.doc or None,
+                      type=namespace.get("__annotations__", {}).get(r.name))
             fields.append(f)
-            accessors.append(accessor)
-            writable.append(is_writable)
-            if frozen and own and is_writable and name not in namespace:
-                setattr(new, name, _read_only_property(name, accessor, type_key, doc))
-        ctor = next((m[3] for m in info[4] if m[0] == "__ffi_init__"), None)
+            accessors.append(r.accessor)
+            writable.append(not r.frozen)
+            if frozen and own and not r.frozen and r.name not in namespace:
+                setattr(new, r.name, _read_only_property(r.name, r.accessor, type_key, r.doc))
+        ctor = info.constructor
         new.__tvm_ffi_ctor__ = ctor
-        new.__tvm_ffi_has_creator__ = bool(info[5])
+        new.__tvm_ffi_has_creator__ = info.has_creator
         if ctor is not None:
             positional = fields
         else:
@@ -762,7 +747,7 @@ def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: boo
                  match_args=match_args, positional=positional)
         if "__init__" not in namespace:
             if init:
-                new.__init__ = _make_c_init(new, fields, positional, ctor, bool(info[5]))
+                new.__init__ = _make_c_init(new, fields, positional, ctor, info.has_creator)
             else:
                 new.__init__ = _make_no_init(new)
         return cast(_O, new)

@@ -1,0 +1,116 @@
+"""What the core knows about a type, as Python objects: ``TypeInfo``.
+
+The extension makes them (``_ffi.type_info(index)``, hpy_ext/module.cc calls
+these classes with keywords); every class of core objects carries its own as
+``cls.__tvm_ffi_type_info__``, with ``type_cls`` set to the class.  The shape
+follows apache tvm-ffi's (type_key, type_index, type_ancestors, fields,
+methods, parent_type_info; a field's name, doc, size, offset, frozen,
+metadata, getter, setter; a method's name, doc, func, metadata, is_static), and
+adds what this package reads: flags, defaults, the field accessor, whether the
+type has a reflection creator.
+
+``fields`` and ``methods`` are the type's own; ``all_fields()`` walks the
+parents, outermost ancestor first, which is the order of ``__init__``'s
+arguments and of ``__tvm_ffi_fields__``.
+"""
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Union
+
+if TYPE_CHECKING:
+    from ._ffi import FieldAccessor, Function
+
+__all__ = ["TypeInfo", "TypeField", "TypeMethod"]
+
+
+def _parse_metadata(value: "Union[str, dict[str, Any]]") -> "dict[str, Any]":
+    """The extension hands the core's JSON text ("{}" when empty)."""
+    if isinstance(value, str):
+        parsed = json.loads(value) if value else {}
+        return parsed if isinstance(parsed, dict) else {"value": parsed}
+    return value
+
+
+@dataclasses.dataclass(eq=False)
+class TypeField:
+    """A reflected field of a core type."""
+
+    name: str
+    doc: str
+    size: int
+    offset: int                 # from the object's address, header included
+    frozen: bool                # not writable after construction
+    metadata: "dict[str, Any]"
+    accessor: "FieldAccessor"   # accessor(obj) reads, accessor(obj, value) writes
+    flags: int                  # kTVMFFIFieldFlagBitMask* of c_api.h
+    has_default: bool
+    default: Any                # meaningful when has_default
+    static_type_index: int      # the field's declared type (kTVMFFIAny: any)
+
+    def __post_init__(self) -> None:
+        self.metadata = _parse_metadata(self.metadata)
+
+    @property
+    def getter(self) -> "Callable[[Any], Any]":
+        return self.accessor
+
+    @property
+    def setter(self) -> "Callable[[Any, Any], None]":
+        return self.accessor
+
+
+@dataclasses.dataclass(eq=False)
+class TypeMethod:
+    """A reflected method of a core type (instance methods take self first)."""
+
+    name: str
+    doc: str
+    func: "Function"
+    metadata: "dict[str, Any]"
+    is_static: bool
+    flags: int
+
+    def __post_init__(self) -> None:
+        self.metadata = _parse_metadata(self.metadata)
+
+
+@dataclasses.dataclass(eq=False)
+class TypeInfo:
+    """A core type: its key and index, ancestors, own fields and methods."""
+
+    type_cls: Optional[type]    # the Python class, once the package built it
+    type_index: int
+    type_key: str
+    type_ancestors: "list[int]"  # type indices, Object first; the parent last
+    fields: "list[TypeField]"    # own fields, not the parents'
+    methods: "list[TypeMethod]"  # own methods
+    parent_type_info: "Optional[TypeInfo]"
+    has_creator: bool           # the core can make an empty object and set fields
+    doc: str = ""
+
+    @property
+    def type_depth(self) -> int:
+        return len(self.type_ancestors)
+
+    def lineage(self) -> "Iterator[TypeInfo]":
+        """This type's infos from the outermost ancestor down to this one."""
+        chain: "list[TypeInfo]" = []
+        info: "Optional[TypeInfo]" = self
+        while info is not None:
+            chain.append(info)
+            info = info.parent_type_info
+        return reversed(chain)
+
+    def all_fields(self) -> "list[TypeField]":
+        """Every field, ancestors' first (a redefined name appears twice)."""
+        return [f for level in self.lineage() for f in level.fields]
+
+    def find_method(self, name: str) -> "Optional[TypeMethod]":
+        """This type's own method `name`, or None."""
+        return next((m for m in self.methods if m.name == name), None)
+
+    @property
+    def constructor(self) -> "Optional[Function]":
+        """The function behind ``__ffi_init__``, when the type has one."""
+        init = self.find_method("__ffi_init__")
+        return init.func if init is not None else None
