@@ -4,6 +4,8 @@
 source tree) produce, inside the `tvm_ffi_hpy` package:
 
   libtvm_ffi_hpy_core.so   the C++ core: objects, functions, registries
+  libtvm_ffi_hpy_testing.so  the `testing` set over the core (tvm_ffi_hpy.testing
+                           loads it like a user library)
   _ffi.hpy0.so             the HPy universal-ABI extension, linked to the core
                            with rpath $ORIGIN; one file for CPython and PyPy
   include/tvm_ffi_hpy/*.h  the core's headers, for user C++ libraries
@@ -54,6 +56,7 @@ except ImportError:  # pragma: no cover
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 CORE_LIB = "libtvm_ffi_hpy_core.so"
+TESTING_LIB = "libtvm_ffi_hpy_testing.so"
 EXTENSION_FILE = "_ffi.hpy0.so"
 HEADER_DIR = os.path.join("core", "include", "tvm_ffi_hpy")  # -> <package>/include/tvm_ffi_hpy
 CMAKE_CONFIG = os.path.join("core", "cmake", "tvm_ffi_hpy-config.cmake")  # -> <package>/cmake
@@ -238,7 +241,8 @@ class BuildCoreAndExtension(build_ext):
         os.makedirs(out_dir, exist_ok=True)
         hpy_include = _hpy_headers(os.path.abspath(self.build_temp))
         core_lib = self._build_core(cxx)
-        shutil.copy2(core_lib, os.path.join(out_dir, CORE_LIB))
+        for name in (CORE_LIB, TESTING_LIB):
+            shutil.copy2(os.path.join(os.path.dirname(core_lib), name), os.path.join(out_dir, name))
         self._build_hpy_extension(cxx, hpy_include, os.path.join(out_dir, EXTENSION_FILE),
                                   os.path.dirname(core_lib))
         _copy_build_support(out_dir)
@@ -247,7 +251,7 @@ class BuildCoreAndExtension(build_ext):
         # --inplace: the extension and the core library go next to the sources.
         # Copy then rename, so that a process that has the old files mapped
         # keeps them (overwriting a loaded .so in place crashes it).
-        for name in (EXTENSION_FILE, CORE_LIB):
+        for name in (EXTENSION_FILE, CORE_LIB, TESTING_LIB):
             src = os.path.join(self.build_lib, "tvm_ffi_hpy", name)
             dst = os.path.join(ROOT, "tvm_ffi_hpy", name)
             shutil.copy2(src, dst + ".tmp")
@@ -266,7 +270,7 @@ class BuildCoreAndExtension(build_ext):
             configure.append("-DTVM_FFI_HPY_SANITIZE=ON")
         _run(configure, stdout=None if _flag("TVM_FFI_HPY_VERBOSE") else subprocess.DEVNULL)
         _run([_tool("cmake", "3.18"), "--build", build_dir, "--target", "tvm_ffi_hpy_core",
-              "-j2"])
+              "tvm_ffi_hpy_testing", "-j2"])
         return os.path.join(build_dir, CORE_LIB)
 
     def _build_hpy_extension(self, cxx, hpy_include, target, core_dir):

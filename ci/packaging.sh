@@ -45,7 +45,7 @@ installed_sha() {  # python, file name
   sha256sum "$dir/$2" | cut -d' ' -f1
 }
 same_binaries() {  # label, python
-  for name in _ffi.hpy0.so libtvm_ffi_hpy_core.so; do
+  for name in _ffi.hpy0.so libtvm_ffi_hpy_core.so libtvm_ffi_hpy_testing.so; do
     local want have; want="$(wheel_member_sha "$WHEEL" "$name")"; have="$(installed_sha "$2" "$name")"
     printf '%-28s %-24s %s\n' "$1" "$name" "$have"
     [ "$have" = "$want" ] || fail "$1: $name differs from the wheel's ($want): the build is not reproducible"

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import tvm_ffi_hpy
+import tvm_ffi_hpy.testing  # noqa: F401  (the "testing.*" functions and types, for every test)
 from tvm_ffi_hpy import _loader
 
 IS_PYPY = platform.python_implementation() == "PyPy"

@@ -23,7 +23,7 @@ IS_PYPY = platform.python_implementation() == "PyPy"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PURE_CPP = r"""
-import sys, tvm_ffi_hpy
+import sys, tvm_ffi_hpy, tvm_ffi_hpy.testing
 sleep_ms = tvm_ffi_hpy.get_global_func("testing.sleep_ms")
 sleep_ms.release_gil = %(release)s
 try:
@@ -37,7 +37,7 @@ sys.stdout.flush()
 """
 
 WITH_CALLBACKS = r"""
-import sys, tvm_ffi_hpy
+import sys, tvm_ffi_hpy, tvm_ffi_hpy.testing
 N = 3 * 10**6
 call_n = tvm_ffi_hpy.get_global_func("testing.call_n")
 call_n.release_gil = %(release)s

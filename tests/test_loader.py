@@ -114,7 +114,7 @@ def test_trace_and_debug_mode_exclude_each_other():
 
 
 def test_debug_mode_in_subprocess():
-    code = ("import tvm_ffi_hpy; from tvm_ffi_hpy import _loader; "
+    code = ("import tvm_ffi_hpy, tvm_ffi_hpy.testing; from tvm_ffi_hpy import _loader; "
             "assert _loader.debug_mode(); "
             "print(tvm_ffi_hpy.get_global_func('testing.add_one')(1), "
             "tvm_ffi_hpy.testing.TestIntPair(2, 3).sum())")

@@ -272,3 +272,36 @@ def test_find_package_checks_the_version(tmp_path, wanted, found):
     else:
         assert "found=0" in line, line
         assert ffi.__version__ in proc.stderr  # CMake names the version it saw
+
+
+# ---------------------------------------------------------------------------
+# The testing set: a user library of the core like the example
+# ---------------------------------------------------------------------------
+def test_testing_set_is_a_library_of_its_own():
+    code = ("import tvm_ffi_hpy, sys\n"
+            "assert tvm_ffi_hpy.get_global_func('testing.echo', allow_missing=True) is None\n"
+            "assert 'tvm_ffi_hpy.testing' not in sys.modules\n"
+            "from tvm_ffi_hpy import libinfo, testing\n"
+            "assert testing.library.path == libinfo.find_testing_lib()\n"
+            "print(tvm_ffi_hpy.get_global_func('testing.echo')(testing.TestIntPair(1, 2)).sum())\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, env=env,
+                          cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.strip().endswith("3")
+    assert os.path.basename(libinfo.find_testing_lib()) == "libtvm_ffi_hpy_testing.so"
+
+
+def test_the_core_exports_its_c_abi_alone():
+    nm = shutil.which("nm")
+    if nm is None:
+        pytest.fail("nm (binutils) not found: it comes with the C++ toolchain the build needs")
+    out = subprocess.run([nm, "-D", "--defined-only", libinfo.find_core_lib()],
+                         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    names = [line.split()[-1] for line in out.splitlines() if line.strip()]
+    assert "TVMFFIFunctionCall" in names and "TVMFFIObjectRefTransition" in names
+    assert [n for n in names if not n.startswith("TVMFFI")] == []
+    # The testing set lives in its own library, not in the core.
+    assert not [n for n in names if "testing" in n.lower()]

@@ -38,7 +38,6 @@ from .module import Module, load_module
 from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlpack
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
-from . import testing  # noqa: E402  (registers the testing classes)
 from . import dataclasses  # noqa: E402
 
 __version__ = "0.1.0"
@@ -47,4 +46,12 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "get_global_func", "register_global_func", "list_global_func_names",
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
-           "dtype", "device", "empty", "from_dlpack", "testing", "dataclasses"]
+           "dtype", "device", "empty", "from_dlpack", "dataclasses"]
+
+
+def __getattr__(name: str) -> object:
+    # tvm_ffi_hpy.testing loads the testing library on first use only.
+    if name == "testing":
+        import importlib
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -4,6 +4,7 @@
 package directory::
 
     tvm_ffi_hpy/libtvm_ffi_hpy_core.so          the core library
+    tvm_ffi_hpy/libtvm_ffi_hpy_testing.so       the testing set (tvm_ffi_hpy.testing loads it)
     tvm_ffi_hpy/include/tvm_ffi_hpy/*.h         its headers (c_api.h, ffi.h, ...)
     tvm_ffi_hpy/cmake/tvm_ffi_hpy-config.cmake  find_package(tvm_ffi_hpy CONFIG)
 
@@ -14,10 +15,12 @@ import os
 from typing import List
 
 CORE_LIB = "libtvm_ffi_hpy_core.so"
+TESTING_LIB = "libtvm_ffi_hpy_testing.so"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SOURCE_CORE = os.path.join(os.path.dirname(_PACKAGE_DIR), "core")
 
-__all__ = ["find_include_path", "find_lib_path", "find_cmake_path", "find_core_lib"]
+__all__ = ["find_include_path", "find_lib_path", "find_cmake_path", "find_core_lib",
+           "find_testing_lib"]
 
 
 def _first_existing(candidates: List[str], what: str) -> str:
@@ -42,6 +45,12 @@ def find_include_path() -> str:
 def find_core_lib() -> str:
     """The full path of ``libtvm_ffi_hpy_core.so``."""
     return _first_existing([os.path.join(_PACKAGE_DIR, CORE_LIB)], CORE_LIB)
+
+
+def find_testing_lib() -> str:
+    """The full path of ``libtvm_ffi_hpy_testing.so`` (the functions and types
+    of ``tvm_ffi_hpy.testing``)."""
+    return _first_existing([os.path.join(_PACKAGE_DIR, TESTING_LIB)], TESTING_LIB)
 
 
 def find_lib_path() -> List[str]:

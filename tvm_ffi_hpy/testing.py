@@ -1,14 +1,23 @@
-"""The `testing` set of the core, with apache tvm-ffi's names.
+"""The `testing` set, with apache tvm-ffi's names: functions and types the
+test suites use, in a library of their own (core/testing/,
+``libtvm_ffi_hpy_testing.so``) that this module loads like any user library.
 
-Functions are reached by name (``get_global_func("testing.echo")``); the
-classes below are registered for the core's testing types.
+Functions are reached by name (``get_global_func("testing.echo")``) once this
+module is imported; the classes below are registered for the testing types.
 """
 from typing import TYPE_CHECKING, Any
 
+from . import libinfo
 from .core import Object, register_object, get_global_func
+from .module import load_module
 
 __all__ = ["TestIntPair", "TestObjectBase", "TestObjectDerived", "TestHolder",
            "create_object", "live_object_count"]
+
+
+#: The testing library, a user library of the core like any other: loading it
+#: registers the "testing.*" functions and types.
+library = load_module(libinfo.find_testing_lib())
 
 
 @register_object("testing.TestIntPair")

@@ -12,7 +12,6 @@
 namespace tvm_ffi_hpy {
 
 /* True when the tensor's DLPack source was marked read-only (tensor.cc). */
-bool TensorIsReadOnly(const TensorObj* t) noexcept;
 
 /* { header, TVMFFIErrorCell, owned payload Any }.  The cell's byte arrays
  * point into the std::string members (the object never moves); the cell owns

@@ -25,11 +25,6 @@ struct HookState {
 std::atomic<const HookState*> g_hook_state{nullptr};
 }  // namespace
 
-namespace details {
-void LiveObjectCountAdd(int64_t delta) noexcept {
-  g_live_objects.fetch_add(delta, std::memory_order_relaxed);
-}
-
 namespace {
 // The destructions running on this thread and the ones queued (BeginDestroy
 // in object.h).  Each queued entry holds one weak reference.
@@ -39,26 +34,38 @@ struct DestroyState {
 };
 thread_local DestroyState t_destroy;
 }  // namespace
+}  // namespace tvm_ffi_hpy
 
-bool BeginDestroy(TVMFFIObject* obj, int flags) noexcept {
+using namespace tvm_ffi_hpy;
+using details::DecWeak;
+using details::IncWeak;
+using details::kMaxNestedDestroy;
+
+extern "C" {
+
+void TVMFFILiveObjectCountAdd(int64_t delta) {
+  g_live_objects.fetch_add(delta, std::memory_order_relaxed);
+}
+
+int TVMFFIObjectBeginDestroy(TVMFFIObject* obj, int flags) {
   DestroyState& st = t_destroy;
   if (st.depth < kMaxNestedDestroy) {
     ++st.depth;
-    return true;
+    return 1;
   }
   try {
     st.queued.emplace_back(obj, flags);
   } catch (...) {  // out of memory: destroy it here, deeper on the stack
     ++st.depth;
-    return true;
+    return 1;
   }
   // A strong-only destruction is followed by the caller's DecWeak, which
   // would free the memory: keep it until the queued destruction has run.
   if (!(flags & kTVMFFIObjectDeleterFlagBitMaskWeak)) IncWeak(obj);
-  return false;
+  return 0;
 }
 
-void EndDestroy() noexcept {
+void TVMFFIObjectEndDestroy(void) {
   DestroyState& st = t_destroy;
   if (st.depth == 1) {
     while (!st.queued.empty()) {
@@ -71,18 +78,12 @@ void EndDestroy() noexcept {
   --st.depth;
 }
 
-void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept {
+void TVMFFIObjectRefTransition(TVMFFIObject* obj, uint32_t new_strong) {
   const HookState* st = g_hook_state.load(std::memory_order_acquire);
   if (st == nullptr) return;
   auto* header = reinterpret_cast<TVMFFICustomAllocHeader*>(obj) - 1;
   if (header->delete_space == st->space) st->hook(obj, new_strong);
 }
-}  // namespace details
-}  // namespace tvm_ffi_hpy
-
-using namespace tvm_ffi_hpy;
-
-extern "C" {
 
 int TVMFFIObjectIncRef(TVMFFIObjectHandle obj) {
   if (obj != nullptr) details::IncRef(static_cast<TVMFFIObject*>(obj));

@@ -31,10 +31,6 @@ class TensorImpl : public TensorObj {
   }
 };
 
-bool TensorIsReadOnly(const TensorObj* t) noexcept {
-  return (static_cast<const TensorImpl*>(t)->dlpack_flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
-}
-
 namespace {
 
 // A managed tensor handed out by ToDLPack*: it owns one strong reference to

@@ -1,8 +1,8 @@
 /*
  * tvm_ffi_hpy/base.h -- macros and tiny helpers shared by every C++ header.
  *
- * The C++ layer is header-only on top of the C ABI (c_api.h); the only C++
- * symbol the core exports for it is details::LiveObjectCountAdd (object.h).
+ * The C++ layer is header-only on top of the C ABI (c_api.h): the core
+ * exports C functions only (TVMFFI*).
  */
 #ifndef TVM_FFI_HPY_BASE_H_
 #define TVM_FFI_HPY_BASE_H_

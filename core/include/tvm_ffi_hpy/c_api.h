@@ -572,6 +572,23 @@ TVM_FFI_DLL int TVMFFISetRefTransitionHook(void (*delete_space)(TVMFFICustomAllo
 /* Number of objects alive in this core (constructed, destructor not yet run). */
 TVM_FFI_DLL int64_t TVMFFIGetLiveObjectCount(void);
 
+/* Support for code that manages objects inline (the C++ layer's header-only
+ * IncRef, DecRef, deleters and allocation, compiled into every library):
+ *  - TVMFFIObjectRefTransition(obj, new_strong): such code changed an
+ *    object's strong count from 1 to 2 (new_strong == 2) or 2 to 1
+ *    (new_strong == 1) itself; the core passes it to the transition hook.
+ *  - TVMFFIObjectBeginDestroy(obj, flags) / TVMFFIObjectEndDestroy():
+ *    destruction without deep recursion.  A deleter calls Begin before the
+ *    destructor; 0 means the core queued the destruction (it runs later, on
+ *    this thread, from the outermost one) and the deleter must return at
+ *    once; 1 means run the destructor, then call End.
+ *  - TVMFFILiveObjectCountAdd(delta): an object was constructed (+1) or
+ *    destroyed (-1) by such code (TVMFFIGetLiveObjectCount). */
+TVM_FFI_DLL void TVMFFIObjectRefTransition(TVMFFIObject* obj, uint32_t new_strong);
+TVM_FFI_DLL int TVMFFIObjectBeginDestroy(TVMFFIObject* obj, int flags);
+TVM_FFI_DLL void TVMFFIObjectEndDestroy(void);
+TVM_FFI_DLL void TVMFFILiveObjectCountAdd(int64_t delta);
+
 /* The frontend payload of an error: any value a frontend wants to travel
  * with the error (the HPy extension keeps the original Python exception
  * there, as an OpaquePyObject).  Set takes a new reference; Get writes a view

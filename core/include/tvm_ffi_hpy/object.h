@@ -21,15 +21,19 @@
 namespace tvm_ffi_hpy {
 namespace details {
 
-/* Exported by the core: the live-object counter behind TVMFFIGetLiveObjectCount. */
-TVM_FFI_DLL void LiveObjectCountAdd(int64_t delta) noexcept;
+/* The live-object counter behind TVMFFIGetLiveObjectCount (c_api.h). */
+TVM_FFI_HPY_INLINE void LiveObjectCountAdd(int64_t delta) noexcept {
+  TVMFFILiveObjectCountAdd(delta);
+}
 /* Throws the error waiting in this thread's slot (defined in error.h). */
 [[noreturn]] void ThrowRaised();
 
-/* Exported by the core: report a 1->2 or 2->1 change of the strong count to
- * the hook installed with TVMFFISetRefTransitionHook (if the object is the
- * hook owner's).  Only reached on those two transitions, off the fast path. */
-TVM_FFI_DLL void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept;
+/* Report a 1->2 or 2->1 change of the strong count to the hook installed
+ * with TVMFFISetRefTransitionHook (if the object is the hook owner's).  Only
+ * reached on those two transitions, off the fast path. */
+TVM_FFI_HPY_INLINE void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noexcept {
+  TVMFFIObjectRefTransition(obj, new_strong);
+}
 
 /* Destruction without deep recursion (object.cc).  Destroying an object
  * releases what it holds, which may destroy more objects: a chain of a
@@ -42,8 +46,10 @@ TVM_FFI_DLL void RefCountTransition(TVMFFIObject* obj, uint32_t new_strong) noex
  * deleter must then return at once.  Every BeginDestroy that returns true is
  * paired with one EndDestroy after the destructor. */
 constexpr uint32_t kMaxNestedDestroy = 128;
-TVM_FFI_DLL bool BeginDestroy(TVMFFIObject* obj, int flags) noexcept;
-TVM_FFI_DLL void EndDestroy() noexcept;
+TVM_FFI_HPY_INLINE bool BeginDestroy(TVMFFIObject* obj, int flags) noexcept {
+  return TVMFFIObjectBeginDestroy(obj, flags) != 0;
+}
+TVM_FFI_HPY_INLINE void EndDestroy() noexcept { TVMFFIObjectEndDestroy(); }
 
 /* combined_ref_count: strong count in the low 32 bits, weak count in the
  * high 32 bits; all strong references together hold one weak reference. */

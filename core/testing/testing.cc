@@ -9,10 +9,22 @@
 #include <vector>
 #include <stdexcept>
 
-#include "internal.h"
+#include <tvm_ffi_hpy/ffi.h>
 
 namespace tvm_ffi_hpy {
 namespace testing {
+
+// Read-only tensors (imported from a read-only DLPack source) say so in the
+// flags of their DLPack export: the C ABI's way, as any library would ask.
+static bool IsReadOnly(const Tensor& t) {
+  DLManagedTensorVersioned* managed = nullptr;
+  if (TVMFFITensorToDLPackVersioned(const_cast<TensorObj*>(t.get()), &managed) != 0) {
+    details::ThrowRaised();
+  }
+  bool read_only = (managed->flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
+  managed->deleter(managed);
+  return read_only;
+}
 
 class TestIntPairObj : public Object {
  public:
@@ -171,7 +183,7 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
            })
       .def("testing.tensor_fill",  // element k (row-major order) becomes start + k
            [](const Tensor& t, double start) {
-             if (TensorIsReadOnly(t.get())) {
+             if (IsReadOnly(t)) {
                TVM_FFI_HPY_THROW(ValueError) << "tensor is read-only";
              }
              double k = 0;

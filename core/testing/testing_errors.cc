@@ -24,7 +24,7 @@
 #include <system_error>
 #include <thread>
 
-#include "internal.h"
+#include <tvm_ffi_hpy/ffi.h>
 
 namespace tvm_ffi_hpy {
 namespace testing {
