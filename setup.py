@@ -32,7 +32,9 @@ current setuptools), and we load the module ourselves (tvm_ffi_hpy/_loader.py).
 
 Environment: CXX and CC choose the compilers (default g++ and gcc);
 TVM_FFI_HPY_SANITIZE=1 builds both parts with ASan and UBSan (and debug
-information); TVM_FFI_HPY_VERBOSE=1 prints every command.
+information); TVM_FFI_HPY_CHECKS=1 compiles the extension's internal checks
+in (hpy_ext/ext.h, EXT_CHECK; sanitizer builds have them too);
+TVM_FFI_HPY_VERBOSE=1 prints every command.
 """
 import concurrent.futures
 import hashlib
@@ -278,6 +280,8 @@ class BuildCoreAndExtension(build_ext):
         os.makedirs(obj_dir, exist_ok=True)
         opt = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"] \
             if _flag("TVM_FFI_HPY_SANITIZE") else ["-O2"]
+        if _flag("TVM_FFI_HPY_SANITIZE") or _flag("TVM_FFI_HPY_CHECKS"):
+            opt.append("-DTVM_FFI_HPY_CHECKS")  # the extension's internal checks (ext.h)
         common = ["-fPIC", "-fvisibility=hidden", "-DHPY_ABI_UNIVERSAL"] + _TLS_DIALECT + \
             _reproducible_flags() + ["-I", hpy_include, "-I", os.path.join(ROOT, "core", "include")]
         sources = sorted(n for n in os.listdir(os.path.join(ROOT, "hpy_ext")) if n.endswith(".cc"))

@@ -45,7 +45,7 @@ else
 fi
 
 echo "[bench] build (once): core + HPy universal extension"
-"$CPY" setup.py -q build_ext --inplace --build-temp build/setup >/dev/null
+build_in_place >/dev/null
 
 # The chart is drawn by the apache-tvm-ffi venv's python (it has matplotlib).
 "$CPY" bench/compare.py --cpython "$CPY" --pypy "$PYPY" --tvm-ffi-python "$TVMFFI_PY" \

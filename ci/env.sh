@@ -14,6 +14,28 @@ export ENV_DIR CPY PYPY PYPY_SITE
 export PYPY_OLD="$ENV_DIR/bin/pypy3-old"   # PyPy 7.3.11 / HPy 0.0.4, for tests/test_old_pypy.py only
 unset _tvm_ffi_hpy_repo
 
+# The in-place build of the package (ci/bench.sh, ci/harden.sh; ci/test.sh
+# builds a wheel instead).  Arguments go to setup.py build_ext.
+build_in_place() {
+  "$CPY" setup.py -q build_ext --inplace --build-temp build/setup "$@"
+}
+
+# pytest on one of our interpreters, the one loop body of ci/test.sh and
+# ci/harden.sh:  pytest_on CPython|PyPy [NAME=value...] -- pytest arguments
+# PyPy takes pytest from $PYPY_SITE, and the package from $PYPY_PKG when that
+# is set (ci/test.sh: the installed wheel), else from the current directory.
+pytest_on() {
+  local which="$1"; shift
+  local envs=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  [ "$#" -gt 0 ] && shift
+  case "$which" in
+    CPython) env "${envs[@]}" "$CPY" -m pytest "$@" ;;
+    PyPy) env PYTHONPATH="${PYPY_PKG:+$PYPY_PKG:}$PYPY_SITE" "${envs[@]}" "$PYPY" -m pytest "$@" ;;
+    *) echo "pytest_on: CPython or PyPy, not $which" >&2; return 2 ;;
+  esac
+}
+
 # sha256 of tvm_ffi_hpy/NAME inside a wheel file (ci/test.sh, ci/packaging.sh).
 wheel_member_sha() {  # wheel, name
   "$CPY" -c 'import hashlib, sys, zipfile

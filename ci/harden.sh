@@ -24,7 +24,7 @@ cd "$REPO"
 source ci/env.sh
 [ -x "$CPY" ] && [ -x "$PYPY" ] || { echo "no environment: run ci/install.sh (or ci/test.sh)"; exit 1; }
 # ci/test.sh tests the installed wheel and leaves no in-place build: make one.
-[ -e tvm_ffi_hpy/_ffi.hpy0.so ] || "$CPY" setup.py -q build_ext --inplace --build-temp build/setup
+[ -e tvm_ffi_hpy/_ffi.hpy0.so ] || build_in_place
 
 TESTS=(tests/test_stress.py tests/test_properties.py tests/test_cpp_exceptions.py
        tests/test_interrupt.py)
@@ -32,19 +32,14 @@ status=0
 for label in CPython PyPy; do
   printf '\n==== %s: %s (TVM_FFI_HPY_LONG=1) ====\n' "$label" "${TESTS[*]}"
   start=$(date +%s)
-  if [ "$label" = CPython ]; then
-    TVM_FFI_HPY_LONG=1 "$CPY" -m pytest "${TESTS[@]}" -q -s -p no:cacheprovider || status=1
-  else
-    TVM_FFI_HPY_LONG=1 PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest "${TESTS[@]}" -q -s \
-      -p no:cacheprovider || status=1
-  fi
+  pytest_on "$label" TVM_FFI_HPY_LONG=1 -- "${TESTS[@]}" -q -s -p no:cacheprovider || status=1
   echo "$label: $(( $(date +%s) - start )) s"
 done
 
 DEBUG_TESTS=(tests/test_tying.py tests/test_nesting.py)
 printf '\n==== PyPy, HPy debug mode: %s (TVM_FFI_HPY_LONG=1) ====\n' "${DEBUG_TESTS[*]}"
 start=$(date +%s)
-TVM_FFI_HPY_LONG=1 TVM_FFI_HPY_DEBUG=1 PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest "${DEBUG_TESTS[@]}" \
-  -q -s -p no:cacheprovider || status=1
+pytest_on PyPy TVM_FFI_HPY_LONG=1 TVM_FFI_HPY_DEBUG=1 -- "${DEBUG_TESTS[@]}" -q -s \
+  -p no:cacheprovider || status=1
 echo "PyPy, HPy debug mode: $(( $(date +%s) - start )) s"
 exit $status

@@ -77,11 +77,11 @@ trap 'rm -rf "$SHA_DIR"' EXIT
 
 RUN_DIR="$REPO/build/pytest-run"   # outside the package's parent: imports find the installed one
 mkdir -p "$RUN_DIR"
-run_pytest() {  # label, interpreter, extra env...
-  local label="$1" interp="$2"; shift 2
+run_pytest() {  # label, CPython|PyPy, extra env...
+  local label="$1" which="$2"; shift 2
   section "pytest on $label: ${PYTEST_ARGS[*]}"
   local start; start=$(date +%s)
-  (cd "$RUN_DIR" && env "$@" TVM_FFI_HPY_SHA_FILE="$SHA_DIR/$label" "$interp" -m pytest \
+  (cd "$RUN_DIR" && pytest_on "$which" "$@" TVM_FFI_HPY_SHA_FILE="$SHA_DIR/$label" -- \
      --rootdir "$REPO" -c "$REPO/pyproject.toml" "${PYTEST_ARGS[@]}")
   echo "$label: $(( $(date +%s) - start )) s"
   if [ -s "$SHA_DIR/$label" ]; then
@@ -89,11 +89,9 @@ run_pytest() {  # label, interpreter, extra env...
   fi
 }
 
-run_pytest CPython "$CPY"
-run_pytest PyPy "$PYPY" PYTHONPATH="$PYPY_PKG:$PYPY_SITE"
+for which in CPython PyPy; do run_pytest "$which" "$which"; done
 if [ "$#" -eq 0 ]; then
-  run_pytest CPython-hpy-debug "$CPY" TVM_FFI_HPY_DEBUG=1
-  run_pytest PyPy-hpy-debug "$PYPY" PYTHONPATH="$PYPY_PKG:$PYPY_SITE" TVM_FFI_HPY_DEBUG=1
+  for which in CPython PyPy; do run_pytest "$which-hpy-debug" "$which" TVM_FFI_HPY_DEBUG=1; done
   TVM_FFI_HPY_SHA_DIR="$SHA_DIR" bash ci/packaging.sh "$WHEEL"
 fi
 

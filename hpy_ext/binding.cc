@@ -25,9 +25,9 @@
  *
  *   state word (32 bits; c_api.h leaves the header's `__padding` to the
  *   allocator that made the object):
- *     bit 0       HAS_WRAPPER: a wrapper holds the object (set on attach,
- *                 cleared when a wrapper is destroyed or loses the object)
- *     bits 1..31  keeper slot + 1 while PINNED, else 0
+ *     bit 0       HAS_WRAPPER: a wrapper holds the object [B2] (set on
+ *                 attach, cleared when a wrapper is destroyed or loses it)
+ *     bits 1..31  keeper slot + 1 while PINNED, else 0 [B1]
  *
  * The HPyField of a header is owned by a *keeper*: a small GC-tracked HPy
  * object reachable from a module global (g_keepers), whose tp_traverse visits
@@ -61,14 +61,34 @@
  * They live as long as the process; their wrapper is bound through a side
  * table and stays pinned for good.
  *
- * Invariants (under the GIL unless said otherwise):
- *   - slot != 0  <=>  the header's field holds a wrapper  <=>  the slab
- *     entry slot-1 points at that field.
- *   - HAS_WRAPPER is set while a live wrapper holds the object (atomic:
- *     tp_destroy clears it without the GIL on PyPy).  With two wrappers of one
- *     object (see Limits in docs/design.md) the first to die clears it.
- *   - A pinned object cannot die: its wrapper holds it and is held itself.
- *     Moving a pinned object out (_move()) unpins it first.
+ * docs/design.md ("States of a wrapper") is the long description; this file
+ * is where every transition happens.  In code the binding of an object is in
+ * one of three states (BindingState below, read from the state word):
+ *
+ *   kNoWrapper  no live wrapper holds the object
+ *   kUnpinned   a wrapper holds it; only Python holds the wrapper
+ *   kPinned     a wrapper holds it and the header field holds the wrapper
+ *
+ * and these invariants hold (cited as [B1]..[B6] where they are kept):
+ *   [B1] pinned  <=>  slot != 0  <=>  the header field holds the wrapper
+ *        <=>  slab entry slot-1 points at that field.  pin() and unpin()
+ *        change all three together, under the GIL.
+ *   [B2] HAS_WRAPPER is set while a live wrapper holds the object (atomic:
+ *        tp_destroy clears it without the GIL on PyPy).  With two wrappers of
+ *        one object (Limits in docs/design.md) the first to die clears it.
+ *   [B3] A pinned object cannot die: its wrapper holds a strong reference
+ *        and is itself held by the field.  So moving an object out of its
+ *        wrapper (_move()) unpins it first (detach).
+ *   [B4] Between calls, an unpinned object's strong count is 1 (its
+ *        wrapper's): C++ can only take it through an argument of a call in
+ *        flight, and that call's scope pins it at its end
+ *        (pin_kept_arguments).  Creation pins at once when C++ holds it too.
+ *   [B5] Every queued 2->1 transition holds a raw strong reference, dropped
+ *        when it is settled; a thread-local entry is settled by its own
+ *        thread before its outermost scope closes.
+ *   [B6] Arguments in flight are pushed inside an open InflightScope and
+ *        popped by the scope that pushed them (checked in builds with
+ *        TVM_FFI_HPY_CHECKS: EXT_CHECK in ext.h).
  */
 #include <atomic>
 #include <cstdlib>
@@ -134,10 +154,19 @@ struct Binding {
   explicit operator bool() const { return wrapper != nullptr; }
 };
 
+// The state word and what it says.
 static inline uint32_t load_state(const Binding& b) {
   return __atomic_load_n(b.state, __ATOMIC_ACQUIRE);
 }
 static inline uint32_t slot_plus1_of(uint32_t state) { return state >> 1; }
+static inline bool is_pinned(uint32_t state) { return slot_plus1_of(state) != 0; }  // [B1]
+static inline bool has_wrapper(uint32_t state) { return (state & kHasWrapper) != 0; }  // [B2]
+
+enum class BindingState { kNoWrapper, kUnpinned, kPinned };
+static inline BindingState binding_state(uint32_t state) {
+  if (is_pinned(state)) return BindingState::kPinned;
+  return has_wrapper(state) ? BindingState::kUnpinned : BindingState::kNoWrapper;
+}
 
 static inline Binding binding_of_ours(TVMFFIObject* obj) {
   return Binding{&header_of(obj)->wrapper, &obj->__padding};
@@ -238,6 +267,8 @@ static int add_slab(HPyContext* ctx) {
   return 0;
 }
 
+// kUnpinned -> kPinned: the field takes the wrapper, the slab entry and the
+// slot bits are set together [B1].
 static int pin(HPyContext* ctx, const Binding& b, HPy wrapper) {
   if (g_free_slots.empty() && add_slab(ctx) < 0) return -1;
   uint32_t id = g_free_slots.back();
@@ -251,6 +282,8 @@ static int pin(HPyContext* ctx, const Binding& b, HPy wrapper) {
   return 0;
 }
 
+// kPinned -> kUnpinned: the slot bits, the slab entry and the field are
+// cleared together [B1].
 static void unpin(HPyContext* ctx, const Binding& b) {
   uint32_t slot_plus1 = slot_plus1_of(__atomic_load_n(b.state, __ATOMIC_RELAXED));
   uint32_t id = slot_plus1 - 1;
@@ -342,6 +375,7 @@ bool grow(T** block, T* inline_items, uint32_t size, uint32_t* capacity, uint32_
 
 void inflight_push(TVMFFIObject* obj, ObjectPayload* payload, HPy wrapper) {
   ThreadRecord& t = tls_record;
+  EXT_CHECK(t.scopes != 0, "an argument in flight outside an InflightScope [B6]");
   uint32_t cap = t.inflight_capacity ? t.inflight_capacity : kInlineInflight;
   if (t.inflight_size == cap &&
       !grow(&t.inflight, t.inline_inflight, t.inflight_size, &t.inflight_capacity,
@@ -373,14 +407,15 @@ static void pin_kept_arguments(HPyContext* ctx, ThreadRecord& t, uint32_t mark) 
     Inflight e = inflight_items(t)[i];
     if (e.payload->handle != e.obj || !is_ours(e.obj) || strong_count(e.obj) < 2) continue;
     Binding b = binding_of_ours(e.obj);
-    if (slot_plus1_of(load_state(b)) != 0) continue;
-    if (pin(ctx, b, e.wrapper) < 0) HPyErr_Clear(ctx);
+    if (is_pinned(load_state(b))) continue;
+    if (pin(ctx, b, e.wrapper) < 0) HPyErr_Clear(ctx);  // kUnpinned -> kPinned [B4]
   }
 }
 
 void inflight_release(HPyContext* ctx, size_t mark) {
   ThreadRecord& t = tls_record;
   uint32_t m = static_cast<uint32_t>(mark);
+  EXT_CHECK(t.scopes != 0 && m <= t.inflight_size, "InflightScopes closed out of order [B6]");
   if (t.inflight_size > m) {
     pin_kept_arguments(ctx, t, m);
     t.inflight_size = m;
@@ -392,6 +427,8 @@ void inflight_release(HPyContext* ctx, size_t mark) {
     settle_bindings(ctx);
   }
   --t.scopes;
+  EXT_CHECK(t.scopes != 0 || (t.queue_size == 0 && t.inflight_size == 0),
+            "the outermost scope closed with arguments or transitions left [B5][B6]");
 }
 
 static HPy inflight_find(TVMFFIObject* obj) {
@@ -415,7 +452,7 @@ static std::vector<TVMFFIObject*> g_transitions;  // each holds a raw strong ref
 // only holder left may be the wrapper, which must then be unpinned.
 static void transition_hook(TVMFFIObject* obj, uint32_t new_strong) {
   if (new_strong != 1) return;
-  if (slot_plus1_of(__atomic_load_n(&obj->__padding, __ATOMIC_RELAXED)) == 0) return;
+  if (!is_pinned(__atomic_load_n(&obj->__padding, __ATOMIC_RELAXED))) return;
   // Keep it alive until settled; a raw increment does not call the hook.
   __atomic_fetch_add(&obj->combined_ref_count, 1, __ATOMIC_RELAXED);
   ThreadRecord& t = tls_record;
@@ -438,8 +475,8 @@ static void transition_hook(TVMFFIObject* obj, uint32_t new_strong) {
 static void settle_one(HPyContext* ctx, TVMFFIObject* obj) {
   Binding b = binding_of_ours(obj);
   uint32_t holders = strong_count(obj) - 1;  // without the queue's reference
-  if (holders == 1 && slot_plus1_of(load_state(b)) != 0) unpin(ctx, b);
-  TVMFFIObjectDecRef(obj);  // the queue's reference (may queue more)
+  if (holders == 1 && is_pinned(load_state(b))) unpin(ctx, b);  // kPinned -> kUnpinned
+  TVMFFIObjectDecRef(obj);  // the queue's reference [B5] (may queue more)
 }
 
 // Entries are popped before they are applied: applying one may run Python
@@ -487,14 +524,15 @@ static HPy new_wrapper(HPyContext* ctx, TVMFFIObject* obj) {
   return h;
 }
 
-// Record that `wrapper` now holds `obj` (its payload handle is set), and pin
-// it when C++ holds the object too.
+// kNoWrapper -> kUnpinned, or kPinned when C++ holds the object too [B4]:
+// `wrapper` now holds `obj` (its payload handle is set).
 static int attach(HPyContext* ctx, TVMFFIObject* obj, HPy wrapper) {
   Binding b;
   if (is_ours(obj)) {
     b = binding_of_ours(obj);
     uint32_t state = __atomic_fetch_or(b.state, kHasWrapper, __ATOMIC_ACQ_REL);
-    if (strong_count(obj) < 2 || slot_plus1_of(state) != 0) return 0;
+    // kNoWrapper -> kUnpinned; -> kPinned below when C++ holds it too [B4]
+    if (strong_count(obj) < 2 || is_pinned(state)) return 0;
   } else {
     ForeignBinding* f = new (std::nothrow) ForeignBinding();
     if (!f) {
@@ -513,11 +551,17 @@ HPy wrap_object(HPyContext* ctx, TVMFFIObject* obj, bool steal) {
   if (b) {
     uint32_t state = load_state(b);
     HPy w = HPy_NULL;
-    if (slot_plus1_of(state) != 0) {
-      w = load_pinned(ctx, b, slot_plus1_of(state));
-    } else if ((state & kHasWrapper) != 0) {
-      HPy found = inflight_find(obj);
-      if (!HPy_IsNull(found)) w = HPy_Dup(ctx, found);
+    switch (binding_state(state)) {
+      case BindingState::kPinned:  // the field holds it [B1]
+        w = load_pinned(ctx, b, slot_plus1_of(state));
+        break;
+      case BindingState::kUnpinned: {  // only an argument in flight can hold it [B4]
+        HPy found = inflight_find(obj);
+        if (!HPy_IsNull(found)) w = HPy_Dup(ctx, found);
+        break;
+      }
+      case BindingState::kNoWrapper:
+        break;
     }
     if (!HPy_IsNull(w)) {
       if (steal) TVMFFIObjectDecRef(obj);
@@ -552,18 +596,20 @@ int adopt_object(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
   return attach(ctx, obj, wrapper);
 }
 
+// -> kNoWrapper: the wrapper loses the object (moved out).  A pinned object is
+// unpinned first, since the callee may now destroy it [B3].
 void detach(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
   Binding b = binding_of(obj);
   if (!b) return;
-  uint32_t slot_plus1 = slot_plus1_of(load_state(b));
-  if (slot_plus1 != 0) {
-    HPy pinned = load_pinned(ctx, b, slot_plus1);
+  uint32_t state = load_state(b);
+  if (is_pinned(state)) {
+    HPy pinned = load_pinned(ctx, b, slot_plus1_of(state));
     bool mine = !HPy_IsNull(pinned) && HPy_Is(ctx, pinned, wrapper);
     close_h(ctx, pinned);
     if (!mine) return;
     unpin(ctx, b);
   }
-  if (is_ours(obj)) {
+  if (is_ours(obj)) {  // [B2]
     __atomic_fetch_and(b.state, ~kHasWrapper, __ATOMIC_RELEASE);
   } else {
     auto it = g_foreign.find(obj);
@@ -579,12 +625,12 @@ void reattach_if_kept(HPyContext* ctx, HPy wrapper, TVMFFIObject* obj) {
 
 bool has_live_wrapper(TVMFFIObject* obj) {
   Binding b = binding_of(obj);
-  return b && (load_state(b) & kHasWrapper) != 0;
+  return b && has_wrapper(load_state(b));
 }
 
+// kUnpinned -> kNoWrapper (a pinned wrapper is not destroyed while its keeper
+// lives [B3]).  No context (tp_destroy): only the state bit [B2].
 void wrapper_destroyed(TVMFFIObject* obj) {
-  // No context (tp_destroy): only the state bit.  A pinned wrapper is not
-  // destroyed while its keeper lives.
   if (is_ours(obj)) __atomic_fetch_and(&obj->__padding, ~kHasWrapper, __ATOMIC_RELEASE);
 }
 

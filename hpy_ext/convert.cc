@@ -405,7 +405,7 @@ int ContainerWalk::fetch_items(HPy container, TVMFFIObject* builder, size_t begi
     }
     return 0;
   }
-  HPy keys = call_positional(ctx_, ctx_->h_ListType, &container, 1);  // list(dict): shim.h
+  HPy keys = dict_keys(ctx_, container);
   if (HPy_IsNull(keys)) return -1;
   int rc = HPy_Length(ctx_, keys) * 2 == static_cast<HPy_ssize_t>(items_.size() - begin) ? 0 : -1;
   if (rc < 0) HPyErr_SetString(ctx_, ctx_->h_RuntimeError, "dictionary changed size during conversion");

@@ -25,6 +25,8 @@
  * callback's return value) becomes the same kind of Error, not raised
  * (error_from_exception); error_py_error turns it back.
  */
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "ext.h"
@@ -242,6 +244,12 @@ static HPy error_py_error_impl(HPyContext* ctx, HPy, HPy err) {
 
 void set_core_error(const char* kind, const char* message) {
   TVMFFIErrorSetRaisedFromCStr(kind, message);
+}
+
+void ext_check_failed(const char* file, int line, const char* what) {
+  std::fprintf(stderr, "tvm_ffi_hpy: internal check failed at %s:%d: %s\n", file, line, what);
+  std::fflush(stderr);
+  std::abort();
 }
 
 }  // namespace tvm_ffi_hpy_ext

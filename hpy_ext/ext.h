@@ -8,7 +8,8 @@
  *   module.cc          module definition, globals, the functions of `_ffi`
  *   binding.cc         object tying: one wrapper per object (allocator, keepers)
  *   object_type.cc     the Object wrapper type, the class factory, field accessors
- *   function_type.cc   the Function wrapper type, calls, Python callbacks
+ *   function_type.cc   the Function wrapper type, calls into the core
+ *   callbacks.cc       Python callables called from the core; the callback service
  *   convert.cc         Python value <-> TVMFFIAny
  *   errors.cc          core Error <-> Python exception
  *   tensor.cc          Tensor: DLPack capsules in and out, metadata
@@ -37,6 +38,18 @@
 #include "shim.h"
 
 namespace tvm_ffi_hpy_ext {
+
+// Checks of invariants that are not free (the binding's [B6], binding.cc):
+// compiled in with TVM_FFI_HPY_CHECKS (setup.py defines it for
+// TVM_FFI_HPY_CHECKS=1 and TVM_FFI_HPY_SANITIZE=1 builds).  A failed check
+// prints where and what, then aborts: it is a bug of the extension.
+[[noreturn]] void ext_check_failed(const char* file, int line, const char* what);  // errors.cc
+#ifdef TVM_FFI_HPY_CHECKS
+#define EXT_CHECK(cond, what) \
+  ((cond) ? (void)0 : ::tvm_ffi_hpy_ext::ext_check_failed(__FILE__, __LINE__, what))
+#else
+#define EXT_CHECK(cond, what) ((void)0)
+#endif
 
 struct ObjectPayload {
   TVMFFIObject* handle;  // owned strong reference, or NULL when moved out
@@ -141,14 +154,16 @@ TVMFFIObject* object_handle(HPyContext* ctx, HPy h);
 TVMFFIObject* object_handle_of(HPyContext* ctx, HPy h, int32_t type_index, const char* what);
 HPy make_type(HPyContext* ctx, HPy self, const HPy* args, size_t nargs);
 
-// ---- function_type.cc ----------------------------------------------------
-extern HPyType_Spec Function_spec;
+// ---- callbacks.cc ---------------------------------------------------------
 // Create a core Function that calls the Python callable `callable`.
 int function_from_callable(HPyContext* ctx, HPy callable, TVMFFIObject** out);
 // The callback service (a Python thread running callbacks that C++ threads
 // make): serve_callbacks runs it until stop_serving is called.
 HPy serve_callbacks(HPyContext* ctx);
 void stop_serving();
+
+// ---- function_type.cc ----------------------------------------------------
+extern HPyType_Spec Function_spec;
 // Call a core function with Python arguments, leaving the owned result in
 // *result (0, or -1 with an error set).  Function objects themselves are
 // called through their tp_call (function_type.cc), which also converts it.

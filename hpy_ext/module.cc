@@ -560,7 +560,12 @@ static int add_constants(HPyContext* ctx, HPy module) {
     close_h(ctx, value);
     if (rc < 0) return -1;
   }
-  return 0;
+  // Which front end reflected fields use here: getset descriptors where their
+  // errors reach Python code, properties elsewhere (shim.h, "Getset errors").
+  HPy getset = HPyBool_FromBool(ctx, getset_errors_reported());
+  int rc = HPy_SetAttr_s(ctx, module, "GETSET_FIELDS", getset);
+  HPy_Close(ctx, getset);
+  return rc;
 }
 
 HPyDef_SLOT(module_exec, HPy_mod_exec)

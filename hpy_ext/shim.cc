@@ -162,6 +162,11 @@ struct CpyextRecursionCheck {
 };
 }  // namespace
 
+bool getset_errors_reported() {
+  static const bool reported = dlsym(RTLD_DEFAULT, "PyPyErr_Occurred") == nullptr;
+  return reported;
+}
+
 // The check is asked from kStackMargin bytes further down the stack than the
 // caller.  An exception raised by an HPy function with almost no stack left
 // makes PyPy 7.3.19's JIT abort later, when the blackhole interpreter unwinds

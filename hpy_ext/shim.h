@@ -14,9 +14,16 @@
  *    SystemError).  Reading such a getter from C aborts the process.  The
  *    extension offers both front ends for reflected fields (object_type.cc):
  *    getset descriptors made by make_type, and properties over a callable
- *    accessor.  The package uses getsets only on the interpreters known to
- *    report their errors (tvm_ffi_hpy/core.py, GETSET_FIELDS); a probe would
+ *    accessor.  getset_errors_reported() (below) says which one to use; the
+ *    package reads it as _ffi.GETSET_FIELDS.  It is decided by a symbol
+ *    lookup (PyPy's cpyext is in the process), not by a probe: a probe would
  *    have to trigger the bug it looks for.
+ *  - Raising an exception that carries a traceback: PyPy's HPyErr_SetObject
+ *    drops the traceback.  errors.cc raises such exceptions from Python code
+ *    (the `reraise` hook), which keeps it on both interpreters.
+ *  - C stack: PyPy aborts the process when re-entry through callbacks runs
+ *    the C stack out; function_type.cc bounds that nesting (kMaxCallDepth)
+ *    and raises RecursionError past it.
  *  - Subclasses: PyPy reads basicsize, tp_new and tp_destroy from the exact
  *    type only, and CPython runs tp_destroy once per level.  make_type repeats
  *    them in every spec and tp_destroy is idempotent (object_type.cc).
@@ -24,12 +31,13 @@
  *    objects the core drops are released later with a context
  *    (convert.cc, drain_released).
  *  - Foreign threads: HPy 0.9 cannot attach a thread Python does not know.
- *    Callbacks from such threads fail cleanly (function_type.cc).
+ *    Callbacks from such threads go through the callback service
+ *    (callbacks.cc).
  *  - Calls: HPy_Call returns garbage handles on PyPy 7.3.19 (seen here: a
  *    handle of 0xffffffff), so calls go through call_positional, built on
  *    HPy_CallTupleDict, which behaves the same everywhere.
  *  - HPyDict_Keys fails on PyPy 7.3.19 ("expected string object"): the keys
- *    of a dict are taken as list(dict) through call_positional.
+ *    of a dict are taken as list(dict) through call_positional (dict_keys).
  *  - Decoding: HPyUnicode_FromEncodedObject crashes PyPy 7.3.19, and PyPy's
  *    HPyUnicode_FromString raises SystemError on invalid UTF-8.  Text is
  *    decoded with HPyUnicode_FromString only when it is valid, NUL-free UTF-8;
@@ -144,6 +152,16 @@ inline HPy call_keywords(HPyContext* ctx, HPy callable, const char* const* names
   for (size_t i = 0; i < n; ++i) close_h(ctx, values[i]);
   return result;
 }
+
+// The keys of a dict as a new list, or HPy_NULL with an error set: list(d),
+// not HPyDict_Keys (see above).
+inline HPy dict_keys(HPyContext* ctx, HPy dict) {
+  return call_positional(ctx, ctx->h_ListType, &dict, 1);
+}
+
+// True when the errors of getset descriptors reach Python code (see "Getset
+// errors" above): false where PyPy's cpyext is in the process.
+bool getset_errors_reported();  // shim.cc
 
 // True when [data, data+size) is valid UTF-8 (no surrogates, no overlongs).
 inline bool utf8_valid(const char* data, size_t size) {

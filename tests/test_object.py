@@ -645,7 +645,7 @@ def test_unregistered_subclass_of_registered_class_cannot_be_instantiated():
 
 def test_reflected_fields_are_data_descriptors():
     # Getset descriptors of the class where the interpreter reports the errors
-    # they raise (core.GETSET_FIELDS, probed at import), else properties.
+    # they raise (core.GETSET_FIELDS, decided by the extension's shim), else properties.
     kind = "getset_descriptor" if core.GETSET_FIELDS else "property"
     for cls, name in [(testing.TestIntPair, "a"), (testing.TestObjectBase, "v_i64"),
                       (testing.TestHolder, "value")]:

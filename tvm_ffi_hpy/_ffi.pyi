@@ -91,6 +91,9 @@ def serve_callbacks() -> None: ...
 def stop_serving() -> None: ...
 
 
+# Getset descriptors for reflected fields here, else properties (shim.h).
+GETSET_FIELDS: bool
+
 # Constants of c_api.h (hpy_ext/module.cc, kConstants).
 kTVMFFINone: int
 kTVMFFIInt: int

@@ -16,17 +16,16 @@ the core's reflection data: fields become properties, methods become methods,
 and ``__ffi_init__`` becomes ``__init__``.
 """
 import atexit
-import builtins
 import copy
 import functools
 import operator
-import re
 import sys
 import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
 
 from . import _loader
+from .errors import _CallbackError, _callback_trampoline, _error_classes, register_error
 from .type_info import TypeField, TypeInfo, TypeMethod
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ else:
 
 _T = TypeVar("_T")
 _O = TypeVar("_O", bound="type[Object]")
-_E = TypeVar("_E", bound="type[BaseException]")
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 Object = _ffi.Object
@@ -256,12 +254,11 @@ def _make_init(ctor: Function) -> Callable[..., None]:
 
 
 # Reflected fields are getset descriptors of their class (one C call per read
-# or write) on the interpreters known to report the errors that getset
-# descriptors raise, and properties over a FieldAccessor elsewhere: PyPy
-# 7.3.19 loses those errors, hands back an unrelated object and leaves the
-# error pending (hpy_ext/shim.h, "Getset errors").  Not probed: a probe would
-# trigger that bug.  The same binary serves both front ends.
-GETSET_FIELDS = sys.implementation.name == "cpython"
+# or write) where the errors that getset descriptors raise reach Python code,
+# and properties over a FieldAccessor elsewhere (PyPy 7.3.19 loses them).  The
+# extension's shim decides (hpy_ext/shim.h, "Getset errors"); the same binary
+# serves both front ends.
+GETSET_FIELDS: bool = _ffi.GETSET_FIELDS
 
 
 def _reflected_fields(info: TypeInfo, base: "type[Any]", namespace: "dict[str, Any]"
@@ -415,126 +412,6 @@ def register_object(type_key: "Union[str, type[Object], None]" = None
         cls, type_key = type_key, None
         return register(cls)
     return register
-
-
-# ---------------------------------------------------------------------------
-# Errors
-# ---------------------------------------------------------------------------
-_error_classes: "dict[str, type[BaseException]]" = {name: value for name, value in vars(builtins).items()
-                  if isinstance(value, type) and issubclass(value, BaseException)}
-
-
-@overload
-def register_error(kind: _E, cls: None = None) -> _E: ...
-@overload
-def register_error(kind: Optional[str], cls: _E) -> _E: ...
-@overload
-def register_error(kind: Optional[str] = None, cls: None = None) -> Callable[[_E], _E]: ...
-
-
-def register_error(kind: "Union[str, type[BaseException], None]" = None,
-                   cls: "Optional[type[BaseException]]" = None
-                   ) -> "Union[type[BaseException], Callable[[_E], _E]]":
-    """Raise `cls` for core errors of `kind` (default: the class name).
-
-    Usable as a decorator: ``@register_error("MyError") class MyError(Exception): ...``
-    """
-    def register(klass: _E) -> _E:
-        if not (isinstance(klass, type) and issubclass(klass, BaseException)):
-            raise TypeError("register_error takes an exception class")
-        _error_classes[kind if isinstance(kind, str) else klass.__name__] = klass
-        return klass
-
-    if isinstance(kind, type):
-        return register(kind)
-    return register(cls) if cls is not None else register
-
-
-# "  File "<file>", line <n>, in <function>": one frame of a core backtrace.
-_CPP_FRAME = re.compile(r'^\s*File "([^"\n]*)", line (\d+)(?:, in ([^\n]*))?$', re.MULTILINE)
-_cpp_frame_codes: "dict[tuple[str, int, str, bool], Any]" = {}
-
-
-def _cpp_frame_code(filename: str, line: int, func: str, last: bool) -> Any:
-    """A code object that stands for one C++ frame in a Python traceback:
-    its file, line and function name are the C++ ones."""
-    key = (filename, line, func, last)
-    code = _cpp_frame_codes.get(key)
-    if code is None:
-        body = "raise _exc" if last else "exec(_inner, _scope)"
-        code = compile("\n" * (line - 1) + body, filename, "exec").replace(co_name=func)
-        if len(_cpp_frame_codes) < 1024:
-            _cpp_frame_codes[key] = code
-    return code
-
-
-class _CallbackError:
-    """Carries an exception raised by a Python callback through the core.
-
-    Its static methods are how the extension raises errors (HPy 0.9 cannot
-    attach a traceback to an exception it raises, and PyPy's HPyErr_SetObject
-    drops the one an exception already has): raising from Python code keeps
-    the traceback an exception carries and lets C++ frames appear in it.
-    """
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-    @staticmethod
-    def _reraise(exc: BaseException) -> None:
-        """Raise an exception that came back through C++ (its traceback already
-        holds the Python frames below the C++ call; this adds the ones above)."""
-        raise exc
-
-    @staticmethod
-    def _backtrace_of(exc: BaseException) -> str:
-        """The backtrace of a core Error made from `exc`: a line per frame of
-        its traceback, outermost first, in the core's format (C++ frames that
-        `_raise_with_backtrace` put there included)."""
-        lines = []
-        tb = exc.__traceback__
-        while tb is not None:
-            code = tb.tb_frame.f_code
-            lines.append('  File "%s", line %s, in %s\n'
-                         % (code.co_filename, tb.tb_lineno, code.co_name))
-            tb = tb.tb_next
-        return "".join(lines)
-
-    @staticmethod
-    def _raise_with_backtrace(exc: BaseException, backtrace: str) -> None:
-        """Raise a C++ error with its C++ frames as the innermost traceback
-        entries: ``File "core/src/x.cc", line 12, in Function``."""
-        frames = [(f, int(n), fn or "<C++>") for f, n, fn in _CPP_FRAME.findall(backtrace)
-                  if 0 < int(n) < 200000]
-        if not frames:
-            raise exc
-        scope: "dict[str, Any]" = {"_exc": exc, "__builtins__": builtins}
-        scopes = [scope]
-        filename, line, func = frames[-1]
-        code = _cpp_frame_code(filename, line, func, True)
-        for filename, line, func in reversed(frames[:-1]):
-            scope = {"_inner": code, "_scope": scope, "__builtins__": builtins}
-            scopes.append(scope)
-            code = _cpp_frame_code(filename, line, func, False)
-        try:
-            exec(code, scope)
-        finally:
-            # The traceback keeps these frames and their globals, and PyPy's
-            # cached code objects keep the last globals they ran with: empty
-            # them so that neither keeps the exception (and the frames it
-            # crossed, with their locals) alive.
-            for s in scopes:
-                s.clear()
-        raise exc  # not reached: the innermost frame raises
-
-
-def _callback_trampoline(func: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return func(*args)
-    except BaseException as exc:  # noqa: B902 - it is re-raised in the caller
-        return _CallbackError(exc)
 
 
 # ---------------------------------------------------------------------------
