@@ -222,15 +222,40 @@ static HPy make_type_def_impl(HPyContext* ctx, HPy self, const HPy* args, size_t
   return make_type(ctx, self, args, nargs);
 }
 
+// The class registry: g_class_table (type index -> class, or None) is the one
+// map from core types to Python classes.  It is owned by this module: written
+// by register_class only (the package calls it when it builds a class), read
+// by class_for_type_index (object_type.cc) when an object is wrapped and by
+// registered_class.  (g_factory_types is not a registry of types: it is the
+// set of classes make_type made, which Object_new accepts.)
+static int32_t known_type_index(HPyContext* ctx, HPy h) {
+  int32_t index = HPyLong_AsInt32_t(ctx, h);
+  if (index == -1 && HPyErr_Occurred(ctx)) return -1;
+  if (index < 0 || TVMFFIGetTypeInfo(index) == nullptr) {
+    raise_format(ctx, ctx->h_ValueError, "no core type has index %d", index);
+    return -1;
+  }
+  return index;
+}
+
 HPyDef_METH(register_class, "register_class", HPyFunc_VARARGS,
-            .doc = "register_class(type_index, cls): wrap objects of that type in cls.")
+            .doc = "register_class(type_index, cls): wrap objects of that type in cls "
+                   "(a subclass of Object), or forget the type's class (None).")
 static HPy register_class_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   if (!check_nargs(ctx, "register_class", nargs, 2)) return HPy_NULL;
-  int32_t index = HPyLong_AsInt32_t(ctx, args[0]);
-  if (index == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
-  if (index < 0 || TVMFFIGetTypeInfo(index) == nullptr) {
-    return raise_format(ctx, ctx->h_ValueError, "no core type has index %d", index);
+  int32_t index = known_type_index(ctx, args[0]);
+  if (index < 0) return HPy_NULL;
+  if (!HPy_Is(ctx, args[1], ctx->h_None)) {
+    HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
+    int ok = HPy_TypeCheck(ctx, args[1], ctx->h_TypeType) ? type_is_subtype(ctx, args[1], object_type)
+                                                          : 0;
+    HPy_Close(ctx, object_type);
+    if (ok < 0) return HPy_NULL;
+    if (!ok) {
+      return raise_format(ctx, ctx->h_TypeError,
+                          "register_class: a subclass of tvm_ffi_hpy.Object, or None");
+    }
   }
   HPy table = HPyGlobal_Load(ctx, g_class_table);
   int rc = 0;
@@ -379,6 +404,20 @@ static HPy make_type_info(HPyContext* ctx, const TVMFFITypeInfo* info) {
            [&] { return HPyBool_FromBool(ctx, meta != nullptr && meta->creator != nullptr); })
       .add("doc", [&] { return py_str(ctx, meta != nullptr ? meta->doc : TVMFFIByteArray{"", 0}); })
       .call(g_TypeInfoClass);
+}
+
+HPyDef_METH(registered_class, "registered_class", HPyFunc_O,
+            .doc = "registered_class(type_index) -> the class registered for the type, or "
+                   "None (the class factory has not built one yet).")
+static HPy registered_class_impl(HPyContext* ctx, HPy, HPy index_h) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
+  int32_t index = known_type_index(ctx, index_h);
+  if (index < 0) return HPy_NULL;
+  HPy table = HPyGlobal_Load(ctx, g_class_table);
+  HPy cls = index < HPy_Length(ctx, table) ? HPy_GetItem_i(ctx, table, index)
+                                          : HPy_Dup(ctx, ctx->h_None);
+  HPy_Close(ctx, table);
+  return cls;
 }
 
 HPyDef_METH(type_info, "type_info", HPyFunc_O,
@@ -598,7 +637,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
 static HPyDef* module_defines[] = {
     &module_exec,     &get_global_func,   &set_global_func, &remove_global_func,
     &list_global_func_names, &convert,    &array_size,      &array_getitem,
-    &error_info,      &make_type_def,     &register_class,  &type_info,
+    &error_info,      &make_type_def,     &register_class,  &registered_class, &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &stack_limit_changed_def,
     &set_hooks,       &hook_names,        &binding_info,      &serve_callbacks_def, &stop_serving_def,

@@ -56,10 +56,9 @@ def restore_testing_classes():
     for k in ("testing.TestIntPair", "testing.TestObjectBase", "testing.TestObjectDerived",
               "testing.TestHolder"):
         idx = core._ffi.type_key_to_index(k)
-        saved[idx] = core._classes[idx]
+        saved[idx] = core._ffi.registered_class(idx)
     yield
     for idx, cls in saved.items():
-        core._classes[idx] = cls
         core._ffi.register_class(idx, cls)
 
 

@@ -42,7 +42,7 @@ def restore_classes():
     saved = {}
     for key in keys:
         index = core._ffi.type_key_to_index(key)
-        saved[index] = core._classes.get(index)
+        saved[index] = core._ffi.registered_class(index)
     yield
     originals = {"testing.TestIntPair": testing.TestIntPair,
                  "testing.TestObjectBase": testing.TestObjectBase,
@@ -51,7 +51,6 @@ def restore_classes():
     for key, cls in originals.items():
         index = core._ffi.type_key_to_index(key)
         core._ffi.register_class(index, cls)
-        core._classes[index] = cls
 
 
 # ---------------------------------------------------------------------------

@@ -305,14 +305,16 @@ def _global_function_targets():
 
 def _restoring_register_class(*args):
     try:
+        index = operator.index(args[0]) if args else -1
+    except TypeError:
+        index = -1
+    known = 0 <= index < 2**31 and _known_index(index)
+    before = _ffi.registered_class(index) if known else None
+    try:
         return _ffi.register_class(*args)
     finally:
-        try:
-            index = operator.index(args[0]) if args else -1
-        except TypeError:
-            index = -1
-        if 0 <= index < 2**31 and _known_index(index):  # put the package's class back
-            _ffi.register_class(index, core._classes.get(index))
+        if known:  # put the package's class back
+            _ffi.register_class(index, before)
 
 
 def _known_index(index):

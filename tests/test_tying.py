@@ -81,7 +81,6 @@ def restore_classes():
                      ("testing.TestHolder", testing.TestHolder)):
         index = type_index(key)
         core._ffi.register_class(index, cls)
-        core._classes[index] = cls
 
 
 @pytest.fixture
@@ -212,7 +211,6 @@ def test_registering_unrelated_class_changes_nothing(restore_classes):
     # new objects get the new class
     assert type(testing.create_object("testing.TestObjectBase")) is X
     core._ffi.register_class(type_index("testing.TestObjectBase"), testing.TestObjectBase)
-    core._classes[type_index("testing.TestObjectBase")] = testing.TestObjectBase
     collect()
     assert id(h.value) == i and id(base.value) == j
     assert type(testing.create_object("testing.TestObjectBase")) is testing.TestObjectBase

@@ -116,3 +116,26 @@ def test_hooks_are_installed_by_name_and_all_at_once():
 
 def _raise_value_error(x):
     raise ValueError("callback failed")
+
+
+def test_one_class_registry():
+    index = testing.TestIntPair.__tvm_ffi_type_index__
+    assert _ffi.registered_class(index) is testing.TestIntPair
+    assert _ffi.registered_class(_ffi.kTVMFFIObject) is tvm_ffi_hpy.Object
+    for bad in (int, 5, "testing.TestIntPair"):
+        with pytest.raises(TypeError, match="subclass of tvm_ffi_hpy.Object"):
+            _ffi.register_class(index, bad)
+    with pytest.raises(ValueError, match="no core type has index"):
+        _ffi.registered_class(-1)
+    assert _ffi.registered_class(index) is testing.TestIntPair  # refused calls changed nothing
+    try:
+        _ffi.register_class(index, None)  # forgotten: the class factory builds a new class
+        assert _ffi.registered_class(index) is None
+        made_in_cpp = testing.TestIntPair.__tvm_ffi_type_info__.constructor(1, 2)
+        rebuilt = type(made_in_cpp)
+        assert rebuilt is not testing.TestIntPair
+        assert rebuilt.__tvm_ffi_type_key__ == "testing.TestIntPair"
+        assert _ffi.registered_class(index) is rebuilt
+    finally:
+        _ffi.register_class(index, testing.TestIntPair)
+    assert type(testing.TestIntPair(1, 2)) is testing.TestIntPair

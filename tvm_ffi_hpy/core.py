@@ -236,7 +236,6 @@ Function.__tvm_ffi_fields__ = ()
 # ---------------------------------------------------------------------------
 # Classes
 # ---------------------------------------------------------------------------
-_classes: "dict[int, type[Object]]" = {TYPE_INDEX_OBJECT: Object, TYPE_INDEX_FUNCTION: Function}
 _NOT_COPIED = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__"))
 
 
@@ -355,14 +354,13 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
     for key, value in namespace.items():
         if hasattr(value, "__set_name__") and key not in _NOT_COPIED:
             value.__set_name__(cls, key)
-    _classes[type_index] = cls
-    _ffi.register_class(type_index, cls)
+    _ffi.register_class(type_index, cls)  # the one class registry (hpy_ext/module.cc)
     return cls
 
 
 def _class_for_index(type_index: int) -> "type[Object]":
     """Called by the extension for a type met without a registered class."""
-    cls = _classes.get(type_index)
+    cls: "Optional[type[Object]]" = _ffi.registered_class(type_index)
     if cls is not None:
         return cls
     info = _ffi.type_info(type_index)
