@@ -1,0 +1,25 @@
+"""Dataclasses over core objects: ``py_class``, ``c_class``, ``field`` and the
+standard library's helpers (``fields``, ``asdict``, ``astuple``, ``replace``,
+``is_dataclass``), with apache tvm-ffi's names (``tvm_ffi.dataclasses``)::
+
+    from tvm_ffi_hpy import dataclasses
+
+    @dataclasses.py_class("my.Point", eq=True)
+    class Point(dataclasses.Object):
+        x: int
+        y: int = 0
+
+The whole behaviour, and where it differs from apache tvm-ffi's:
+docs/dataclasses.md.  The modules: _field (Field, field, MISSING),
+_decorators (py_class, c_class), _methods (the generated methods),
+_functions (the module-level helpers).
+"""
+from dataclasses import KW_ONLY
+
+from ..core import Object
+from ._decorators import c_class, py_class
+from ._field import MISSING, Field, field
+from ._functions import asdict, astuple, fields, is_dataclass, replace
+
+__all__ = ["Object", "py_class", "c_class", "field", "Field", "fields", "asdict", "astuple",
+           "replace", "is_dataclass", "MISSING", "KW_ONLY"]
