@@ -26,21 +26,21 @@ One binary for every interpreter:
     directories or on other interpreters, give byte-identical files
     (ci/test.sh checks it).
 
-The extension is compiled by hand rather than through hpy.devel's setuptools
-plugin: that plugin writes a stub loader importing pkg_resources (gone from
-current setuptools), and we load the module ourselves (tvm_ffi_hpy/_loader.py).
+One CMake build (core/CMakeLists.txt, which adds hpy_ext/CMakeLists.txt) makes
+all three binaries, with the compiler flags set there only; hpy.devel's
+setuptools plugin is not used: it writes a stub loader importing pkg_resources
+(gone from current setuptools), and we load the module ourselves
+(tvm_ffi_hpy/_loader.py).
 
-Environment: CXX and CC choose the compilers (default g++ and gcc);
-TVM_FFI_HPY_SANITIZE=1 builds both parts with ASan and UBSan (and debug
+Environment: CXX chooses the compiler (default g++);
+TVM_FFI_HPY_SANITIZE=1 builds everything with ASan and UBSan (and debug
 information); TVM_FFI_HPY_CHECKS=1 compiles the extension's internal checks
 in (hpy_ext/ext.h, EXT_CHECK; sanitizer builds have them too);
 TVM_FFI_HPY_VERBOSE=1 prints every command.
 """
-import concurrent.futures
 import hashlib
 import importlib.util
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -74,7 +74,6 @@ HPY_HEADER_WHEEL_SHA256 = "48b42aff81a6797ad01d314940d8aadddedeb987c42f004530795
 # (x86-64's "gnu2"; the default on aarch64) glibc places the block in the
 # static TLS surplus when there is room and each read is then a load, and
 # falls back to a dynamic lookup when there is not (never a load failure).
-_TLS_DIALECT = ["-mtls-dialect=gnu2"] if platform.machine() in ("x86_64", "AMD64") else []
 
 
 def _version():
@@ -242,11 +241,10 @@ class BuildCoreAndExtension(build_ext):
         out_dir = os.path.dirname(os.path.abspath(self.get_ext_fullpath(ext.name)))
         os.makedirs(out_dir, exist_ok=True)
         hpy_include = _hpy_headers(os.path.abspath(self.build_temp))
-        core_lib = self._build_core(cxx)
-        for name in (CORE_LIB, TESTING_LIB):
-            shutil.copy2(os.path.join(os.path.dirname(core_lib), name), os.path.join(out_dir, name))
-        self._build_hpy_extension(cxx, hpy_include, os.path.join(out_dir, EXTENSION_FILE),
-                                  os.path.dirname(core_lib))
+        build_dir = self._build_with_cmake(cxx, hpy_include)
+        for name in (CORE_LIB, TESTING_LIB, EXTENSION_FILE):
+            shutil.copy2(os.path.join(build_dir, "hpy_ext" if name == EXTENSION_FILE else "", name),
+                         os.path.join(out_dir, name))
         _copy_build_support(out_dir)
 
     def copy_extensions_to_source(self):
@@ -260,49 +258,27 @@ class BuildCoreAndExtension(build_ext):
             os.replace(dst + ".tmp", dst)
         _copy_build_support(os.path.join(ROOT, "tvm_ffi_hpy"))
 
-    def _build_core(self, cxx):
-        _say("building the C++ core (CMake + Ninja)")
-        build_dir = os.path.join(os.path.abspath(self.build_temp), "core")
+    def _build_with_cmake(self, cxx, hpy_include):
+        """One CMake build (core/CMakeLists.txt, which adds hpy_ext/): the core,
+        the testing library and the HPy extension; the compiler flags are
+        CMake's (tvm_ffi_hpy_build_flags).  Returns the build directory."""
+        _say("building the core, the testing library and the HPy extension (CMake + Ninja)")
+        build_dir = os.path.join(os.path.abspath(self.build_temp), "cmake")
         configure = [_tool("cmake", "3.18"), "-S", os.path.join(ROOT, "core"), "-B", build_dir,
                      "-G", "Ninja", "-DCMAKE_MAKE_PROGRAM=" + _tool("ninja", "1.10"),
                      "-DCMAKE_BUILD_TYPE=Release", "-DTVM_FFI_HPY_BUILD_TESTS=OFF",
+                     "-DTVM_FFI_HPY_HPY_INCLUDE=" + hpy_include,
                      "-DCMAKE_CXX_COMPILER=" + shutil.which(cxx[0]),
                      "-DCMAKE_CXX_FLAGS=" + " ".join(cxx[1:] + _reproducible_flags())]
-        if _flag("TVM_FFI_HPY_SANITIZE"):
-            configure.append("-DTVM_FFI_HPY_SANITIZE=ON")
+        for option in ("TVM_FFI_HPY_SANITIZE", "TVM_FFI_HPY_CHECKS"):
+            configure.append("-D%s=%s" % (option, "ON" if _flag(option) else "OFF"))
         _run(configure, stdout=None if _flag("TVM_FFI_HPY_VERBOSE") else subprocess.DEVNULL)
-        _run([_tool("cmake", "3.18"), "--build", build_dir, "--target", "tvm_ffi_hpy_core",
-              "tvm_ffi_hpy_testing", "-j2"])
-        return os.path.join(build_dir, CORE_LIB)
-
-    def _build_hpy_extension(self, cxx, hpy_include, target, core_dir):
-        obj_dir = os.path.join(os.path.abspath(self.build_temp), "hpy_ext")
-        os.makedirs(obj_dir, exist_ok=True)
-        opt = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"] \
-            if _flag("TVM_FFI_HPY_SANITIZE") else ["-O2"]
-        if _flag("TVM_FFI_HPY_SANITIZE") or _flag("TVM_FFI_HPY_CHECKS"):
-            opt.append("-DTVM_FFI_HPY_CHECKS")  # the extension's internal checks (ext.h)
-        common = ["-fPIC", "-fvisibility=hidden", "-DHPY_ABI_UNIVERSAL"] + _TLS_DIALECT + \
-            _reproducible_flags() + ["-I", hpy_include, "-I", os.path.join(ROOT, "core", "include")]
-        sources = sorted(n for n in os.listdir(os.path.join(ROOT, "hpy_ext")) if n.endswith(".cc"))
-        jobs = [cxx + ["-std=c++20", "-Wall", "-Wno-missing-field-initializers",
-                       "-Wno-cast-function-type"] + opt + common +
-                ["-c", os.path.join(ROOT, "hpy_ext", name), "-o", os.path.join(obj_dir, name + ".o")]
-                for name in sources]
-
-        def compile_one(numbered):
-            number, (name, job) = numbered
-            _say("[%d/%d] compiling hpy_ext/%s" % (number, len(jobs), name))
-            _run(job)
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(compile_one, item)
-                           for item in enumerate(zip(sources, jobs), start=1)]:
-                future.result()
-        _say("linking %s" % EXTENSION_FILE)
-        objects = [job[job.index("-o") + 1] for job in jobs]
-        _run(cxx + ["-shared"] + opt + ["-o", target] + objects +
-             ["-L", core_dir, "-ltvm_ffi_hpy_core", "-Wl,-rpath,$ORIGIN", "-Wl,--no-undefined"])
+        build = [_tool("cmake", "3.18"), "--build", build_dir, "--target", "tvm_ffi_hpy_core",
+                 "tvm_ffi_hpy_testing", "tvm_ffi_hpy_ext", "-j2"]
+        if _flag("TVM_FFI_HPY_VERBOSE"):
+            build.append("--verbose")
+        _run(build)
+        return build_dir
 
 
 class UniversalWheel(bdist_wheel):
