@@ -71,6 +71,22 @@
  *    CPython's HPy functions check their own depth; there the check is a
  *    no-op.  The answer is cached per thread (about 90 ns per real check on
  *    PyPy); the package makes sys.setrecursionlimit invalidate it (core.py).
+ *
+ * Where each one is exercised (both interpreters, the normal test command):
+ *   getset errors       tests/test_object.py, test_field_errors_reach_python_*
+ *   raising, traceback  tests/test_cpp_exceptions.py, tests/test_callback.py
+ *   C stack, Stack      tests/test_nesting.py, tests/test_recursion_limit.py
+ *                       (a standalone HPy reproducer: docs/design.md,
+ *                       "The recursion limit")
+ *   subclasses          tests/test_tying.py, tests/test_object.py
+ *   foreign threads     tests/test_threads.py
+ *   calls, dict keys    every callback and dict test (tests/test_callback.py,
+ *                       tests/test_conversion.py, test_dict_becomes_map)
+ *   decoding, encoding  tests/test_conversion.py, tests/test_bad_input.py
+ *   HPyType_IsSubtype   tests/test_bad_input.py (make_type's base checks)
+ *   capsules            tests/test_tensor.py (NumPy <-> Tensor)
+ *   context re-entry in PyPy's HPy debug mode (a 20-line HPy reproducer):
+ *                       tests/conftest.py, `reenters_extension`
  */
 #ifndef TVM_FFI_HPY_SHIM_H_
 #define TVM_FFI_HPY_SHIM_H_
