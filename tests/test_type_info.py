@@ -118,6 +118,7 @@ def _raise_value_error(x):
     raise ValueError("callback failed")
 
 
+@pytest.mark.reenters_extension  # the class factory runs Python code that calls the extension
 def test_one_class_registry():
     index = testing.TestIntPair.__tvm_ffi_type_index__
     assert _ffi.registered_class(index) is testing.TestIntPair
