@@ -129,7 +129,7 @@ def _object_reduce(self: Object) -> "tuple[Any, ...]":
                                                                    None)
     if py_fields is not None:
         return (cls, tuple(getattr(self, name) for name, _ in py_fields))
-    info = _ffi.type_info(self._type_index())
+    info: TypeInfo = cls.__tvm_ffi_type_info__  # the class's own, made when it was built
     names = cls.__tvm_ffi_fields__
     if info.has_creator:  # rebuild it field by field
         return (_make_object, (info.type_key, {name: getattr(self, name) for name in names}))
@@ -140,10 +140,10 @@ def _object_reduce(self: Object) -> "tuple[Any, ...]":
                     "taking its fields" % info.type_key)
 
 
-def _writable_fields(type_index: int) -> "set[str]":
+def _writable_fields(info: TypeInfo) -> "set[str]":
     """The names of the reflected fields of the type (ancestors' included)
     that can be set after construction."""
-    return {field.name for field in _ffi.type_info(type_index).all_fields() if not field.frozen}
+    return {field.name for field in info.all_fields() if not field.frozen}
 
 
 def _object_deepcopy(self: Object, memo: "dict[int, Any]") -> Any:
@@ -155,7 +155,7 @@ def _object_deepcopy(self: Object, memo: "dict[int, Any]") -> Any:
     cls = type(self)
     names = list(cls.__tvm_ffi_fields__)
     originals = [getattr(self, name) for name in names]
-    writable = _writable_fields(self._type_index())
+    writable = _writable_fields(cls.__tvm_ffi_type_info__)
     first = [v if n in writable else copy.deepcopy(v, memo) for n, v in zip(names, originals)]
     done = memo.get(id(self))
     if done is not None:  # reached again through a read-only field
