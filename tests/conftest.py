@@ -175,7 +175,7 @@ def no_handle_leak():
 REENTRY_REASON = (
     "PyPy 7.3.19's HPy debug mode passes every call the same debug context and marks it invalid "
     "while the extension runs Python code, so Python code that calls back into the extension "
-    "from there aborts the process ('Wrong HPy Context!'; docs/design.md, "HPy debug mode")")
+    "from there aborts the process ('Wrong HPy Context!'; docs/design.md, 'HPy debug mode')")
 
 
 def pytest_configure(config):
