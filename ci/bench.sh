@@ -13,7 +13,8 @@
 # bench/compare.py: prints the tables and writes bench/results/compare.md,
 # compare.json and the chart compare.png; then bench/hpy_costs/run.py: the
 # price of single HPy calls on each interpreter (bench/results/hpy_costs.md).
-# Knob: TVM_FFI_BENCH_VERSION=<apache-tvm-ffi version> (default below).
+# Knob: TVM_FFI_BENCH_VERSION=<apache-tvm-ffi version> (see ensure_tvmffi_venv
+# in ci/env.sh).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -22,27 +23,7 @@ bash ci/install.sh
 # shellcheck source=ci/env.sh
 source ci/env.sh
 
-TVM_FFI_VERSION="${TVM_FFI_BENCH_VERSION:-0.1.15.post2}"
-TVMFFI_DIR="$ENV_DIR/tvmffi"
-TVMFFI_PY="$TVMFFI_DIR/bin/python"
-TVMFFI_PKGS=("apache-tvm-ffi==$TVM_FFI_VERSION" matplotlib pytest)
-STAMP="$ENV_DIR/.stamps/tvmffi"
-FP="${TVMFFI_PKGS[*]}"
-
-tvmffi_check() {
-  "$TVMFFI_PY" -c 'import sys, tvm_ffi, tvm_ffi.testing, matplotlib
-assert tvm_ffi.__version__ == sys.argv[1], tvm_ffi.__version__' "$TVM_FFI_VERSION" >/dev/null 2>&1
-}
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$FP" ] && tvmffi_check; then
-  echo "[bench] apache-tvm-ffi venv: up to date ($TVMFFI_DIR)"
-else
-  echo "[bench] apache-tvm-ffi venv: creating $TVMFFI_DIR ($FP)"
-  base_py="$("$CPY" -c 'import sys; print(sys._base_executable)')"
-  "$base_py" -m venv --clear "$TVMFFI_DIR"
-  "$TVMFFI_PY" -m pip install -q --disable-pip-version-check "${TVMFFI_PKGS[@]}"
-  tvmffi_check || { echo "[bench] ERROR: $TVMFFI_PY cannot import tvm_ffi $TVM_FFI_VERSION" >&2; exit 1; }
-  printf '%s\n' "$FP" >"$STAMP"
-fi
+ensure_tvmffi_venv
 
 echo "[bench] build (once): core + HPy universal extension"
 build_in_place >/dev/null

@@ -41,3 +41,32 @@ wheel_member_sha() {  # wheel, name
   "$CPY" -c 'import hashlib, sys, zipfile
 print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("tvm_ffi_hpy/" + sys.argv[2])).hexdigest())' "$1" "$2"
 }
+
+# A SEPARATE CPython 3.11 venv, $ENV_DIR/tvmffi, with the released
+# apache-tvm-ffi (ci/bench.sh: the column to beat; ci/upstream.sh: the
+# reference collection of its test suite), matplotlib (bench's chart) and
+# pytest.  apache-tvm-ffi never enters our venv.  Idempotent; sets TVMFFI_PY.
+# Knob: TVM_FFI_BENCH_VERSION=<apache-tvm-ffi version> (default 0.1.15.post2).
+ensure_tvmffi_venv() {
+  local version="${TVM_FFI_BENCH_VERSION:-0.1.15.post2}"
+  local dir="$ENV_DIR/tvmffi"
+  local pkgs=("apache-tvm-ffi==$version" matplotlib pytest)
+  local stamp="$ENV_DIR/.stamps/tvmffi" fp="${pkgs[*]}"
+  TVMFFI_PY="$dir/bin/python"
+  _tvmffi_ok() {
+    "$TVMFFI_PY" -c 'import sys, tvm_ffi, tvm_ffi.testing, matplotlib
+assert tvm_ffi.__version__ == sys.argv[1], tvm_ffi.__version__' "$version" >/dev/null 2>&1
+  }
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fp" ] && _tvmffi_ok; then
+    echo "[tvmffi] apache-tvm-ffi venv: up to date ($dir)"
+    return 0
+  fi
+  echo "[tvmffi] apache-tvm-ffi venv: creating $dir ($fp)"
+  local base_py
+  base_py="$("$CPY" -c 'import sys; print(sys._base_executable)')"
+  "$base_py" -m venv --clear "$dir"
+  "$TVMFFI_PY" -m pip install -q --disable-pip-version-check "${pkgs[@]}"
+  _tvmffi_ok || { echo "[tvmffi] ERROR: $TVMFFI_PY cannot import tvm_ffi $version" >&2; return 1; }
+  mkdir -p "$(dirname "$stamp")"
+  printf '%s\n' "$fp" >"$stamp"
+}
