@@ -166,6 +166,7 @@ def main():
 
     tests = a.tests.resolve()
     files = a.only or discover(tests)
+    a.out = a.out.resolve()  # the plugin runs in the tests folder
     a.out.mkdir(parents=True, exist_ok=True)
     ref = reference_counts(a.reference, tests, files) if a.reference else collections.Counter()
 
