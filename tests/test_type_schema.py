@@ -439,3 +439,44 @@ def test_numpy_values():
     t = value_of(A(ffi.Tensor), np.arange(3, dtype="int32"))
     assert isinstance(t, ffi.Tensor) and t.shape == (3,)
 
+
+# ---------------------------------------------------------------------------
+# Schemas the C++ registration writes (reflection.h, type_schema.h)
+# ---------------------------------------------------------------------------
+def _fields(cls):
+    return {f.name: f for f in cls.__tvm_ffi_type_info__.fields}
+
+
+def _methods(cls):
+    return {m.name: m for m in cls.__tvm_ffi_type_info__.methods}
+
+
+def test_cpp_fields_carry_their_schema():
+    base, der = _fields(testing.TestObjectBase), _fields(testing.TestObjectDerived)
+    assert base["v_i64"].metadata["type_schema"] == '{"type":"int"}'
+    assert [repr(base[n].ty) for n in ("v_i64", "v_f64", "v_str")] == ["int", "float", "str"]
+    assert (der["v_map"].ty, der["v_array"].ty) == (S("Map"), S("Array"))
+    assert repr(_fields(testing.TestHolder)["value"].ty) == "Any"
+    assert _fields(testing.TestIntPair)["a"].ty == A(int)
+
+
+def test_cpp_methods_carry_their_signature():
+    def schema(cls, name):
+        return repr(TypeSchema.from_json_str(_methods(cls)[name].metadata["type_schema"]))
+
+    assert schema(testing.TestIntPair, "sum") == "Callable[[testing.TestIntPair], int]"
+    assert schema(testing.TestIntPair, "__ffi_init__") == \
+        "Callable[[int, int], testing.TestIntPair]"
+    assert schema(testing.TestObjectBase, "add_i64") == \
+        "Callable[[testing.TestObjectBase, int], int]"
+    assert schema(testing.TestHolder, "__ffi_init__") == "Callable[[Any], testing.TestHolder]"
+
+
+def test_field_schema_from_static_type_index():
+    from tvm_ffi_hpy.type_info import TypeField
+    field = TypeField(name="x", doc="", size=8, offset=24, frozen=False, metadata="{}",
+                      accessor=None, flags=0, has_default=False, default=None,
+                      static_type_index=3)
+    assert field.ty == S("float")
+    field.static_type_index = -1
+    assert field.ty == S("Any")
