@@ -6,6 +6,7 @@ Shape, String and Bytes are values: a core Shape comes back as a `Shape`
 """
 import copy
 import operator
+import types
 from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union, overload
 
 from .core import Object, Shape, cycle_safe_repr, register_object, get_global_func, _ffi
@@ -37,6 +38,8 @@ def _deepcopy_container(self: _C, memo: "dict[int, Any]", items: "list[Any]") ->
 @register_object("ffi.Array")
 class Array(Object):
     """An immutable sequence held by the core: ``Array([1, "a", obj])``."""
+
+    __class_getitem__: Any = classmethod(types.GenericAlias)  # Array[int] in annotations
 
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
         self.__init_handle_by_constructor__(_array_ctor, *input_list)
@@ -77,6 +80,8 @@ class Array(Object):
 @register_object("ffi.Map")
 class Map(Object):
     """An immutable mapping held by the core: ``Map({"a": 1})``."""
+
+    __class_getitem__: Any = classmethod(types.GenericAlias)  # Map[str, int] in annotations
 
     def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any]] = ()) -> None:
         items: Iterable[Any] = (input_dict.items() if hasattr(input_dict, "items")

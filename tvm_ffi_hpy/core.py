@@ -595,3 +595,13 @@ _callback_service = _start_callback_service()
 atexit.register(_stop_callback_service)
 _ffi.register_class(TYPE_INDEX_OBJECT, Object)
 _ffi.register_class(TYPE_INDEX_FUNCTION, Function)
+
+# Type schemas and the converter (type_schema.py, type_converter.py), under
+# apache tvm-ffi's names in tvm_ffi.core.  Last: they import containers and tensor.
+from .containers import String, Bytes  # noqa: E402
+from .type_schema import TypeSchema  # noqa: E402
+from .type_converter import (CAny, CObject, ObjectConvertible, DataType,  # noqa: E402
+                             _to_py_class_value, _lookup_type_attr, _register_type_attr,
+                             _object_type_key_to_index, _set_class_device, _set_class_dtype)
+from .tensor import Device as _CLASS_DEVICE, dtype as _CLASS_DTYPE  # noqa: E402
+__all__ += ["TypeSchema", "CAny", "CObject", "ObjectConvertible", "DataType", "String", "Bytes"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Union
 
 if TYPE_CHECKING:
     from ._ffi import FieldAccessor, Function
+    from .type_schema import TypeSchema
 
 __all__ = ["TypeInfo", "TypeField", "TypeMethod"]
 
@@ -53,6 +54,22 @@ class TypeField:
     @property
     def getter(self) -> "Callable[[Any], Any]":
         return self.accessor
+
+    @property
+    def ty(self) -> "Optional[TypeSchema]":
+        """The field's type schema: the one its metadata carries
+        ("type_schema", written by C++ registration), else the one of its
+        declared type index; None when neither says."""
+        from .type_schema import TypeSchema
+        text = self.metadata.get("type_schema")
+        if isinstance(text, str):
+            return TypeSchema.from_json_str(text)
+        if self.static_type_index == -1:  # kTVMFFIAny: any value
+            return TypeSchema("Any")
+        try:
+            return TypeSchema.from_type_index(self.static_type_index)
+        except ValueError:
+            return None
 
     @property
     def setter(self) -> "Callable[[Any, Any], None]":

@@ -27,6 +27,7 @@
 #define TVM_FFI_HPY_REFLECTION_H_
 
 #include <tvm_ffi_hpy/containers.h>
+#include <tvm_ffi_hpy/type_schema.h>
 
 #include <cstdio>
 
@@ -145,20 +146,23 @@ class ObjectDef {
     auto fn = [method](ObjectPtr<T> self, Args... args) -> R {
       return ((*self).*method)(std::forward<Args>(args)...);
     };
-    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc);
+    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc,
+                          FunctionTypeSchemaJson<decltype(fn)>());
   }
   template <typename Class, typename R, typename... Args>
   ObjectDef& def(const char* name, R (Class::*method)(Args...), const char* doc = nullptr) {
     auto fn = [method](ObjectPtr<T> self, Args... args) -> R {
       return ((*self).*method)(std::forward<Args>(args)...);
     };
-    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc);
+    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc,
+                          FunctionTypeSchemaJson<decltype(fn)>());
   }
   /* A callable whose first parameter is the object (e.g. ObjectPtr<T>). */
   template <typename F, typename = std::enable_if_t<!std::is_member_function_pointer_v<F>>>
   ObjectDef& def(const char* name, F fn, const char* doc = nullptr) {
+    std::string schema = FunctionTypeSchemaJson<F>();
     return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)), false,
-                          doc);
+                          doc, schema);
   }
   /* The constructor: static method __ffi_init__(args...) -> new object. */
   template <typename... Args>
@@ -167,12 +171,13 @@ class ObjectDef {
       return make_object<T>(std::forward<Args>(args)...);
     };
     return RegisterMethod("__ffi_init__", Function::FromTyped(fn, QualifiedName("__ffi_init__")),
-                          true, doc);
+                          true, doc, FunctionTypeSchemaJson<decltype(fn)>());
   }
   template <typename F>
   ObjectDef& def_static(const char* name, F fn, const char* doc = nullptr) {
+    std::string schema = FunctionTypeSchemaJson<F>();
     return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)), true,
-                          doc);
+                          doc, schema);
   }
 
  private:
@@ -187,7 +192,8 @@ class ObjectDef {
     TVMFFIFieldInfo info{};
     info.name = details::ToByteArray(name);
     info.doc = details::ToByteArray("");
-    info.metadata = details::ToByteArray("");
+    const std::string metadata = TypeSchemaMetadata(TypeSchemaJson<FieldT>());  // the registry copies
+    info.metadata = details::ToByteArray(metadata);
     info.flags = writable ? kTVMFFIFieldFlagBitMaskWritable : 0;
     info.size = int64_t(sizeof(FieldT));
     info.alignment = int64_t(alignof(FieldT));
@@ -218,11 +224,12 @@ class ObjectDef {
   }
 
   ObjectDef& RegisterMethod(const char* name, const Function& fn, bool is_static,
-                            const char* doc) {
+                            const char* doc, const std::string& schema) {
     TVMFFIMethodInfo info{};
     info.name = details::ToByteArray(name);
     info.doc = details::ToByteArray(doc ? doc : "");
-    info.metadata = details::ToByteArray("");
+    const std::string metadata = TypeSchemaMetadata(schema);  // the registry copies
+    info.metadata = details::ToByteArray(metadata);
     info.flags = is_static ? kTVMFFIFieldFlagBitMaskIsStaticMethod : 0;
     info.method = AnyView(fn).raw();
     if (TVMFFITypeRegisterMethod(type_index_, &info) != 0) details::ThrowRaised();
