@@ -39,6 +39,7 @@ from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlp
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
 from . import dataclasses  # noqa: E402
+from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 
 __version__ = "0.1.0"
 

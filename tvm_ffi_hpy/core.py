@@ -561,6 +561,22 @@ class ErrorObject(Object):
         exc: BaseException = _ffi.error_py_error(self)
         return exc
 
+    def __init__(self, kind: str, message: str, backtrace: str = "") -> None:
+        """A new Error (not raised), as apache tvm-ffi's ``Error(kind, message, backtrace)``."""
+        self.__init_handle_by_constructor__(get_global_func("ffi.ErrorCreate"), kind, message,
+                                            backtrace)
+
+    @property
+    def extra_context(self) -> None:
+        """apache tvm-ffi's native context of an error: none here."""
+        return None
+
+    def __reduce__(self) -> "tuple[Any, ...]":
+        # By value (a new core Error on unpickling); an empty one stays empty.
+        if not self.__chandle__():
+            return (_new_empty_error, ())
+        return (type(self), (self.kind, self.message, self.backtrace))
+
     def __repr__(self) -> str:  # no fields to recurse into
         if not self.__chandle__():
             return "<ErrorObject (moved out)>"
@@ -568,6 +584,11 @@ class ErrorObject(Object):
 
 
 Error = ErrorObject
+
+
+def _new_empty_error() -> ErrorObject:
+    """An Error that holds no core object (the pickle of one)."""
+    return ErrorObject.__new__(ErrorObject)
 
 
 def _start_callback_service() -> Optional[threading.Thread]:

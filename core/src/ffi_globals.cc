@@ -144,6 +144,11 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                     *rv = Shape(dims);
                   })
       .def_packed("ffi.MakeObjectFromPackedArgs", &MakeObjectFromPackedArgs)
+      // A new ffi.Error object (not raised): Python's Error(kind, message, backtrace).
+      .def("ffi.ErrorCreate",
+           [](const String& kind, const String& message, const String& backtrace) -> ObjectRef {
+             return Error(kind.view(), message.view(), backtrace.view()).object();
+           })
       .def("ffi.GetTypeKeyOfIndex", [](int64_t index) -> String {
         const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(int32_t(index));
         if (info == nullptr) TVM_FFI_HPY_THROW(KeyError) << "unknown type index " << index;
