@@ -40,6 +40,8 @@ from ._loader import hpy_version as _hpy_version, extension_path as _extension_p
 
 from . import dataclasses  # noqa: E402
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
+from . import registry  # noqa: E402
+from .registry import get_global_func_metadata  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -47,7 +49,8 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "get_global_func", "register_global_func", "list_global_func_names",
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
-           "dtype", "device", "empty", "from_dlpack", "dataclasses"]
+           "dtype", "device", "empty", "from_dlpack", "dataclasses",
+           "get_global_func_metadata"]
 
 
 def __getattr__(name: str) -> object:

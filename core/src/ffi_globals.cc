@@ -144,6 +144,14 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                     *rv = Shape(dims);
                   })
       .def_packed("ffi.MakeObjectFromPackedArgs", &MakeObjectFromPackedArgs)
+      // The metadata JSON kept with a global function ("" when none).
+      .def("ffi.GetGlobalFuncMetadata",
+           [](const String& name) -> String {
+             TVMFFIByteArray n = details::ToByteArray(name.view());
+             TVMFFIAny out;
+             if (TVMFFIFunctionGetGlobalMetadata(&n, &out) != 0) details::ThrowRaised();
+             return Any::FromRawOwned(out).cast<String>();
+           })
       // A new ffi.Error object (not raised): Python's Error(kind, message, backtrace).
       .def("ffi.ErrorCreate",
            [](const String& kind, const String& message, const String& backtrace) -> ObjectRef {
