@@ -52,7 +52,7 @@ def test_fields_say_what_the_core_says():
     assert v_i64.size == 8 and v_f64.size == 8
     assert v_i64.offset >= 24 and v_i64.offset != v_f64.offset  # past the object header
     assert v_i64.static_type_index == _ffi.kTVMFFIInt
-    assert v_i64.metadata == {}
+    assert v_i64.metadata == {"type_schema": '{"type":"int"}'}  # what C++ registered
     assert v_i64.doc
     obj = core._make_object("testing.TestObjectBase", {})  # through the reflection creator
     assert v_i64.getter(obj) == 10

@@ -42,6 +42,8 @@ from . import dataclasses  # noqa: E402
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 from . import registry  # noqa: E402
 from .registry import get_global_func_metadata  # noqa: E402
+from .python_functions import convert_func  # noqa: E402
+from .typed_method import method  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -50,7 +52,7 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
            "dtype", "device", "empty", "from_dlpack", "dataclasses",
-           "get_global_func_metadata"]
+           "get_global_func_metadata", "convert_func", "method"]
 
 
 def __getattr__(name: str) -> object:

@@ -144,6 +144,20 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                     *rv = Shape(dims);
                   })
       .def_packed("ffi.MakeObjectFromPackedArgs", &MakeObjectFromPackedArgs)
+      // A method of a type registered at run time (tvm_ffi_hpy.typed_method).
+      .def("ffi.TypeRegisterMethod",
+           [](int64_t type_index, const String& name, const Function& func, bool is_static,
+              const String& doc) {
+             TVMFFIMethodInfo info{};
+             info.name = details::ToByteArray(name.view());
+             info.doc = details::ToByteArray(doc.view());
+             info.metadata = details::ToByteArray("");
+             info.flags = is_static ? kTVMFFIFieldFlagBitMaskIsStaticMethod : 0;
+             info.method = AnyView(func).raw();
+             if (TVMFFITypeRegisterMethod(int32_t(type_index), &info) != 0) {
+               details::ThrowRaised();
+             }
+           })
       // The metadata JSON kept with a global function ("" when none).
       .def("ffi.GetGlobalFuncMetadata",
            [](const String& name) -> String {
