@@ -47,7 +47,7 @@ def test_marked_methods_become_core_methods():
         def helper(self) -> int:  # not marked
             return 0
 
-    assert register_marked_methods(Node) == 3
+    assert register_marked_methods(Node) == 0  # py_class registered them already
     node = Node(x=7)
     label = find(Node, "label")
     assert label is not None and label.is_static is False and label.doc == "The label."
@@ -72,13 +72,11 @@ def test_method_refuses_bad_input():
 
     maker.__ffi_method__ = True
 
-    @py_class(key("Bad"))
-    class Bad(Object):
-        x: int
-        make = classmethod(maker)
-
     with pytest.raises(TypeError, match="wrapped by @classmethod"):
-        register_marked_methods(Bad)
+        @py_class(key("Bad"))
+        class Bad(Object):
+            x: int
+            make = classmethod(maker)
 
 
 def test_nothing_marked():

@@ -49,7 +49,8 @@ def _marked(value: Any) -> bool:
 
 def register_marked_methods(cls: type) -> int:
     """Register the ``@method`` callables of `cls`'s own body with its core
-    type; returns how many were registered."""
+    type (py_class calls it); returns how many were registered (names the
+    type has already are skipped)."""
     found: "list[tuple[str, Callable[..., Any], bool]]" = []
     for name, value in cls.__dict__.items():
         if isinstance(value, classmethod):
@@ -62,10 +63,12 @@ def register_marked_methods(cls: type) -> int:
                 found.append((name, value.__func__, True))
         elif callable(value) and _marked(value):
             found.append((name, value, False))
-    found = [entry for entry in found if entry[0] not in _TYPE_ATTR_NAMES]
+    type_index: int = getattr(cls, "__tvm_ffi_type_index__")
+    known = {m.name for m in _ffi.type_info(type_index).methods}  # registered already
+    found = [entry for entry in found
+             if entry[0] not in _TYPE_ATTR_NAMES and entry[0] not in known]
     if not found:
         return 0
-    type_index: int = getattr(cls, "__tvm_ffi_type_index__")
     register = get_global_func("ffi.TypeRegisterMethod")
     for name, func, is_static in found:
         register(type_index, name, func, is_static, getattr(func, "__doc__", None) or "")
