@@ -68,6 +68,7 @@ def mod():
                            build_directory=BUILD_DIR)
 
 
+@pytest.mark.reenters_extension  # Python run by the extension calls it again
 def test_load_inline_functions(mod):
     assert mod.add_one(41) == 42
     assert mod.greet("you") == "hello you"
@@ -141,6 +142,7 @@ def test_metadata_of_python_and_missing_functions():
     assert schema(meta)["named_args"]["params"] == [{"type": "int"}]
 
 
+@pytest.mark.reenters_extension  # Python run by the extension calls it again
 def test_field_and_method_metadata(mod):
     info = type(mod.make_point(0.0, 0)).__tvm_ffi_type_info__
     fields = {f.name: f for f in info.fields}

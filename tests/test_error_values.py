@@ -46,6 +46,7 @@ def test_raised_exception_carries_its_error():
     assert info.value.__tvm_ffi_error__.kind == "RuntimeError"
 
 
+@pytest.mark.reenters_extension  # Python run by the extension calls it again
 def test_python_exception_keeps_its_error_through_cpp():
     def callback():
         raise raised_from_cpp()
