@@ -491,6 +491,9 @@ static int bytes_like_to_any(HPyContext* ctx, const char* data, HPy_ssize_t size
 
 // Convert one value that is not a container; for a container, return 1 with
 // its builder in *builder and convert nothing (the walk opens it).
+static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
+                            TVMFFIAny* out, ArgTemps* temps);
+
 static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
                         ArgTemps* temps, TVMFFIObject** builder) {
   out->v_int64 = 0;
@@ -569,13 +572,84 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
   }
   if (HPyCallable_Check(ctx, h)) {
     if (function_from_callable(ctx, h, &obj) < 0) return -1;
-  } else if (opaque_create(ctx, h, kTVMFFIOpaquePyObject, nullptr, &obj) < 0) {
-    return -1;
+  } else {
+    int rc = protocol_to_view(ctx, h, object_type, out, temps);
+    if (rc <= 0) return rc;
+    if (opaque_create(ctx, h, kTVMFFIOpaquePyObject, nullptr, &obj) < 0) return -1;
   }
   temps->own(obj);
   set_pod(out, obj->type_index);
   out->v_obj = obj;
   return 0;
+}
+
+static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
+                   ArgTemps* temps);
+
+// An object none of the direct conversions took: asks the protocol_value hook
+// (conversion_protocols.py).  1 when it is not special (it crosses as itself),
+// 0 when *out was set, -1 with an error set.
+static constexpr int kMaxProtocolDepth = 64;
+static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
+                            TVMFFIAny* out, ArgTemps* temps) {
+  HPy hook = HPyGlobal_Load(ctx, g_protocol_value);
+  if (HPy_Is(ctx, hook, ctx->h_None)) {  // before set_hooks
+    HPy_Close(ctx, hook);
+    return 1;
+  }
+  HPy res = call_positional(ctx, hook, &h, 1);
+  HPy_Close(ctx, hook);
+  if (HPy_IsNull(res)) return -1;
+  HPy kind_h = HPy_IsNull(res) ? HPy_NULL : HPy_GetItem_i(ctx, res, 0);
+  HPy value = HPy_IsNull(kind_h) ? HPy_NULL : HPy_GetItem_i(ctx, res, 1);
+  HPy_Close(ctx, res);
+  int rc = -1;
+  if (!HPy_IsNull(value)) {
+    long kind = HPyLong_AsLong(ctx, kind_h);
+    if (kind == 0) {
+      rc = 1;
+    } else if (kind == 2) {
+      uint64_t address = HPyLong_AsUInt64_tMask(ctx, value);
+      if (!HPyErr_Occurred(ctx)) {
+        set_pod(out, kTVMFFIOpaquePtr);
+        out->v_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(address));
+        rc = 0;
+      }
+    } else if (kind == 1) {
+      if (temps->protocol_depth >= kMaxProtocolDepth) {
+        HPyErr_SetString(ctx, ctx->h_TypeError,
+                         "conversion protocols nest too deeply (does __tvm_ffi_value__ return "
+                         "the object itself?)");
+      } else if (HPy_TypeCheck(ctx, value, object_type.get())) {
+        // A wrapper made by the protocol: `value` dies before the call ends,
+        // so it cannot be found as an argument in flight.  The call holds a
+        // reference (owned by temps), and the wrapper is pinned at once, in
+        // a scope of its own, as it would be at the end of the call.
+        ObjectPayload* payload = ObjectPayload_AsStruct(ctx, value);
+        TVMFFIObject* obj = live_handle(ctx, payload);
+        if (obj) {
+          TVMFFIObjectIncRef(obj);
+          temps->own(obj);
+          {
+            InflightScope pin_scope(ctx);
+            inflight_push(obj, payload, value);
+          }
+          set_pod(out, obj->type_index);
+          out->v_obj = obj;
+          rc = 0;
+        }
+      } else {
+        ++temps->protocol_depth;
+        rc = to_view(ctx, value, object_type, out, temps);
+        --temps->protocol_depth;
+      }
+    } else if (!HPyErr_Occurred(ctx)) {
+      HPyErr_SetString(ctx, ctx->h_SystemError, "protocol_value returned an unknown kind");
+    }
+  }
+  close_h(ctx, value);
+  close_h(ctx, kind_h);
+  return rc;
 }
 
 static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
@@ -668,6 +742,23 @@ static HPy value_object_to_py(HPyContext* ctx, TVMFFIObject* obj, bool* handled)
   }
 }
 
+// kTVMFFIOpaquePtr -> the opaque_ptr_to_py hook (ctypes.c_void_p); before the
+// hooks are installed, an int (None for NULL).
+static HPy opaque_ptr_to_py(HPyContext* ctx, void* ptr) {
+  HPy address = ptr ? HPyLong_FromUInt64_t(ctx, reinterpret_cast<uint64_t>(ptr))
+                    : HPy_Dup(ctx, ctx->h_None);
+  if (HPy_IsNull(address)) return HPy_NULL;
+  HPy hook = HPyGlobal_Load(ctx, g_opaque_ptr_to_py);
+  if (HPy_Is(ctx, hook, ctx->h_None)) {
+    HPy_Close(ctx, hook);
+    return address;
+  }
+  HPy res = call_positional(ctx, hook, &address, 1);
+  HPy_Close(ctx, hook);
+  HPy_Close(ctx, address);
+  return res;
+}
+
 HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
   switch (v->type_index) {
     case kTVMFFINone:
@@ -679,13 +770,12 @@ HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
     case kTVMFFIFloat:
       return HPyFloat_FromDouble(ctx, v->v_float64);
     case kTVMFFIOpaquePtr:
-      if (!v->v_ptr) return HPy_Dup(ctx, ctx->h_None);
-      return HPyLong_FromUInt64_t(ctx, reinterpret_cast<uint64_t>(v->v_ptr));
+      return opaque_ptr_to_py(ctx, v->v_ptr);
     case kTVMFFIRawStr:
       return str_from_utf8(ctx, v->v_c_str, std::strlen(v->v_c_str), true);
-    case kTVMFFIByteArrayPtr: {
+    case kTVMFFIByteArrayPtr: {  // a view of bytes (the core's Bytes traits)
       auto* ba = static_cast<const TVMFFIByteArray*>(v->v_ptr);
-      return str_from_utf8(ctx, ba->data, ba->size, false);
+      return HPyBytes_FromStringAndSize(ctx, ba->data, static_cast<HPy_ssize_t>(ba->size));
     }
     case kTVMFFISmallStr:
       return str_from_utf8(ctx, v->v_bytes, v->small_str_len, true);

@@ -9,7 +9,8 @@
  *     (g_error_classes: builtins such as TypeError, ValueError, IndexError,
  *     KeyError, AttributeError, plus `register_error` classes), or
  *     RuntimeError for unknown kinds, with the core's message as its only
- *     argument, the core backtrace in `__ffi_backtrace__` and, when the
+ *     argument, the Error object in `__tvm_ffi_error__`, the core
+ *     backtrace in `__ffi_backtrace__` and, when the
  *     error has a cause_chain, the cause's exception as `__cause__`.
  *   Both are raised by a Python helper (core.py, _CallbackError._reraise and
  *   _raise_with_backtrace): the exception keeps the traceback of the Python
@@ -50,8 +51,11 @@ static HPy error_class_for(HPyContext* ctx, const TVMFFIByteArray& kind) {
 // The Python exception for core error `err` (borrowed): the original Python
 // exception when it carries one, else a new instance of the class registered
 // for its kind, with __cause__ following the cause chain (up to `depth` more
-// levels).  Returns a new handle, or HPy_NULL with an error set.
-static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, int depth) {
+// levels).  Unless `link` is false, the exception's __tvm_ffi_error__ is
+// `err_h`, the wrapper of `err` when the caller has it, else a wrapper made
+// here.  Returns a new handle, or HPy_NULL with an error set.
+static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, HPy err_h, int depth,
+                                bool link = true) {
   TVMFFIAny payload;
   payload.type_index = kTVMFFINone;
   TVMFFIErrorGetPayload(err, &payload);
@@ -60,6 +64,14 @@ static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, int depth) {
   HPy cls = error_class_for(ctx, cell->kind);
   HPy msg = py_str(ctx, cell->message);
   HPy exc = HPy_IsNull(msg) ? HPy_NULL : call_positional(ctx, cls, &msg, 1);
+  if (!HPy_IsNull(exc) && link) {  // apache tvm-ffi's link from the exception to its Error
+    HPy made = HPy_IsNull(err_h) ? wrap_object(ctx, err, false) : HPy_NULL;
+    HPy link = HPy_IsNull(err_h) ? made : err_h;
+    if (HPy_IsNull(link) || HPy_SetAttr_s(ctx, exc, "__tvm_ffi_error__", link) < 0) {
+      HPyErr_Clear(ctx);
+    }
+    close_h(ctx, made);
+  }
   if (!HPy_IsNull(exc) && cell->backtrace.size > 0) {
     HPy bt = py_str(ctx, cell->backtrace);
     if (HPy_IsNull(bt) || HPy_SetAttr_s(ctx, exc, "__ffi_backtrace__", bt) < 0) HPyErr_Clear(ctx);
@@ -67,7 +79,7 @@ static HPy exception_from_error(HPyContext* ctx, TVMFFIObject* err, int depth) {
   }
   TVMFFIObject* cause = static_cast<TVMFFIObject*>(cell->cause_chain);
   if (!HPy_IsNull(exc) && cause != nullptr && depth > 0) {
-    HPy cause_exc = exception_from_error(ctx, cause, depth - 1);
+    HPy cause_exc = exception_from_error(ctx, cause, HPy_NULL, depth - 1);
     if (HPy_IsNull(cause_exc) || HPy_SetAttr_s(ctx, exc, "__cause__", cause_exc) < 0) {
       HPyErr_Clear(ctx);  // the error itself still gets through
     }
@@ -114,8 +126,17 @@ HPy raise_from_core(HPyContext* ctx) {
     bt = py_str(ctx, cell->backtrace);
     if (HPy_IsNull(bt)) HPyErr_Clear(ctx);
   }
-  HPy exc = exception_from_error(ctx, e, kMaxCauseDepth);
-  TVMFFIObjectDecRef(err);
+  HPy exc = exception_from_error(ctx, e, HPy_NULL, kMaxCauseDepth, /*link=*/false);
+  if (!original && !HPy_IsNull(exc)) {
+    // __tvm_ffi_error__: a wrapper that takes our reference (the Error's only one).
+    HPy err_h = wrap_object(ctx, e, true);
+    if (HPy_IsNull(err_h) || HPy_SetAttr_s(ctx, exc, "__tvm_ffi_error__", err_h) < 0) {
+      HPyErr_Clear(ctx);  // not worth losing the error for
+    }
+    close_h(ctx, err_h);
+  } else {
+    TVMFFIObjectDecRef(err);
+  }
   if (!HPy_IsNull(exc)) {
     bool raised = false;
     if (original) {
@@ -239,7 +260,7 @@ static HPy error_py_error_impl(HPyContext* ctx, HPy, HPy err) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = object_handle_of(ctx, err, kTVMFFIError, "an Error object");
   if (!obj) return HPy_NULL;
-  return exception_from_error(ctx, obj, kMaxCauseDepth);
+  return exception_from_error(ctx, obj, err, kMaxCauseDepth);
 }
 
 void set_core_error(const char* kind, const char* message) {

@@ -95,6 +95,8 @@ extern HPyGlobal g_raise_with_backtrace;  // callable(exc, text): raises with C+
 extern HPyGlobal g_backtrace_of;       // callable(exc) -> backtrace text
 extern HPyGlobal g_RValueRef;          // class returned by Object._move()
 extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
+extern HPyGlobal g_protocol_value;     // obj -> (kind, value): conversion protocols
+extern HPyGlobal g_opaque_ptr_to_py;   // address or None -> ctypes.c_void_p
 extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
 extern HPyGlobal g_TypeInfoClass;      // TypeInfo/TypeField/TypeMethod classes,
 extern HPyGlobal g_TypeFieldClass;     //   called with keywords by type_info()
@@ -189,6 +191,8 @@ class ArgTemps {
   void release_from(int mark);
   // A wrapper passed as x._move(): rebound after the call unless moved out.
   void moved(HPy wrapper, TVMFFIObject* obj);
+  // Nesting of conversions through the protocol_value hook (convert.cc).
+  int protocol_depth = 0;
 
  private:
   struct Moved {

@@ -24,6 +24,8 @@ HPyGlobal g_trampoline;
 HPyGlobal g_CallbackError;
 HPyGlobal g_RValueRef;
 HPyGlobal g_ShapeClass;
+HPyGlobal g_protocol_value;
+HPyGlobal g_opaque_ptr_to_py;
 HPyGlobal g_KeeperType;
 HPyGlobal g_keepers;
 HPyGlobal g_reraise;
@@ -60,6 +62,12 @@ static const Hook kHooks[] = {
     {"RValueRef", &g_RValueRef},
     // class(tuple of ints) -> the Python value of an ffi.Shape (convert.cc)
     {"Shape", &g_ShapeClass},
+    // callable(obj) -> (kind, value): how an object no direct conversion takes
+    // crosses (conversion_protocols.py: 0 as itself, 1 as `value`, 2 as the
+    // opaque pointer `value`) (convert.cc)
+    {"protocol_value", &g_protocol_value},
+    // callable(int or None) -> the Python value of a kTVMFFIOpaquePtr (convert.cc)
+    {"opaque_ptr_to_py", &g_opaque_ptr_to_py},
     // dict: error kind (str) -> exception class (errors.cc)
     {"error_classes", &g_error_classes},
     // classes called with keywords by type_info() below
@@ -650,6 +658,7 @@ static HPyGlobal* module_globals[] = {
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
+    &g_protocol_value, &g_opaque_ptr_to_py,
     nullptr};
 
 static HPyModuleDef module_def = {

@@ -461,7 +461,9 @@ def test_error_bad_input():
     with pytest.raises(TypeError):
         tvm_ffi_hpy.Error.py_error(tvm_ffi_hpy.Array([]))
     with pytest.raises(TypeError):
-        tvm_ffi_hpy.Error("ValueError", "no constructor")
+        tvm_ffi_hpy.Error(1, "kind must be a str")
+    with pytest.raises(TypeError):
+        tvm_ffi_hpy.Error("ValueError")  # message missing
     assert isinstance(tvm_ffi_hpy.convert(ValueError), tvm_ffi_hpy.Function)  # a class: callable
     err = tvm_ffi_hpy.convert(ValueError("moved"))
     echo(err._move())

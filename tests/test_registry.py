@@ -39,12 +39,15 @@ def test_register_and_call(names):
     assert f("a", "b") == "ab"
 
 
-def test_register_returns_the_callable(names):
+def test_register_returns_the_registered_function(names):
     names.append("test_registry.ret")
 
     def fn():
         return 1
-    assert tvm_ffi_hpy.register_global_func("test_registry.ret", fn) is fn
+    registered = tvm_ffi_hpy.register_global_func("test_registry.ret", fn)
+    assert isinstance(registered, tvm_ffi_hpy.Function)  # as apache tvm-ffi
+    assert registered.same_as(tvm_ffi_hpy.get_global_func("test_registry.ret"))
+    assert registered() == 1
 
 
 def test_register_as_decorator_with_name(names):
@@ -53,7 +56,8 @@ def test_register_as_decorator_with_name(names):
     @tvm_ffi_hpy.register_global_func("test_registry.decorated")
     def decorated(x):
         return -x
-    assert decorated(3) == -3  # the decorator returns the function itself
+    assert isinstance(decorated, tvm_ffi_hpy.Function)  # the registered Function
+    assert decorated(3) == -3
     assert tvm_ffi_hpy.get_global_func("test_registry.decorated")(3) == -3
 
 

@@ -39,6 +39,11 @@ from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlp
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
 from . import dataclasses  # noqa: E402
+from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
+from . import registry  # noqa: E402
+from .registry import get_global_func_metadata  # noqa: E402
+from .python_functions import convert_func  # noqa: E402
+from .typed_method import method  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -46,7 +51,8 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "get_global_func", "register_global_func", "list_global_func_names",
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
-           "dtype", "device", "empty", "from_dlpack", "dataclasses"]
+           "dtype", "device", "empty", "from_dlpack", "dataclasses",
+           "get_global_func_metadata", "convert_func", "method"]
 
 
 def __getattr__(name: str) -> object:

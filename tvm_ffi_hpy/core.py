@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Un
 from . import _loader
 from .errors import _CallbackError, _callback_trampoline, _error_classes, register_error
 from .type_info import TypeField, TypeInfo, TypeMethod
+from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache tvm-ffi: core._OPAQUE_PTR_HANDLERS)
+                                   opaque_ptr_to_py as _opaque_ptr_to_py,
+                                   protocol_value as _protocol_value)
 
 if TYPE_CHECKING:
     from . import _ffi as _ffi  # the stub _ffi.pyi; at run time the module comes from _loader
@@ -430,18 +433,21 @@ def get_global_func(name: str, allow_missing: bool = False) -> Optional[Function
 
 
 @overload
-def register_global_func(func_name: _F, f: None = None, override: bool = False) -> _F: ...
+def register_global_func(func_name: Callable[..., Any], f: None = None,
+                         override: bool = False) -> Function: ...
 @overload
-def register_global_func(func_name: str, f: _F, override: bool = False) -> _F: ...
+def register_global_func(func_name: str, f: Callable[..., Any],
+                         override: bool = False) -> Function: ...
 @overload
 def register_global_func(func_name: str, f: None = None,
-                         override: bool = False) -> Callable[[_F], _F]: ...
+                         override: bool = False) -> Callable[[Callable[..., Any]], Function]: ...
 
 
 def register_global_func(func_name: "Union[str, Callable[..., Any]]",
                          f: Optional[Callable[..., Any]] = None,
                          override: bool = False) -> Any:
-    """Register a Python callable (or a Function) as a global function.
+    """Register a Python callable (or a Function) as a global function; returns
+    the registered Function (as apache tvm-ffi does, also as a decorator).
 
     ``register_global_func("my.add", lambda a, b: a + b)``, or as a decorator:
     ``@register_global_func("my.add")`` / ``@register_global_func``.
@@ -452,11 +458,11 @@ def register_global_func(func_name: "Union[str, Callable[..., Any]]",
         raise TypeError("register_global_func takes the function name as a string")
     name = func_name
 
-    def register(func: _T) -> _T:
+    def register(func: Callable[..., Any]) -> Any:
         if not callable(func):
             raise TypeError("register_global_func needs a callable")
         _ffi.set_global_func(name, func, override)
-        return func
+        return get_global_func(name)
 
     return register(f) if f is not None else register
 
@@ -499,6 +505,8 @@ _ffi.set_hooks({
     "backtrace_of": _CallbackError._backtrace_of,
     "RValueRef": ObjectRValueRef,
     "Shape": Shape,
+    "protocol_value": _protocol_value,
+    "opaque_ptr_to_py": _opaque_ptr_to_py,
     "error_classes": _error_classes,
     "TypeInfo": TypeInfo,
     "TypeField": TypeField,
@@ -561,6 +569,22 @@ class ErrorObject(Object):
         exc: BaseException = _ffi.error_py_error(self)
         return exc
 
+    def __init__(self, kind: str, message: str, backtrace: str = "") -> None:
+        """A new Error (not raised), as apache tvm-ffi's ``Error(kind, message, backtrace)``."""
+        self.__init_handle_by_constructor__(get_global_func("ffi.ErrorCreate"), kind, message,
+                                            backtrace)
+
+    @property
+    def extra_context(self) -> None:
+        """apache tvm-ffi's native context of an error: none here."""
+        return None
+
+    def __reduce__(self) -> "tuple[Any, ...]":
+        # By value (a new core Error on unpickling); an empty one stays empty.
+        if not self.__chandle__():
+            return (_new_empty_error, ())
+        return (type(self), (self.kind, self.message, self.backtrace))
+
     def __repr__(self) -> str:  # no fields to recurse into
         if not self.__chandle__():
             return "<ErrorObject (moved out)>"
@@ -568,6 +592,11 @@ class ErrorObject(Object):
 
 
 Error = ErrorObject
+
+
+def _new_empty_error() -> ErrorObject:
+    """An Error that holds no core object (the pickle of one)."""
+    return ErrorObject.__new__(ErrorObject)
 
 
 def _start_callback_service() -> Optional[threading.Thread]:

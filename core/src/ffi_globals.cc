@@ -144,6 +144,33 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                     *rv = Shape(dims);
                   })
       .def_packed("ffi.MakeObjectFromPackedArgs", &MakeObjectFromPackedArgs)
+      // A method of a type registered at run time (tvm_ffi_hpy.typed_method).
+      .def("ffi.TypeRegisterMethod",
+           [](int64_t type_index, const String& name, const Function& func, bool is_static,
+              const String& doc) {
+             TVMFFIMethodInfo info{};
+             info.name = details::ToByteArray(name.view());
+             info.doc = details::ToByteArray(doc.view());
+             info.metadata = details::ToByteArray("");
+             info.flags = is_static ? kTVMFFIFieldFlagBitMaskIsStaticMethod : 0;
+             info.method = AnyView(func).raw();
+             if (TVMFFITypeRegisterMethod(int32_t(type_index), &info) != 0) {
+               details::ThrowRaised();
+             }
+           })
+      // The metadata JSON kept with a global function ("" when none).
+      .def("ffi.GetGlobalFuncMetadata",
+           [](const String& name) -> String {
+             TVMFFIByteArray n = details::ToByteArray(name.view());
+             TVMFFIAny out;
+             if (TVMFFIFunctionGetGlobalMetadata(&n, &out) != 0) details::ThrowRaised();
+             return Any::FromRawOwned(out).cast<String>();
+           })
+      // A new ffi.Error object (not raised): Python's Error(kind, message, backtrace).
+      .def("ffi.ErrorCreate",
+           [](const String& kind, const String& message, const String& backtrace) -> ObjectRef {
+             return Error(kind.view(), message.view(), backtrace.view()).object();
+           })
       .def("ffi.GetTypeKeyOfIndex", [](int64_t index) -> String {
         const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(int32_t(index));
         if (info == nullptr) TVM_FFI_HPY_THROW(KeyError) << "unknown type index " << index;

@@ -27,20 +27,30 @@ class GlobalFunctionTable {
   ObjectPtr<Object> Get(std::string_view name) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = table_.find(std::string(name));
-    return it == table_.end() ? ObjectPtr<Object>() : it->second;
+    return it == table_.end() ? ObjectPtr<Object>() : it->second.func;
+  }
+
+  /* False when there is no such function. */
+  bool GetMetadata(std::string_view name, std::string* out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = table_.find(std::string(name));
+    if (it == table_.end()) return false;
+    *out = it->second.metadata;
+    return true;
   }
 
   /* Returns false (and changes nothing) when the name exists and
    * !allow_override; *old receives a replaced function. */
-  bool Set(std::string_view name, ObjectPtr<Object> f, bool allow_override,
-           ObjectPtr<Object>* old) {
+  bool Set(std::string_view name, ObjectPtr<Object> f, std::string metadata,
+           bool allow_override, ObjectPtr<Object>* old) {
     std::lock_guard<std::mutex> lock(mu_);
     auto [it, inserted] = table_.try_emplace(std::string(name));
     if (!inserted) {
       if (!allow_override) return false;
-      *old = std::move(it->second);
+      *old = std::move(it->second.func);
     }
-    it->second = std::move(f);
+    it->second.func = std::move(f);
+    it->second.metadata = std::move(metadata);
     return true;
   }
 
@@ -48,7 +58,7 @@ class GlobalFunctionTable {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = table_.find(std::string(name));
     if (it == table_.end()) return ObjectPtr<Object>();
-    ObjectPtr<Object> f = std::move(it->second);
+    ObjectPtr<Object> f = std::move(it->second.func);
     table_.erase(it);
     return f;
   }
@@ -65,8 +75,12 @@ class GlobalFunctionTable {
   }
 
  private:
+  struct Entry {
+    ObjectPtr<Object> func;
+    std::string metadata;  // JSON text, "" for none
+  };
   std::mutex mu_;
-  std::unordered_map<std::string, ObjectPtr<Object>> table_;
+  std::unordered_map<std::string, Entry> table_;
 };
 
 std::string_view NameOf(const TVMFFIByteArray* name) {
@@ -106,6 +120,11 @@ int TVMFFIFunctionGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out
 
 int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
                             int allow_override) {
+  return TVMFFIFunctionSetGlobalWithMetadata(name, f, nullptr, allow_override);
+}
+
+int TVMFFIFunctionSetGlobalWithMetadata(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
+                                        const TVMFFIByteArray* metadata, int allow_override) {
   TVM_FFI_HPY_SAFE_CALL_BEGIN();
   std::string_view n = NameOf(name);
   auto* header = static_cast<TVMFFIObject*>(f);
@@ -115,6 +134,7 @@ int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
   ObjectPtr<Object> old;  // released after the lock is dropped
   if (!GlobalFunctionTable::Global().Set(
           n, ObjectPtr<Object>::NewRef(details::ObjectUnsafe::FromHeader(f)),
+          metadata ? std::string(details::ToStringView(*metadata)) : std::string(),
           allow_override != 0, &old)) {
     TVM_FFI_HPY_THROW(ValueError) << "Global function `" << n
                                   << "` is already registered (pass allow_override to replace it)";
@@ -126,6 +146,17 @@ int TVMFFIFunctionRemoveGlobal(const TVMFFIByteArray* name, int* out_removed) {
   TVM_FFI_HPY_SAFE_CALL_BEGIN();
   ObjectPtr<Object> removed = GlobalFunctionTable::Global().Remove(NameOf(name));
   if (out_removed != nullptr) *out_removed = removed ? 1 : 0;
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+
+int TVMFFIFunctionGetGlobalMetadata(const TVMFFIByteArray* name, TVMFFIAny* out) {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  std::string_view n = NameOf(name);
+  std::string metadata;
+  if (!GlobalFunctionTable::Global().GetMetadata(n, &metadata)) {
+    TVM_FFI_HPY_THROW(ValueError) << "Cannot find global function " << n;
+  }
+  *out = Any(String(metadata)).release();
   TVM_FFI_HPY_SAFE_CALL_END();
 }
 

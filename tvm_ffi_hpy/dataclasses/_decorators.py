@@ -134,6 +134,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new.__init__ = _make_no_init(new)
         if "__reduce__" not in namespace:
             new.__reduce__ = __reduce_py__
+        from ..typed_method import register_marked_methods  # @method (apache tvm-ffi's)
+        register_marked_methods(new)
         return new
 
     effective_key = type_key

@@ -600,6 +600,15 @@ TVM_FFI_DLL int TVMFFIErrorGetPayload(TVMFFIObjectHandle error, TVMFFIAny* out_v
 TVM_FFI_DLL int TVMFFIFunctionRemoveGlobal(const TVMFFIByteArray* name, int* out_removed);
 /* *out becomes an owned Array of Str with every registered global name, sorted. */
 TVM_FFI_DLL int TVMFFIFunctionListGlobalNames(TVMFFIAny* out);
+/* TVMFFIFunctionSetGlobal, keeping `metadata` (JSON text of an object, e.g.
+ * {"type_schema": "..."}; NULL or empty for none) with the name. */
+TVM_FFI_DLL int TVMFFIFunctionSetGlobalWithMetadata(const TVMFFIByteArray* name,
+                                                    TVMFFIObjectHandle f,
+                                                    const TVMFFIByteArray* metadata,
+                                                    int allow_override);
+/* *out becomes an owned Str: the metadata kept with global function `name`
+ * ("" when it has none).  ValueError when no such function exists. */
+TVM_FFI_DLL int TVMFFIFunctionGetGlobalMetadata(const TVMFFIByteArray* name, TVMFFIAny* out);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -8,6 +8,7 @@
  *   string.h      String, Bytes
  *   function.h    Function (packed and typed), global registry access
  *   containers.h  Array, Map, Shape
+ *   type_schema.h the JSON type schema of types and typed functions, refl::Metadata
  *   reflection.h  refl::ObjectDef, refl::GlobalDef, TVM_FFI_HPY_STATIC_INIT_BLOCK
  *   module.h      TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC: functions a loaded library exports
  */

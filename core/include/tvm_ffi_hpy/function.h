@@ -202,9 +202,13 @@ class Function : public ObjectRef {
     }
     return *std::move(f);
   }
-  static void SetGlobal(std::string_view name, const Function& f, bool allow_override = false) {
+  /* `metadata`: JSON text (an object) kept with the name; "" for none. */
+  static void SetGlobal(std::string_view name, const Function& f, bool allow_override = false,
+                        std::string_view metadata = {}) {
     TVMFFIByteArray n = details::ToByteArray(name);
-    if (TVMFFIFunctionSetGlobal(&n, details::HeaderOf(f.get()), allow_override) != 0) {
+    TVMFFIByteArray m = details::ToByteArray(metadata);
+    if (TVMFFIFunctionSetGlobalWithMetadata(&n, details::HeaderOf(f.get()), &m,
+                                            allow_override) != 0) {
       details::ThrowRaised();
     }
   }

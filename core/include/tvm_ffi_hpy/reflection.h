@@ -13,9 +13,14 @@
  *   }
  *
  * Field extras, in any order: a `const char*` is the doc; refl::Default(v)
- * is the default; any other value is also taken as the default (so a string
- * default must be written refl::Default("text")).  A default is converted to
- * the field's type when registered.
+ * is the default; refl::Metadata{{"key", value}, ...} adds metadata entries;
+ * any other value is also taken as the default (so a string default must be
+ * written refl::Default("text")).  A default is converted to the field's type
+ * when registered.  Method and global function extras: a `const char*` doc
+ * and refl::Metadata.
+ *
+ * Every field, method and global function registered here carries metadata
+ * JSON with its "type_schema" (type_schema.h), as apache tvm-ffi's do.
  *
  * Every field gets a getter and a setter generated for its C++ type; the
  * setter raises TypeError "Cannot convert from type `X` to `Y`" on mismatch.
@@ -52,6 +57,23 @@ using namespace ::tvm_ffi_hpy::details;
 
 template <typename V>
 struct IsDefaultValue : std::false_type {};
+
+/* The doc and the metadata members of method and function extras. */
+struct CallableExtras {
+  const char* doc = nullptr;
+  std::string metadata;
+  void apply(const char* d) { doc = d; }
+  void apply(const Metadata& m) {
+    std::string more = m.members();
+    if (!more.empty()) metadata += (metadata.empty() ? "" : ",") + more;
+  }
+};
+template <typename... Extra>
+CallableExtras CollectExtras(Extra&&... extra) {
+  CallableExtras out;
+  (out.apply(std::forward<Extra>(extra)), ...);
+  return out;
+}
 template <typename V>
 struct IsDefaultValue<DefaultValue<V>> : std::true_type {};
 
@@ -140,44 +162,39 @@ class ObjectDef {
     return *this;
   }
 
-  /* Instance methods: self comes first when called through the ABI. */
-  template <typename Class, typename R, typename... Args>
-  ObjectDef& def(const char* name, R (Class::*method)(Args...) const, const char* doc = nullptr) {
+  /* Instance methods: self comes first when called through the ABI.  Extras:
+   * a `const char*` doc, refl::Metadata. */
+  template <typename Class, typename R, typename... Args, typename... Extra>
+  ObjectDef& def(const char* name, R (Class::*method)(Args...) const, Extra&&... extra) {
     auto fn = [method](ObjectPtr<T> self, Args... args) -> R {
       return ((*self).*method)(std::forward<Args>(args)...);
     };
-    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc,
-                          FunctionTypeSchemaJson<decltype(fn)>());
+    return RegisterTyped(name, std::move(fn), false, std::forward<Extra>(extra)...);
   }
-  template <typename Class, typename R, typename... Args>
-  ObjectDef& def(const char* name, R (Class::*method)(Args...), const char* doc = nullptr) {
+  template <typename Class, typename R, typename... Args, typename... Extra>
+  ObjectDef& def(const char* name, R (Class::*method)(Args...), Extra&&... extra) {
     auto fn = [method](ObjectPtr<T> self, Args... args) -> R {
       return ((*self).*method)(std::forward<Args>(args)...);
     };
-    return RegisterMethod(name, Function::FromTyped(fn, QualifiedName(name)), false, doc,
-                          FunctionTypeSchemaJson<decltype(fn)>());
+    return RegisterTyped(name, std::move(fn), false, std::forward<Extra>(extra)...);
   }
   /* A callable whose first parameter is the object (e.g. ObjectPtr<T>). */
-  template <typename F, typename = std::enable_if_t<!std::is_member_function_pointer_v<F>>>
-  ObjectDef& def(const char* name, F fn, const char* doc = nullptr) {
-    std::string schema = FunctionTypeSchemaJson<F>();
-    return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)), false,
-                          doc, schema);
+  template <typename F, typename... Extra,
+            typename = std::enable_if_t<!std::is_member_function_pointer_v<F>>>
+  ObjectDef& def(const char* name, F fn, Extra&&... extra) {
+    return RegisterTyped(name, std::move(fn), false, std::forward<Extra>(extra)...);
   }
   /* The constructor: static method __ffi_init__(args...) -> new object. */
-  template <typename... Args>
-  ObjectDef& def(init<T, Args...>, const char* doc = nullptr) {
+  template <typename... Args, typename... Extra>
+  ObjectDef& def(init<T, Args...>, Extra&&... extra) {
     auto fn = [](Args... args) -> ObjectPtr<T> {
       return make_object<T>(std::forward<Args>(args)...);
     };
-    return RegisterMethod("__ffi_init__", Function::FromTyped(fn, QualifiedName("__ffi_init__")),
-                          true, doc, FunctionTypeSchemaJson<decltype(fn)>());
+    return RegisterTyped("__ffi_init__", std::move(fn), true, std::forward<Extra>(extra)...);
   }
-  template <typename F>
-  ObjectDef& def_static(const char* name, F fn, const char* doc = nullptr) {
-    std::string schema = FunctionTypeSchemaJson<F>();
-    return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)), true,
-                          doc, schema);
+  template <typename F, typename... Extra>
+  ObjectDef& def_static(const char* name, F fn, Extra&&... extra) {
+    return RegisterTyped(name, std::move(fn), true, std::forward<Extra>(extra)...);
   }
 
  private:
@@ -192,8 +209,6 @@ class ObjectDef {
     TVMFFIFieldInfo info{};
     info.name = details::ToByteArray(name);
     info.doc = details::ToByteArray("");
-    const std::string metadata = TypeSchemaMetadata(TypeSchemaJson<FieldT>());  // the registry copies
-    info.metadata = details::ToByteArray(metadata);
     info.flags = writable ? kTVMFFIFieldFlagBitMaskWritable : 0;
     info.size = int64_t(sizeof(FieldT));
     info.alignment = int64_t(alignof(FieldT));
@@ -203,15 +218,23 @@ class ObjectDef {
     info.default_value = details::NoneAny();
     info.field_static_type_index = TypeTraits<FieldT>::FieldTypeIndex();
     Any default_holder;  // the registry keeps its own copy
-    (ApplyFieldExtra<FieldT>(&info, &default_holder, std::forward<Extra>(extra)), ...);
+    std::string extra_metadata;
+    (ApplyFieldExtra<FieldT>(&info, &default_holder, &extra_metadata, std::forward<Extra>(extra)),
+     ...);
+    std::string metadata = MetadataJSON(TypeSchemaJSON<FieldT>(), extra_metadata);
+    info.metadata = details::ToByteArray(metadata);
     if (TVMFFITypeRegisterField(type_index_, &info) != 0) details::ThrowRaised();
   }
 
   template <typename FieldT, typename E>
-  static void ApplyFieldExtra(TVMFFIFieldInfo* info, Any* holder, E&& extra) {
+  static void ApplyFieldExtra(TVMFFIFieldInfo* info, Any* holder, std::string* metadata,
+                              E&& extra) {
     using D = std::decay_t<E>;
     if constexpr (std::is_convertible_v<D, const char*>) {
       info->doc = details::ToByteArray(extra);
+    } else if constexpr (std::is_same_v<D, Metadata>) {
+      std::string more = extra.members();
+      if (!more.empty()) *metadata += (metadata->empty() ? "" : ",") + more;
     } else {
       if constexpr (details::IsDefaultValue<D>::value) {
         *holder = Any(FieldT(std::forward<E>(extra).value));
@@ -223,12 +246,19 @@ class ObjectDef {
     }
   }
 
+  template <typename F, typename... Extra>
+  ObjectDef& RegisterTyped(const char* name, F fn, bool is_static, Extra&&... extra) {
+    details::CallableExtras extras = details::CollectExtras(std::forward<Extra>(extra)...);
+    std::string metadata = MetadataJSON(FunctionSchemaJSON<F>(), extras.metadata);
+    return RegisterMethod(name, Function::FromTyped(std::move(fn), QualifiedName(name)),
+                          is_static, extras.doc, metadata);
+  }
+
   ObjectDef& RegisterMethod(const char* name, const Function& fn, bool is_static,
-                            const char* doc, const std::string& schema) {
+                            const char* doc, const std::string& metadata) {
     TVMFFIMethodInfo info{};
     info.name = details::ToByteArray(name);
     info.doc = details::ToByteArray(doc ? doc : "");
-    const std::string metadata = TypeSchemaMetadata(schema);  // the registry copies
     info.metadata = details::ToByteArray(metadata);
     info.flags = is_static ? kTVMFFIFieldFlagBitMaskIsStaticMethod : 0;
     info.method = AnyView(fn).raw();
@@ -244,16 +274,22 @@ class ObjectDef {
 class GlobalDef {
  public:
   explicit GlobalDef(bool allow_override = false) : allow_override_(allow_override) {}
-  /* A typed callable; arity and argument types are checked on each call. */
-  template <typename F>
-  GlobalDef& def(const char* name, F fn) {
-    Function::SetGlobal(name, Function::FromTyped(std::move(fn), name), allow_override_);
+  /* A typed callable; arity and argument types are checked on each call.
+   * Extras: a `const char*` doc, refl::Metadata.  Its metadata holds its
+   * type schema (get_global_func_metadata in Python). */
+  template <typename F, typename... Extra>
+  GlobalDef& def(const char* name, F fn, Extra&&... extra) {
+    details::CallableExtras extras = details::CollectExtras(std::forward<Extra>(extra)...);
+    Function::SetGlobal(name, Function::FromTyped(std::move(fn), name), allow_override_,
+                        MetadataJSON(FunctionSchemaJSON<F>(), extras.metadata));
     return *this;
   }
   /* A packed callable: void(const AnyView* args, int32_t num_args, Any* rv). */
-  template <typename F>
-  GlobalDef& def_packed(const char* name, F fn) {
-    Function::SetGlobal(name, Function::FromPacked(std::move(fn)), allow_override_);
+  template <typename F, typename... Extra>
+  GlobalDef& def_packed(const char* name, F fn, Extra&&... extra) {
+    details::CallableExtras extras = details::CollectExtras(std::forward<Extra>(extra)...);
+    Function::SetGlobal(name, Function::FromPacked(std::move(fn)), allow_override_,
+                        MetadataJSON(PackedFunctionSchemaJSON(), extras.metadata));
     return *this;
   }
 

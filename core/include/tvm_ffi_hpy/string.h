@@ -265,6 +265,31 @@ struct TypeTraits<const char*> {
   static int32_t FieldTypeIndex() noexcept { return kTVMFFIStr; }
 };
 
+/* TVMFFIByteArray*: a view of bytes (kTVMFFIByteArrayPtr), for arguments
+ * such as f(&byte_array); Python receives bytes. */
+template <typename BA>
+struct ByteArrayPtrTraits {
+  static constexpr bool enabled = true;
+  static void ToView(BA v, TVMFFIAny* out) noexcept {
+    out->type_index = kTVMFFIByteArrayPtr;
+    out->zero_padding = 0;
+    out->v_ptr = const_cast<TVMFFIByteArray*>(v);
+  }
+  static void ToOwned(BA v, TVMFFIAny* out) {
+    details::MakeByteValue<kTVMFFISmallBytes, BytesObj>(v->data, v->size, out);
+  }
+  static std::optional<BA> TryFrom(const TVMFFIAny* v) noexcept {
+    if (v->type_index == kTVMFFIByteArrayPtr) return static_cast<BA>(v->v_ptr);
+    return std::nullopt;
+  }
+  static std::string TypeName() { return "bytes"; }
+  static int32_t FieldTypeIndex() noexcept { return kTVMFFIBytes; }
+};
+template <>
+struct TypeTraits<TVMFFIByteArray*> : ByteArrayPtrTraits<TVMFFIByteArray*> {};
+template <>
+struct TypeTraits<const TVMFFIByteArray*> : ByteArrayPtrTraits<const TVMFFIByteArray*> {};
+
 }  // namespace tvm_ffi_hpy
 
 #endif  // TVM_FFI_HPY_STRING_H_

@@ -1,122 +1,168 @@
 /*
- * tvm_ffi_hpy/type_schema.h -- the type schema of a C++ type, as JSON.
+ * tvm_ffi_hpy/type_schema.h -- the JSON that describes a C++ type, a typed
+ * function, and the metadata of registered functions, fields and methods,
+ * in apache tvm-ffi's shape:
  *
- * TypeSchemaJson<T>() is the JSON object apache tvm-ffi's TypeSchema reads
- * (Python: tvm_ffi_hpy.core.TypeSchema.from_json_str):
- *   bool -> {"type":"bool"}; integers -> "int"; floating point -> "float";
- *   void* -> "void*"; String, std::string, const char* -> "ffi.String";
- *   Bytes -> "ffi.Bytes"; Any, AnyView -> "Any"; void -> "None";
- *   an ObjectRef subclass or ObjectPtr<T> -> the type key of its object
- *   ("ffi.Array", "testing.TestIntPair"); std::optional<T> ->
- *   {"type":"Optional","args":[T]}; other types -> "Any".
- * FunctionTypeSchemaJson<F>() is the schema of a callable's signature:
- *   {"type":"ffi.Function","args":[return, params...]}.
- * TypeSchemaMetadata(json) is the metadata text of a field or method that
- * carries it: {"type_schema":"<the schema's JSON as a string>"}, the key
- * apache tvm-ffi uses.  Registration (reflection.h) writes it; nothing
- * reads it on a call path.
+ *   TypeSchemaJSON<int64_t>()                 {"type":"int"}
+ *   TypeSchemaJSON<std::optional<String>>()   {"type":"Optional","args":[{"type":"ffi.String"}]}
+ *   FunctionSchemaJSON<F>()                   {"type":"ffi.Function","named_args":
+ *                                               {"return":[R],"params":[A1,...]}}
+ *   MetadataJSON(schema, extra)               {"type_schema":"<schema as a string>", ...}
+ *
+ * Type names: "None", "bool", "int", "float", "Any", "ffi.String",
+ * "ffi.Bytes", "void*", and an object type's type key ("ffi.Object",
+ * "ffi.Array", "ffi.Map", "ffi.Function", "ffi.Tensor", "my.Point").
+ * Containers are untyped here, so an Array is {"type":"ffi.Array"}.
+ *
+ * refl::Metadata{{"key", value}, ...} adds entries (a bool, an integer, a
+ * floating-point number or a string each) to what GlobalDef::def,
+ * ObjectDef::def, def_ro and def_rw register.
  */
 #ifndef TVM_FFI_HPY_TYPE_SCHEMA_H_
 #define TVM_FFI_HPY_TYPE_SCHEMA_H_
 
-#include <tvm_ffi_hpy/any.h>
 #include <tvm_ffi_hpy/function.h>
-#include <tvm_ffi_hpy/string.h>
 
-#include <optional>
+#include <cstdio>
+#include <initializer_list>
 #include <string>
-#include <tuple>
-#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace tvm_ffi_hpy {
 namespace details {
 
-inline std::string SchemaOfName(const std::string& name) { return "{\"type\":\"" + name + "\"}"; }
+/* `text` as a JSON string literal. */
+inline std::string JsonQuote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+/* The schema name of a TypeTraits type name. */
+inline std::string SchemaTypeName(const std::string& name) {
+  if (name == "str") return "ffi.String";
+  if (name == "bytes") return "ffi.Bytes";
+  return name;
+}
 
 template <typename T, typename = void>
-struct SchemaOf {
-  static std::string Json() { return SchemaOfName("Any"); }
+struct TypeSchema {
+  static std::string JSON() {
+    return "{\"type\":" + JsonQuote(SchemaTypeName(TypeTraits<T>::TypeName())) + "}";
+  }
 };
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_same_v<T, bool>>> {
-  static std::string Json() { return SchemaOfName("bool"); }
+template <>
+struct TypeSchema<void> {
+  static std::string JSON() { return "{\"type\":\"None\"}"; }
 };
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
-  static std::string Json() { return SchemaOfName("int"); }
+template <>
+struct TypeSchema<Any> {
+  static std::string JSON() { return "{\"type\":\"Any\"}"; }
 };
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_floating_point_v<T>>> {
-  static std::string Json() { return SchemaOfName("float"); }
+template <>
+struct TypeSchema<AnyView> {
+  static std::string JSON() { return "{\"type\":\"Any\"}"; }
 };
 template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_void_v<T>>> {
-  static std::string Json() { return SchemaOfName("None"); }
-};
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_same_v<T, void*>>> {
-  static std::string Json() { return SchemaOfName("void*"); }
-};
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_same_v<T, String> || std::is_same_v<T, std::string> ||
-                                    std::is_same_v<T, const char*>>> {
-  static std::string Json() { return SchemaOfName("ffi.String"); }
-};
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_same_v<T, Bytes>>> {
-  static std::string Json() { return SchemaOfName("ffi.Bytes"); }
-};
-template <typename T>
-struct SchemaOf<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> {
-  static std::string Json() { return SchemaOfName(T::ContainerType::_type_key); }
-};
-template <typename T>
-struct SchemaOf<ObjectPtr<T>, void> {
-  static std::string Json() { return SchemaOfName(T::_type_key); }
-};
-template <typename T>
-struct SchemaOf<std::optional<T>, void> {
-  static std::string Json() {
-    return "{\"type\":\"Optional\",\"args\":[" + SchemaOf<std::decay_t<T>>::Json() + "]}";
+struct TypeSchema<std::optional<T>> {
+  static std::string JSON() {
+    return "{\"type\":\"Optional\",\"args\":[" + TypeSchema<std::decay_t<T>>::JSON() + "]}";
   }
 };
 
 template <typename R, typename... A>
-std::string FunctionSchemaOf(std::tuple<A...>*) {
-  std::string out = "{\"type\":\"ffi.Function\",\"args\":[" + SchemaOf<std::decay_t<R>>::Json();
-  ((out += "," + SchemaOf<std::decay_t<A>>::Json()), ...);
-  return out + "]}";
+std::string FunctionSchemaJSONOf(std::tuple<A...>*) {
+  std::string params;
+  ((params += (params.empty() ? "" : ",") + TypeSchema<std::decay_t<A>>::JSON()), ...);
+  return "{\"type\":\"ffi.Function\",\"named_args\":{\"return\":[" +
+         TypeSchema<std::decay_t<R>>::JSON() + "],\"params\":[" + params + "]}}";
 }
 
 }  // namespace details
 
-/* The schema of the C++ type T as JSON text. */
+/* The schema of C++ type T. */
 template <typename T>
-std::string TypeSchemaJson() {
-  return details::SchemaOf<std::decay_t<T>>::Json();
+std::string TypeSchemaJSON() {
+  return details::TypeSchema<std::decay_t<T>>::JSON();
 }
 
-/* The schema of a callable's signature as JSON text. */
+/* The schema of a typed callable F (a lambda, a function pointer). */
 template <typename F>
-std::string FunctionTypeSchemaJson() {
+std::string FunctionSchemaJSON() {
   using Sig = details::FuncSig<std::decay_t<F>>;
-  return details::FunctionSchemaOf<typename Sig::Ret>(static_cast<typename Sig::Args*>(nullptr));
+  return details::FunctionSchemaJSONOf<typename Sig::Ret>(
+      static_cast<typename Sig::Args*>(nullptr));
 }
 
-/* {"type_schema": "<json>"}: the metadata text carrying a schema. */
-inline std::string TypeSchemaMetadata(const std::string& json) {
-  std::string out = "{\"type_schema\":\"";
-  for (char c : json) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+/* The schema of a packed function: arguments and result unknown. */
+inline std::string PackedFunctionSchemaJSON() { return "{\"type\":\"ffi.Function\"}"; }
+
+namespace refl {
+
+/* Extra metadata entries: refl::Metadata{{"bool_attr", true}, {"n", 1}, {"s", "text"}}. */
+class Metadata {
+ public:
+  class Value {
+   public:
+    Value(bool v) : json_(v ? "true" : "false") {}  // NOLINT(*-explicit-*)
+    template <typename I, typename = std::enable_if_t<std::is_integral_v<I> &&
+                                                      !std::is_same_v<I, bool>>>
+    Value(I v) : json_(std::to_string(v)) {}  // NOLINT(*-explicit-*)
+    Value(double v) {  // NOLINT(*-explicit-*)
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.17g", v);
+      json_ = buf;
+    }
+    Value(const char* v) : json_(details::JsonQuote(v)) {}         // NOLINT(*-explicit-*)
+    Value(const std::string& v) : json_(details::JsonQuote(v)) {}  // NOLINT(*-explicit-*)
+    const std::string& json() const { return json_; }
+
+   private:
+    std::string json_;
+  };
+
+  Metadata(std::initializer_list<std::pair<std::string, Value>> entries)
+      : entries_(entries.begin(), entries.end()) {}
+
+  /* The entries as JSON members: "key":value,... (empty when none). */
+  std::string members() const {
+    std::string out;
+    for (const auto& kv : entries_) {
+      if (!out.empty()) out += ",";
+      out += details::JsonQuote(kv.first) + ":" + kv.second.json();
+    }
+    return out;
   }
-  return out + "\"}";
+
+ private:
+  std::vector<std::pair<std::string, Value>> entries_;
+};
+
+}  // namespace refl
+
+/* The metadata object of a function, field or method: its type schema (as a
+ * JSON string, apache tvm-ffi's shape), then `extra` members. */
+inline std::string MetadataJSON(const std::string& type_schema, const std::string& extra = {}) {
+  std::string out = "{\"type_schema\":" + details::JsonQuote(type_schema);
+  if (!extra.empty()) out += "," + extra;
+  return out + "}";
 }
 
 }  // namespace tvm_ffi_hpy

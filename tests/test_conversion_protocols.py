@@ -1,0 +1,149 @@
+"""Objects that no direct conversion takes cross through apache tvm-ffi's
+protocols (conversion_protocols.py): __tvm_ffi_value__, __tvm_ffi_int__,
+__tvm_ffi_float__, __dlpack_data_type__, __dlpack_device__, NumPy scalars,
+opaque pointers (ctypes.c_void_p, __tvm_ffi_opaque_ptr__, handlers); and
+convert_func."""
+import ctypes
+
+import numpy as np
+import pytest
+
+import tvm_ffi_hpy as ffi
+from tvm_ffi_hpy import core
+
+echo = ffi.get_global_func("testing.echo")
+use_count = ffi.get_global_func("testing.object_use_count")
+
+
+class Value:
+    def __init__(self, value):
+        self.value = value
+
+    def __tvm_ffi_value__(self):
+        return self.value
+
+
+class AsInt:
+    def __tvm_ffi_int__(self):
+        return 7
+
+
+class AsFloat:
+    def __tvm_ffi_float__(self):
+        return 2
+
+
+def test_value_protocol():
+    assert echo(Value(10)) == 10
+    arr = echo(Value([1, Value(2), Value(Value("three"))]))
+    assert isinstance(arr, ffi.Array) and tuple(arr) == (1, 2, "three")
+    m = ffi.convert({"k": Value([Value(1)])})
+    assert tuple(m["k"]) == (1,)
+    pair = ffi.testing.TestIntPair(1, 2)
+    assert echo(Value(pair)) is pair  # the wrapper stays the identity
+
+
+def test_value_protocol_that_never_ends():
+    class Forever:
+        def __tvm_ffi_value__(self):
+            return self
+
+    with pytest.raises(TypeError, match="nest too deeply"):
+        echo(Forever())
+
+    class Boom:
+        def __tvm_ffi_value__(self):
+            raise KeyError("from the protocol")
+
+    with pytest.raises(KeyError, match="from the protocol"):
+        echo(Boom())
+
+
+def test_number_protocols_and_numpy_scalars():
+    for value, expected, kind in [(AsInt(), 7, int), (AsFloat(), 2.0, float),
+                                  (np.int32(5), 5, int), (np.uint8(255), 255, int),
+                                  (np.float32(0.5), 0.5, float), (np.float64(2.5), 2.5, float),
+                                  (np.bool_(True), True, bool)]:
+        result = echo(value)
+        assert type(result) is kind and result == expected
+
+
+def test_dtype_and_device_protocols():
+    class DType:
+        def __dlpack_data_type__(self):
+            return (2, 32, 1)
+
+    class OnDevice:
+        def __dlpack_device__(self):
+            return (2, 1)
+
+    assert echo(DType()) == ffi.dtype("float32")
+    assert ffi.convert(DType()) == "float32"
+    assert echo(OnDevice()) == ffi.device("cuda", 1)
+    dev = ffi.device("cpu", 0)
+    assert echo(dev) is dev  # a Device itself crosses as before
+
+
+def test_opaque_pointers():
+    result = echo(ctypes.c_void_p(0x1234))
+    assert isinstance(result, ctypes.c_void_p) and result.value == 0x1234
+    assert echo(ctypes.c_void_p(0)).value is None
+
+    class Handle:
+        def __tvm_ffi_opaque_ptr__(self):
+            return 0xBEEF
+
+    assert echo(Handle()).value == 0xBEEF
+
+    class Foreign:
+        __slots__ = ("address",)
+
+        def __init__(self, address):
+            self.address = address
+
+    core._OPAQUE_PTR_HANDLERS[Foreign] = lambda f: f.address
+    try:
+        assert echo(Foreign(0xCAFE)).value == 0xCAFE
+    finally:
+        del core._OPAQUE_PTR_HANDLERS[Foreign]
+    plain = Foreign(1)
+    assert echo(plain) is plain  # without a handler: the object itself
+
+
+def test_plain_objects_and_callables_are_unchanged():
+    class Plain:
+        pass
+
+    p = Plain()
+    assert echo(p) is p
+    f = echo(lambda x: x + 1)
+    assert isinstance(f, ffi.Function) and f(1) == 2
+
+
+def test_convert_func():
+    def fail(x):
+        raise ValueError("boom %d" % x)
+
+    f = ffi.convert_func(fail)
+    assert isinstance(f, ffi.Function)
+    with pytest.raises(ValueError, match="boom 42"):
+        f(42)
+    assert ffi.convert_func(lambda a, b: a * b)(6, 7) == 42
+    with pytest.raises(TypeError, match="__dlpack_c_exchange_api__"):
+        ffi.convert_func(lambda x: x, tensor_cls=object)
+    with pytest.raises(TypeError, match="callable"):
+        ffi.convert_func(3)
+
+
+def test_register_global_func_returns_the_function():
+    @ffi.register_global_func("test_conversion_protocols.echo")
+    def echo_py(x):
+        return x
+
+    try:
+        assert isinstance(echo_py, ffi.Function)
+        assert echo_py.same_as(ffi.get_global_func("test_conversion_protocols.echo"))
+        assert "test_conversion_protocols.echo" in ffi.registry.list_global_func_names()
+    finally:
+        assert ffi.registry.remove_global_func("test_conversion_protocols.echo")
+    assert ffi.get_global_func("test_conversion_protocols.echo", allow_missing=True) is None

@@ -1,0 +1,87 @@
+"""How Python objects that none of the direct conversions take cross into
+the core (apache tvm-ffi's conversion protocols). The extension asks
+`protocol_value(obj)` only for such objects (not for None, bool, int, float,
+str, bytes, wrappers, lists, tuples, dicts, exceptions or callables), so the
+common conversions never pay for it. The answer is a pair ``(kind, value)``:
+
+- ``(NOT_SPECIAL, None)``: the object crosses as itself (an opaque Python
+  object), as before;
+- ``(REPLACE, v)``: the object crosses as `v` would (converted in turn):
+  ``__tvm_ffi_value__()``, ``int(__tvm_ffi_int__())``,
+  ``float(__tvm_ffi_float__())``, a ``dtype`` for ``__dlpack_data_type__()``,
+  a ``Device`` for ``__dlpack_device__()`` (objects that also have
+  ``__dlpack__`` are tensors and are not taken), ``int(x)`` for other
+  ``numbers.Integral`` (NumPy integers), ``float(x)`` for other
+  ``numbers.Real`` (NumPy floats), ``bool(x)`` for NumPy booleans;
+- ``(OPAQUE_PTR, address)``: an opaque pointer (kTVMFFIOpaquePtr):
+  ``ctypes.c_void_p``, ``__tvm_ffi_opaque_ptr__()``, or a handler in
+  ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address).
+
+An opaque pointer coming back from the core is a ``ctypes.c_void_p``
+(`opaque_ptr_to_py`).
+"""
+import numbers
+import sys
+from typing import Any, Callable, Optional, Tuple
+
+__all__ = ["protocol_value", "opaque_ptr_to_py"]
+
+NOT_SPECIAL = 0
+REPLACE = 1
+OPAQUE_PTR = 2
+
+_NOT_SPECIAL = (NOT_SPECIAL, None)
+
+#: exact class -> callable(obj) -> int address: objects of that class cross as
+#: opaque pointers (apache tvm-ffi's ``core._OPAQUE_PTR_HANDLERS``).
+_OPAQUE_PTR_HANDLERS: "dict[type, Callable[[Any], Any]]" = {}
+
+
+def _address(value: Any) -> int:
+    if value is None:
+        return 0
+    if hasattr(value, "value") and type(value).__name__ == "c_void_p":
+        return int(value.value or 0)
+    return int(value)
+
+
+def protocol_value(obj: Any) -> "Tuple[int, Any]":
+    """(kind, value) for an object the direct conversions did not take."""
+    cls = type(obj)
+    handler = _OPAQUE_PTR_HANDLERS.get(cls)
+    if handler is not None:
+        return (OPAQUE_PTR, _address(handler(obj)))
+    ctypes = sys.modules.get("ctypes")
+    if ctypes is not None and isinstance(obj, ctypes.c_void_p):
+        return (OPAQUE_PTR, int(obj.value or 0))
+    if hasattr(cls, "__tvm_ffi_opaque_ptr__"):
+        return (OPAQUE_PTR, _address(obj.__tvm_ffi_opaque_ptr__()))
+    if hasattr(cls, "__tvm_ffi_value__"):
+        return (REPLACE, obj.__tvm_ffi_value__())
+    if hasattr(cls, "__tvm_ffi_int__"):
+        return (REPLACE, int(obj.__tvm_ffi_int__()))
+    if hasattr(cls, "__tvm_ffi_float__"):
+        return (REPLACE, float(obj.__tvm_ffi_float__()))
+    from .tensor import Device, dtype  # tensor.py imports core.py, which imports this
+    if isinstance(obj, Device):
+        return _NOT_SPECIAL
+    if hasattr(cls, "__dlpack_data_type__"):
+        code, bits, lanes = obj.__dlpack_data_type__()
+        return (REPLACE, dtype.from_dlpack_data_type((int(code), int(bits), int(lanes))))
+    if hasattr(cls, "__dlpack_device__") and not hasattr(cls, "__dlpack__"):
+        device_type, index = obj.__dlpack_device__()
+        return (REPLACE, Device(int(device_type), int(index)))
+    if isinstance(obj, numbers.Integral):
+        return (REPLACE, int(obj))
+    if isinstance(obj, numbers.Real):
+        return (REPLACE, float(obj))
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(obj, numpy.bool_):
+        return (REPLACE, bool(obj))
+    return _NOT_SPECIAL
+
+
+def opaque_ptr_to_py(address: Optional[int]) -> Any:
+    """An opaque pointer from the core as apache tvm-ffi gives it: ``ctypes.c_void_p``."""
+    import ctypes
+    return ctypes.c_void_p(address)
