@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Un
 
 from . import _loader
 from .errors import _CallbackError, _callback_trampoline, _error_classes, register_error
+from .field_property import FFIProperty
+from .missing import MISSING
 from .type_info import TypeField, TypeInfo, TypeMethod
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ __all__ = [
     "Object", "Function", "ObjectRValueRef", "register_object", "register_error",
     "get_global_func", "register_global_func", "list_global_func_names",
     "remove_global_func", "convert", "Shape", "Error", "ErrorObject",
+    "MISSING", "FFIProperty",
 ]
 
 
