@@ -39,6 +39,7 @@ from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlp
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
 from . import dataclasses  # noqa: E402
+from .dataclasses import method  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -46,7 +47,7 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "get_global_func", "register_global_func", "list_global_func_names",
            "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
-           "dtype", "device", "empty", "from_dlpack", "dataclasses"]
+           "dtype", "device", "empty", "from_dlpack", "dataclasses", "method"]
 
 
 def __getattr__(name: str) -> object:

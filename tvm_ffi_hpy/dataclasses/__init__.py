@@ -18,8 +18,9 @@ from dataclasses import KW_ONLY
 
 from ..core import Object
 from ._decorators import c_class, py_class
-from ._field import MISSING, Field, field
+from ._field import MISSING, Field, field, init_property
+from ._py_methods import method
 from ._functions import asdict, astuple, fields, is_dataclass, replace
 
 __all__ = ["Object", "py_class", "c_class", "field", "Field", "fields", "asdict", "astuple",
-           "replace", "is_dataclass", "MISSING", "KW_ONLY"]
+           "replace", "is_dataclass", "MISSING", "KW_ONLY", "init_property", "method"]

@@ -8,6 +8,7 @@ from ..core import Object, _build_class, _ffi, register_object
 from ._common import _Cls, _O, _define_py_class
 from ._field import MISSING, Field, builtins_type, init_property
 from ._methods import __reduce_py__, _install, _make_c_init, _make_no_init, _read_only_property
+from ._py_methods import marked_methods
 from ._py_init import (field_property, init_order, init_signature, make_ffi_init, make_init,
                        make_no_init, wrap_user_init)
 
@@ -192,6 +193,7 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new.__init__ = make_no_init(new)
         if "__reduce__" not in namespace:
             new.__reduce__ = __reduce_py__
+        new.__tvm_ffi_type_info__.methods.extend(marked_methods(namespace))
         return new
 
     effective_key = type_key
