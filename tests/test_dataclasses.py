@@ -135,7 +135,7 @@ def test_kw_only_required_after_default_is_allowed():
         _: KW_ONLY
         b: int
 
-    with pytest.raises(TypeError, match="missing required argument: 'b'"):
+    with pytest.raises(TypeError, match="missing required keyword-only argument: 'b'"):
         KwReq()
     assert (KwReq(b=2).a, KwReq(5, b=2).b) == (1, 2)
 

@@ -32,11 +32,27 @@ def _is_classvar(annotation: Any) -> bool:
     return _annotation_is(annotation, typing.ClassVar, ("ClassVar", "typing.ClassVar"))
 
 
+def _resolve_annotation(annotation: Any, cls: type) -> Any:
+    """A string annotation (``from __future__ import annotations``) evaluated
+    in the class's module, when it can be now; else the string itself."""
+    if not isinstance(annotation, str):
+        return annotation
+    import sys
+    module = sys.modules.get(cls.__module__)
+    scope = dict(vars(module)) if module is not None else {}
+    scope.setdefault(cls.__name__, cls)
+    try:
+        return eval(annotation, scope)  # noqa: S307 (the class's own annotation text)
+    except Exception:
+        return annotation
+
+
 def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool
-                  ) -> "tuple[list[Field], set[str]]":
-    """(fields, names to drop from the namespace) that one class of the MRO
-    declares: its annotations, then (the decorated class only, `body`) its
-    init_property methods."""
+                  ) -> "tuple[list[Field], set[str], bool]":
+    """(fields, names to drop from the namespace, whether the next fields are
+    keyword-only) that one class of the MRO declares: its annotations, then
+    (the decorated class only, `body`) its init_property methods.  `kw_only`:
+    whether they start keyword-only (a ``KW_ONLY`` in a mixin carries on)."""
     annotations = cls.__dict__.get("__annotations__", {})
     kw_only_active = kw_only
     out: "list[Field]" = []
@@ -58,7 +74,7 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool
         else:
             f = Field(default=value)
         f.name = name
-        f.type = annotation
+        f.type = _resolve_annotation(annotation, cls)
         if f.kw_only is None:
             f.kw_only = kw_only_active
         if f.hash is None:
@@ -73,7 +89,7 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool
                 f = Field(name, init=False, compare=False, hash=False, kw_only=False,
                           frozen=True, doc=value.__doc__, structural_eq="ignore")
                 out.append(f)
-    return out, dropped
+    return out, dropped, kw_only_active
 
 
 def _parent_and_mixins(cls: type) -> "tuple[Any, list[type]]":
@@ -120,20 +136,32 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
 
     def decorate(cls: _Cls) -> _Cls:
         if not (isinstance(cls, type) and issubclass(cls, Object)):
-            raise TypeError("py_class decorates subclasses of tvm_ffi_hpy.dataclasses.Object")
+            raise TypeError("a py_class must inherit from tvm_ffi_hpy.Object (directly or "
+                            "through another py_class)")
         base, mixins = _parent_and_mixins(cls)
         key = effective_key if effective_key is not None else "%s.%s" % (cls.__module__,
                                                                           cls.__qualname__)
         inherited = _inherited_fields(base)
         own: "list[Field]" = []
         namespace: "dict[str, Any]" = {}
+
+        def add_fields(more: "list[Field]") -> None:
+            for f in more:  # a redeclared mixin field keeps its place
+                at = next((i for i, g in enumerate(own) if g.name == f.name), None)
+                if at is None:
+                    own.append(f)
+                else:
+                    own[at] = f
+
+        active_kw_only = kw_only
         for mixin in reversed(mixins):  # their attributes, nearest last
-            mixin_fields, mixin_dropped = _class_fields(mixin, frozen, kw_only, body=False)
-            own.extend(mixin_fields)
+            mixin_fields, mixin_dropped, active_kw_only = _class_fields(
+                mixin, frozen, active_kw_only, body=False)
+            add_fields(mixin_fields)
             namespace.update({k: v for k, v in mixin.__dict__.items()
                               if k not in mixin_dropped and k not in _NOT_FROM_MIXINS})
-        body_fields, dropped = _class_fields(cls, frozen, kw_only, body=True)
-        own.extend(body_fields)
+        body_fields, dropped, _ = _class_fields(cls, frozen, active_kw_only, body=True)
+        add_fields(body_fields)
         namespace.update({k: v for k, v in cls.__dict__.items() if k not in dropped})
         inherited_names = {g.name for g in inherited}
         seen: "set[Optional[str]]" = set()
@@ -166,14 +194,14 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         reflected = new.__tvm_ffi_type_info__.all_fields()
         accessors = [r.accessor for r in reflected]
         writable = [True] * len(accessors)
-        init_props = [(func, acc) for func, acc in getattr(base, "__tvm_ffi_init_properties__",
-                                                           ())]
         by_name = dict(zip((f.name for f in fields), accessors))
+        init_props = [(name, func) for name, func in getattr(base, "__tvm_ffi_init_property_funcs__",
+                                                             ())]
         for name, prop in overridden.items():  # a redefined one replaces the parent's
-            init_props = [(prop.func if acc is by_name[name] else func, acc)
-                          for func, acc in init_props]
-        init_props += [(func, by_name[name]) for name, func in computed.items()]
-        new.__tvm_ffi_init_properties__ = tuple(init_props)
+            init_props = [(n, prop.func if n == name else func) for n, func in init_props]
+        init_props += list(computed.items())
+        new.__tvm_ffi_init_property_funcs__ = tuple(init_props)
+        new.__tvm_ffi_init_properties__ = tuple((func, by_name[name]) for name, func in init_props)
         new.__tvm_ffi_py_fields__ = tuple((f.name, f.default) for f in fields)
         new.__tvm_ffi_frozen__ = bool(frozen)
         new.__tvm_ffi_structural_eq__ = structural_eq
@@ -194,6 +222,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         if "__reduce__" not in namespace:
             new.__reduce__ = __reduce_py__
         new.__tvm_ffi_type_info__.methods.extend(marked_methods(namespace))
+        for tf, f in zip(new.__tvm_ffi_type_info__.fields, own):
+            tf.dataclass_field = f  # the Field behind each own TypeField
         return new
 
     effective_key = type_key

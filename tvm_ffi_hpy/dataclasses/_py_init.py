@@ -53,8 +53,9 @@ def _bind(where: str, fields: Sequence[Field], positional: Sequence[Field],
         value = given.get(str(f.name), MISSING)
         if value is MISSING:
             if f.init and not f._has_default():
-                raise TypeError("%s missing required argument: %r" % (where, f.name))
-            value = f._default_value()
+                raise TypeError("%s missing required %sargument: %r"
+                                % (where, "keyword-only " if f.kw_only else "", f.name))
+            value = f._default_value() if f._has_default() else zero_value(f.type)
             if f.converter is not None and f._has_default():
                 value = f.converter(value)
         elif f.converter is not None:
@@ -63,8 +64,21 @@ def _bind(where: str, fields: Sequence[Field], positional: Sequence[Field],
     return values
 
 
+_ZEROS = {int: 0, float: 0.0, bool: False, "int": 0, "float": 0.0, "bool": False}
+
+
+def zero_value(annotation: Any) -> Any:
+    """What a field without a default holds before anything is written to it:
+    0, 0.0 or False for an int, float or bool annotation, else None."""
+    try:
+        return _ZEROS.get(annotation)
+    except TypeError:  # an unhashable annotation
+        return None
+
+
 def default_values(cls: _Cls) -> "list[Any]":
-    return [f._default_value() for f in cls.__tvm_ffi_dataclass_fields__]
+    return [f._default_value() if f._has_default() else zero_value(f.type)
+            for f in cls.__tvm_ffi_dataclass_fields__]
 
 
 def compute_init_properties(obj: Any) -> None:
