@@ -240,6 +240,7 @@ Function.__tvm_ffi_fields__ = ()
 # Classes
 # ---------------------------------------------------------------------------
 _NOT_COPIED = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__"))
+_WRAPPER_DESCRIPTOR = type(object.__dict__["__str__"])
 
 
 def _make_method(func: Function, name: str) -> Callable[..., Any]:
@@ -321,12 +322,21 @@ def _rebind_class_cell(value: Any, old: type, new: type) -> None:
 
 
 def _build_class(type_index: int, base: "type[Object]", name: str, module: str, qualname: str,
-                 namespace: "dict[str, Any]", source: Optional[type] = None) -> "type[Any]":
+                 namespace: "dict[str, Any]", source: Optional[type] = None,
+                 metaclass: Optional[type] = None) -> "type[Any]":
     info = _ffi.type_info(type_index)
     fields, field_names = _reflected_fields(info, base, namespace)
     as_getsets = GETSET_FIELDS and bool(fields)  # else properties (_install_reflection)
-    cls = _ffi.make_type("%s.%s" % (module, name), base,
-                         tuple(f.accessor for f in fields) if as_getsets else None)
+    getsets = tuple(f.accessor for f in fields) if as_getsets else None
+    cls = (_ffi.make_type("%s.%s" % (module, name), base, getsets) if metaclass is None else
+           _ffi.make_type("%s.%s" % (module, name), base, getsets, metaclass))
+    if metaclass is not None:
+        # HPy on CPython gives a class made with a metaclass a slot wrapper for
+        # every inherited slot (__eq__, __str__, ...), which hides the base's
+        # Python-level ones: remove them, inheritance then applies as usual.
+        for key in [k for k, v in cls.__dict__.items()
+                    if type(v) is _WRAPPER_DESCRIPTOR and k not in ("__del__", "__new__")]:
+            delattr(cls, key)
     cls.__module__ = module
     cls.__qualname__ = qualname
     info.type_cls = cls

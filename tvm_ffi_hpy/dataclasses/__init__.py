@@ -20,7 +20,9 @@ from ..core import Object
 from ._decorators import c_class, py_class
 from ._field import MISSING, Field, field, init_property
 from ._py_methods import method
+from .enum import Enum, EnumAttrMap, EnumState, IntEnum, StrEnum, auto, entry
 from ._functions import asdict, astuple, fields, is_dataclass, replace
 
 __all__ = ["Object", "py_class", "c_class", "field", "Field", "fields", "asdict", "astuple",
-           "replace", "is_dataclass", "MISSING", "KW_ONLY", "init_property", "method"]
+           "replace", "is_dataclass", "MISSING", "KW_ONLY", "init_property", "method",
+           "Enum", "IntEnum", "StrEnum", "EnumAttrMap", "EnumState", "auto", "entry"]

@@ -32,14 +32,16 @@ def _is_classvar(annotation: Any) -> bool:
     return _annotation_is(annotation, typing.ClassVar, ("ClassVar", "typing.ClassVar"))
 
 
-def _resolve_annotation(annotation: Any, cls: type) -> Any:
+def _resolve_annotation(annotation: Any, cls: type, local: "dict[str, Any]") -> Any:
     """A string annotation (``from __future__ import annotations``) evaluated
-    in the class's module, when it can be now; else the string itself."""
+    in the class's module and the scope of the class statement (`local`),
+    when it can be now; else the string itself."""
     if not isinstance(annotation, str):
         return annotation
     import sys
     module = sys.modules.get(cls.__module__)
     scope = dict(vars(module)) if module is not None else {}
+    scope.update(local)
     scope.setdefault(cls.__name__, cls)
     try:
         return eval(annotation, scope)  # noqa: S307 (the class's own annotation text)
@@ -47,8 +49,25 @@ def _resolve_annotation(annotation: Any, cls: type) -> Any:
         return annotation
 
 
-def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool
-                  ) -> "tuple[list[Field], set[str], bool]":
+def _enum_converter(enum_cls: Any) -> Callable[[Any], Any]:
+    """A field declared as a dataclass enum takes the variant's index too."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, enum_cls):
+            return value
+        key = enum_cls.__tvm_ffi_type_key__
+        try:
+            return enum_cls(value)
+        except OverflowError:
+            raise TypeError("type conversion failed for %s: integer %d out of int64 range "
+                            "[%d, %d]" % (key, value, -(1 << 63), (1 << 63) - 1)) from None
+        except (ValueError, TypeError):
+            raise TypeError("type conversion failed for %s: expected %s, got %s"
+                            % (key, key, type(value).__name__)) from None
+    return convert
+
+
+def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
+                  local: "dict[str, Any]") -> "tuple[list[Field], set[str], bool]":
     """(fields, names to drop from the namespace, whether the next fields are
     keyword-only) that one class of the MRO declares: its annotations, then
     (the decorated class only, `body`) its init_property methods.  `kw_only`:
@@ -74,7 +93,10 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool
         else:
             f = Field(default=value)
         f.name = name
-        f.type = _resolve_annotation(annotation, cls)
+        f.type = _resolve_annotation(annotation, cls, local)
+        if f.converter is None and isinstance(f.type, type) and \
+                "__tvm_ffi_enum_kind__" in getattr(f.type, "__dict__", {}):
+            f.converter = _enum_converter(f.type)
         if f.kw_only is None:
             f.kw_only = kw_only_active
         if f.hash is None:
@@ -135,6 +157,11 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         raise ValueError("order=True requires eq=True")
 
     def decorate(cls: _Cls) -> _Cls:
+        import sys
+        try:  # the class statement's scope: local classes named by annotations
+            local = dict(sys._getframe(1).f_locals)
+        except (AttributeError, ValueError):
+            local = {}
         if not (isinstance(cls, type) and issubclass(cls, Object)):
             raise TypeError("a py_class must inherit from tvm_ffi_hpy.Object (directly or "
                             "through another py_class)")
@@ -156,11 +183,12 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         active_kw_only = kw_only
         for mixin in reversed(mixins):  # their attributes, nearest last
             mixin_fields, mixin_dropped, active_kw_only = _class_fields(
-                mixin, frozen, active_kw_only, body=False)
+                mixin, frozen, active_kw_only, body=False, local=local)
             add_fields(mixin_fields)
             namespace.update({k: v for k, v in mixin.__dict__.items()
                               if k not in mixin_dropped and k not in _NOT_FROM_MIXINS})
-        body_fields, dropped, _ = _class_fields(cls, frozen, active_kw_only, body=True)
+        body_fields, dropped, _ = _class_fields(cls, frozen, active_kw_only, body=True,
+                                                local=local)
         add_fields(body_fields)
         namespace.update({k: v for k, v in cls.__dict__.items() if k not in dropped})
         inherited_names = {g.name for g in inherited}
@@ -188,9 +216,12 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             value = namespace.get(name)
             if isinstance(value, init_property):
                 computed[name] = value.func
-            namespace[name] = field_property(name, acc, f.frozen, f.doc)
+            namespace[name] = field_property(name, acc, f.frozen, f.doc, f.converter)
+        # The class's class: the base's (enum classes), or the one the body names.
+        metaclass = cls.__dict__.get("__tvm_ffi_metaclass__") or (
+            type(base) if type(base) is not type(Object) else None)
         new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
-                                 cls.__qualname__, namespace, source=cls)
+                                 cls.__qualname__, namespace, source=cls, metaclass=metaclass)
         reflected = new.__tvm_ffi_type_info__.all_fields()
         accessors = [r.accessor for r in reflected]
         writable = [True] * len(accessors)

@@ -162,7 +162,14 @@ def make_no_init(cls: _Cls) -> Callable[..., None]:
     return __init__
 
 
-def field_property(name: str, accessor: Any, frozen: bool, doc: Optional[str]) -> Any:
-    """The class attribute of a py_class field (core.FFIProperty)."""
+def field_property(name: str, accessor: Any, frozen: bool, doc: Optional[str],
+                   converter: Optional[Callable[[Any], Any]] = None) -> Any:
+    """The class attribute of a py_class field (core.FFIProperty): the
+    accessor itself reads and writes; a field with a converter writes
+    through it."""
     from ..field_property import FFIProperty
-    return FFIProperty(accessor, None if frozen else accessor, None, doc or None, write=accessor)
+    write = accessor
+    if converter is not None:
+        def write(obj: Any, value: Any) -> None:
+            accessor(obj, converter(value))
+    return FFIProperty(accessor, None if frozen else write, None, doc or None, write=write)
