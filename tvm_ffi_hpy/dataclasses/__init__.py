@@ -10,9 +10,11 @@ standard library's helpers (``fields``, ``asdict``, ``astuple``, ``replace``,
         y: int = 0
 
 The whole behaviour, and where it differs from apache tvm-ffi's:
-docs/dataclasses.md.  The modules: _field (Field, field, MISSING),
-_decorators (py_class, c_class), _methods (the generated methods),
-_functions (the module-level helpers).
+docs/dataclasses.md.  The modules: _field (Field, field, init_property),
+_decorators (py_class, c_class), _py_init (how a py_class object is built:
+__init__, __ffi_init__), _methods (the other generated methods), _py_methods
+(method), _functions and common (the module-level helpers), enum (Enum,
+IntEnum, StrEnum).
 """
 from dataclasses import KW_ONLY
 

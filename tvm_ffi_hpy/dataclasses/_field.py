@@ -2,7 +2,7 @@
 per field."""
 from typing import Any, Callable, Optional
 
-from ..missing import MISSING
+from ..missing import MISSING as MISSING
 
 
 # ---------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def _convert_inner(value: Any, on_dataclass: Callable[[Any], Any]) -> Any:
     if isinstance(value, tuple) and hasattr(builtins_type(value), "_fields"):  # named tuple
         return builtins_type(value)(*[_convert_inner(v, on_dataclass) for v in value])
     if isinstance(value, _collections.defaultdict):  # keeps its default_factory
-        out = _collections.defaultdict(value.default_factory)
+        out: Any = _collections.defaultdict(value.default_factory)
         for k, v in value.items():
             out[_convert_inner(k, on_dataclass)] = _convert_inner(v, on_dataclass)
         return out

@@ -33,7 +33,7 @@ fields the class declares::
   ``cls.__ffi_enum_state__``.  copy.deepcopy and pickle keep variants
   singletons; copy.copy makes a distinct object.
 """
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union, cast
 
 from ..core import Object
 from ..missing import MISSING
@@ -87,15 +87,15 @@ class _EnumClassStatement(type):
 
     def __call__(mcls, name: str, bases: "tuple[type, ...]", ns: "dict[str, Any]", *,
                  type_key: Optional[str] = None, _kind: Optional[str] = None) -> Any:
-        kind = _kind or next((getattr(b, "__tvm_ffi_enum_kind__", None) for b in bases
-                              if hasattr(b, "__tvm_ffi_enum_kind__")), "plain")
+        kind: str = _kind or next((str(getattr(b, "__tvm_ffi_enum_kind__")) for b in bases
+                                   if hasattr(b, "__tvm_ffi_enum_kind__")), "plain")
         variants = _collect_declarations(ns, kind, abstract=_kind is not None)
         body = {k: v for k, v in ns.items() if k not in variants}
         if kind in ("int", "str") and "value" in body.get("__annotations__", {}):
             raise TypeError("%s reserves `value` for the variant's value: a payload field "
                             "cannot be named so" % ("IntEnum" if kind == "int" else "StrEnum"))
         user_repr = "__repr__" in body
-        plain = type.__new__(mcls, name, bases, body)
+        plain = type.__new__(cast(Any, mcls), name, bases, body)
         if type_key is None:
             type_key = "%s.%s" % (plain.__module__, plain.__qualname__)
         cls: Any = py_class(type_key, frozen=True)(plain)
@@ -131,7 +131,8 @@ class _EnumMeta(type, metaclass=_EnumClassStatement):
     @property
     def attr_dict(cls) -> "dict[str, dict[Any, Any]]":
         """name -> {variant: value} of the attributes made with def_attr."""
-        return cls.__dict__.get("__tvm_ffi_enum_attrs__", {})
+        attrs: "dict[str, dict[Any, Any]]" = cls.__dict__.get("__tvm_ffi_enum_attrs__", {})
+        return attrs
 
 
 def _collect_declarations(ns: "dict[str, Any]", kind: str, abstract: bool
@@ -202,14 +203,17 @@ def _create_variants(cls: Any, kind: str, variants: "dict[str, Any]") -> None:
         setattr(cls, name, variant)
     cls.__tvm_ffi_enum_lookup__ = (by_int, by_str, tuple(entries))
     cls.__tvm_ffi_enum_attrs__ = {}
-    indexes: "dict[Union[int, str], Any]" = dict(by_int)
-    indexes.update(by_str)
+    indexes: "dict[Union[int, str], Any]" = {}
+    for index_map in (by_int, by_str):
+        for index, variant in index_map.items():
+            indexes[index] = variant
     state = EnumState(entries=list(entries), indexes=indexes, attrs={})
     setattr(cls, ENUM_STATE_ATTR, state)
 
 
 def _lookup(cls: Any) -> "tuple[dict[int, Any], dict[str, Any], tuple[Any, ...]]":
-    found = cls.__dict__.get("__tvm_ffi_enum_lookup__")
+    found: "Optional[tuple[dict[int, Any], dict[str, Any], tuple[Any, ...]]]" = \
+        cls.__dict__.get("__tvm_ffi_enum_lookup__")
     if found is None:
         if "__tvm_ffi_enum_kind__" in cls.__dict__ and "__tvm_ffi_enum_lookup__" not in \
                 cls.__dict__:
@@ -262,12 +266,12 @@ class EnumState(Object):
     """What an enum class keeps: its variants in order, index -> variant, and
     the def_attr tables (name -> {variant: value})."""
 
-    entries: list
-    indexes: dict
-    attrs: dict
+    entries: "list[Any]"
+    indexes: "dict[Any, Any]"
+    attrs: "dict[str, Any]"
 
 
-class Enum(Object):
+class _EnumDeclaration(Object):
     """The base of enum classes: ``class Color(Enum, type_key="my.Color"): ...``."""
 
     __tvm_ffi_metaclass__ = _EnumMeta
@@ -275,7 +279,10 @@ class Enum(Object):
     _str_index: str
 
 
-Enum = py_class("ffi.Enum", frozen=True)(Enum)  # type: ignore[misc]
+_EnumDeclaration.__name__ = _EnumDeclaration.__qualname__ = "Enum"
+# The class built by py_class is a class of its own (its class is _EnumMeta):
+# typed as Any, like every class this package builds at run time.
+Enum: Any = py_class("ffi.Enum", frozen=True)(_EnumDeclaration)
 Enum.__tvm_ffi_enum_kind__ = "plain"
 Enum.__repr__ = _repr_plain
 Enum.__deepcopy__ = _variant_deepcopy
@@ -316,7 +323,8 @@ class EnumAttrMap:
         return self._name
 
     def _column(self) -> "dict[Any, Any]":
-        return self._cls.__dict__["__tvm_ffi_enum_attrs__"][self._name]
+        column: "dict[Any, Any]" = self._cls.__dict__["__tvm_ffi_enum_attrs__"][self._name]
+        return column
 
     def _check(self, variant: object) -> None:
         if not isinstance(variant, self._cls):
@@ -366,22 +374,23 @@ def _payload_str(self: Any) -> str:
 
 
 def _name(self: Any) -> str:
-    return self._str_index
+    return str(self._str_index)
 
 
 def _int_value(self: Any) -> int:
-    return self._int_index
+    return int(self._int_index)
 
 
-class IntEnum(Enum, _kind="int"):
+class IntEnum(Enum, _kind="int"):  # type: ignore[misc,call-arg]
     """An enum whose variants are ints: ``NAME = 5`` (``.value``, ``.name``)."""
 
 
-class StrEnum(Enum, _kind="str"):
+class StrEnum(Enum, _kind="str"):  # type: ignore[misc,call-arg]
     """An enum whose variants are strs: ``NAME = "text"`` (``.value`` and
     ``.name`` are the text)."""
 
 
+_cls: Any
 for _cls, _value in ((IntEnum, _int_value), (StrEnum, _name)):
     _cls.__eq__ = _payload_eq
     _cls.__ne__ = _payload_ne
