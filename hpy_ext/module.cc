@@ -223,8 +223,9 @@ static HPy error_info_impl(HPyContext* ctx, HPy, HPy err) {
 // Types
 // ---------------------------------------------------------------------------
 HPyDef_METH(make_type_def, "make_type", HPyFunc_VARARGS,
-            .doc = "make_type(name, base[, fields]) -> a new wrapper class deriving from base; "
-                   "fields (FieldAccessor objects) become getset descriptors of the class.")
+            .doc = "make_type(name, base[, fields[, metaclass]]) -> a new wrapper class deriving "
+                   "from base; fields (FieldAccessor objects) become getset descriptors of the "
+                   "class; metaclass (a subclass of type) is its class.")
 static HPy make_type_def_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   return make_type(ctx, self, args, nargs);

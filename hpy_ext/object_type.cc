@@ -316,16 +316,30 @@ static HPyDef** make_field_defines(HPyContext* ctx, HPy fields) {
   return defines;
 }
 
-// make_type(name, base[, fields]) -> a new class whose instances wrap core
-// objects; `fields` (FieldAccessor objects) become getset descriptors of the
-// class.  The package passes them only where errors raised by getset
-// descriptors reach Python (shim.h, "Getset errors").
+// make_type(name, base[, fields[, metaclass]]) -> a new class whose instances
+// wrap core objects; `fields` (FieldAccessor objects) become getset
+// descriptors of the class.  The package passes them only where errors raised
+// by getset descriptors reach Python (shim.h, "Getset errors").  `metaclass`
+// (a subclass of type adding no storage; None: the base's) is the class's
+// class, for classes that need class-level behaviour (dataclass enums:
+// iterating over the class).
 HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
-  if (nargs != 2 && nargs != 3) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "make_type(name, base[, fields]) takes 2 or 3 arguments");
+  if (nargs < 2 || nargs > 4) {
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "make_type(name, base[, fields[, metaclass]]) takes 2 to 4 arguments");
     return HPy_NULL;
   }
-  bool with_fields = nargs == 3 && !HPy_Is(ctx, args[2], ctx->h_None);
+  bool with_fields = nargs >= 3 && !HPy_Is(ctx, args[2], ctx->h_None);
+  bool with_metaclass = nargs == 4 && !HPy_Is(ctx, args[3], ctx->h_None);
+  if (with_metaclass) {
+    int meta_ok = HPy_TypeCheck(ctx, args[3], ctx->h_TypeType)
+                      ? type_is_subtype(ctx, args[3], ctx->h_TypeType) : 0;
+    if (meta_ok < 0) return HPy_NULL;
+    if (!meta_ok) {
+      HPyErr_SetString(ctx, ctx->h_TypeError, "make_type: the metaclass must derive from type");
+      return HPy_NULL;
+    }
+  }
   if (with_fields && !HPyTuple_Check(ctx, args[2])) {
     HPyErr_SetString(ctx, ctx->h_TypeError, "make_type: fields is a tuple of FieldAccessor");
     return HPy_NULL;
@@ -371,7 +385,9 @@ HPy make_type(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
     spec.defines = field_defines;
   }
   HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, args[1]},
+                                {static_cast<HPyType_SpecParam_Kind>(0), HPy_NULL},
                                 {static_cast<HPyType_SpecParam_Kind>(0), HPy_NULL}};
+  if (with_metaclass) params[1] = {HPyType_SpecParam_Metaclass, args[3]};
   HPy type = HPyType_FromSpec(ctx, &spec, params);
   if (HPy_IsNull(type)) {
     std::free(field_defines);

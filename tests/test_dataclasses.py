@@ -135,7 +135,7 @@ def test_kw_only_required_after_default_is_allowed():
         _: KW_ONLY
         b: int
 
-    with pytest.raises(TypeError, match="missing required argument 'b'"):
+    with pytest.raises(TypeError, match="missing required keyword-only argument: 'b'"):
         KwReq()
     assert (KwReq(b=2).a, KwReq(5, b=2).b) == (1, 2)
 
@@ -230,7 +230,7 @@ def test_user_init_runs_on_allocated_object():
     assert echo(u) is u
 
 
-def test_super_init_is_a_no_op_once_allocated():
+def test_super_init_sets_the_parents_fields():
     @py_class(key("Parent"))
     class Parent(Object):
         x: int = 1
@@ -244,7 +244,7 @@ def test_super_init_is_a_no_op_once_allocated():
             self.y = y
 
     c = Child(9)
-    assert (c.x, c.y) == (1, 9)
+    assert (c.x, c.y) == (100, 9)  # super().__init__(100) wrote the parent's field
     assert type(c) is Child
 
 
@@ -408,7 +408,7 @@ def test_frozen_class_refuses_assignment():
         x: int
 
     f = Fz(1)
-    with pytest.raises(AttributeError, match="read-only"):
+    with pytest.raises(AttributeError, match="no setter"):
         f.x = 2
     assert f.x == 1
     assert all(fl.frozen for fl in dataclasses.fields(Fz))
@@ -422,7 +422,7 @@ def test_frozen_field_in_mutable_class():
 
     o = FzField(1, 2)
     o.y = 3
-    with pytest.raises(AttributeError, match="read-only"):
+    with pytest.raises(AttributeError, match="no setter"):
         o.x = 5
     assert (o.x, o.y) == (1, 3)
     assert dataclasses.replace(o, x=9).x == 9

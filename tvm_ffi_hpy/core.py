@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Un
 
 from . import _loader
 from .errors import _CallbackError, _callback_trampoline, _error_classes, register_error
+from .field_property import FFIProperty
+from .missing import MISSING
 from .type_info import TypeField, TypeInfo, TypeMethod
 from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache tvm-ffi: core._OPAQUE_PTR_HANDLERS)
                                    opaque_ptr_to_py as _opaque_ptr_to_py,
@@ -51,6 +53,7 @@ __all__ = [
     "Object", "Function", "ObjectRValueRef", "register_object", "register_error",
     "get_global_func", "register_global_func", "list_global_func_names",
     "remove_global_func", "convert", "Shape", "Error", "ErrorObject",
+    "MISSING", "FFIProperty",
 ]
 
 
@@ -240,6 +243,7 @@ Function.__tvm_ffi_fields__ = ()
 # Classes
 # ---------------------------------------------------------------------------
 _NOT_COPIED = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__"))
+_WRAPPER_DESCRIPTOR = type(object.__dict__["__str__"])
 
 
 def _make_method(func: Function, name: str) -> Callable[..., Any]:
@@ -321,12 +325,21 @@ def _rebind_class_cell(value: Any, old: type, new: type) -> None:
 
 
 def _build_class(type_index: int, base: "type[Object]", name: str, module: str, qualname: str,
-                 namespace: "dict[str, Any]", source: Optional[type] = None) -> "type[Any]":
+                 namespace: "dict[str, Any]", source: Optional[type] = None,
+                 metaclass: Optional[type] = None) -> "type[Any]":
     info = _ffi.type_info(type_index)
     fields, field_names = _reflected_fields(info, base, namespace)
     as_getsets = GETSET_FIELDS and bool(fields)  # else properties (_install_reflection)
-    cls = _ffi.make_type("%s.%s" % (module, name), base,
-                         tuple(f.accessor for f in fields) if as_getsets else None)
+    getsets = tuple(f.accessor for f in fields) if as_getsets else None
+    cls = (_ffi.make_type("%s.%s" % (module, name), base, getsets) if metaclass is None else
+           _ffi.make_type("%s.%s" % (module, name), base, getsets, metaclass))
+    if metaclass is not None:
+        # HPy on CPython gives a class made with a metaclass a slot wrapper for
+        # every inherited slot (__eq__, __str__, ...), which hides the base's
+        # Python-level ones: remove them, inheritance then applies as usual.
+        for key in [k for k, v in cls.__dict__.items()
+                    if type(v) is _WRAPPER_DESCRIPTOR and k not in ("__del__", "__new__")]:
+            delattr(cls, key)
     cls.__module__ = module
     cls.__qualname__ = qualname
     info.type_cls = cls

@@ -10,16 +10,20 @@ standard library's helpers (``fields``, ``asdict``, ``astuple``, ``replace``,
         y: int = 0
 
 The whole behaviour, and where it differs from apache tvm-ffi's:
-docs/dataclasses.md.  The modules: _field (Field, field, MISSING),
-_decorators (py_class, c_class), _methods (the generated methods),
-_functions (the module-level helpers).
+docs/dataclasses.md.  The modules: _field (Field, field, init_property),
+_decorators (py_class, c_class), _py_init (how a py_class object is built:
+__init__, __ffi_init__), _methods (the other generated methods), _functions and common (the module-level helpers), enum (Enum,
+IntEnum, StrEnum).
 """
 from dataclasses import KW_ONLY
 
 from ..core import Object
 from ._decorators import c_class, py_class
-from ._field import MISSING, Field, field
+from ._field import MISSING, Field, field, init_property
+from ..typed_method import method
+from .enum import Enum, EnumAttrMap, EnumState, IntEnum, StrEnum, auto, entry
 from ._functions import asdict, astuple, fields, is_dataclass, replace
 
 __all__ = ["Object", "py_class", "c_class", "field", "Field", "fields", "asdict", "astuple",
-           "replace", "is_dataclass", "MISSING", "KW_ONLY"]
+           "replace", "is_dataclass", "MISSING", "KW_ONLY", "init_property", "method",
+           "Enum", "IntEnum", "StrEnum", "EnumAttrMap", "EnumState", "auto", "entry"]

@@ -6,9 +6,10 @@ from typing import Any, Callable, Optional, Sequence, Union, cast
 
 from ..core import Object, _build_class, _ffi, register_object
 from ._common import _Cls, _O, _define_py_class
-from ._field import MISSING, Field, builtins_type
-from ._methods import (__reduce_py__, _install, _make_c_init, _make_no_init, _make_py_init,
-                       _read_only_property, _wrap_user_init)
+from ._field import MISSING, Field, builtins_type, init_property
+from ._methods import __reduce_py__, _install, _make_c_init, _make_no_init, _read_only_property
+from ._py_init import (field_property, init_order, init_signature, make_ffi_init, make_init,
+                       make_no_init, wrap_user_init)
 
 
 # ---------------------------------------------------------------------------
@@ -30,8 +31,46 @@ def _is_classvar(annotation: Any) -> bool:
     return _annotation_is(annotation, typing.ClassVar, ("ClassVar", "typing.ClassVar"))
 
 
-def _own_fields(cls: type, frozen: bool, kw_only: bool) -> "tuple[list[Field], set[str]]":
-    """(fields, names to drop from the namespace) of the class statement."""
+def _resolve_annotation(annotation: Any, cls: type, local: "dict[str, Any]") -> Any:
+    """A string annotation (``from __future__ import annotations``) evaluated
+    in the class's module and the scope of the class statement (`local`),
+    when it can be now; else the string itself."""
+    if not isinstance(annotation, str):
+        return annotation
+    import sys
+    module = sys.modules.get(cls.__module__)
+    scope = dict(vars(module)) if module is not None else {}
+    scope.update(local)
+    scope.setdefault(cls.__name__, cls)
+    try:
+        return eval(annotation, scope)  # noqa: S307 (the class's own annotation text)
+    except Exception:
+        return annotation
+
+
+def _enum_converter(enum_cls: Any) -> Callable[[Any], Any]:
+    """A field declared as a dataclass enum takes the variant's index too."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, enum_cls):
+            return value
+        key = enum_cls.__tvm_ffi_type_key__
+        try:
+            return enum_cls(value)
+        except OverflowError:
+            raise TypeError("type conversion failed for %s: integer %d out of int64 range "
+                            "[%d, %d]" % (key, value, -(1 << 63), (1 << 63) - 1)) from None
+        except (ValueError, TypeError):
+            raise TypeError("type conversion failed for %s: expected %s, got %s"
+                            % (key, key, type(value).__name__)) from None
+    return convert
+
+
+def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
+                  local: "dict[str, Any]") -> "tuple[list[Field], set[str], bool]":
+    """(fields, names to drop from the namespace, whether the next fields are
+    keyword-only) that one class of the MRO declares: its annotations, then
+    (the decorated class only, `body`) its init_property methods.  `kw_only`:
+    whether they start keyword-only (a ``KW_ONLY`` in a mixin carries on)."""
     annotations = cls.__dict__.get("__annotations__", {})
     kw_only_active = kw_only
     out: "list[Field]" = []
@@ -46,12 +85,17 @@ def _own_fields(cls: type, frozen: bool, kw_only: bool) -> "tuple[list[Field], s
         if _is_classvar(annotation):
             continue
         value = cls.__dict__.get(name, MISSING)
+        if isinstance(value, init_property):
+            continue  # declared by the method below
         if isinstance(value, Field):
             f = _copy.copy(value)
         else:
             f = Field(default=value)
         f.name = name
-        f.type = annotation
+        f.type = _resolve_annotation(annotation, cls, local)
+        if f.converter is None and isinstance(f.type, type) and \
+                "__tvm_ffi_enum_kind__" in getattr(f.type, "__dict__", {}):
+            f.converter = _enum_converter(f.type)
         if f.kw_only is None:
             f.kw_only = kw_only_active
         if f.hash is None:
@@ -60,82 +104,157 @@ def _own_fields(cls: type, frozen: bool, kw_only: bool) -> "tuple[list[Field], s
             f.frozen = True
         out.append(f)
         dropped.add(name)
-    return out, dropped
+    if body:
+        for name, value in cls.__dict__.items():
+            if isinstance(value, init_property):
+                f = Field(name, init=False, compare=False, hash=False, kw_only=False,
+                          frozen=True, doc=value.__doc__, structural_eq="ignore")
+                out.append(f)
+    return out, dropped, kw_only_active
 
 
-def _check_order(qualname: str, fields: Sequence[Field]) -> None:
-    seen_default: Optional[str] = None
-    for f in fields:
-        if not f.init or f.kw_only:
-            continue
-        if not f._has_default() and seen_default is not None:
-            raise TypeError("%s: field %r without a default follows field %r with one"
-                            % (qualname, f.name, seen_default))
-        if f._has_default():
-            seen_default = f.name
+def _parent_and_mixins(cls: type) -> "tuple[Any, list[type]]":
+    """The nearest registered class of the MRO (Object, a py_class or a class
+    of a C++ type), and the classes before it (mixins: their annotations are
+    fields, their attributes are copied)."""
+    mixins: "list[type]" = []
+    for klass in cls.__mro__[1:]:
+        if klass is Object or "__tvm_ffi_type_index__" in klass.__dict__:
+            return klass, mixins
+        mixins.append(klass)
+    raise TypeError("a py_class derives from Object")
+
+
+def _inherited_fields(parent: Any) -> "list[Field]":
+    fields = parent.__dict__.get("__tvm_ffi_dataclass_fields__")
+    if fields is not None:
+        return list(fields)
+    if parent is Object:
+        return []
+    out = []  # a class of a C++ type: its reflected fields
+    for r in parent.__tvm_ffi_type_info__.all_fields():
+        out.append(Field(r.name, default=r.default if r.has_default else MISSING,
+                         frozen=r.frozen, init=True, repr=True, hash=True, compare=True,
+                         kw_only=False, doc=r.doc or None))
+    return out
 
 
 def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
              type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
              repr: bool = True, eq: bool = False, order: bool = False,
              unsafe_hash: bool = False, match_args: bool = True, kw_only: bool = False,
-             slots: bool = True) -> Any:
+             slots: bool = True, structural_eq: Optional[str] = None) -> Any:
     """Class decorator: a Python-defined core object type (see the module doc).
 
     ``@py_class``, ``@py_class("key")``, ``@py_class("key", eq=True)`` and
     ``@py_class(type_key="key", frozen=True)`` are all accepted; ``slots`` is
     accepted for compatibility and ignored (instances never have a ``__dict__``
-    of fields).
+    of fields).  ``structural_eq`` ("tree", "const-tree", "dag", "var") is
+    recorded as ``cls.__tvm_ffi_structural_eq__``.
     """
     if order and not eq:
         raise ValueError("order=True requires eq=True")
 
     def decorate(cls: _Cls) -> _Cls:
+        import sys
+        try:  # the class statement's scope: local classes named by annotations
+            local = dict(sys._getframe(1).f_locals)
+        except (AttributeError, ValueError):
+            local = {}
         if not (isinstance(cls, type) and issubclass(cls, Object)):
-            raise TypeError("py_class decorates subclasses of tvm_ffi_hpy.dataclasses.Object")
-        if len(cls.__bases__) != 1:
-            raise TypeError("a py_class derives from exactly one class")
-        base: _Cls = cls.__bases__[0]
-        if base is not Object and base.__dict__.get("__tvm_ffi_dataclass_kind__") != "py":
-            raise TypeError("the base of a py_class must be Object or another py_class")
+            raise TypeError("a py_class must inherit from tvm_ffi_hpy.Object (directly or "
+                            "through another py_class)")
+        base, mixins = _parent_and_mixins(cls)
         key = effective_key if effective_key is not None else "%s.%s" % (cls.__module__,
                                                                           cls.__qualname__)
-        own, dropped = _own_fields(cls, frozen, kw_only)
-        inherited = list(getattr(base, "__tvm_ffi_dataclass_fields__", ()))
+        inherited = _inherited_fields(base)
+        own: "list[Field]" = []
+        namespace: "dict[str, Any]" = {}
+
+        def add_fields(more: "list[Field]") -> None:
+            for f in more:  # a redeclared mixin field keeps its place
+                at = next((i for i, g in enumerate(own) if g.name == f.name), None)
+                if at is None:
+                    own.append(f)
+                else:
+                    own[at] = f
+
+        active_kw_only = kw_only
+        for mixin in reversed(mixins):  # their attributes, nearest last
+            mixin_fields, mixin_dropped, active_kw_only = _class_fields(
+                mixin, frozen, active_kw_only, body=False, local=local)
+            add_fields(mixin_fields)
+            namespace.update({k: v for k, v in mixin.__dict__.items()
+                              if k not in mixin_dropped and k not in _NOT_FROM_MIXINS})
+        body_fields, dropped, _ = _class_fields(cls, frozen, active_kw_only, body=True,
+                                                local=local)
+        add_fields(body_fields)
+        namespace.update({k: v for k, v in cls.__dict__.items() if k not in dropped})
+        inherited_names = {g.name for g in inherited}
+        seen: "set[Optional[str]]" = set()
+        new_fields = []
+        overridden: "dict[str, Any]" = {}  # init_property redefined by this class
         for f in own:
-            if any(g.name == f.name for g in inherited):
+            if f.name in inherited_names or f.name in seen:
+                if isinstance(namespace.get(str(f.name)), init_property):
+                    overridden[str(f.name)] = namespace.pop(str(f.name))
+                    continue
                 raise TypeError("%s: field %r is already a field of %s"
                                 % (cls.__qualname__, f.name, base.__qualname__))
+            seen.add(f.name)
+            new_fields.append(f)
+        own = new_fields
         fields = inherited + own
-        _check_order(cls.__qualname__, fields)
         type_index = _define_py_class(key, base.__tvm_ffi_type_index__,
-                                      [f.name for f in own], bool(frozen))
-        namespace = {k: v for k, v in cls.__dict__.items() if k not in dropped}
+                                      [f.name for f in own], False)
+        info = _ffi.type_info(type_index)
+        own_accessors = [r.accessor for r in info.fields]
+        computed: "dict[str, Any]" = {}
+        for f, acc in zip(own, own_accessors):
+            name = str(f.name)
+            value = namespace.get(name)
+            if isinstance(value, init_property):
+                computed[name] = value.func
+            namespace[name] = field_property(name, acc, f.frozen, f.doc, f.converter)
+        # The class's class: the base's (enum classes), or the one the body names.
+        metaclass = cls.__dict__.get("__tvm_ffi_metaclass__") or (
+            type(base) if type(base) is not type(Object) else None)
         new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
-                                 cls.__qualname__, namespace, source=cls)
+                                 cls.__qualname__, namespace, source=cls, metaclass=metaclass)
         reflected = new.__tvm_ffi_type_info__.all_fields()
         accessors = [r.accessor for r in reflected]
-        writable = [not r.frozen for r in reflected]
-        for f, acc, w in zip(own, accessors[len(inherited):], writable[len(inherited):]):
-            if f.frozen and w:  # a frozen field of a mutable class: refuse in Python
-                name = cast(str, f.name)  # set by _own_fields
-                setattr(new, name, _read_only_property(name, acc, key, f.doc))
+        writable = [True] * len(accessors)
+        by_name = dict(zip((f.name for f in fields), accessors))
+        init_props = [(name, func) for name, func in getattr(base, "__tvm_ffi_init_property_funcs__",
+                                                             ())]
+        for name, prop in overridden.items():  # a redefined one replaces the parent's
+            init_props = [(n, prop.func if n == name else func) for n, func in init_props]
+        init_props += list(computed.items())
+        new.__tvm_ffi_init_property_funcs__ = tuple(init_props)
+        new.__tvm_ffi_init_properties__ = tuple((func, by_name[name]) for name, func in init_props)
         new.__tvm_ffi_py_fields__ = tuple((f.name, f.default) for f in fields)
         new.__tvm_ffi_frozen__ = bool(frozen)
-        positional = [f for f in fields if f.init and not f.kw_only]
+        new.__tvm_ffi_structural_eq__ = structural_eq
+        positional, keyword_only = init_order(fields)
         _install(new, namespace, fields, accessors, writable, kind="py", init=init, repr=repr,
                  eq=eq, order=order, unsafe_hash=unsafe_hash, frozen=frozen,
                  match_args=match_args, positional=positional)
+        own_accessors_all = [by_name[f.name] for f in fields]
+        ffi_init = make_ffi_init(new, fields, own_accessors_all, positional, keyword_only)
+        if "__ffi_init__" not in namespace:
+            new.__ffi_init__ = ffi_init
         if "__init__" in namespace:
-            new.__init__ = _wrap_user_init(new, namespace["__init__"], fields)
+            new.__init__ = wrap_user_init(new, namespace["__init__"])
         elif init:
-            new.__init__ = _make_py_init(new, fields)
+            new.__init__ = make_init(new, ffi_init, init_signature(positional, keyword_only))
         else:
-            new.__init__ = _make_no_init(new)
+            new.__init__ = make_no_init(new)
         if "__reduce__" not in namespace:
             new.__reduce__ = __reduce_py__
         from ..typed_method import register_marked_methods  # @method (apache tvm-ffi's)
         register_marked_methods(new)
+        for tf, f in zip(new.__tvm_ffi_type_info__.fields, own):
+            tf.dataclass_field = f  # the Field behind each own TypeField
         return new
 
     effective_key = type_key
@@ -147,6 +266,12 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
                             % builtins_type(cls_or_type_key).__name__)
         effective_key = cls_or_type_key
     return decorate
+
+
+# Attributes of a mixin class that are not copied onto the py_class.
+_NOT_FROM_MIXINS = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__",
+                              "__annotations__", "__doc__", "__init_subclass__", "__new__",
+                              "__slots__", "__orig_bases__", "__parameters__"))
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The module-level helpers of the standard library's dataclasses:
 is_dataclass, fields, replace, asdict, astuple."""
+import collections as _collections
 import copy as _copy
 from typing import Any, Callable
 
@@ -20,7 +21,7 @@ def is_dataclass(obj: object) -> bool:
 def fields(obj_or_cls: Any) -> "tuple[Field, ...]":
     """The ``Field`` objects of a py_class / c_class (class or instance), parent first."""
     if not is_dataclass(obj_or_cls):
-        raise TypeError("fields() takes a py_class or c_class type or instance, got %s"
+        raise TypeError("fields() argument must be a c_class or py_class type or instance, got %s"
                         % builtins_type(obj_or_cls).__name__)
     cls: _Cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)
     return tuple(cls.__tvm_ffi_dataclass_fields__)
@@ -50,15 +51,18 @@ def _convert_inner(value: Any, on_dataclass: Callable[[Any], Any]) -> Any:
                     for k, v in value.items())
     if builtins_type(value) is tuple:
         return tuple(_convert_inner(v, on_dataclass) for v in value)
+    if isinstance(value, tuple) and hasattr(builtins_type(value), "_fields"):  # named tuple
+        return builtins_type(value)(*[_convert_inner(v, on_dataclass) for v in value])
+    if isinstance(value, _collections.defaultdict):  # keeps its default_factory
+        out: Any = _collections.defaultdict(value.default_factory)
+        for k, v in value.items():
+            out[_convert_inner(k, on_dataclass)] = _convert_inner(v, on_dataclass)
+        return out
     return _copy.deepcopy(value)
 
 
-def asdict(obj: Any, *, dict_factory: Callable[[Any], Any] = dict) -> Any:
-    """The fields of a py_class / c_class instance as a dict, recursively
-    (nested dataclass objects to dicts, Array to list, Map to dict)."""
-    if not is_dataclass(obj) or isinstance(obj, type):
-        raise TypeError("asdict() should be called on py_class / c_class instances")
-
+def _asdict_inner(obj: Any, dict_factory: Callable[[Any], Any]) -> Any:
+    """asdict's recursion over any value."""
     def as_dict(value: Any) -> Any:
         return dict_factory([(f.name, _convert_inner(v, as_dict))
                              for f, v in zip(_dc_fields(type(value)), _values(value))])
@@ -66,12 +70,24 @@ def asdict(obj: Any, *, dict_factory: Callable[[Any], Any] = dict) -> Any:
     return _convert_inner(obj, as_dict)
 
 
-def astuple(obj: Any, *, tuple_factory: Callable[[Any], Any] = tuple) -> Any:
-    """The field values of a py_class / c_class instance as a tuple, recursively."""
-    if not is_dataclass(obj) or isinstance(obj, type):
-        raise TypeError("astuple() should be called on py_class / c_class instances")
-
+def _astuple_inner(obj: Any, tuple_factory: Callable[[Any], Any]) -> Any:
+    """astuple's recursion over any value."""
     def as_tuple(value: Any) -> Any:
         return tuple_factory([_convert_inner(v, as_tuple) for v in _values(value)])
 
     return _convert_inner(obj, as_tuple)
+
+
+def asdict(obj: Any, *, dict_factory: Callable[[Any], Any] = dict) -> Any:
+    """The fields of a py_class / c_class instance as a dict, recursively
+    (nested dataclass objects to dicts, Array to list, Map to dict)."""
+    if not is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError("asdict() should be called on c_class / py_class instances")
+    return _asdict_inner(obj, dict_factory)
+
+
+def astuple(obj: Any, *, tuple_factory: Callable[[Any], Any] = tuple) -> Any:
+    """The field values of a py_class / c_class instance as a tuple, recursively."""
+    if not is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError("astuple() should be called on c_class / py_class instances")
+    return _astuple_inner(obj, tuple_factory)

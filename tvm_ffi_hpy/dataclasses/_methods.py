@@ -183,6 +183,9 @@ def __repr_fields(self: Any) -> str:
     cls = type(self)
     if not self.__chandle__():
         return "<%s (moved out)>" % cls.__qualname__
+    hook = getattr(self, "__ffi_repr__", None)
+    if hook is not None:  # the class's own: __ffi_repr__(self, fn_repr)
+        return str(hook(repr))
     parts = ["%s=%r" % (f.name, acc(self))
              for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.repr]
     return "%s(%s)" % (cls.__tvm_ffi_type_key__, ", ".join(parts))
@@ -218,6 +221,9 @@ def _fields_equal(a: Any, b: Any) -> bool:
         return True  # comparing a cycle against itself
     active.add(key)
     try:
+        hook = getattr(a, "__ffi_eq__", None)
+        if hook is not None:  # the class's own: __ffi_eq__(self, other, fn_eq)
+            return bool(hook(b, _eq_value))
         for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__):
             if f.compare and not _eq_value(acc(a), acc(b)):
                 return False
@@ -260,6 +266,9 @@ def __hash__(self: Any) -> int:
         return 0
     active.add(id(self))
     try:
+        hook = getattr(self, "__ffi_hash__", None)
+        if hook is not None:  # the class's own: __ffi_hash__(self, fn_hash)
+            return int(hook(_hash_value))
         return hash((cls.__tvm_ffi_type_key__,) + tuple(
             _hash_value(acc(self))
             for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.hash))
@@ -279,10 +288,18 @@ def _order_key(obj: Any) -> "tuple[Any, ...]":
                  for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.compare)
 
 
+def _three_way(a: Any, b: Any) -> int:
+    a, b = _order_value(a), _order_value(b)
+    return -1 if a < b else (1 if b < a else 0)
+
+
 def _make_order(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def compare(self: Any, other: Any) -> Any:
         if type(other) is not type(self):
             return NotImplemented
+        hook = getattr(self, "__ffi_compare__", None)
+        if hook is not None:  # the class's own: __ffi_compare__(self, other, fn_cmp) -> -1/0/1
+            return op(int(hook(other, _three_way)), 0)
         return op(_order_key(self), _order_key(other))
     return compare
 
