@@ -415,6 +415,27 @@ def register_object(type_key: "Union[str, type[Object], None]" = None
 # ---------------------------------------------------------------------------
 # Functions and values
 # ---------------------------------------------------------------------------
+def _lookup_type_attr(type_index: int, name: str) -> Any:
+    """The type attribute `name` of the type (core/src/type_attr.cc), or None;
+    "__ffi_init__" is the constructor generated from reflection."""
+    return get_global_func("ffi.GetTypeAttr")(type_index, name)
+
+
+_testing_loaded = False
+
+
+def _load_testing_library() -> bool:
+    """Import tvm_ffi_hpy.testing once (it loads the testing library); True
+    when this call did, so that the caller looks its name up again."""
+    global _testing_loaded
+    if _testing_loaded:
+        return False
+    _testing_loaded = True
+    import importlib
+    importlib.import_module(__name__.rsplit(".", 1)[0] + ".testing")
+    return True
+
+
 @overload
 def get_global_func(name: str) -> Function: ...
 @overload
@@ -422,8 +443,15 @@ def get_global_func(name: str, allow_missing: bool) -> Optional[Function]: ...
 
 
 def get_global_func(name: str, allow_missing: bool = False) -> Optional[Function]:
-    """The global function `name`; None or ValueError when there is none."""
+    """The global function `name`; None or ValueError when there is none.
+
+    The "testing.*" functions live in the testing library (core/testing/):
+    the first miss of such a name imports ``tvm_ffi_hpy.testing``, which loads
+    it, and looks again.  Only the miss path pays for this.
+    """
     func = _ffi.get_global_func(name)
+    if func is None and name.startswith("testing.") and _load_testing_library():
+        func = _ffi.get_global_func(name)
     if func is None and not allow_missing:
         raise ValueError("Cannot find global function %s" % name)
     return func
@@ -595,3 +623,7 @@ _callback_service = _start_callback_service()
 atexit.register(_stop_callback_service)
 _ffi.register_class(TYPE_INDEX_OBJECT, Object)
 _ffi.register_class(TYPE_INDEX_FUNCTION, Function)
+
+#: The marker between positional and keyword arguments of a generated
+#: ``__ffi_init__``: ``ctor(1, 2, KWARGS, "name", value, ...)``.
+KWARGS: Any = get_global_func("ffi.GetKwargsObject")()
