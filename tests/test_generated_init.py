@@ -98,9 +98,34 @@ def test_keyword_only_fields():
         ctor(1, 2, 3)
 
 
-def test_types_with_explicit_or_no_generated_constructor_have_none():
+def test_types_with_explicit_or_no_generated_constructor():
     assert _ctor(testing._TestCxxNoAutoInit) is None
-    assert _ctor(testing.TestIntPair) is None  # refl::init<...> given
+    pair = _ctor(testing.TestIntPair)(1, 2)  # refl::init<...>: also the type attribute
+    assert isinstance(pair, testing.TestIntPair) and pair.sum() == 3
+    with pytest.raises(TypeError):
+        _ctor(testing.TestIntPair)(1, KWARGS, "b", 2)
+
+
+def test_shallow_copy_and_new_type_attributes():
+    index = testing._TestCxxAutoInit.__tvm_ffi_type_info__.type_index
+    obj = _ctor(testing._TestCxxAutoInit)(1, KWARGS, "c", 3)
+    copy = _lookup_type_attr(index, "__ffi_shallow_copy__")(obj)
+    assert copy is not obj and (copy.a, copy.b, copy.c, copy.d) == (1, 42, 3, 99)
+    fresh = _lookup_type_attr(index, "__ffi_new__")()
+    assert isinstance(fresh, testing._TestCxxAutoInit)
+    nc_index = testing.TestNonCopyable.__tvm_ffi_type_info__.type_index
+    assert _lookup_type_attr(nc_index, "__ffi_shallow_copy__") is None  # no copy constructor
+
+
+def test_class_built_from_reflection_uses_the_generated_constructor():
+    cls = type(testing.make_unregistered_object())
+    obj = cls(v2=2, v1=1)
+    assert (obj.v1, obj.v2) == (1, 2)
+    assert cls(5, v2=6).v2 == 6
+    with pytest.raises(TypeError, match="missing required argument: 'v2'"):
+        cls(5)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'v3'"):
+        cls(v3=1)
     assert _lookup_type_attr(testing._TestCxxAutoInit.__tvm_ffi_type_info__.type_index,
                              "no_such_attr") is None
 

@@ -252,6 +252,16 @@ def _make_init(ctor: Function) -> Callable[..., None]:
     return __init__
 
 
+def _make_generated_init(ctor: Function) -> Callable[..., None]:
+    """__init__ over the constructor generated from reflection: keyword
+    arguments follow the KWARGS marker as name/value pairs."""
+    def __init__(self: Object, *args: Any, **kwargs: Any) -> None:
+        if kwargs:
+            args += (KWARGS,) + tuple(x for kv in kwargs.items() for x in kv)
+        self.__init_handle_by_constructor__(ctor, *args)
+    return __init__
+
+
 # Reflected fields are getset descriptors of their class (one C call per read
 # or write) where the errors that getset descriptors raise reach Python code,
 # and properties over a FieldAccessor elsewhere (PyPy 7.3.19 loses them).  The
@@ -297,7 +307,9 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
         else:
             setattr(cls, method.name, _make_method(method.func, method.name))
     if "__init__" not in namespace and "__init__" not in cls.__dict__ and info.constructor is None:
-        cls.__init__ = _no_constructor
+        # The constructor generated from reflection needs a creator (type_attr.cc).
+        generated = _lookup_type_attr(info.type_index, "__ffi_init__") if info.has_creator else None
+        cls.__init__ = _make_generated_init(generated) if generated else _no_constructor
     cls.__tvm_ffi_fields__ = tuple(dict.fromkeys(field_names))
 
 

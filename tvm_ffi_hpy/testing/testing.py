@@ -49,25 +49,29 @@ class TestIntPair(Object):
         def sum(self) -> int: ...
 
 
-@c_class("testing.TestObjectBase")
+@register_object("testing.TestObjectBase")
 class TestObjectBase(Object):
-    """v_i64 (rw, 10), v_f64 (ro, 10.0), v_str (rw, "hello"), method add_i64(x)."""
+    """v_i64 (rw, 10), v_f64 (ro, 10.0), v_str (rw, "hello"), method add_i64(x);
+    constructed by the generated ``__ffi_init__`` (all three have defaults)."""
 
     __test__: ClassVar[bool] = False
-    v_i64: int
-    v_f64: float
-    v_str: str
-    if TYPE_CHECKING:
+    if TYPE_CHECKING:  # reflected from C++ when the class is built
+        v_i64: int
+        @property
+        def v_f64(self) -> float: ...
+        v_str: str
         def add_i64(self, x: int) -> int: ...
 
 
-@c_class("testing.TestObjectDerived")
+@register_object("testing.TestObjectDerived")
 class TestObjectDerived(TestObjectBase):
-    """TestObjectBase plus the required, writable v_map and v_array."""
+    """TestObjectBase plus the required, writable v_map and v_array (the
+    generated constructor takes them first)."""
 
     __test__: ClassVar[bool] = False
-    v_map: Any
-    v_array: Any
+    if TYPE_CHECKING:  # reflected from C++ when the class is built
+        v_map: Any
+        v_array: Any
 
 
 @register_object("testing.TestHolder")

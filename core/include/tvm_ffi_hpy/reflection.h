@@ -200,8 +200,16 @@ class ObjectDef {
   /* Once every field is registered: the generated constructor, for a type
    * that has a creator and no explicit one (core/src/type_attr.cc). */
   ~ObjectDef() noexcept(false) {
+    if (std::uncaught_exceptions() != 0) return;
+    if constexpr (std::is_copy_constructible_v<T>) {  // copy.copy, replace
+      attr("__ffi_shallow_copy__",
+           Function::FromTyped([](ObjectPtr<T> self) { return make_object<T>(*self); },
+                               QualifiedName("__ffi_shallow_copy__")));
+    }
     if constexpr (std::is_default_constructible_v<T>) {
-      if (!has_explicit_init_ && std::uncaught_exceptions() == 0) {
+      attr("__ffi_new__", Function::FromTyped([]() { return make_object<T>(); },
+                                              QualifiedName("__ffi_new__")));
+      if (!has_explicit_init_) {
         // Absent only while the core itself starts (its own types get none).
         if (std::optional<Function> make = Function::GetGlobal("ffi._RegisterFFIInit")) {
           (*make)(int64_t(type_index_));
@@ -264,8 +272,9 @@ class ObjectDef {
     auto fn = [](Args... args) -> ObjectPtr<T> {
       return make_object<T>(std::forward<Args>(args)...);
     };
-    return RegisterMethod("__ffi_init__", Function::FromTyped(fn, QualifiedName("__ffi_init__")),
-                          true, doc);
+    Function ctor = Function::FromTyped(fn, QualifiedName("__ffi_init__"));
+    attr("__ffi_init__", ctor);  // also a type attribute, as the generated one is
+    return RegisterMethod("__ffi_init__", ctor, true, doc);
   }
   /* A type attribute (c_api.h, TVMFFITypeRegisterAttr): e.g. the hooks
    * "__ffi_hash__", "__ffi_eq__", "__ffi_compare__". */
