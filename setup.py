@@ -323,7 +323,8 @@ setup(
         "Programming Language :: Python :: Implementation :: PyPy",
         "Topic :: Software Development :: Libraries",
     ],
-    packages=["tvm_ffi_hpy", "tvm_ffi_hpy.dataclasses", "tvm_ffi_hpy.utils", "tvm_ffi_hpy.cpp"],
+    packages=["tvm_ffi_hpy", "tvm_ffi_hpy.dataclasses", "tvm_ffi_hpy.testing", "tvm_ffi_hpy.utils",
+              "tvm_ffi_hpy.cpp"],
     package_data={"tvm_ffi_hpy": ["py.typed", "_ffi.pyi"]},  # type information (PEP 561)
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
     cmdclass={"build_ext": BuildCoreAndExtension, "bdist_wheel": UniversalWheel},

@@ -598,6 +598,13 @@ static const struct {
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskIsStaticMethod),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskSEqHashIgnore),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskSEqHashDef),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskDefaultFromFactory),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskReprOff),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskCompareOff),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskHashOff),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskInitOff),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskKwOnly),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskSEqHashDefSimple),
 };
 #undef TVM_FFI_HPY_CONSTANT
 

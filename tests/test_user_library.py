@@ -278,9 +278,14 @@ def test_find_package_checks_the_version(tmp_path, wanted, found):
 # The testing set: a user library of the core like the example
 # ---------------------------------------------------------------------------
 def test_testing_set_is_a_library_of_its_own():
+    # Only a miss of a "testing." name loads the library (get_global_func).
     code = ("import tvm_ffi_hpy, sys\n"
-            "assert tvm_ffi_hpy.get_global_func('testing.echo', allow_missing=True) is None\n"
             "assert 'tvm_ffi_hpy.testing' not in sys.modules\n"
+            "assert tvm_ffi_hpy.get_global_func('nope.echo', allow_missing=True) is None\n"
+            "assert 'tvm_ffi_hpy.testing' not in sys.modules\n"
+            "assert tvm_ffi_hpy.get_global_func('testing.echo', allow_missing=True) is not None\n"
+            "assert 'tvm_ffi_hpy.testing' in sys.modules\n"
+            "assert tvm_ffi_hpy.get_global_func('testing.nope', allow_missing=True) is None\n"
             "from tvm_ffi_hpy import libinfo, testing\n"
             "assert testing.library.path == libinfo.find_testing_lib()\n"
             "print(tvm_ffi_hpy.get_global_func('testing.echo')(testing.TestIntPair(1, 2)).sum())\n")

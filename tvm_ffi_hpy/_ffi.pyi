@@ -127,3 +127,10 @@ kTVMFFIFieldFlagBitMaskHasDefault: int
 kTVMFFIFieldFlagBitMaskIsStaticMethod: int
 kTVMFFIFieldFlagBitMaskSEqHashIgnore: int
 kTVMFFIFieldFlagBitMaskSEqHashDef: int
+kTVMFFIFieldFlagBitMaskDefaultFromFactory: int
+kTVMFFIFieldFlagBitMaskReprOff: int
+kTVMFFIFieldFlagBitMaskCompareOff: int
+kTVMFFIFieldFlagBitMaskHashOff: int
+kTVMFFIFieldFlagBitMaskInitOff: int
+kTVMFFIFieldFlagBitMaskKwOnly: int
+kTVMFFIFieldFlagBitMaskSEqHashDefSimple: int

@@ -259,6 +259,16 @@ def _make_init(ctor: Function) -> Callable[..., None]:
     return __init__
 
 
+def _make_generated_init(ctor: Function) -> Callable[..., None]:
+    """__init__ over the constructor generated from reflection: keyword
+    arguments follow the KWARGS marker as name/value pairs."""
+    def __init__(self: Object, *args: Any, **kwargs: Any) -> None:
+        if kwargs:
+            args += (KWARGS,) + tuple(x for kv in kwargs.items() for x in kv)
+        self.__init_handle_by_constructor__(ctor, *args)
+    return __init__
+
+
 # Reflected fields are getset descriptors of their class (one C call per read
 # or write) where the errors that getset descriptors raise reach Python code,
 # and properties over a FieldAccessor elsewhere (PyPy 7.3.19 loses them).  The
@@ -304,7 +314,9 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
         else:
             setattr(cls, method.name, _make_method(method.func, method.name))
     if "__init__" not in namespace and "__init__" not in cls.__dict__ and info.constructor is None:
-        cls.__init__ = _no_constructor
+        # The constructor generated from reflection needs a creator (type_attr.cc).
+        generated = _core_type_attr(info.type_index, "__ffi_init__") if info.has_creator else None
+        cls.__init__ = _make_generated_init(generated) if generated else _no_constructor
     cls.__tvm_ffi_fields__ = tuple(dict.fromkeys(field_names))
 
 
@@ -431,6 +443,29 @@ def register_object(type_key: "Union[str, type[Object], None]" = None
 # ---------------------------------------------------------------------------
 # Functions and values
 # ---------------------------------------------------------------------------
+def _core_type_attr(type_index: int, name: str) -> Any:
+    """The type attribute `name` registered with the core for the type
+    (core/src/type_attr.cc), or None; "__ffi_init__" is the constructor
+    generated from reflection.  `_lookup_type_attr` (type_converter.py) also
+    sees the attributes attached from Python."""
+    return get_global_func("ffi.GetTypeAttr")(type_index, name)
+
+
+_testing_loaded = False
+
+
+def _load_testing_library() -> bool:
+    """Import tvm_ffi_hpy.testing once (it loads the testing library); True
+    when this call did, so that the caller looks its name up again."""
+    global _testing_loaded
+    if _testing_loaded:
+        return False
+    _testing_loaded = True
+    import importlib
+    importlib.import_module(__name__.rsplit(".", 1)[0] + ".testing")
+    return True
+
+
 @overload
 def get_global_func(name: str) -> Function: ...
 @overload
@@ -438,8 +473,15 @@ def get_global_func(name: str, allow_missing: bool) -> Optional[Function]: ...
 
 
 def get_global_func(name: str, allow_missing: bool = False) -> Optional[Function]:
-    """The global function `name`; None or ValueError when there is none."""
+    """The global function `name`; None or ValueError when there is none.
+
+    The "testing.*" functions live in the testing library (core/testing/):
+    the first miss of such a name imports ``tvm_ffi_hpy.testing``, which loads
+    it, and looks again.  Only the miss path pays for this.
+    """
     func = _ffi.get_global_func(name)
+    if func is None and name.startswith("testing.") and _load_testing_library():
+        func = _ffi.get_global_func(name)
     if func is None and not allow_missing:
         raise ValueError("Cannot find global function %s" % name)
     return func
@@ -637,6 +679,10 @@ _callback_service = _start_callback_service()
 atexit.register(_stop_callback_service)
 _ffi.register_class(TYPE_INDEX_OBJECT, Object)
 _ffi.register_class(TYPE_INDEX_FUNCTION, Function)
+
+#: The marker between positional and keyword arguments of a generated
+#: ``__ffi_init__``: ``ctor(1, 2, KWARGS, "name", value, ...)``.
+KWARGS: Any = get_global_func("ffi.GetKwargsObject")()
 
 # Type schemas and the converter (type_schema.py, type_converter.py), under
 # apache tvm-ffi's names in tvm_ffi.core.  Last: they import containers and tensor.

@@ -25,7 +25,8 @@ Type attributes (`_lookup_type_attr`): values attached to a core type by
 name.  ``__ffi_convert__`` (a callable taking the packed value and returning
 the value as that type, or raising) is attached here to the core's builtin
 object types; any type attribute can also be a class attribute of the type's
-registered class whose name starts with ``__ffi_``.
+registered class whose name starts with ``__ffi_``, or registered with the
+core (C++ ``ObjectDef::attr``, the generated ``__ffi_init__``).
 """
 import collections.abc
 import ctypes
@@ -189,6 +190,9 @@ def _lookup_type_attr(type_index: int, attr_key: str, ancestor: bool = False) ->
                 value = cls.__dict__.get(attr_key)
                 if value is not None:
                     return value
+        value = core._core_type_attr(index, attr_key)  # registered in C++
+        if value is not None:
+            return value
     return None
 
 

@@ -51,6 +51,64 @@ class TypeField:
     def __post_init__(self) -> None:
         self.metadata = _parse_metadata(self.metadata)
 
+    def _flag(self, name: str) -> bool:
+        from .core import _ffi
+        return bool(self.flags & getattr(_ffi, "kTVMFFIFieldFlagBitMask" + name))
+
+    # apache tvm-ffi's names for what the flags say (c_api.h,
+    # kTVMFFIFieldFlagBitMask*); the generated constructor honours them.
+    @property
+    def c_init(self) -> bool:
+        """A parameter of the generated ``__ffi_init__`` (no InitOff)."""
+        return not self._flag("InitOff")
+
+    @property
+    def c_kw_only(self) -> bool:
+        return self._flag("KwOnly")
+
+    @property
+    def c_has_default(self) -> bool:
+        return self.has_default
+
+    @property
+    def c_default(self) -> Any:
+        """The default value; MISSING without one or with a factory."""
+        if self.has_default and not self._flag("DefaultFromFactory"):
+            return self.default
+        from .dataclasses import MISSING
+        return MISSING
+
+    @property
+    def c_default_factory(self) -> Any:
+        """The function that makes the default for each object, or MISSING."""
+        if self.has_default and self._flag("DefaultFromFactory"):
+            return self.default
+        from .dataclasses import MISSING
+        return MISSING
+
+    @property
+    def c_repr(self) -> bool:
+        return not self._flag("ReprOff")
+
+    @property
+    def c_compare(self) -> bool:
+        return not self._flag("CompareOff")
+
+    @property
+    def c_hash(self) -> bool:
+        return not self._flag("HashOff")
+
+    @property
+    def c_structural_eq(self) -> Optional[str]:
+        """None, "ignore", "def-pattern" or "def-simple"."""
+        if self._flag("SEqHashIgnore"):
+            return "ignore"
+        if self._flag("SEqHashDef"):
+            return "def-pattern"
+        if self._flag("SEqHashDefSimple"):
+            return "def-simple"
+        return None
+
     @property
     def getter(self) -> "Callable[[Any], Any]":
         return self.accessor

@@ -397,6 +397,21 @@ typedef enum {
   kTVMFFIFieldFlagBitMaskIsStaticMethod = 1 << 2, /* also used on methods */
   kTVMFFIFieldFlagBitMaskSEqHashIgnore = 1 << 3,
   kTVMFFIFieldFlagBitMaskSEqHashDef = 1 << 4,
+  /* The bits below are apache tvm-ffi's, with its values.  DefaultFromFactory
+   * (with HasDefault): default_value holds a Function () -> value, called once
+   * per new object.  ReprOff / CompareOff / HashOff: the field is left out of
+   * the reflection-based repr / comparison / hashing.  InitOff: the field is
+   * not a parameter of the auto-generated __ffi_init__ (it keeps its default,
+   * or what the creator left).  KwOnly: a keyword-only parameter there.
+   * SEqHashDefSimple: the field opens a simple def region (structural
+   * equality metadata). */
+  kTVMFFIFieldFlagBitMaskDefaultFromFactory = 1 << 5,
+  kTVMFFIFieldFlagBitMaskReprOff = 1 << 6,
+  kTVMFFIFieldFlagBitMaskCompareOff = 1 << 7,
+  kTVMFFIFieldFlagBitMaskHashOff = 1 << 8,
+  kTVMFFIFieldFlagBitMaskInitOff = 1 << 9,
+  kTVMFFIFieldFlagBitMaskKwOnly = 1 << 10,
+  kTVMFFIFieldFlagBitMaskSEqHashDefSimple = 1 << 12,
 #ifdef __cplusplus
 };
 #else
@@ -479,6 +494,23 @@ TVM_FFI_DLL const TVMFFITypeInfo* TVMFFIGetTypeInfo(int32_t type_index);
 TVM_FFI_DLL int TVMFFITypeRegisterField(int32_t type_index, const TVMFFIFieldInfo* info);
 TVM_FFI_DLL int TVMFFITypeRegisterMethod(int32_t type_index, const TVMFFIMethodInfo* info);
 TVM_FFI_DLL int TVMFFITypeRegisterMetadata(int32_t type_index, const TVMFFITypeMetadata* metadata);
+
+/* Type attributes: named columns of values indexed by type index (apache
+ * tvm-ffi's layout), e.g. "__ffi_init__", the auto-generated constructor.
+ * RegisterAttr keeps its own reference to the value; registering a name
+ * twice for one type replaces the value.  A column's entry for type_index is
+ * data[type_index - begin_index] when begin_index <= type_index <
+ * begin_index + size, and None there means "not set".  GetTypeAttrColumn
+ * returns NULL for a name never registered; the column's data may move when
+ * a later registration grows it. */
+typedef struct {
+  const TVMFFIAny* data;
+  int32_t size;
+  int32_t begin_index;
+} TVMFFITypeAttrColumn;
+TVM_FFI_DLL int TVMFFITypeRegisterAttr(int32_t type_index, const TVMFFIByteArray* attr_name,
+                                       const TVMFFIAny* attr_value);
+TVM_FFI_DLL const TVMFFITypeAttrColumn* TVMFFIGetTypeAttrColumn(const TVMFFIByteArray* attr_name);
 
 /* ---------------------------------------------------------------------- */
 /* Tensors                                                                  */

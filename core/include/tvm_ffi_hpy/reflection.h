@@ -13,11 +13,21 @@
  *   }
  *
  * Field extras, in any order: a `const char*` is the doc; refl::Default(v)
- * is the default; refl::Metadata{{"key", value}, ...} adds metadata entries;
- * any other value is also taken as the default (so a string default must be
- * written refl::Default("text")).  A default is converted to the field's type
- * when registered.  Method and global function extras: a `const char*` doc
- * and refl::Metadata.
+ * (or refl::default_value(v)) is the default; refl::default_factory(f) a
+ * default made by calling f() for each new object; any other value is also
+ * taken as the default (so a string default must be written
+ * refl::Default("text")).  A default is converted to the field's type when
+ * registered.  Flags (c_api.h, kTVMFFIFieldFlagBitMask*): refl::init(false)
+ * (not a parameter of the generated constructor), refl::kw_only(true),
+ * refl::repr(false), refl::compare(false), refl::hash(false).
+ *
+ * A default-constructible type without refl::init<T, ...> gets a generated
+ * constructor, the type attribute "__ffi_init__" (core/src/type_attr.cc):
+ * its parameters are the fields, ancestors' first, required positional ones
+ * before defaulted ones, keyword-only ones by name only; init(false) fields
+ * take their default.  refl::ObjectDef<T>(refl::init(false)) asks for none.
+ * refl::Metadata{{"key", value}, ...} adds metadata entries.  Method and
+ * global function extras: a `const char*` doc and refl::Metadata.
  *
  * Every field, method and global function registered here carries metadata
  * JSON with its "type_schema" (type_schema.h), as apache tvm-ffi's do.
@@ -35,6 +45,8 @@
 #include <tvm_ffi_hpy/type_schema.h>
 
 #include <cstdio>
+#include <exception>
+#include <optional>
 
 namespace tvm_ffi_hpy {
 namespace refl {
@@ -48,9 +60,55 @@ DefaultValue<std::decay_t<V>> Default(V&& value) {
   return DefaultValue<std::decay_t<V>>{std::forward<V>(value)};
 }
 
-/* Tag for a constructor: def(refl::init<T, Args...>()). */
-template <typename T, typename... Args>
+/* Tag for a constructor: def(refl::init<T, Args...>()).  refl::init(false)
+ * (the empty specialisation) is a field flag (the field is not a parameter of
+ * the generated constructor) or, given to ObjectDef, "no generated
+ * constructor". */
+template <typename... Args>
 struct init {};
+template <>
+struct init<> {
+  constexpr init() noexcept = default;
+  explicit constexpr init(bool include) noexcept : include(include) {}
+  bool include = true;
+};
+init(bool) -> init<>;
+
+/* Field flags (c_api.h): keyword-only in the generated constructor; left out
+ * of the reflection-based repr, comparison or hashing. */
+struct kw_only {
+  explicit constexpr kw_only(bool on) noexcept : on(on) {}
+  bool on;
+};
+struct repr {
+  explicit constexpr repr(bool on) noexcept : on(on) {}
+  bool on;
+};
+struct compare {
+  explicit constexpr compare(bool on) noexcept : on(on) {}
+  bool on;
+};
+struct hash {
+  explicit constexpr hash(bool on) noexcept : on(on) {}
+  bool on;
+};
+
+/* The default of a field; apache tvm-ffi's spelling of refl::Default(v). */
+template <typename V>
+DefaultValue<std::decay_t<V>> default_value(V&& value) {
+  return DefaultValue<std::decay_t<V>>{std::forward<V>(value)};
+}
+
+/* A default made for each new object by calling `make()` (any callable
+ * without arguments whose result converts to the field's type). */
+template <typename F>
+struct DefaultFactory {
+  F make;
+};
+template <typename F>
+DefaultFactory<std::decay_t<F>> default_factory(F&& make) {
+  return DefaultFactory<std::decay_t<F>>{std::forward<F>(make)};
+}
 
 namespace details {
 using namespace ::tvm_ffi_hpy::details;
@@ -76,6 +134,21 @@ CallableExtras CollectExtras(Extra&&... extra) {
 }
 template <typename V>
 struct IsDefaultValue<DefaultValue<V>> : std::true_type {};
+template <typename V>
+struct IsDefaultFactory : std::false_type {};
+template <typename F>
+struct IsDefaultFactory<DefaultFactory<F>> : std::true_type {};
+
+/* Writes the field's default (calling its factory when it has one). */
+inline void ApplyFieldDefault(Object* obj, const TVMFFIFieldInfo& f) {
+  void* addr = reinterpret_cast<char*>(obj) + f.offset;
+  if (f.flags & kTVMFFIFieldFlagBitMaskDefaultFromFactory) {
+    Any value = AnyView::FromRaw(f.default_value).cast<Function>()();
+    if (f.setter(addr, &value.raw()) != 0) ThrowRaised();
+  } else if (f.setter(addr, &f.default_value) != 0) {
+    ThrowRaised();
+  }
+}
 
 template <typename FieldT>
 int FieldGetter(void* field, TVMFFIAny* result) {
@@ -107,9 +180,7 @@ inline void ApplyFieldDefaults(Object* obj, int32_t type_index) {
     for (int32_t i = 0; i < t->num_fields; ++i) {
       const TVMFFIFieldInfo& f = t->fields[i];
       if (!(f.flags & kTVMFFIFieldFlagBitMaskHasDefault)) continue;
-      if (f.setter(reinterpret_cast<char*>(obj) + f.offset, &f.default_value) != 0) {
-        ThrowRaised();
-      }
+      ApplyFieldDefault(obj, f);
     }
   }
 }
@@ -139,6 +210,39 @@ template <typename T>
 class ObjectDef {
  public:
   explicit ObjectDef(const char* doc = nullptr) : type_index_(T::RuntimeTypeIndex()) {
+    RegisterMetadata(doc);
+  }
+  /* ObjectDef<T>(refl::init(false)): no generated constructor. */
+  explicit ObjectDef(init<> generated, const char* doc = nullptr)
+      : type_index_(T::RuntimeTypeIndex()), has_explicit_init_(!generated.include) {
+    RegisterMetadata(doc);
+  }
+  ObjectDef(const ObjectDef&) = delete;
+  ObjectDef& operator=(const ObjectDef&) = delete;
+
+  /* Once every field is registered: the generated constructor, for a type
+   * that has a creator and no explicit one (core/src/type_attr.cc). */
+  ~ObjectDef() noexcept(false) {
+    if (std::uncaught_exceptions() != 0) return;
+    if constexpr (std::is_copy_constructible_v<T>) {  // copy.copy, replace
+      attr("__ffi_shallow_copy__",
+           Function::FromTyped([](ObjectPtr<T> self) { return make_object<T>(*self); },
+                               QualifiedName("__ffi_shallow_copy__")));
+    }
+    if constexpr (std::is_default_constructible_v<T>) {
+      attr("__ffi_new__", Function::FromTyped([]() { return make_object<T>(); },
+                                              QualifiedName("__ffi_new__")));
+      if (!has_explicit_init_) {
+        // Absent only while the core itself starts (its own types get none).
+        if (std::optional<Function> make = Function::GetGlobal("ffi._RegisterFFIInit")) {
+          (*make)(int64_t(type_index_));
+        }
+      }
+    }
+  }
+
+ private:
+  void RegisterMetadata(const char* doc) {
     TVMFFITypeMetadata meta{};
     meta.doc = details::ToByteArray(doc ? doc : "");
     meta.total_size = int32_t(sizeof(T));
@@ -151,6 +255,7 @@ class ObjectDef {
     if (TVMFFITypeRegisterMetadata(type_index_, &meta) != 0) details::ThrowRaised();
   }
 
+ public:
   template <typename Class, typename FieldT, typename... Extra>
   ObjectDef& def_ro(const char* name, FieldT Class::*member, Extra&&... extra) {
     RegisterField(name, member, false, std::forward<Extra>(extra)...);
@@ -187,10 +292,22 @@ class ObjectDef {
   /* The constructor: static method __ffi_init__(args...) -> new object. */
   template <typename... Args, typename... Extra>
   ObjectDef& def(init<T, Args...>, Extra&&... extra) {
+    has_explicit_init_ = true;
     auto fn = [](Args... args) -> ObjectPtr<T> {
       return make_object<T>(std::forward<Args>(args)...);
     };
-    return RegisterTyped("__ffi_init__", std::move(fn), true, std::forward<Extra>(extra)...);
+    details::CallableExtras extras = details::CollectExtras(std::forward<Extra>(extra)...);
+    std::string metadata = MetadataJSON(FunctionSchemaJSON<decltype(fn)>(), extras.metadata);
+    Function ctor = Function::FromTyped(fn, QualifiedName("__ffi_init__"));
+    attr("__ffi_init__", ctor);  // also a type attribute, as the generated one is
+    return RegisterMethod("__ffi_init__", ctor, true, extras.doc, metadata);
+  }
+  /* A type attribute (c_api.h, TVMFFITypeRegisterAttr): e.g. the hooks
+   * "__ffi_hash__", "__ffi_eq__", "__ffi_compare__". */
+  ObjectDef& attr(const char* name, const Any& value) {
+    TVMFFIByteArray key = details::ToByteArray(name);
+    if (TVMFFITypeRegisterAttr(type_index_, &key, &value.raw()) != 0) details::ThrowRaised();
+    return *this;
   }
   template <typename F, typename... Extra>
   ObjectDef& def_static(const char* name, F fn, Extra&&... extra) {
@@ -235,6 +352,22 @@ class ObjectDef {
     } else if constexpr (std::is_same_v<D, Metadata>) {
       std::string more = extra.members();
       if (!more.empty()) *metadata += (metadata->empty() ? "" : ",") + more;
+    } else if constexpr (std::is_same_v<D, init<>>) {
+      if (!extra.include) info->flags |= kTVMFFIFieldFlagBitMaskInitOff;
+    } else if constexpr (std::is_same_v<D, kw_only>) {
+      if (extra.on) info->flags |= kTVMFFIFieldFlagBitMaskKwOnly;
+    } else if constexpr (std::is_same_v<D, repr>) {
+      if (!extra.on) info->flags |= kTVMFFIFieldFlagBitMaskReprOff;
+    } else if constexpr (std::is_same_v<D, compare>) {
+      if (!extra.on) info->flags |= kTVMFFIFieldFlagBitMaskCompareOff;
+    } else if constexpr (std::is_same_v<D, hash>) {
+      if (!extra.on) info->flags |= kTVMFFIFieldFlagBitMaskHashOff;
+    } else if constexpr (details::IsDefaultFactory<D>::value) {
+      auto make = std::forward<E>(extra).make;
+      *holder = Any(Function::FromTyped([make]() -> FieldT { return FieldT(make()); },
+                                        std::string("default_factory")));
+      info->flags |= kTVMFFIFieldFlagBitMaskHasDefault | kTVMFFIFieldFlagBitMaskDefaultFromFactory;
+      info->default_value = holder->raw();
     } else {
       if constexpr (details::IsDefaultValue<D>::value) {
         *holder = Any(FieldT(std::forward<E>(extra).value));
@@ -267,6 +400,7 @@ class ObjectDef {
   }
 
   int32_t type_index_;
+  bool has_explicit_init_ = false;
 };
 
 /* Registers global functions (an existing name is an error unless

@@ -1,0 +1,377 @@
+/*
+ * Testing types with apache tvm-ffi's type keys, fields, defaults and flags:
+ * what tvm_ffi_hpy.testing.testing's classes stand for.  Most have the
+ * constructor generated from reflection (refl::ObjectDef without
+ * refl::init<T, ...>), so their field flags (init, kw_only, defaults) shape
+ * __ffi_init__.
+ */
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <tvm_ffi_hpy/ffi.h>
+
+namespace tvm_ffi_hpy {
+namespace testing {
+
+class TestFrozenCxxObj : public Object {
+ public:
+  int64_t value = 0;
+  String tag;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestFrozenCxx", TestFrozenCxxObj, Object)
+};
+
+class TestObjectBaseObj;  // testing.TestObjectBase lives in testing.cc
+class TestObjectPtrHolderObj : public Object {
+ public:
+  ObjectRef value;
+  std::optional<ObjectRef> optional_value;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestObjectPtrHolder", TestObjectPtrHolderObj,
+                                        Object)
+};
+
+class TestNonCopyableObj : public Object {
+ public:
+  int64_t value;
+  explicit TestNonCopyableObj(int64_t v) : value(v) {}
+  TestNonCopyableObj(const TestNonCopyableObj&) = delete;
+  TestNonCopyableObj& operator=(const TestNonCopyableObj&) = delete;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestNonCopyable", TestNonCopyableObj, Object)
+};
+
+/* key/name/third: TestCompare (third left out of comparison) and TestHash
+ * (third left out of hashing). */
+class TestCompareObj : public Object {
+ public:
+  int64_t key;
+  String name;
+  int64_t ignored_field;
+  TestCompareObj(int64_t k, String n, int64_t i) : key(k), name(std::move(n)), ignored_field(i) {}
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCompare", TestCompareObj, Object)
+};
+
+class TestHashObj : public Object {
+ public:
+  int64_t key;
+  String name;
+  int64_t hash_ignored;
+  TestHashObj(int64_t k, String n, int64_t h) : key(k), name(std::move(n)), hash_ignored(h) {}
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestHash", TestHashObj, Object)
+};
+
+/* key/label with hooks that look at `key` only. */
+#define TVM_FFI_HPY_TESTING_KEY_LABEL(Name, Key)                                   \
+  class Name : public Object {                                                     \
+   public:                                                                         \
+    int64_t key;                                                                   \
+    String label;                                                                  \
+    Name(int64_t k, String l) : key(k), label(std::move(l)) {}                     \
+    TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO(Key, Name, Object)                       \
+  };
+TVM_FFI_HPY_TESTING_KEY_LABEL(TestCustomHashObj, "testing.TestCustomHash")
+TVM_FFI_HPY_TESTING_KEY_LABEL(TestCustomCompareObj, "testing.TestCustomCompare")
+TVM_FFI_HPY_TESTING_KEY_LABEL(TestEqWithoutHashObj, "testing.TestEqWithoutHash")
+#undef TVM_FFI_HPY_TESTING_KEY_LABEL
+
+class TestCxxClassBaseObj : public Object {
+ public:
+  int64_t v_i64 = 0;
+  int32_t v_i32 = 0;
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("testing.TestCxxClassBase", TestCxxClassBaseObj, Object)
+};
+
+class TestCxxClassDerivedObj : public TestCxxClassBaseObj {
+ public:
+  double v_f64 = 0;
+  float v_f32 = 0;
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("testing.TestCxxClassDerived", TestCxxClassDerivedObj,
+                                  TestCxxClassBaseObj)
+};
+
+class TestCxxClassDerivedDerivedObj : public TestCxxClassDerivedObj {
+ public:
+  String v_str;
+  bool v_bool = false;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxClassDerivedDerived",
+                                        TestCxxClassDerivedDerivedObj, TestCxxClassDerivedObj)
+};
+
+class TestCxxInitSubsetObj : public Object {
+ public:
+  int64_t required_field = 0;
+  int64_t optional_field = 0;
+  String note;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxInitSubset", TestCxxInitSubsetObj, Object)
+};
+
+class TestCxxKwOnlyObj : public Object {
+ public:
+  int64_t x = 0, y = 0, z = 0, w = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxKwOnly", TestCxxKwOnlyObj, Object)
+};
+
+class TestCxxAutoInitObj : public Object {
+ public:
+  int64_t a = 0, b = 0, c = 0, d = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxAutoInit", TestCxxAutoInitObj, Object)
+};
+
+class TestCxxAutoInitSimpleObj : public Object {
+ public:
+  int64_t x = 0, y = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxAutoInitSimple", TestCxxAutoInitSimpleObj,
+                                        Object)
+};
+
+class TestCxxAutoInitAllInitOffObj : public Object {
+ public:
+  int64_t x = 0, y = 0;
+  int64_t z = 1234;  // no default and not a parameter: keeps what the creator left
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxAutoInitAllInitOff",
+                                        TestCxxAutoInitAllInitOffObj, Object)
+};
+
+class TestCxxAutoInitKwOnlyDefaultsObj : public Object {
+ public:
+  int64_t p_required = 0, p_default = 0, k_required = 0, k_default = 0, hidden = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxAutoInitKwOnlyDefaults",
+                                        TestCxxAutoInitKwOnlyDefaultsObj, Object)
+};
+
+class TestCxxNoAutoInitObj : public Object {
+ public:
+  int64_t x = 0, y = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxNoAutoInit", TestCxxNoAutoInitObj, Object)
+};
+
+class TestCxxAutoInitParentObj : public Object {
+ public:
+  int64_t parent_required = 0, parent_default = 0;
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("testing.TestCxxAutoInitParent", TestCxxAutoInitParentObj,
+                                  Object)
+};
+
+class TestCxxAutoInitChildObj : public TestCxxAutoInitParentObj {
+ public:
+  int64_t child_required = 0, child_kw_only = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxAutoInitChild", TestCxxAutoInitChildObj,
+                                        TestCxxAutoInitParentObj)
+};
+
+/* A type no Python class is registered for (make_unregistered_object). */
+class TestUnregisteredObj : public Object {
+ public:
+  int64_t v1 = 41, v2 = 42;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestUnregisteredObject", TestUnregisteredObj,
+                                        Object)
+};
+
+/* Fields of many kinds (device and dtype are held as Any here). */
+class SchemaAllTypesObj : public Object {
+ public:
+  bool v_bool = false;
+  int64_t v_int = 0;
+  double v_float = 0;
+  Any v_device;
+  Any v_dtype;
+  String v_string;
+  Bytes v_bytes;
+  std::optional<int64_t> v_opt_int;
+  std::optional<String> v_opt_str;
+  Array v_arr_int;
+  Array v_arr_str;
+  Map v_map_str_int;
+  Map v_map_str_arr_int;
+  Any v_variant;
+  std::optional<Array> v_opt_arr_variant;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.SchemaAllTypes", SchemaAllTypesObj, Object)
+};
+
+namespace {
+int64_t KeyOf(const ObjectRef& obj) {
+  const Object* o = obj.get();
+  if (IsInstance<TestCustomHashObj>(o)) return static_cast<const TestCustomHashObj*>(o)->key;
+  if (IsInstance<TestCustomCompareObj>(o)) return static_cast<const TestCustomCompareObj*>(o)->key;
+  if (IsInstance<TestEqWithoutHashObj>(o)) return static_cast<const TestEqWithoutHashObj*>(o)->key;
+  TVM_FFI_HPY_THROW(TypeError) << "expected a testing key/label object";
+}
+}  // namespace
+
+TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  namespace refl = ::tvm_ffi_hpy::refl;
+  refl::ObjectDef<TestFrozenCxxObj>()
+      .def_rw("value", &TestFrozenCxxObj::value)
+      .def_rw("tag", &TestFrozenCxxObj::tag);
+
+  refl::ObjectDef<TestObjectPtrHolderObj>()
+      .def_rw("value", &TestObjectPtrHolderObj::value)
+      .def_rw("optional_value", &TestObjectPtrHolderObj::optional_value,
+              refl::Default(std::optional<ObjectRef>()));
+
+  refl::ObjectDef<TestNonCopyableObj>()
+      .def(refl::init<TestNonCopyableObj, int64_t>())
+      .def_ro("value", &TestNonCopyableObj::value);
+
+  refl::ObjectDef<TestCompareObj>()
+      .def(refl::init<TestCompareObj, int64_t, String, int64_t>())
+      .def_ro("key", &TestCompareObj::key)
+      .def_ro("name", &TestCompareObj::name)
+      .def_ro("ignored_field", &TestCompareObj::ignored_field, refl::compare(false));
+
+  refl::ObjectDef<TestHashObj>()
+      .def(refl::init<TestHashObj, int64_t, String, int64_t>())
+      .def_ro("key", &TestHashObj::key)
+      .def_ro("name", &TestHashObj::name)
+      .def_ro("hash_ignored", &TestHashObj::hash_ignored, refl::hash(false));
+
+  // Hooks with apache tvm-ffi's shapes: hash(self, fn_hash), eq(self, other,
+  // fn_eq), compare(self, other, fn_cmp); each looks at `key` only.
+  Function hash_key = Function::FromTyped(
+      [](ObjectRef self, Function fn_hash) { return fn_hash(KeyOf(self)).cast<int64_t>(); },
+      "testing.key_hash");
+  Function eq_key = Function::FromTyped(
+      [](ObjectRef self, ObjectRef other, Function fn_eq) {
+        return fn_eq(KeyOf(self), KeyOf(other)).cast<bool>();
+      },
+      "testing.key_eq");
+  Function compare_key = Function::FromTyped(
+      [](ObjectRef self, ObjectRef other, Function fn_cmp) {
+        return fn_cmp(KeyOf(self), KeyOf(other)).cast<int64_t>();
+      },
+      "testing.key_compare");
+
+  refl::ObjectDef<TestCustomHashObj>()
+      .def(refl::init<TestCustomHashObj, int64_t, String>())
+      .def_ro("key", &TestCustomHashObj::key)
+      .def_ro("label", &TestCustomHashObj::label)
+      .attr("__ffi_hash__", hash_key);
+  refl::ObjectDef<TestCustomCompareObj>()
+      .def(refl::init<TestCustomCompareObj, int64_t, String>())
+      .def_ro("key", &TestCustomCompareObj::key)
+      .def_ro("label", &TestCustomCompareObj::label)
+      .attr("__ffi_hash__", hash_key)
+      .attr("__ffi_eq__", eq_key)
+      .attr("__ffi_compare__", compare_key);
+  refl::ObjectDef<TestEqWithoutHashObj>()
+      .def(refl::init<TestEqWithoutHashObj, int64_t, String>())
+      .def_ro("key", &TestEqWithoutHashObj::key)
+      .def_ro("label", &TestEqWithoutHashObj::label)
+      .attr("__ffi_eq__", eq_key);
+
+  refl::ObjectDef<TestCxxClassBaseObj>()
+      .def_rw("v_i64", &TestCxxClassBaseObj::v_i64, refl::repr(false))
+      .def_rw("v_i32", &TestCxxClassBaseObj::v_i32, refl::repr(false));
+  refl::ObjectDef<TestCxxClassDerivedObj>()
+      .def_rw("v_f64", &TestCxxClassDerivedObj::v_f64)
+      .def_rw("v_f32", &TestCxxClassDerivedObj::v_f32, refl::default_value(8.0f));
+  refl::ObjectDef<TestCxxClassDerivedDerivedObj>()
+      .def_rw("v_str", &TestCxxClassDerivedDerivedObj::v_str, refl::default_value("default"))
+      .def_rw("v_bool", &TestCxxClassDerivedDerivedObj::v_bool);
+
+  refl::ObjectDef<TestCxxInitSubsetObj>()
+      .def_rw("required_field", &TestCxxInitSubsetObj::required_field)
+      .def_rw("optional_field", &TestCxxInitSubsetObj::optional_field, refl::init(false),
+              refl::default_value(int64_t(-1)))
+      .def_rw("note", &TestCxxInitSubsetObj::note, refl::init(false),
+              refl::default_value("default"));
+
+  refl::ObjectDef<TestCxxKwOnlyObj>()
+      .def_rw("x", &TestCxxKwOnlyObj::x, refl::kw_only(true))
+      .def_rw("y", &TestCxxKwOnlyObj::y, refl::kw_only(true))
+      .def_rw("z", &TestCxxKwOnlyObj::z, refl::kw_only(true))
+      .def_rw("w", &TestCxxKwOnlyObj::w, refl::kw_only(true), refl::default_value(int64_t(100)));
+
+  refl::ObjectDef<TestCxxAutoInitObj>()
+      .def_rw("a", &TestCxxAutoInitObj::a)
+      .def_rw("b", &TestCxxAutoInitObj::b, refl::init(false), refl::default_value(int64_t(42)))
+      .def_rw("c", &TestCxxAutoInitObj::c, refl::kw_only(true))
+      .def_rw("d", &TestCxxAutoInitObj::d, refl::default_value(int64_t(99)));
+
+  refl::ObjectDef<TestCxxAutoInitSimpleObj>()
+      .def_rw("x", &TestCxxAutoInitSimpleObj::x)
+      .def_rw("y", &TestCxxAutoInitSimpleObj::y);
+
+  refl::ObjectDef<TestCxxAutoInitAllInitOffObj>()
+      .def_rw("x", &TestCxxAutoInitAllInitOffObj::x, refl::init(false),
+              refl::default_value(int64_t(7)))
+      .def_rw("y", &TestCxxAutoInitAllInitOffObj::y, refl::init(false),
+              refl::default_value(int64_t(9)))
+      .def_rw("z", &TestCxxAutoInitAllInitOffObj::z, refl::init(false));
+
+  refl::ObjectDef<TestCxxAutoInitKwOnlyDefaultsObj>()
+      .def_rw("p_required", &TestCxxAutoInitKwOnlyDefaultsObj::p_required)
+      .def_rw("p_default", &TestCxxAutoInitKwOnlyDefaultsObj::p_default,
+              refl::default_value(int64_t(11)))
+      .def_rw("k_required", &TestCxxAutoInitKwOnlyDefaultsObj::k_required, refl::kw_only(true))
+      .def_rw("k_default", &TestCxxAutoInitKwOnlyDefaultsObj::k_default, refl::kw_only(true),
+              refl::default_value(int64_t(22)))
+      .def_rw("hidden", &TestCxxAutoInitKwOnlyDefaultsObj::hidden, refl::init(false),
+              refl::default_value(int64_t(33)));
+
+  refl::ObjectDef<TestCxxNoAutoInitObj>(refl::init(false))
+      .def_rw("x", &TestCxxNoAutoInitObj::x)
+      .def_rw("y", &TestCxxNoAutoInitObj::y);
+
+  refl::ObjectDef<TestCxxAutoInitParentObj>()
+      .def_rw("parent_required", &TestCxxAutoInitParentObj::parent_required)
+      .def_rw("parent_default", &TestCxxAutoInitParentObj::parent_default,
+              refl::default_value(int64_t(5)));
+  refl::ObjectDef<TestCxxAutoInitChildObj>()
+      .def_rw("child_required", &TestCxxAutoInitChildObj::child_required)
+      .def_rw("child_kw_only", &TestCxxAutoInitChildObj::child_kw_only, refl::kw_only(true));
+
+  refl::ObjectDef<TestUnregisteredObj>()
+      .def_ro("v1", &TestUnregisteredObj::v1)
+      .def_ro("v2", &TestUnregisteredObj::v2);
+
+  using S = SchemaAllTypesObj;
+  refl::ObjectDef<S>()
+      .def_rw("v_bool", &S::v_bool, "bool field")
+      .def_rw("v_int", &S::v_int, refl::default_value(int64_t(0)), "int field")
+      .def_rw("v_float", &S::v_float, refl::default_value(0.0), "float field")
+      .def_rw("v_device", &S::v_device, "device field")
+      .def_rw("v_dtype", &S::v_dtype, "dtype field")
+      .def_rw("v_string", &S::v_string, refl::default_value("s"), "string field")
+      .def_rw("v_bytes", &S::v_bytes, "bytes field")
+      .def_rw("v_opt_int", &S::v_opt_int, "optional int")
+      .def_rw("v_opt_str", &S::v_opt_str, "optional str")
+      .def_rw("v_arr_int", &S::v_arr_int, "array<int>")
+      .def_rw("v_arr_str", &S::v_arr_str, "array<str>")
+      .def_rw("v_map_str_int", &S::v_map_str_int, "map<str,int>")
+      .def_rw("v_map_str_arr_int", &S::v_map_str_arr_int, "map<str,array<int>>")
+      .def_rw("v_variant", &S::v_variant, "variant<str,array<int>,map<str,int>>")
+      .def_rw("v_opt_arr_variant", &S::v_opt_arr_variant, "optional<array<variant<int,str>>>")
+      .def("add_int", [](ObjectPtr<S> self, int64_t x) { return self->v_int + x; })
+      .def("append_int",
+           [](ObjectPtr<S> self, Array arr, int64_t x) {
+             ObjectPtr<ArrayObj> out = ArrayObj::Empty(arr.size() + 1);
+             for (size_t i = 0; i < arr.size(); ++i) out->PushBackUnchecked(arr[i]);
+             out->PushBackUnchecked(Any(x));
+             return Array(std::move(out));
+           })
+      .def("maybe_concat",
+           [](ObjectPtr<S> self, std::optional<String> a,
+              std::optional<String> b) -> std::optional<String> {
+             if (!a.has_value() && !b.has_value()) return std::nullopt;
+             return String(std::string(a ? a->view() : "") + std::string(b ? b->view() : ""));
+           })
+      .def("merge_map",
+           [](ObjectPtr<S> self, Map a, Map b) {
+             Map out = a;
+             for (auto kv : b) out.Set(kv.first, kv.second);
+             return out;
+           })
+      .def_static("make_with", [](int64_t i, double f, String s) {
+        ObjectPtr<S> obj = make_object<S>();
+        obj->v_int = i;
+        obj->v_float = f;
+        obj->v_string = std::move(s);
+        return obj;
+      });
+
+  refl::GlobalDef().def("testing.make_unregistered_object",
+                        []() { return ObjectRef(make_object<TestUnregisteredObj>()); });
+}
+
+}  // namespace testing
+}  // namespace tvm_ffi_hpy
