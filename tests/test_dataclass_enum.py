@@ -142,6 +142,7 @@ def test_copies_and_pickles_keep_singletons():
     assert not duplicate.same_as(Shape.square) and duplicate.sides == 4
 
 
+@pytest.mark.reenters_extension  # the class factory runs Python code
 @GROWS
 def test_attr_tables():
     class Op(Enum, type_key=key("Op")):

@@ -117,6 +117,7 @@ def test_shallow_copy_and_new_type_attributes():
     assert _lookup_type_attr(nc_index, "__ffi_shallow_copy__") is None  # no copy constructor
 
 
+@pytest.mark.reenters_extension  # the class factory runs Python code
 def test_class_built_from_reflection_uses_the_generated_constructor():
     cls = type(testing.make_unregistered_object())
     obj = cls(v2=2, v1=1)

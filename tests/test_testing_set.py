@@ -67,6 +67,7 @@ def test_schema_all_types_methods():
     assert sorted(merged.keys()) == ["a", "b"]
 
 
+@pytest.mark.reenters_extension  # the class factory runs Python code
 def test_unregistered_object_gets_a_class_from_reflection():
     obj = testing.make_unregistered_object()
     assert _info(type(obj)).type_key == "testing.TestUnregisteredObject"
