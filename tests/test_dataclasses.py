@@ -408,7 +408,7 @@ def test_frozen_class_refuses_assignment():
         x: int
 
     f = Fz(1)
-    with pytest.raises(AttributeError, match="no setter"):
+    with pytest.raises(AttributeError, match="no setter|can.t set attribute"):  # 3.11+ | 3.10
         f.x = 2
     assert f.x == 1
     assert all(fl.frozen for fl in dataclasses.fields(Fz))
@@ -422,7 +422,7 @@ def test_frozen_field_in_mutable_class():
 
     o = FzField(1, 2)
     o.y = 3
-    with pytest.raises(AttributeError, match="no setter"):
+    with pytest.raises(AttributeError, match="no setter|can.t set attribute"):  # 3.11+ | 3.10
         o.x = 5
     assert (o.x, o.y) == (1, 3)
     assert dataclasses.replace(o, x=9).x == 9

@@ -120,7 +120,7 @@ def test_methods_properties_and_super():
 def test_frozen_fields_are_read_only():
     f = Frozen(1)
     assert (f.a, f.b) == (1, "b")
-    with pytest.raises(AttributeError, match="no setter"):
+    with pytest.raises(AttributeError, match="no setter|can.t set attribute"):  # 3.11+ | 3.10
         f.a = 2
     assert f.a == 1
 
