@@ -587,11 +587,24 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
                    ArgTemps* temps);
 
 // An object none of the direct conversions took: asks the protocol_value hook
-// (conversion_protocols.py).  1 when it is not special (it crosses as itself),
-// 0 when *out was set, -1 with an error set.
+// (conversion_protocols.py) unless its type is known plain (the plain_types
+// dict, one lookup).  1 when it is not special (it crosses as itself), 0 when
+// *out was set, -1 with an error set.
 static constexpr int kMaxProtocolDepth = 64;
+enum ProtocolKind : long { kAsItself = 0, kReplaced = 1, kOpaquePtr = 2 };  // conversion_protocols.py
 static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
                             TVMFFIAny* out, ArgTemps* temps) {
+  HPy plain = HPyGlobal_Load(ctx, g_plain_types);
+  if (!HPy_Is(ctx, plain, ctx->h_None)) {
+    HPy type = HPy_Type(ctx, h);
+    int known = HPy_Contains(ctx, plain, type);
+    HPy_Close(ctx, type);
+    if (known != 0) {
+      HPy_Close(ctx, plain);
+      return known < 0 ? -1 : 1;
+    }
+  }
+  HPy_Close(ctx, plain);
   HPy hook = HPyGlobal_Load(ctx, g_protocol_value);
   if (HPy_Is(ctx, hook, ctx->h_None)) {  // before set_hooks
     HPy_Close(ctx, hook);
@@ -600,22 +613,22 @@ static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_t
   HPy res = call_positional(ctx, hook, &h, 1);
   HPy_Close(ctx, hook);
   if (HPy_IsNull(res)) return -1;
-  HPy kind_h = HPy_IsNull(res) ? HPy_NULL : HPy_GetItem_i(ctx, res, 0);
+  HPy kind_h = HPy_GetItem_i(ctx, res, 0);
   HPy value = HPy_IsNull(kind_h) ? HPy_NULL : HPy_GetItem_i(ctx, res, 1);
   HPy_Close(ctx, res);
   int rc = -1;
   if (!HPy_IsNull(value)) {
     long kind = HPyLong_AsLong(ctx, kind_h);
-    if (kind == 0) {
+    if (kind == kAsItself) {
       rc = 1;
-    } else if (kind == 2) {
+    } else if (kind == kOpaquePtr) {
       uint64_t address = HPyLong_AsUInt64_tMask(ctx, value);
       if (!HPyErr_Occurred(ctx)) {
         set_pod(out, kTVMFFIOpaquePtr);
         out->v_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(address));
         rc = 0;
       }
-    } else if (kind == 1) {
+    } else if (kind == kReplaced) {
       if (temps->protocol_depth >= kMaxProtocolDepth) {
         HPyErr_SetString(ctx, ctx->h_TypeError,
                          "conversion protocols nest too deeply (does __tvm_ffi_value__ return "
@@ -694,6 +707,21 @@ static HPy str_from_utf8(HPyContext* ctx, const char* data, size_t size, bool nu
   return unicode_from_utf8(ctx, data, size, nul_terminated, "strict");
 }
 
+// `fn(value)` when the global `fn` is set (a class or hook the package
+// installs), else `value` itself; takes over `value` (HPy_NULL passes through).
+static HPy apply_if_set(HPyContext* ctx, HPyGlobal fn_global, HPy value) {
+  if (HPy_IsNull(value)) return HPy_NULL;
+  HPy fn = HPyGlobal_Load(ctx, fn_global);
+  if (HPy_Is(ctx, fn, ctx->h_None)) {
+    HPy_Close(ctx, fn);
+    return value;
+  }
+  HPy res = call_positional(ctx, fn, &value, 1);
+  HPy_Close(ctx, fn);
+  HPy_Close(ctx, value);
+  return res;
+}
+
 static HPy shape_to_py(HPyContext* ctx, TVMFFIObject* obj) {
   const TVMFFIShapeCell* cell = TVMFFIShapeGetCellPtr(obj);
   HPyTupleBuilder tb = HPyTupleBuilder_New(ctx, static_cast<HPy_ssize_t>(cell->size));
@@ -706,17 +734,7 @@ static HPy shape_to_py(HPyContext* ctx, TVMFFIObject* obj) {
     HPyTupleBuilder_Set(ctx, tb, static_cast<HPy_ssize_t>(i), v);
     HPy_Close(ctx, v);
   }
-  HPy tuple = HPyTupleBuilder_Build(ctx, tb);
-  if (HPy_IsNull(tuple)) return HPy_NULL;
-  HPy shape_class = HPyGlobal_Load(ctx, g_ShapeClass);
-  if (HPy_Is(ctx, shape_class, ctx->h_None)) {
-    HPy_Close(ctx, shape_class);
-    return tuple;
-  }
-  HPy res = call_positional(ctx, shape_class, &tuple, 1);
-  HPy_Close(ctx, shape_class);
-  HPy_Close(ctx, tuple);
-  return res;
+  return apply_if_set(ctx, g_ShapeClass, HPyTupleBuilder_Build(ctx, tb));
 }
 
 // Values whose Python form does not keep the core object (strings, bytes,
@@ -747,16 +765,7 @@ static HPy value_object_to_py(HPyContext* ctx, TVMFFIObject* obj, bool* handled)
 static HPy opaque_ptr_to_py(HPyContext* ctx, void* ptr) {
   HPy address = ptr ? HPyLong_FromUInt64_t(ctx, reinterpret_cast<uint64_t>(ptr))
                     : HPy_Dup(ctx, ctx->h_None);
-  if (HPy_IsNull(address)) return HPy_NULL;
-  HPy hook = HPyGlobal_Load(ctx, g_opaque_ptr_to_py);
-  if (HPy_Is(ctx, hook, ctx->h_None)) {
-    HPy_Close(ctx, hook);
-    return address;
-  }
-  HPy res = call_positional(ctx, hook, &address, 1);
-  HPy_Close(ctx, hook);
-  HPy_Close(ctx, address);
-  return res;
+  return apply_if_set(ctx, g_opaque_ptr_to_py, address);
 }
 
 HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {

@@ -96,6 +96,7 @@ extern HPyGlobal g_backtrace_of;       // callable(exc) -> backtrace text
 extern HPyGlobal g_RValueRef;          // class returned by Object._move()
 extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
 extern HPyGlobal g_protocol_value;     // obj -> (kind, value): conversion protocols
+extern HPyGlobal g_plain_types;        // dict: types protocol_value leaves as they are
 extern HPyGlobal g_opaque_ptr_to_py;   // address or None -> ctypes.c_void_p
 extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
 extern HPyGlobal g_TypeInfoClass;      // TypeInfo/TypeField/TypeMethod classes,

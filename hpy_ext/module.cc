@@ -25,6 +25,7 @@ HPyGlobal g_CallbackError;
 HPyGlobal g_RValueRef;
 HPyGlobal g_ShapeClass;
 HPyGlobal g_protocol_value;
+HPyGlobal g_plain_types;
 HPyGlobal g_opaque_ptr_to_py;
 HPyGlobal g_KeeperType;
 HPyGlobal g_keepers;
@@ -66,6 +67,9 @@ static const Hook kHooks[] = {
     // crosses (conversion_protocols.py: 0 as itself, 1 as `value`, 2 as the
     // opaque pointer `value`) (convert.cc)
     {"protocol_value", &g_protocol_value},
+    // dict: exact types for which protocol_value answered "as itself"; looked
+    // up before calling it (convert.cc)
+    {"plain_types", &g_plain_types},
     // callable(int or None) -> the Python value of a kTVMFFIOpaquePtr (convert.cc)
     {"opaque_ptr_to_py", &g_opaque_ptr_to_py},
     // dict: error kind (str) -> exception class (errors.cc)
@@ -666,7 +670,7 @@ static HPyGlobal* module_globals[] = {
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
-    &g_protocol_value, &g_opaque_ptr_to_py,
+    &g_protocol_value, &g_plain_types, &g_opaque_ptr_to_py,
     nullptr};
 
 static HPyModuleDef module_def = {

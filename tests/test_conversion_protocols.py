@@ -147,3 +147,22 @@ def test_register_global_func_returns_the_function():
     finally:
         assert ffi.registry.remove_global_func("test_conversion_protocols.echo")
     assert ffi.get_global_func("test_conversion_protocols.echo", allow_missing=True) is None
+
+
+def test_plain_types_are_remembered_and_a_new_handler_wins():
+    from tvm_ffi_hpy import conversion_protocols
+
+    class Later:
+        pass
+
+    obj = Later()
+    assert echo(obj) is obj
+    assert Later in conversion_protocols.PLAIN_TYPES  # the next crossing skips the hook
+    assert echo(obj) is obj
+    core._OPAQUE_PTR_HANDLERS[Later] = lambda o: 0xF00D  # takes the type out of the cache
+    try:
+        assert Later not in conversion_protocols.PLAIN_TYPES
+        assert echo(obj).value == 0xF00D
+    finally:
+        del core._OPAQUE_PTR_HANDLERS[Later]
+    conversion_protocols.PLAIN_TYPES.pop(Later, None)

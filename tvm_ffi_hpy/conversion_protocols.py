@@ -19,12 +19,22 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
 
 An opaque pointer coming back from the core is a ``ctypes.c_void_p``
 (`opaque_ptr_to_py`).
+
+Plain Python objects (no protocol applies) are the common case here, so the
+answer for them is remembered per exact type: `PLAIN_TYPES` holds the types
+that gave ``NOT_SPECIAL``, and the extension looks there before calling
+`protocol_value` at all (one dict lookup per such argument).  A type enters it
+only when every rule below said no; adding a handler to
+``_OPAQUE_PTR_HANDLERS`` takes its type out.  Not seen: a protocol method
+added to a class after one of its objects crossed (call
+``PLAIN_TYPES.clear()``).  At most `_PLAIN_LIMIT` types are kept (the dict
+holds them); past that it starts again empty.
 """
 import numbers
 import sys
 from typing import Any, Callable, Optional, Tuple
 
-__all__ = ["protocol_value", "opaque_ptr_to_py"]
+__all__ = ["protocol_value", "opaque_ptr_to_py", "PLAIN_TYPES"]
 
 NOT_SPECIAL = 0
 REPLACE = 1
@@ -32,9 +42,31 @@ OPAQUE_PTR = 2
 
 _NOT_SPECIAL = (NOT_SPECIAL, None)
 
+#: exact type -> True: objects of these types cross as themselves (see above;
+#: the extension reads it: the "plain_types" hook).
+PLAIN_TYPES: "dict[type, bool]" = {}
+_PLAIN_LIMIT = 1024
+
+
+class _HandlerTable(dict):  # type: ignore[type-arg]
+    """exact class -> callable(obj) -> int address; a class added here is no
+    longer taken as plain."""
+
+    def __setitem__(self, cls: type, handler: Callable[[Any], Any]) -> None:
+        PLAIN_TYPES.pop(cls, None)
+        super().__setitem__(cls, handler)
+
+
 #: exact class -> callable(obj) -> int address: objects of that class cross as
 #: opaque pointers (apache tvm-ffi's ``core._OPAQUE_PTR_HANDLERS``).
-_OPAQUE_PTR_HANDLERS: "dict[type, Callable[[Any], Any]]" = {}
+_OPAQUE_PTR_HANDLERS: "dict[type, Callable[[Any], Any]]" = _HandlerTable()
+
+
+def _plain(cls: type) -> "Tuple[int, Any]":
+    if len(PLAIN_TYPES) >= _PLAIN_LIMIT:
+        PLAIN_TYPES.clear()
+    PLAIN_TYPES[cls] = True
+    return _NOT_SPECIAL
 
 
 def _address(value: Any) -> int:
@@ -64,7 +96,7 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         return (REPLACE, float(obj.__tvm_ffi_float__()))
     from .tensor import Device, dtype  # tensor.py imports core.py, which imports this
     if isinstance(obj, Device):
-        return _NOT_SPECIAL
+        return _plain(cls)
     if hasattr(cls, "__dlpack_data_type__"):
         code, bits, lanes = obj.__dlpack_data_type__()
         return (REPLACE, dtype.from_dlpack_data_type((int(code), int(bits), int(lanes))))
@@ -78,7 +110,7 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(obj, numpy.bool_):
         return (REPLACE, bool(obj))
-    return _NOT_SPECIAL
+    return _plain(cls)
 
 
 def opaque_ptr_to_py(address: Optional[int]) -> Any:

@@ -31,7 +31,8 @@ from .missing import MISSING
 from .type_info import TypeField, TypeInfo, TypeMethod
 from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache tvm-ffi: core._OPAQUE_PTR_HANDLERS)
                                    opaque_ptr_to_py as _opaque_ptr_to_py,
-                                   protocol_value as _protocol_value)
+                                   protocol_value as _protocol_value,
+                                   PLAIN_TYPES as _PLAIN_TYPES)
 
 if TYPE_CHECKING:
     from . import _ffi as _ffi  # the stub _ffi.pyi; at run time the module comes from _loader
@@ -448,7 +449,13 @@ def _core_type_attr(type_index: int, name: str) -> Any:
     (core/src/type_attr.cc), or None; "__ffi_init__" is the constructor
     generated from reflection.  `_lookup_type_attr` (type_converter.py) also
     sees the attributes attached from Python."""
-    return get_global_func("ffi.GetTypeAttr")(type_index, name)
+    global _get_type_attr
+    if _get_type_attr is None:  # looked up once: conversions ask for every object
+        _get_type_attr = get_global_func("ffi.GetTypeAttr")
+    return _get_type_attr(type_index, name)
+
+
+_get_type_attr: Optional[Function] = None
 
 
 _testing_loaded = False
@@ -561,6 +568,7 @@ _ffi.set_hooks({
     "RValueRef": ObjectRValueRef,
     "Shape": Shape,
     "protocol_value": _protocol_value,
+    "plain_types": _PLAIN_TYPES,
     "opaque_ptr_to_py": _opaque_ptr_to_py,
     "error_classes": _error_classes,
     "TypeInfo": TypeInfo,

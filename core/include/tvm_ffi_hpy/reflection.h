@@ -74,23 +74,28 @@ struct init<> {
 };
 init(bool) -> init<>;
 
-/* Field flags (c_api.h): keyword-only in the generated constructor; left out
- * of the reflection-based repr, comparison or hashing. */
-struct kw_only {
-  explicit constexpr kw_only(bool on) noexcept : on(on) {}
+/* A field flag given as a bool: sets `mask` in the field's flags when the
+ * bool equals `set_when` (c_api.h, kTVMFFIFieldFlagBitMask*). */
+template <int64_t mask, bool set_when>
+struct FieldFlag {
+  explicit constexpr FieldFlag(bool on) noexcept : on(on) {}
+  constexpr int64_t bits() const noexcept { return on == set_when ? mask : 0; }
   bool on;
 };
-struct repr {
-  explicit constexpr repr(bool on) noexcept : on(on) {}
-  bool on;
+
+/* Field flags: keyword-only in the generated constructor; left out of the
+ * reflection-based repr, comparison or hashing. */
+struct kw_only : FieldFlag<kTVMFFIFieldFlagBitMaskKwOnly, true> {
+  using FieldFlag::FieldFlag;
 };
-struct compare {
-  explicit constexpr compare(bool on) noexcept : on(on) {}
-  bool on;
+struct repr : FieldFlag<kTVMFFIFieldFlagBitMaskReprOff, false> {
+  using FieldFlag::FieldFlag;
 };
-struct hash {
-  explicit constexpr hash(bool on) noexcept : on(on) {}
-  bool on;
+struct compare : FieldFlag<kTVMFFIFieldFlagBitMaskCompareOff, false> {
+  using FieldFlag::FieldFlag;
+};
+struct hash : FieldFlag<kTVMFFIFieldFlagBitMaskHashOff, false> {
+  using FieldFlag::FieldFlag;
 };
 
 /* The default of a field; apache tvm-ffi's spelling of refl::Default(v). */
@@ -354,14 +359,9 @@ class ObjectDef {
       if (!more.empty()) *metadata += (metadata->empty() ? "" : ",") + more;
     } else if constexpr (std::is_same_v<D, init<>>) {
       if (!extra.include) info->flags |= kTVMFFIFieldFlagBitMaskInitOff;
-    } else if constexpr (std::is_same_v<D, kw_only>) {
-      if (extra.on) info->flags |= kTVMFFIFieldFlagBitMaskKwOnly;
-    } else if constexpr (std::is_same_v<D, repr>) {
-      if (!extra.on) info->flags |= kTVMFFIFieldFlagBitMaskReprOff;
-    } else if constexpr (std::is_same_v<D, compare>) {
-      if (!extra.on) info->flags |= kTVMFFIFieldFlagBitMaskCompareOff;
-    } else if constexpr (std::is_same_v<D, hash>) {
-      if (!extra.on) info->flags |= kTVMFFIFieldFlagBitMaskHashOff;
+    } else if constexpr (std::is_same_v<D, kw_only> || std::is_same_v<D, repr> ||
+                         std::is_same_v<D, compare> || std::is_same_v<D, hash>) {
+      info->flags |= extra.bits();
     } else if constexpr (details::IsDefaultFactory<D>::value) {
       auto make = std::forward<E>(extra).make;
       *holder = Any(Function::FromTyped([make]() -> FieldT { return FieldT(make()); },
