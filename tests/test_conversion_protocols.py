@@ -149,20 +149,28 @@ def test_register_global_func_returns_the_function():
     assert ffi.get_global_func("test_conversion_protocols.echo", allow_missing=True) is None
 
 
+
+class ModuleLevelPlain:
+    pass
+
+
 def test_plain_types_are_remembered_and_a_new_handler_wins():
     from tvm_ffi_hpy import conversion_protocols
 
-    class Later:
+    class Local:
         pass
 
-    obj = Later()
+    local = Local()
+    assert echo(local) is local
+    assert Local not in conversion_protocols.PLAIN_TYPES  # would keep its closure alive
+    obj = ModuleLevelPlain()
     assert echo(obj) is obj
-    assert Later in conversion_protocols.PLAIN_TYPES  # the next crossing skips the hook
+    assert ModuleLevelPlain in conversion_protocols.PLAIN_TYPES  # the next crossing skips the hook
     assert echo(obj) is obj
-    core._OPAQUE_PTR_HANDLERS[Later] = lambda o: 0xF00D  # takes the type out of the cache
+    core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain] = lambda o: 0xF00D  # takes it out of the cache
     try:
-        assert Later not in conversion_protocols.PLAIN_TYPES
+        assert ModuleLevelPlain not in conversion_protocols.PLAIN_TYPES
         assert echo(obj).value == 0xF00D
     finally:
-        del core._OPAQUE_PTR_HANDLERS[Later]
-    conversion_protocols.PLAIN_TYPES.pop(Later, None)
+        del core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain]
+    assert echo(obj) is obj

@@ -24,7 +24,10 @@ Plain Python objects (no protocol applies) are the common case here, so the
 answer for them is remembered per exact type: `PLAIN_TYPES` holds the types
 that gave ``NOT_SPECIAL``, and the extension looks there before calling
 `protocol_value` at all (one dict lookup per such argument).  A type enters it
-only when every rule below said no; adding a handler to
+only when every rule below said no, and only when it is not defined inside a
+function (no ``<locals>`` in its qualified name): the dict keeps its types
+alive, and a local class keeps its closure alive (the objects of the function
+that made it); a module's classes live as long as the module.  Adding a handler to
 ``_OPAQUE_PTR_HANDLERS`` takes its type out.  Not seen: a protocol method
 added to a class after one of its objects crossed (call
 ``PLAIN_TYPES.clear()``).  At most `_PLAIN_LIMIT` types are kept (the dict
@@ -63,6 +66,8 @@ _OPAQUE_PTR_HANDLERS: "dict[type, Callable[[Any], Any]]" = _HandlerTable()
 
 
 def _plain(cls: type) -> "Tuple[int, Any]":
+    if "<locals>" in getattr(cls, "__qualname__", "<locals>"):
+        return _NOT_SPECIAL  # not kept: see the module's docstring
     if len(PLAIN_TYPES) >= _PLAIN_LIMIT:
         PLAIN_TYPES.clear()
     PLAIN_TYPES[cls] = True

@@ -444,6 +444,9 @@ def register_object(type_key: "Union[str, type[Object], None]" = None
 # ---------------------------------------------------------------------------
 # Functions and values
 # ---------------------------------------------------------------------------
+_get_type_attr: Optional[Function] = None  # ffi.GetTypeAttr, looked up on first use
+
+
 def _core_type_attr(type_index: int, name: str) -> Any:
     """The type attribute `name` registered with the core for the type
     (core/src/type_attr.cc), or None; "__ffi_init__" is the constructor
@@ -453,9 +456,6 @@ def _core_type_attr(type_index: int, name: str) -> Any:
     if _get_type_attr is None:  # looked up once: conversions ask for every object
         _get_type_attr = get_global_func("ffi.GetTypeAttr")
     return _get_type_attr(type_index, name)
-
-
-_get_type_attr: Optional[Function] = None
 
 
 _testing_loaded = False
