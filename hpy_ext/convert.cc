@@ -531,6 +531,16 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
     return 0;
   }
   if (HPy_TypeCheck(ctx, h, ctx->h_UnicodeType)) {
+    // A str subclass may stand for something else (dtype is a str whose
+    // value is a kTVMFFIDataType): the protocols decide, with the plain-type
+    // cache, so other subclasses pay one dict lookup.
+    HPy type = HPy_Type(ctx, h);
+    bool exact = HPy_Is(ctx, type, ctx->h_UnicodeType);
+    HPy_Close(ctx, type);
+    if (!exact) {
+      int rc = protocol_to_view(ctx, h, object_type, out, temps);
+      if (rc <= 0) return rc;
+    }
     HPy_ssize_t size;
     const char* data = utf8_from_unicode(ctx, h, &size);
     if (!data) return -1;
@@ -591,7 +601,30 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
 // dict, one lookup).  1 when it is not special (it crosses as itself), 0 when
 // *out was set, -1 with an error set.
 static constexpr int kMaxProtocolDepth = 64;
-enum ProtocolKind : long { kAsItself = 0, kReplaced = 1, kOpaquePtr = 2 };  // conversion_protocols.py
+enum ProtocolKind : long {  // conversion_protocols.py
+  kAsItself = 0, kReplaced = 1, kOpaquePtr = 2, kDataType = 3, kDevice = 4
+};
+
+// The ints of a tuple `fields` (n of them, each checked to fit `limits`).
+static bool small_ints(HPyContext* ctx, HPy fields, const int64_t* limits, int64_t* out,
+                       int n) {
+  if (!HPyTuple_Check(ctx, fields) || HPy_Length(ctx, fields) != n) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "protocol_value: expected a tuple of ints");
+    return false;
+  }
+  for (int i = 0; i < n; ++i) {
+    HPy item = HPy_GetItem_i(ctx, fields, i);
+    if (HPy_IsNull(item)) return false;
+    out[i] = HPyLong_AsInt64_t(ctx, item);
+    HPy_Close(ctx, item);
+    if (HPyErr_Occurred(ctx)) return false;
+    if (out[i] < 0 || out[i] > limits[i]) {
+      HPyErr_SetString(ctx, ctx->h_ValueError, "data type or device field out of range");
+      return false;
+    }
+  }
+  return true;
+}
 static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
                             TVMFFIAny* out, ArgTemps* temps) {
   HPy plain = HPyGlobal_Load(ctx, g_plain_types);
@@ -626,6 +659,22 @@ static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_t
       if (!HPyErr_Occurred(ctx)) {
         set_pod(out, kTVMFFIOpaquePtr);
         out->v_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(address));
+        rc = 0;
+      }
+    } else if (kind == kDataType) {
+      static const int64_t kLimits[] = {255, 255, 65535};
+      int64_t f[3];
+      if (small_ints(ctx, value, kLimits, f, 3)) {
+        set_pod(out, kTVMFFIDataType);
+        out->v_dtype = DLDataType{uint8_t(f[0]), uint8_t(f[1]), uint16_t(f[2])};
+        rc = 0;
+      }
+    } else if (kind == kDevice) {
+      static const int64_t kLimits[] = {0x7fffffff, 0x7fffffff};
+      int64_t f[2];
+      if (small_ints(ctx, value, kLimits, f, 2)) {
+        set_pod(out, kTVMFFIDevice);
+        out->v_device = DLDevice{static_cast<DLDeviceType>(f[0]), int32_t(f[1])};
         rc = 0;
       }
     } else if (kind == kReplaced) {
@@ -768,8 +817,30 @@ static HPy opaque_ptr_to_py(HPyContext* ctx, void* ptr) {
   return apply_if_set(ctx, g_opaque_ptr_to_py, address);
 }
 
+// kTVMFFIDataType -> dtype, kTVMFFIDevice -> Device, through their hooks;
+// before the hooks are installed, the tuple of fields.
+static HPy dtype_to_py(HPyContext* ctx, DLDataType t) {
+  HPy items[3] = {HPyLong_FromInt32_t(ctx, t.code), HPyLong_FromInt32_t(ctx, t.bits),
+                  HPyLong_FromInt32_t(ctx, t.lanes)};
+  HPy fields = HPyTuple_FromArray(ctx, items, 3);
+  for (HPy item : items) HPy_Close(ctx, item);
+  return apply_if_set(ctx, g_dtype_from_fields, fields);
+}
+
+static HPy device_to_py(HPyContext* ctx, DLDevice d) {
+  HPy items[2] = {HPyLong_FromInt32_t(ctx, int32_t(d.device_type)),
+                  HPyLong_FromInt32_t(ctx, d.device_id)};
+  HPy fields = HPyTuple_FromArray(ctx, items, 2);
+  for (HPy item : items) HPy_Close(ctx, item);
+  return apply_if_set(ctx, g_device_from_fields, fields);
+}
+
 HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
   switch (v->type_index) {
+    case kTVMFFIDataType:
+      return dtype_to_py(ctx, v->v_dtype);
+    case kTVMFFIDevice:
+      return device_to_py(ctx, v->v_device);
     case kTVMFFINone:
       return HPy_Dup(ctx, ctx->h_None);
     case kTVMFFIInt:

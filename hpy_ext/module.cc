@@ -27,6 +27,8 @@ HPyGlobal g_ShapeClass;
 HPyGlobal g_protocol_value;
 HPyGlobal g_plain_types;
 HPyGlobal g_opaque_ptr_to_py;
+HPyGlobal g_dtype_from_fields;
+HPyGlobal g_device_from_fields;
 HPyGlobal g_KeeperType;
 HPyGlobal g_keepers;
 HPyGlobal g_reraise;
@@ -65,13 +67,18 @@ static const Hook kHooks[] = {
     {"Shape", &g_ShapeClass},
     // callable(obj) -> (kind, value): how an object no direct conversion takes
     // crosses (conversion_protocols.py: 0 as itself, 1 as `value`, 2 as the
-    // opaque pointer `value`) (convert.cc)
+    // opaque pointer `value`, 3 as the data type (code, bits, lanes), 4 as
+    // the device (type, index)) (convert.cc)
     {"protocol_value", &g_protocol_value},
     // dict: exact types for which protocol_value answered "as itself"; looked
     // up before calling it (convert.cc)
     {"plain_types", &g_plain_types},
     // callable(int or None) -> the Python value of a kTVMFFIOpaquePtr (convert.cc)
     {"opaque_ptr_to_py", &g_opaque_ptr_to_py},
+    // callable((code, bits, lanes)) -> the Python value of a kTVMFFIDataType;
+    // callable((type, index)) -> that of a kTVMFFIDevice (convert.cc)
+    {"dtype_from_fields", &g_dtype_from_fields},
+    {"device_from_fields", &g_device_from_fields},
     // dict: error kind (str) -> exception class (errors.cc)
     {"error_classes", &g_error_classes},
     // classes called with keywords by type_info() below
@@ -670,7 +677,8 @@ static HPyGlobal* module_globals[] = {
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
-    &g_protocol_value, &g_plain_types, &g_opaque_ptr_to_py,
+    &g_protocol_value, &g_plain_types, &g_opaque_ptr_to_py, &g_dtype_from_fields,
+    &g_device_from_fields,
     nullptr};
 
 static HPyModuleDef module_def = {

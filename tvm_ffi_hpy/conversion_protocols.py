@@ -8,14 +8,17 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
   object), as before;
 - ``(REPLACE, v)``: the object crosses as `v` would (converted in turn):
   ``__tvm_ffi_value__()``, ``int(__tvm_ffi_int__())``,
-  ``float(__tvm_ffi_float__())``, a ``dtype`` for ``__dlpack_data_type__()``,
-  a ``Device`` for ``__dlpack_device__()`` (objects that also have
-  ``__dlpack__`` are tensors and are not taken), ``int(x)`` for other
+  ``float(__tvm_ffi_float__())``, ``int(x)`` for other
   ``numbers.Integral`` (NumPy integers), ``float(x)`` for other
   ``numbers.Real`` (NumPy floats), ``bool(x)`` for NumPy booleans;
 - ``(OPAQUE_PTR, address)``: an opaque pointer (kTVMFFIOpaquePtr):
   ``ctypes.c_void_p``, ``__tvm_ffi_opaque_ptr__()``, or a handler in
-  ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address).
+  ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address);
+- ``(DATA_TYPE, (code, bits, lanes))``: a data type value (kTVMFFIDataType):
+  a ``dtype`` (a str subclass: the extension asks here for every str that is
+  not exactly a str) or an object with ``__dlpack_data_type__()``;
+- ``(DEVICE, (type, index))``: a device value (kTVMFFIDevice): a ``Device``,
+  or an object with ``__dlpack_device__()`` and no ``__dlpack__``.
 
 An opaque pointer coming back from the core is a ``ctypes.c_void_p``
 (`opaque_ptr_to_py`).
@@ -37,11 +40,14 @@ import numbers
 import sys
 from typing import Any, Callable, Optional, Tuple
 
-__all__ = ["protocol_value", "opaque_ptr_to_py", "PLAIN_TYPES"]
+__all__ = ["protocol_value", "opaque_ptr_to_py", "PLAIN_TYPES", "dtype_from_fields",
+           "device_from_fields"]
 
 NOT_SPECIAL = 0
 REPLACE = 1
 OPAQUE_PTR = 2
+DATA_TYPE = 3
+DEVICE = 4
 
 _NOT_SPECIAL = (NOT_SPECIAL, None)
 
@@ -100,14 +106,18 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
     if hasattr(cls, "__tvm_ffi_float__"):
         return (REPLACE, float(obj.__tvm_ffi_float__()))
     from .tensor import Device, dtype  # tensor.py imports core.py, which imports this
+    if isinstance(obj, dtype):
+        return (DATA_TYPE, (obj.type_code, obj.bits, obj.lanes))
     if isinstance(obj, Device):
+        return (DEVICE, obj.__dlpack_device__())
+    if isinstance(obj, str):
         return _plain(cls)
     if hasattr(cls, "__dlpack_data_type__"):
         code, bits, lanes = obj.__dlpack_data_type__()
-        return (REPLACE, dtype.from_dlpack_data_type((int(code), int(bits), int(lanes))))
+        return (DATA_TYPE, (int(code), int(bits), int(lanes)))
     if hasattr(cls, "__dlpack_device__") and not hasattr(cls, "__dlpack__"):
         device_type, index = obj.__dlpack_device__()
-        return (REPLACE, Device(int(device_type), int(index)))
+        return (DEVICE, (int(device_type), int(index)))
     if isinstance(obj, numbers.Integral):
         return (REPLACE, int(obj))
     if isinstance(obj, numbers.Real):
@@ -122,3 +132,34 @@ def opaque_ptr_to_py(address: Optional[int]) -> Any:
     """An opaque pointer from the core as apache tvm-ffi gives it: ``ctypes.c_void_p``."""
     import ctypes
     return ctypes.c_void_p(address)
+
+
+#: (code, bits, lanes) -> dtype, and (type, index) -> Device: the values that
+#: came back from the core, made once each (both classes are immutable).
+_FROM_FIELDS: "dict[tuple[int, ...], Any]" = {}
+_FROM_FIELDS_LIMIT = 4096
+
+
+def _remember(fields: "tuple[int, ...]", value: Any) -> Any:
+    if len(_FROM_FIELDS) >= _FROM_FIELDS_LIMIT:
+        _FROM_FIELDS.clear()
+    _FROM_FIELDS[fields] = value
+    return value
+
+
+def dtype_from_fields(fields: "tuple[int, int, int]") -> Any:
+    """A kTVMFFIDataType from the core as a ``dtype``."""
+    value = _FROM_FIELDS.get(fields)
+    if value is None:
+        from .tensor import dtype
+        value = _remember(fields, dtype.from_dlpack_data_type(fields))
+    return value
+
+
+def device_from_fields(fields: "tuple[int, int]") -> Any:
+    """A kTVMFFIDevice from the core as a ``Device``."""
+    value = _FROM_FIELDS.get(fields)
+    if value is None:
+        from .tensor import Device
+        value = _remember(fields, Device._from_fields(*fields))
+    return value

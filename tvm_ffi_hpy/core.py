@@ -31,6 +31,8 @@ from .missing import MISSING
 from .type_info import TypeField, TypeInfo, TypeMethod
 from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache tvm-ffi: core._OPAQUE_PTR_HANDLERS)
                                    opaque_ptr_to_py as _opaque_ptr_to_py,
+                                   dtype_from_fields as _dtype_from_fields,
+                                   device_from_fields as _device_from_fields,
                                    protocol_value as _protocol_value,
                                    PLAIN_TYPES as _PLAIN_TYPES)
 
@@ -570,6 +572,8 @@ _ffi.set_hooks({
     "protocol_value": _protocol_value,
     "plain_types": _PLAIN_TYPES,
     "opaque_ptr_to_py": _opaque_ptr_to_py,
+    "dtype_from_fields": _dtype_from_fields,
+    "device_from_fields": _device_from_fields,
     "error_classes": _error_classes,
     "TypeInfo": TypeInfo,
     "TypeField": TypeField,

@@ -83,10 +83,19 @@ class Device:
         self._type = code
         self._index = index
 
+    @classmethod
+    def _from_fields(cls, code: int, index: int) -> "Device":
+        """The device the core gave, unchecked (a type code this table does
+        not name keeps its number)."""
+        self = object.__new__(cls)
+        self._type = code
+        self._index = index
+        return self
+
     @property
     def type(self) -> str:
         """The device type's name: "cpu", "cuda", ..."""
-        return _DEVICE_NAMES[self._type]
+        return _DEVICE_NAMES.get(self._type, "device%d" % self._type)
 
     @property
     def index(self) -> int:
@@ -179,6 +188,9 @@ class dtype(str):
     def itemsize(self) -> int:
         """Bytes per element, lanes included (sub-byte types round up)."""
         return (self.bits * self.lanes + 7) // 8
+
+    def __repr__(self) -> str:
+        return "dtype(%s)" % str.__repr__(self)
 
     def __reduce__(self) -> Any:
         return (dtype, (str(self),))

@@ -38,6 +38,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from . import containers, core, tensor
 from .core import Object, ObjectRValueRef, _ffi
 from .type_schema import STATIC_OBJECT_BEGIN, STRUCTURAL, TypeSchema
+from .conversion_protocols import _OPAQUE_PTR_HANDLERS, _address
 
 __all__ = ["CAny", "CObject", "ObjectConvertible", "DataType", "_to_py_class_value",
            "_lookup_type_attr", "_register_type_attr", "_object_type_key_to_index",
@@ -265,6 +266,9 @@ def _pack(value: Any, hops: int = 0) -> "Tuple[int, Any]":
         error = _ffi.convert(value)
         return _object_index(error), error
     kind = type(value)
+    handler = _OPAQUE_PTR_HANDLERS.get(kind)
+    if handler is not None:
+        return _OPAQUE_PTR, ctypes.c_void_p(_address(handler(value)) or None)
     if hasattr(kind, "__tvm_ffi_object__"):
         inner = value.__tvm_ffi_object__()
         if not isinstance(inner, Object):
@@ -823,6 +827,9 @@ def _unwrap(value: Any) -> Any:
     if isinstance(value, (Object, ObjectRValueRef, containers.String, containers.Bytes)):
         return value
     kind = type(value)
+    handler = _OPAQUE_PTR_HANDLERS.get(kind)
+    if handler is not None:  # an exact class registered as an opaque pointer
+        return ctypes.c_void_p(_address(handler(value)) or None)
     if hasattr(kind, "__tvm_ffi_object__"):
         try:
             return value.__tvm_ffi_object__()

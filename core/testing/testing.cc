@@ -109,6 +109,14 @@ void ForEachElement(const Tensor& t, bool write, Fn fn) {
   }
 }
 
+/* Raises `kind: message` with a backtrace frame naming this function (the
+ * error's backtrace names where it was thrown). */
+[[noreturn]] void TestRaiseError(const String& kind, const String& message) {
+  std::string kind_text(kind.view());
+  details::ErrorThrower{} &
+      details::ErrorBuilder(kind_text.c_str(), __FILE__, __LINE__, __func__) << message.view();
+}
+
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   namespace refl = ::tvm_ffi_hpy::refl;
   refl::ObjectDef<TestIntPairObj>("A pair of ints (constructor only).")
@@ -135,6 +143,7 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
       .def("testing.nop", []() {})
       .def("testing.echo", [](Any x) { return x; })
+      .def("testing.TestIntPairSum", [](ObjectPtr<TestIntPairObj> p) { return p->Sum(); })
       .def("testing.add_one",
            [](int64_t x) {
              int64_t y;
@@ -159,8 +168,7 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                     }
                     *rv = int64_t(args[0].object()->use_count());
                   })
-      .def("testing.test_raise_error",
-           [](const String& kind, const String& message) { throw Error(kind, message); })
+      .def("testing.test_raise_error", &TestRaiseError)
       .def("testing.test_raise_with_cause",  // kind: message, raised from cause_kind: ...
            [](const String& kind, const String& message, const String& cause_kind,
               const String& cause_message) {

@@ -172,18 +172,18 @@ class SchemaAllTypesObj : public Object {
   bool v_bool = false;
   int64_t v_int = 0;
   double v_float = 0;
-  Any v_device;
-  Any v_dtype;
+  DLDevice v_device{kDLCPU, 0};
+  DLDataType v_dtype{kDLFloat, 32, 1};
   String v_string;
   Bytes v_bytes;
   std::optional<int64_t> v_opt_int;
   std::optional<String> v_opt_str;
-  Array v_arr_int;
-  Array v_arr_str;
-  Map v_map_str_int;
-  Map v_map_str_arr_int;
-  Any v_variant;
-  std::optional<Array> v_opt_arr_variant;
+  ArrayOf<int64_t> v_arr_int;
+  ArrayOf<String> v_arr_str;
+  MapOf<String, int64_t> v_map_str_int;
+  MapOf<String, ArrayOf<int64_t>> v_map_str_arr_int;
+  Variant<String, ArrayOf<int64_t>, MapOf<String, int64_t>> v_variant = String("");
+  std::optional<ArrayOf<Variant<int64_t, String>>> v_opt_arr_variant;
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.SchemaAllTypes", SchemaAllTypesObj, Object)
 };
 
@@ -324,9 +324,10 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def_ro("v1", &TestUnregisteredObj::v1)
       .def_ro("v2", &TestUnregisteredObj::v2);
 
+  const refl::Metadata kHelloMetadata{{"bool_attr", true}, {"int_attr", 1}, {"str_attr", "hello"}};
   using S = SchemaAllTypesObj;
   refl::ObjectDef<S>()
-      .def_rw("v_bool", &S::v_bool, "bool field")
+      .def_rw("v_bool", &S::v_bool, "bool field", kHelloMetadata)
       .def_rw("v_int", &S::v_int, refl::default_value(int64_t(0)), "int field")
       .def_rw("v_float", &S::v_float, refl::default_value(0.0), "float field")
       .def_rw("v_device", &S::v_device, "device field")
@@ -341,13 +342,12 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def_rw("v_map_str_arr_int", &S::v_map_str_arr_int, "map<str,array<int>>")
       .def_rw("v_variant", &S::v_variant, "variant<str,array<int>,map<str,int>>")
       .def_rw("v_opt_arr_variant", &S::v_opt_arr_variant, "optional<array<variant<int,str>>>")
-      .def("add_int", [](ObjectPtr<S> self, int64_t x) { return self->v_int + x; })
+      .def("add_int", [](ObjectPtr<S> self, int64_t x) { return self->v_int + x; },
+           kHelloMetadata)
       .def("append_int",
-           [](ObjectPtr<S> self, Array arr, int64_t x) {
-             ObjectPtr<ArrayObj> out = ArrayObj::Empty(arr.size() + 1);
-             for (size_t i = 0; i < arr.size(); ++i) out->PushBackUnchecked(arr[i]);
-             out->PushBackUnchecked(Any(x));
-             return Array(std::move(out));
+           [](ObjectPtr<S> self, ArrayOf<int64_t> arr, int64_t x) {
+             arr.push_back(x);
+             return arr;
            })
       .def("maybe_concat",
            [](ObjectPtr<S> self, std::optional<String> a,
@@ -356,10 +356,11 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
              return String(std::string(a ? a->view() : "") + std::string(b ? b->view() : ""));
            })
       .def("merge_map",
-           [](ObjectPtr<S> self, Map a, Map b) {
-             Map out = a;
-             for (auto kv : b) out.Set(kv.first, kv.second);
-             return out;
+           [](ObjectPtr<S> self, MapOf<String, ArrayOf<int64_t>> a,
+              MapOf<String, ArrayOf<int64_t>> b) {
+             Map out = a.map();
+             for (auto kv : b.map()) out.Set(kv.first, kv.second);
+             return MapOf<String, ArrayOf<int64_t>>(out);
            })
       .def_static("make_with", [](int64_t i, double f, String s) {
         ObjectPtr<S> obj = make_object<S>();
@@ -368,6 +369,49 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
         obj->v_string = std::move(s);
         return obj;
       });
+
+  // One function per kind of type schema (upstream test_metadata.py reads
+  // them back); each returns its argument.
+  using ArrI = ArrayOf<int64_t>;
+  using MapSAI = MapOf<String, ArrI>;
+  using Cb = TypedFunction<void(int64_t, double, Function)>;
+  refl::GlobalDef()
+      .def("testing.schema_id_int", [](int64_t x) { return x; }, kHelloMetadata)
+      .def("testing.schema_id_float", [](double x) { return x; })
+      .def("testing.schema_id_bool", [](bool x) { return x; })
+      .def("testing.schema_id_device", [](DLDevice x) { return x; })
+      .def("testing.schema_id_dtype", [](DLDataType x) { return x; })
+      .def("testing.schema_id_string", [](String x) { return x; })
+      .def("testing.schema_id_bytes", [](Bytes x) { return x; })
+      .def("testing.schema_id_func", [](Function x) { return x; })
+      .def("testing.schema_id_func_typed", [](Cb x) { return x; })
+      .def("testing.schema_id_any", [](Any x) { return x; })
+      .def("testing.schema_id_object", [](ObjectRef x) { return x; })
+      .def("testing.schema_id_dltensor", [](Tensor x) { return x; })
+      .def("testing.schema_id_tensor", [](Tensor x) { return x; })
+      .def("testing.schema_tensor_view_input", [](Tensor) {})
+      .def("testing.schema_id_opt_int", [](std::optional<int64_t> x) { return x; })
+      .def("testing.schema_id_opt_str", [](std::optional<String> x) { return x; })
+      .def("testing.schema_id_opt_obj", [](std::optional<ObjectRef> x) { return x; })
+      .def("testing.schema_id_arr_int", [](ArrI x) { return x; })
+      .def("testing.schema_id_arr_str", [](ArrayOf<String> x) { return x; })
+      .def("testing.schema_id_arr_obj", [](ArrayOf<ObjectRef> x) { return x; })
+      .def("testing.schema_id_arr", [](ArrayOf<Any> x) { return x; })
+      .def("testing.schema_id_map_str_int", [](MapOf<String, int64_t> x) { return x; })
+      .def("testing.schema_id_map_str_str", [](MapOf<String, String> x) { return x; })
+      .def("testing.schema_id_map_str_obj", [](MapOf<String, ObjectRef> x) { return x; })
+      .def("testing.schema_id_map", [](MapOf<Any, Any> x) { return x; })
+      .def("testing.schema_id_variant_int_str", [](Variant<int64_t, String> x) { return x; })
+      .def_packed("testing.schema_packed",
+                  [](const AnyView* args, int32_t n, Any* rv) { *rv = n > 0 ? Any(args[0]) : Any(); })
+      .def("testing.schema_arr_map_opt",
+           [](ArrayOf<std::optional<int64_t>>, MapSAI m, std::optional<String>) {
+             return m;
+           })
+      .def("testing.schema_variant_mix", [](Variant<int64_t, String, ArrI> x) { return x; })
+      .def("testing.schema_no_args", []() { return int64_t(1); })
+      .def("testing.schema_no_return", [](int64_t) {})
+      .def("testing.schema_no_args_no_return", []() {});
 
   refl::GlobalDef().def("testing.make_unregistered_object",
                         []() { return ObjectRef(make_object<TestUnregisteredObj>()); });

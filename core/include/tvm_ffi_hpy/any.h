@@ -63,6 +63,8 @@ inline std::string TypeIndexName(int32_t type_index) {
     case kTVMFFIBool: return "bool";
     case kTVMFFIFloat: return "float";
     case kTVMFFIOpaquePtr: return "void*";
+    case kTVMFFIDataType: return "dtype";
+    case kTVMFFIDevice: return "Device";
     case kTVMFFIRawStr:
     case kTVMFFISmallStr:
     case kTVMFFIStr: return "str";

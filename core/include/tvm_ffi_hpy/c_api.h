@@ -187,8 +187,8 @@ typedef enum {
   kTVMFFIBool = 2,            /* v_int64, 0 or 1 */
   kTVMFFIFloat = 3,           /* v_float64 */
   kTVMFFIOpaquePtr = 4,       /* v_ptr */
-  kTVMFFIDataType = 5,        /* v_dtype (not produced by this core yet) */
-  kTVMFFIDevice = 6,          /* v_device (not produced by this core yet) */
+  kTVMFFIDataType = 5,        /* v_dtype, the rest of the 8 bytes zero (dtype_device.h) */
+  kTVMFFIDevice = 6,          /* v_device, the rest of the 8 bytes zero (dtype_device.h) */
   kTVMFFIDLTensorPtr = 7,     /* DLTensor* (not used yet) */
   kTVMFFIRawStr = 8,          /* const char*, NUL-terminated; views only */
   kTVMFFIByteArrayPtr = 9,    /* TVMFFIByteArray*; views only */

@@ -20,6 +20,8 @@
 #include <tvm_ffi_hpy/error.h>
 #include <tvm_ffi_hpy/any.h>
 #include <tvm_ffi_hpy/string.h>
+#include <tvm_ffi_hpy/dtype_device.h>
+#include <tvm_ffi_hpy/typed.h>
 #include <tvm_ffi_hpy/function.h>
 #include <tvm_ffi_hpy/containers.h>
 #include <tvm_ffi_hpy/reflection.h>

@@ -16,6 +16,7 @@
 #include <tvm_ffi_hpy/function.h>
 #include <tvm_ffi_hpy/object.h>
 #include <tvm_ffi_hpy/string.h>
+#include <tvm_ffi_hpy/dtype_device.h>
 
 #include <string>
 #include <vector>

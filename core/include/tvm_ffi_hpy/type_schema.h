@@ -59,6 +59,7 @@ inline std::string JsonQuote(std::string_view text) {
 inline std::string SchemaTypeName(const std::string& name) {
   if (name == "str") return "ffi.String";
   if (name == "bytes") return "ffi.Bytes";
+  if (name == "dtype") return "DataType";
   return name;
 }
 
