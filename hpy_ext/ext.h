@@ -169,6 +169,7 @@ void stop_serving();
 
 // ---- function_type.cc ----------------------------------------------------
 extern HPyType_Spec Function_spec;
+extern HPyDef function_from_c_entry;  // (address, mlir_packed, keep_alive) -> Function
 // Call a core function with Python arguments, leaving the owned result in
 // *result (0, or -1 with an error set).  Function objects themselves are
 // called through their tp_call (function_type.cc), which also converts it.

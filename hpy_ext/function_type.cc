@@ -141,6 +141,73 @@ static HPy Function_set_release_gil_impl(HPyContext* ctx, HPy self, HPy value) {
   return HPy_Dup(ctx, ctx->h_None);
 }
 
+// ---------------------------------------------------------------------------
+// Functions over C entry points: Function.__from_extern_c__ (a safe-call
+// function: int(void* self, const TVMFFIAny* args, int32_t n, TVMFFIAny* rv),
+// which must ignore self) and Function.__from_mlir_packed_safe_call__ (MLIR's
+// packed form of the same: void(void** a), a = {&self, &args, &n, &rv, &rc}).
+// `keep` (an opaque Python object, or NULL) lives as long as the function.
+// ---------------------------------------------------------------------------
+namespace {
+struct CEntry {
+  TVMFFISafeCallType safe_call;  // exactly one of the two is set
+  void (*mlir_packed)(void**);
+  TVMFFIObject* keep;
+};
+
+int c_entry_call(void* self, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* rv) {
+  const CEntry* entry = static_cast<const CEntry*>(self);
+  if (entry->safe_call) return entry->safe_call(nullptr, args, num_args, rv);
+  int rc = 0;
+  void* handle = nullptr;
+  void* packed[] = {&handle, const_cast<TVMFFIAny**>(&args), &num_args, &rv, &rc};
+  entry->mlir_packed(packed);
+  return rc;
+}
+
+void c_entry_delete(void* self) {
+  CEntry* entry = static_cast<CEntry*>(self);
+  if (entry->keep) TVMFFIObjectDecRef(entry->keep);
+  delete entry;
+}
+}  // namespace
+
+HPyDef_METH(function_from_c_entry, "function_from_c_entry", HPyFunc_VARARGS,
+            .doc = "function_from_c_entry(address, mlir_packed, keep_alive) -> Function over "
+                   "the C function at `address` (a safe call, or MLIR's packed form of one); "
+                   "keep_alive (or None) lives as long as the function.")
+static HPy function_from_c_entry_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
+  if (nargs != 3) {
+    return raise_format(ctx, ctx->h_TypeError, "function_from_c_entry takes 3 arguments");
+  }
+  uint64_t address = HPyLong_AsUInt64_t(ctx, args[0]);
+  if (HPyErr_Occurred(ctx)) return HPy_NULL;
+  if (address == 0) {
+    return raise_format(ctx, ctx->h_ValueError, "a C function address cannot be NULL");
+  }
+  int mlir = HPy_IsTrue(ctx, args[1]);
+  if (mlir < 0) return HPy_NULL;
+  TVMFFIObject* keep = nullptr;
+  if (!HPy_Is(ctx, args[2], ctx->h_None) &&
+      opaque_create(ctx, args[2], kTVMFFIOpaquePyObject, nullptr, &keep) < 0) {
+    return HPy_NULL;
+  }
+  CEntry* entry = new CEntry{nullptr, nullptr, keep};
+  void* fn = reinterpret_cast<void*>(static_cast<uintptr_t>(address));
+  if (mlir) {
+    entry->mlir_packed = reinterpret_cast<void (*)(void**)>(fn);
+  } else {
+    entry->safe_call = reinterpret_cast<TVMFFISafeCallType>(fn);
+  }
+  TVMFFIObjectHandle out = nullptr;
+  if (TVMFFIFunctionCreate(entry, &c_entry_call, &c_entry_delete, &out) != 0) {
+    c_entry_delete(entry);
+    return raise_from_core(ctx);
+  }
+  return wrap_object(ctx, static_cast<TVMFFIObject*>(out), true);
+}
+
 extern HPyDef Object_new;
 extern HPyDef Object_destroy;
 extern HPyDef Object_finalize;

@@ -126,3 +126,73 @@ def test_error_backtrace_names_the_throwing_function():
     with pytest.raises(ValueError) as info:
         ffi.get_global_func("testing.test_raise_error")("ValueError", "boom")
     assert "TestRaiseError" in info.value.__tvm_ffi_error__.backtrace
+
+
+@pytest.mark.parametrize("text, fields", [
+    ("f32", (2, 32, 1)), ("bf16", (4, 16, 1)), ("i8", (0, 8, 1)), ("u64", (1, 64, 1)),
+    ("float8_e4m3fn", (10, 8, 1)), ("fp8_e5m2", (12, 8, 1)), ("float6_e3m2fn", (16, 6, 1)),
+    ("f4_e2m1fn_x2", (17, 4, 2)), ("boolx4", (6, 8, 4)), ("handle", (3, 64, 1)),
+])
+def test_dtype_names_and_short_names(text, fields):
+    t = ffi.dtype(text)
+    assert str(t) == text  # kept as written
+    assert (t.type_code, t.bits, t.lanes) == fields
+    back = echo(t)  # the core's own name for the same fields
+    assert (back.type_code, back.bits, back.lanes) == fields
+
+
+def test_dtype_methods_and_errors():
+    f32 = ffi.dtype("float32")
+    assert f32.with_lanes(4) == "float32x4" and f32.with_lanes(4).itemsize == 16
+    assert (f32.is_float, f32.is_integer, f32.is_bool, f32.is_handle) == (True, False, False, False)
+    assert ffi.dtype("uint8").is_integer and ffi.dtype("bool").is_bool
+    with pytest.raises(ValueError, match="scalable"):
+        ffi.dtype("int32xvscalex4").itemsize
+    for bad in ["float", "int0", "floaty32", "f32x", "int32x0", ""]:
+        with pytest.raises(ValueError, match="unknown data type"):
+            ffi.dtype(bad)
+    with pytest.raises(TypeError):
+        ffi.dtype(32)
+    assert ffi.int8 == "int8" and ffi.float4_e2m1fnx2.lanes == 2 and type(ffi.bool) is ffi.dtype
+
+
+def test_numpy_dtypes_cross_as_data_types():
+    np = pytest.importorskip("numpy")
+    for name in ["int8", "uint16", "float32", "float64", "bool"]:
+        result = echo(np.dtype(name))
+        assert type(result) is ffi.dtype and result == ffi.dtype(name)
+    assert echo(np.dtype(object)) == np.dtype(object)  # no data type: crosses as itself
+
+
+def test_device_index_rules():
+    np = pytest.importorskip("numpy")
+    assert ffi.device("cpu", np.int32(1)).index == 1
+    with pytest.raises(TypeError):
+        ffi.device("cpu", "?")
+    with pytest.raises(ValueError, match="^Unknown device: llvm$"):
+        ffi.device("llvm")
+    with pytest.raises(ValueError):
+        ffi.device("cpu", -1)
+
+
+def test_device_class_override():
+    class MyDevice(ffi.Device):
+        pass
+
+    old = ffi.core._CLASS_DEVICE
+    ffi.core._set_class_device(MyDevice)
+    try:
+        assert type(ffi.device("cuda", 0)) is MyDevice
+        assert type(echo(ffi.device("cuda", 0))) is MyDevice
+    finally:
+        ffi.core._set_class_device(old)
+    assert type(echo(ffi.device("cuda", 0))) is ffi.Device
+
+
+def test_cuda_stream_protocol_is_an_opaque_pointer():
+    class Stream:
+        def __cuda_stream__(self):
+            return ("cuda", 0x40)
+
+    result = echo(Stream())
+    assert result.value == 0x40

@@ -165,3 +165,39 @@ def test_function_results_independent_of_previous_errors():
     with pytest.raises(TypeError):
         add_one("nope")
     assert add_one(1) == 2
+
+
+def test_function_over_a_c_safe_call_symbol():
+    import gc
+    address = tvm_ffi_hpy.get_global_func("testing.get_add_one_c_symbol")()
+    add_one = tvm_ffi_hpy.Function.__from_extern_c__(address)
+    assert add_one(1) == 2 and add_one(41) == 42
+    with pytest.raises(TypeError, match="add_one expects one int"):
+        add_one(None)
+
+    class Engine:
+        pass
+
+    engine = Engine()
+    import weakref
+    alive = weakref.ref(engine)
+    add_one = tvm_ffi_hpy.Function.__from_extern_c__(address, keep_alive_object=engine)
+    del engine
+    gc.collect()
+    assert alive() is not None and add_one(2) == 3  # the function keeps it
+    del add_one
+    for _ in range(3):
+        gc.collect()
+    assert alive() is None
+    with pytest.raises(ValueError):
+        tvm_ffi_hpy.Function.__from_extern_c__(0)
+    with pytest.raises(TypeError):
+        tvm_ffi_hpy.Function.__from_extern_c__("not an address")
+
+
+def test_function_over_an_mlir_packed_symbol():
+    address = tvm_ffi_hpy.get_global_func("testing.get_mlir_add_one_c_symbol")()
+    add_one = tvm_ffi_hpy.Function.__from_mlir_packed_safe_call__(address)
+    assert add_one(9) == 10
+    with pytest.raises(TypeError):
+        add_one("x")

@@ -61,3 +61,9 @@ def __getattr__(name: str) -> object:
         import importlib
         return importlib.import_module(".testing", __name__)
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+# apache tvm-ffi's module-level data types: tvm_ffi_hpy.int8, .float32, .bool,
+# ... (last, since `bool` then names a dtype in this module's namespace).
+from .tensor import BUILTIN_DTYPES as _BUILTIN_DTYPES  # noqa: E402
+globals().update(_BUILTIN_DTYPES)

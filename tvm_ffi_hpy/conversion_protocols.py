@@ -13,7 +13,8 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
   ``numbers.Real`` (NumPy floats), ``bool(x)`` for NumPy booleans;
 - ``(OPAQUE_PTR, address)``: an opaque pointer (kTVMFFIOpaquePtr):
   ``ctypes.c_void_p``, ``__tvm_ffi_opaque_ptr__()``, or a handler in
-  ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address);
+  ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address),
+  or ``__cuda_stream__()`` (a CUDA stream: its address);
 - ``(DATA_TYPE, (code, bits, lanes))``: a data type value (kTVMFFIDataType):
   a ``dtype`` (a str subclass: the extension asks here for every str that is
   not exactly a str) or an object with ``__dlpack_data_type__()``;
@@ -105,6 +106,9 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         return (REPLACE, int(obj.__tvm_ffi_int__()))
     if hasattr(cls, "__tvm_ffi_float__"):
         return (REPLACE, float(obj.__tvm_ffi_float__()))
+    if hasattr(cls, "__cuda_stream__"):  # (device kind, address) or the address
+        stream = obj.__cuda_stream__()
+        return (OPAQUE_PTR, _address(stream[1] if isinstance(stream, tuple) else stream))
     from .tensor import Device, dtype  # tensor.py imports core.py, which imports this
     if isinstance(obj, dtype):
         return (DATA_TYPE, (obj.type_code, obj.bits, obj.lanes))
@@ -112,6 +116,13 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         return (DEVICE, obj.__dlpack_device__())
     if isinstance(obj, str):
         return _plain(cls)
+    dtype_name = _foreign_dtype_name(obj)
+    if dtype_name is not None:
+        try:
+            parsed = dtype(dtype_name)
+        except ValueError:
+            return _NOT_SPECIAL  # e.g. numpy's object dtype: crosses as itself
+        return (DATA_TYPE, (parsed.type_code, parsed.bits, parsed.lanes))
     if hasattr(cls, "__dlpack_data_type__"):
         code, bits, lanes = obj.__dlpack_data_type__()
         return (DATA_TYPE, (int(code), int(bits), int(lanes)))
@@ -126,6 +137,18 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
     if numpy is not None and isinstance(obj, numpy.bool_):
         return (REPLACE, bool(obj))
     return _plain(cls)
+
+
+def _foreign_dtype_name(obj: Any) -> Optional[str]:
+    """The data type name of a NumPy dtype (ml_dtypes' included) or a torch
+    dtype, else None."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(obj, numpy.dtype):
+        return str(obj.name)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(obj, torch.dtype):
+        return str(obj)[len("torch."):]
+    return None
 
 
 def opaque_ptr_to_py(address: Optional[int]) -> Any:
@@ -157,9 +180,15 @@ def dtype_from_fields(fields: "tuple[int, int, int]") -> Any:
 
 
 def device_from_fields(fields: "tuple[int, int]") -> Any:
-    """A kTVMFFIDevice from the core as a ``Device``."""
+    """A kTVMFFIDevice from the core as a ``Device`` (or the class set with
+    ``core._set_class_device``)."""
     value = _FROM_FIELDS.get(fields)
     if value is None:
-        from .tensor import Device
-        value = _remember(fields, Device._from_fields(*fields))
+        from . import tensor
+        value = _remember(fields, tensor._device_class._from_fields(*fields))
     return value
+
+
+def forget_values() -> None:
+    """Drop the remembered dtypes and devices (their class changed)."""
+    _FROM_FIELDS.clear()

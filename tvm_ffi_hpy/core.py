@@ -231,6 +231,31 @@ def _function_reduce(self: Function) -> Any:
     raise TypeError("tvm_ffi_hpy.Function objects cannot be pickled")
 
 
+def _c_address(symbol: Any) -> int:
+    value = getattr(symbol, "value", symbol)  # ctypes.c_void_p or an int
+    if not isinstance(value, int):
+        raise TypeError("expected a C function address (int or ctypes.c_void_p), got %s"
+                        % type(symbol).__name__)
+    return value
+
+
+def _function_from_extern_c(c_symbol: Any, *, keep_alive_object: Any = None) -> Function:
+    """The Function over a C safe-call function at address `c_symbol`
+    (``int(void* self, const TVMFFIAny* args, int32_t n, TVMFFIAny* rv)``,
+    which must ignore `self`).  `keep_alive_object` (e.g. the JIT engine that
+    made the code) lives as long as the Function."""
+    return _ffi.function_from_c_entry(_c_address(c_symbol), False, keep_alive_object)
+
+
+def _function_from_mlir_packed(mlir_packed_symbol: Any, *,
+                               keep_alive_object: Any = None) -> Function:
+    """The Function over MLIR's packed form of a safe-call function
+    (``void(void** a)``, a = {&self, &args, &num_args, &rv, &ret_code})."""
+    return _ffi.function_from_c_entry(_c_address(mlir_packed_symbol), True, keep_alive_object)
+
+
+setattr(Function, "__from_extern_c__", staticmethod(_function_from_extern_c))
+setattr(Function, "__from_mlir_packed_safe_call__", staticmethod(_function_from_mlir_packed))
 setattr(Function, "__repr__", _function_repr)
 setattr(Function, "__reduce__", _function_reduce)
 setattr(Function, "release_gil", property(

@@ -12,7 +12,7 @@ its argument, and a tensor stored in a C++ object comes back as the same
 wrapper.  The metadata (shape, strides, dtype, device) is immutable.
 """
 import enum
-import re
+import numbers
 from typing import Any, Optional, Tuple, Union
 
 from .core import Object, Shape, get_global_func, register_object, _ffi
@@ -55,6 +55,8 @@ class Device:
     ``Device(2, 0)``.  Compares and hashes by (type, index)."""
 
     __slots__ = ("_type", "_index")
+    _type: int
+    _index: int
 
     def __init__(self, device_type: Union[str, int], index: Optional[int] = None) -> None:
         if isinstance(device_type, str):
@@ -65,9 +67,8 @@ class Device:
                 if not rest.isdigit():
                     raise ValueError("bad device index in %r" % device_type)
                 index = int(rest)
-            if name not in _DEVICE_TYPES:
-                raise ValueError("unknown device type %r (known: %s)"
-                                 % (name, ", ".join(sorted(_DEVICE_TYPES))))
+            if name not in _DEVICE_TYPES:  # apache tvm-ffi's message (known: _DEVICE_TYPES)
+                raise ValueError("Unknown device: %s" % name)
             code = _DEVICE_TYPES[name]
         elif isinstance(device_type, int) and not isinstance(device_type, bool):
             if device_type not in _DEVICE_NAMES:
@@ -78,8 +79,11 @@ class Device:
                             % type(device_type).__name__)
         if index is None:
             index = 0
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-            raise ValueError("device index must be an int >= 0, got %r" % (index,))
+        if not isinstance(index, numbers.Integral) or isinstance(index, bool):
+            raise TypeError("device index must be an int, not %s" % type(index).__name__)
+        index = int(index)  # NumPy integers too
+        if index < 0:
+            raise ValueError("device index must be >= 0, got %d" % index)
         self._type = code
         self._index = index
 
@@ -125,19 +129,30 @@ class Device:
         return (Device, (self._type, self._index))
 
 
+#: The class devices are made of (Device, or a subclass set with
+#: core._set_class_device): device() and devices coming back from the core.
+_device_class: "type[Device]" = Device
+
+
 def device(device_type: Union[str, int], index: Optional[int] = None) -> Device:
     """Same as ``Device(device_type, index)`` (apache tvm-ffi's spelling)."""
-    return Device(device_type, index)
+    return _device_class(device_type, index)
 
 
-_DTYPE_CODES = {"int": 0, "uint": 1, "float": 2, "bfloat": 4, "complex": 5}
-_DTYPE_NAMES = {code: name for name, code in _DTYPE_CODES.items()}
-_DTYPE_RE = re.compile(r"(bfloat|float|uint|int|complex)(\d+)(?:x(\d+))?\Z")
+_dtype_fields = get_global_func("ffi.DataTypeFields")  # text -> (code, bits, lanes)
+_dtype_name = get_global_func("ffi.DataTypeName")      # code, bits, lanes -> text
+#: text -> (code, bits, lanes), for the names met so far (at most _FIELDS_LIMIT)
+_FIELDS_OF_TEXT: "dict[str, Tuple[int, int, int]]" = {}
+_FIELDS_LIMIT = 4096
+_FLOAT_CODES = frozenset([2, 4] + list(range(7, 18)))  # float, bfloat, float8/6/4 kinds
 
 
 class dtype(str):
-    """A data type by name ("float32", "int8", "bool", "float32x4"), with its
-    DLPack fields `type_code`, `bits` and `lanes`."""
+    """A data type by name ("float32", "int8", "bool", "float32x4",
+    "float8_e4m3fn", or short: "f32", "bf16", "fp8_e5m2"), with its DLPack
+    fields `type_code`, `bits` and `lanes`.  The core parses the name
+    (TVMFFIDataTypeFromString); the text stays as written.  It crosses into
+    the core as a data type value (kTVMFFIDataType)."""
 
     type_code: int
     bits: int
@@ -148,18 +163,12 @@ class dtype(str):
             return text
         if not isinstance(text, str):
             raise TypeError("dtype() takes a str, not %s" % type(text).__name__)
-        if text == "bool":
-            fields = (6, 8, 1)
-        elif text == "handle":
-            fields = (3, 64, 1)
-        else:
-            m = _DTYPE_RE.match(text)
-            bits = int(m.group(2)) if m else 0
-            lanes = int(m.group(3) or 1) if m else 0
-            if not m or not 0 < bits < 256 or not 0 < lanes < 65536:
-                raise ValueError("unknown data type %r (expected e.g. int32, uint8, float16, "
-                                 "bfloat16, bool)" % text)
-            fields = (_DTYPE_CODES[m.group(1)], bits, lanes)
+        fields = _FIELDS_OF_TEXT.get(text)
+        if fields is None:
+            fields = tuple(_dtype_fields(text))
+            if len(_FIELDS_OF_TEXT) >= _FIELDS_LIMIT:
+                _FIELDS_OF_TEXT.clear()
+            _FIELDS_OF_TEXT[text] = fields
         return cls._make(text, fields)
 
     @classmethod
@@ -171,22 +180,35 @@ class dtype(str):
     @classmethod
     def from_dlpack_data_type(cls, fields: Tuple[int, int, int]) -> "dtype":
         """The dtype of DLPack's (code, bits, lanes)."""
-        code, bits, lanes = fields
-        if (code, bits) == (6, 8):
-            text = "bool"
-        elif (code, bits) == (3, 64):
-            text = "handle"
-        elif code in _DTYPE_NAMES:
-            text = "%s%d" % (_DTYPE_NAMES[code], bits)
-        else:
-            text = "dltype(%d,%d)" % (code, bits)
-        if lanes != 1:
-            text += "x%d" % lanes
-        return cls._make(text, (code, bits, lanes))
+        code, bits, lanes = (int(f) for f in fields)
+        return cls._make(_dtype_name(code, bits, lanes), (code, bits, lanes))
+
+    def with_lanes(self, lanes: int) -> "dtype":
+        """The same element type with `lanes` lanes: float32 -> float32x4."""
+        return dtype.from_dlpack_data_type((self.type_code, self.bits, lanes))
+
+    @property
+    def is_bool(self) -> bool:
+        return self.type_code == 6
+
+    @property
+    def is_integer(self) -> bool:
+        return self.type_code in (0, 1)
+
+    @property
+    def is_float(self) -> bool:
+        return self.type_code in _FLOAT_CODES
+
+    @property
+    def is_handle(self) -> bool:
+        return self.type_code == 3
 
     @property
     def itemsize(self) -> int:
         """Bytes per element, lanes included (sub-byte types round up)."""
+        if self.lanes >= 32768:
+            raise ValueError("dtype %r is a scalable vector: its size is known only at run time"
+                             % str(self))
         return (self.bits * self.lanes + 7) // 8
 
     def __repr__(self) -> str:
@@ -194,6 +216,15 @@ class dtype(str):
 
     def __reduce__(self) -> Any:
         return (dtype, (str(self),))
+
+
+#: apache tvm-ffi's module-level data types (tvm_ffi_hpy.int8, ...), set on the
+#: package by __init__.py.
+BUILTIN_DTYPES = {name: dtype(name) for name in (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "bfloat16", "float8_e3m4", "float8_e4m3",
+    "float8_e4m3b11fnuz", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz",
+    "float8_e8m0fnu", "float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn", "float4_e2m1fnx2")}
 
 
 @register_object("ffi.Tensor")

@@ -38,6 +38,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from . import containers, core, tensor
 from .core import Object, ObjectRValueRef, _ffi
 from .type_schema import STATIC_OBJECT_BEGIN, STRUCTURAL, TypeSchema
+from . import conversion_protocols
 from .conversion_protocols import _OPAQUE_PTR_HANDLERS, _address
 
 __all__ = ["CAny", "CObject", "ObjectConvertible", "DataType", "_to_py_class_value",
@@ -69,6 +70,8 @@ def _set_class_device(cls: type) -> None:
     global _CLASS_DEVICE
     _CLASS_DEVICE = cls
     setattr(core, "_CLASS_DEVICE", cls)  # the name apache tvm-ffi reads there
+    tensor._device_class = cls  # device(), and devices from the core
+    conversion_protocols.forget_values()
 
 
 def _set_class_dtype(cls: type) -> None:

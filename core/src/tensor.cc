@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
+#include <string_view>
 
 #include "internal.h"
 
@@ -130,55 +132,136 @@ Export<Managed>* ExportOf(const TensorImpl* t) {
   return e;
 }
 
-struct TypeName {
+/* Data type names.  A name is
+ *   a family with its bits        int32, uint8, float16, bfloat16, complex64
+ *   or a fixed name               bool, handle, float8_e4m3fn, float4_e2m1fn
+ * then optionally lanes:          x4 (also _x4), or xvscalex4 (scalable: the
+ *                                 lanes field holds -4 as uint16)
+ * Short spellings are accepted and kept as the user wrote them in Python
+ * (i32, u8, f16, bf16, fp8_e5m2, f4_e2m1fn_x2). */
+struct Family {
   const char* prefix;
   uint8_t code;
 };
 // Where one prefix starts another ("int" / "uint"), the longer one comes first.
-constexpr TypeName kTypeNames[] = {
+constexpr Family kFamilies[] = {
     {"bfloat", kDLBfloat}, {"float", kDLFloat}, {"uint", kDLUInt},
     {"int", kDLInt},       {"complex", kDLComplex},
 };
+struct FixedName {
+  const char* name;
+  uint8_t code;
+  uint8_t bits;
+};
+constexpr FixedName kFixedNames[] = {
+    {"bool", kDLBool, 8},           {"handle", kDLOpaqueHandle, 64},
+    {"float8_e3m4", 7, 8},          {"float8_e4m3", 8, 8},
+    {"float8_e4m3b11fnuz", 9, 8},   {"float8_e4m3fn", 10, 8},
+    {"float8_e4m3fnuz", 11, 8},     {"float8_e5m2", 12, 8},
+    {"float8_e5m2fnuz", 13, 8},     {"float8_e8m0fnu", 14, 8},
+    {"float6_e2m3fn", 15, 6},       {"float6_e3m2fn", 16, 6},
+    {"float4_e2m1fn", 17, 4},
+};
+struct Alias {
+  const char* shorthand;
+  const char* full;
+};
+// Longer shorthands first ("bf" before "f", "fp" before "f").
+constexpr Alias kAliases[] = {{"bf", "bfloat"}, {"fp", "float"}, {"f", "float"},
+                              {"i", "int"},     {"u", "uint"}};
+
+bool ParseUnsigned(std::string_view text, unsigned long max, unsigned long* out) {
+  if (text.empty() || text.size() > 6) return false;
+  unsigned long v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + unsigned(c - '0');
+  }
+  if (v == 0 || v > max) return false;
+  *out = v;
+  return true;
+}
+
+/* Splits "<base>" from a lanes suffix; false on a malformed suffix. */
+bool SplitLanes(std::string_view text, std::string_view* base, uint16_t* lanes) {
+  *base = text;
+  *lanes = 1;
+  size_t x = text.rfind('x');
+  if (x == std::string_view::npos || x + 1 >= text.size() || text[x + 1] < '0' ||
+      text[x + 1] > '9') {
+    return true;
+  }
+  unsigned long n;
+  if (!ParseUnsigned(text.substr(x + 1), 65535, &n)) return false;
+  std::string_view head = text.substr(0, x);
+  constexpr std::string_view kVscale = "xvscale";
+  if (head.size() > kVscale.size() && head.substr(head.size() - kVscale.size()) == kVscale) {
+    if (n > 32768) return false;
+    *base = head.substr(0, head.size() - kVscale.size());
+    *lanes = uint16_t(65536 - n);
+    return true;
+  }
+  if (!head.empty() && head.back() == '_') head.remove_suffix(1);
+  *base = head;
+  *lanes = uint16_t(n);
+  return true;
+}
+
+std::optional<DLDataType> ParseBase(std::string_view base, uint16_t lanes) {
+  for (const FixedName& f : kFixedNames) {
+    if (base == f.name) return DLDataType{f.code, f.bits, lanes};
+  }
+  for (const Family& family : kFamilies) {
+    size_t len = std::strlen(family.prefix);
+    if (base.substr(0, len) != family.prefix) continue;
+    unsigned long bits;
+    if (!ParseUnsigned(base.substr(len), 255, &bits)) return std::nullopt;
+    return DLDataType{family.code, uint8_t(bits), lanes};
+  }
+  return std::nullopt;
+}
 
 DLDataType ParseDataType(const std::string& text) {
-  if (text == "bool") return DLDataType{kDLBool, 8, 1};
-  if (text == "handle") return DLDataType{kDLOpaqueHandle, 64, 1};
-  for (const TypeName& name : kTypeNames) {
-    size_t len = std::strlen(name.prefix);
-    if (text.compare(0, len, name.prefix) != 0) continue;
-    const char* p = text.c_str() + len;
-    char* end = nullptr;
-    unsigned long bits = std::strtoul(p, &end, 10);
-    unsigned long lanes = 1;
-    if (end != p && *end == 'x') {
-      const char* q = end + 1;
-      lanes = std::strtoul(q, &end, 10);
-      if (end == q) lanes = 0;
+  std::string_view base;
+  uint16_t lanes;
+  if (text == "void") return DLDataType{kDLOpaqueHandle, 0, 0};
+  if (SplitLanes(text, &base, &lanes)) {
+    if (std::optional<DLDataType> t = ParseBase(base, lanes)) return *t;
+    for (const Alias& a : kAliases) {
+      size_t len = std::strlen(a.shorthand);
+      if (base.size() <= len || base.substr(0, len) != a.shorthand ||
+          base[len] < '0' || base[len] > '9') {
+        continue;
+      }
+      std::string full = std::string(a.full) + std::string(base.substr(len));
+      if (std::optional<DLDataType> t = ParseBase(full, lanes)) return *t;
+      break;
     }
-    if (end == p || *end != '\0' || bits == 0 || bits > 255 || lanes == 0 || lanes > 65535) break;
-    return DLDataType{name.code, uint8_t(bits), uint16_t(lanes)};
   }
   TVM_FFI_HPY_THROW(ValueError) << "unknown data type `" << text
-                                << "` (expected e.g. int32, uint8, float16, bfloat16, bool)";
+                                << "` (expected e.g. int32, uint8, float16, bfloat16, bool, "
+                                   "float8_e4m3fn, float32x4)";
 }
 
 std::string FormatDataType(DLDataType dtype) {
+  if (dtype.code == kDLOpaqueHandle && dtype.bits == 0 && dtype.lanes == 0) return "void";
   std::string out;
-  if (dtype.code == kDLBool && dtype.bits == 8) {
-    out = "bool";
-  } else if (dtype.code == kDLOpaqueHandle && dtype.bits == 64) {
-    out = "handle";
-  } else {
-    const char* prefix = nullptr;
-    for (const TypeName& name : kTypeNames) {
-      if (name.code == dtype.code) prefix = name.prefix;
-    }
-    if (prefix == nullptr) {
-      TVM_FFI_HPY_THROW(ValueError) << "data type code " << int(dtype.code) << " has no name";
-    }
-    out = prefix + std::to_string(dtype.bits);
+  for (const FixedName& f : kFixedNames) {
+    if (f.code == dtype.code && f.bits == dtype.bits) out = f.name;
   }
-  if (dtype.lanes != 1) out += "x" + std::to_string(dtype.lanes);
+  if (out.empty()) {
+    for (const Family& family : kFamilies) {
+      if (family.code == dtype.code) out = family.prefix + std::to_string(dtype.bits);
+    }
+  }
+  if (out.empty()) {
+    TVM_FFI_HPY_THROW(ValueError) << "data type code " << int(dtype.code) << " has no name";
+  }
+  if (dtype.lanes >= 32768) {
+    out += "xvscalex" + std::to_string(65536 - int(dtype.lanes));
+  } else if (dtype.lanes != 1) {
+    out += "x" + std::to_string(dtype.lanes);
+  }
   return out;
 }
 
@@ -208,7 +291,21 @@ Tensor EmptyTensor(const Shape& shape, const std::string& dtype_name) {
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   // ffi.TensorEmpty(shape, dtype): a zero-filled CPU tensor, 64-byte aligned.
-  refl::GlobalDef().def("ffi.TensorEmpty", &EmptyTensor);
+  refl::GlobalDef()
+      .def("ffi.TensorEmpty", &EmptyTensor)
+      // (code, bits, lanes) of a data type name, and back (tvm_ffi_hpy.dtype).
+      .def("ffi.DataTypeFields",
+           [](const std::string& text) {
+             DLDataType t = ParseDataType(text);
+             return Shape({int64_t(t.code), int64_t(t.bits), int64_t(t.lanes)});
+           })
+      .def("ffi.DataTypeName", [](int64_t code, int64_t bits, int64_t lanes) {
+        if (code < 0 || code > 255 || bits < 0 || bits > 255 || lanes < 0 || lanes > 65535) {
+          TVM_FFI_HPY_THROW(ValueError) << "data type fields out of range: (" << code << ", "
+                                        << bits << ", " << lanes << ")";
+        }
+        return FormatDataType(DLDataType{uint8_t(code), uint8_t(bits), uint16_t(lanes)});
+      });
 }
 
 }  // namespace tvm_ffi_hpy

@@ -109,6 +109,26 @@ void ForEachElement(const Tensor& t, bool write, Fn fn) {
   }
 }
 
+/* x + 1 as a bare C safe-call function (Function.__from_extern_c__), and
+ * its MLIR packed form (a = {&self, &args, &num_args, &rv, &ret_code}). */
+extern "C" int TestingAddOneSafeCall(void*, const TVMFFIAny* args, int32_t num_args,
+                                     TVMFFIAny* rv) {
+  if (num_args != 1 || args[0].type_index != kTVMFFIInt) {
+    TVMFFIErrorSetRaisedFromCStr("TypeError", "add_one expects one int");
+    return -1;
+  }
+  rv->type_index = kTVMFFIInt;
+  rv->zero_padding = 0;
+  rv->v_int64 = args[0].v_int64 + 1;
+  return 0;
+}
+
+extern "C" void TestingAddOneMLIRPacked(void** a) {
+  *static_cast<int*>(a[4]) = TestingAddOneSafeCall(
+      nullptr, *static_cast<const TVMFFIAny**>(a[1]), *static_cast<int32_t*>(a[2]),
+      *static_cast<TVMFFIAny**>(a[3]));
+}
+
 /* Raises `kind: message` with a backtrace frame naming this function (the
  * error's backtrace names where it was thrown). */
 [[noreturn]] void TestRaiseError(const String& kind, const String& message) {
@@ -143,6 +163,10 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
       .def("testing.nop", []() {})
       .def("testing.echo", [](Any x) { return x; })
+      .def("testing.get_add_one_c_symbol",
+           []() { return reinterpret_cast<int64_t>(&TestingAddOneSafeCall); })
+      .def("testing.get_mlir_add_one_c_symbol",
+           []() { return reinterpret_cast<int64_t>(&TestingAddOneMLIRPacked); })
       .def("testing.TestIntPairSum", [](ObjectPtr<TestIntPairObj> p) { return p->Sum(); })
       .def("testing.add_one",
            [](int64_t x) {
