@@ -132,6 +132,7 @@ def test_error_backtrace_names_the_throwing_function():
     ("f32", (2, 32, 1)), ("bf16", (4, 16, 1)), ("i8", (0, 8, 1)), ("u64", (1, 64, 1)),
     ("float8_e4m3fn", (10, 8, 1)), ("fp8_e5m2", (12, 8, 1)), ("float6_e3m2fn", (16, 6, 1)),
     ("f4_e2m1fn_x2", (17, 4, 2)), ("boolx4", (6, 8, 4)), ("handle", (3, 64, 1)),
+    ("complex64", (5, 64, 1)), ("complex128x2", (5, 128, 2)),
 ])
 def test_dtype_names_and_short_names(text, fields):
     t = ffi.dtype(text)

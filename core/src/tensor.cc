@@ -221,22 +221,28 @@ std::optional<DLDataType> ParseBase(std::string_view base, uint16_t lanes) {
   return std::nullopt;
 }
 
+/* A name without lanes, in full or short form. */
+std::optional<DLDataType> ParseWithAliases(std::string_view base, uint16_t lanes) {
+  if (std::optional<DLDataType> t = ParseBase(base, lanes)) return t;
+  for (const Alias& a : kAliases) {
+    size_t len = std::strlen(a.shorthand);
+    if (base.size() <= len || base.substr(0, len) != a.shorthand || base[len] < '0' ||
+        base[len] > '9') {
+      continue;
+    }
+    return ParseBase(std::string(a.full) + std::string(base.substr(len)), lanes);
+  }
+  return std::nullopt;
+}
+
 DLDataType ParseDataType(const std::string& text) {
+  if (text == "void") return DLDataType{kDLOpaqueHandle, 0, 0};
+  // The whole text first: an 'x' may belong to the name ("complex64").
+  if (std::optional<DLDataType> t = ParseWithAliases(text, 1)) return *t;
   std::string_view base;
   uint16_t lanes;
-  if (text == "void") return DLDataType{kDLOpaqueHandle, 0, 0};
   if (SplitLanes(text, &base, &lanes)) {
-    if (std::optional<DLDataType> t = ParseBase(base, lanes)) return *t;
-    for (const Alias& a : kAliases) {
-      size_t len = std::strlen(a.shorthand);
-      if (base.size() <= len || base.substr(0, len) != a.shorthand ||
-          base[len] < '0' || base[len] > '9') {
-        continue;
-      }
-      std::string full = std::string(a.full) + std::string(base.substr(len));
-      if (std::optional<DLDataType> t = ParseBase(full, lanes)) return *t;
-      break;
-    }
+    if (std::optional<DLDataType> t = ParseWithAliases(base, lanes)) return *t;
   }
   TVM_FFI_HPY_THROW(ValueError) << "unknown data type `" << text
                                 << "` (expected e.g. int32, uint8, float16, bfloat16, bool, "
