@@ -9,15 +9,6 @@
 namespace tvm_ffi_hpy {
 namespace {
 
-/* Every reflected field of a type, ancestors' first. */
-std::vector<const TVMFFIFieldInfo*> AllFields(const TVMFFITypeInfo* info) {
-  std::vector<const TVMFFIFieldInfo*> fields;
-  for (int32_t d = 0; d <= info->type_depth; ++d) {
-    const TVMFFITypeInfo* t = d < info->type_depth ? info->type_ancestors[d] : info;
-    for (int32_t i = 0; i < t->num_fields; ++i) fields.push_back(&t->fields[i]);
-  }
-  return fields;
-}
 
 const TVMFFITypeInfo* ResolveType(const AnyView& key_or_index) {
   int32_t index = -1;

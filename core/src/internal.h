@@ -8,8 +8,24 @@
 #include <tvm_ffi_hpy/ffi.h>
 
 #include <string>
+#include <vector>
 
 namespace tvm_ffi_hpy {
+
+/* An instance of a class defined from Python (py_class.cc) with every slot
+ * None; null when `type_index` is not such a class. */
+ObjectPtr<Object> NewPyClassInstance(int32_t type_index);
+bool IsPyClassType(int32_t type_index);
+
+/* Every reflected field of a type, ancestors' first. */
+inline std::vector<const TVMFFIFieldInfo*> AllFields(const TVMFFITypeInfo* info) {
+  std::vector<const TVMFFIFieldInfo*> fields;
+  for (int32_t d = 0; d <= info->type_depth; ++d) {
+    const TVMFFITypeInfo* t = d < info->type_depth ? info->type_ancestors[d] : info;
+    for (int32_t i = 0; i < t->num_fields; ++i) fields.push_back(&t->fields[i]);
+  }
+  return fields;
+}
 
 /* True when the tensor's DLPack source was marked read-only (tensor.cc). */
 

@@ -15,6 +15,9 @@
  *
  *   ffi.DefinePyClass(type_key, parent_index, field_names: Array, frozen) -> type index
  *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per slot
+ *
+ * NewPyClassInstance (internal.h) makes an instance whose slots are all None,
+ * for the core's own makers of objects by reflection (serialization.cc).
  */
 #include <deque>
 #include <mutex>
@@ -110,8 +113,10 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     info.field_static_type_index = kTVMFFIAny;
     if (TVMFFITypeRegisterField(index, &info) != 0) details::ThrowRaised();
   }
-  std::lock_guard<std::mutex> lock(g_mutex);
-  g_num_slots[index] = parent_slots + n;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    g_num_slots[index] = parent_slots + n;
+  }
   return index;
 }
 
@@ -135,6 +140,16 @@ void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
 }
 
 }  // namespace
+
+bool IsPyClassType(int32_t type_index) { return NumSlots(type_index) >= 0; }
+
+ObjectPtr<Object> NewPyClassInstance(int32_t type_index) {
+  int64_t n = NumSlots(type_index);
+  if (n < 0) return ObjectPtr<Object>();
+  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
+  details::HeaderOf(obj.get())->type_index = type_index;
+  return ObjectPtr<Object>(std::move(obj));
+}
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
