@@ -169,7 +169,9 @@ TEST(reflection, methods) {
   const TVMFFITypeInfo* pair = TVMFFIGetTypeInfo(KeyToIndex("testing.TestIntPair"));
   const TVMFFIMethodInfo* init = FindMethod(pair, "__ffi_init__");
   CHECK(init != nullptr && (init->flags & kTVMFFIFieldFlagBitMaskIsStaticMethod));
-  CHECK(pair->metadata != nullptr && pair->metadata->creator == nullptr);
+  CHECK(pair->metadata != nullptr && pair->metadata->creator != nullptr);  // default-constructible
+  const TVMFFITypeInfo* noncopy = TVMFFIGetTypeInfo(KeyToIndex("testing.TestNonCopyable"));
+  CHECK(noncopy->metadata != nullptr && noncopy->metadata->creator == nullptr);
   Function ctor = AnyView::FromRaw(init->method).cast<Function>();
   Any obj = ctor(3, 4);
   CHECK_EQ(obj.type_index(), pair->type_index);
@@ -230,7 +232,7 @@ TEST(reflection, make_object_from_packed_args) {
                "`str` to `int`");
   CHECK_THROWS(make("testing.TestObjectDerived", "v_map", Map()), "TypeError",
                "missing required field `v_array`");
-  CHECK_THROWS(make("testing.TestIntPair", "a", 1, "b", 2), "TypeError", "no reflection creator");
+  CHECK_THROWS(make("testing.TestNonCopyable", "value", 1), "TypeError", "no reflection creator");
   CHECK_THROWS(make("no.such.Type"), "KeyError", "no.such.Type");
   Any derived = make("testing.TestObjectDerived", "v_map", Map{{Any("k"), Any(1)}}, "v_array",
                      Array{Any(1)}, "v_i64", 3);
