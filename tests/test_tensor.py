@@ -357,3 +357,19 @@ def test_own_capsules_round_trip_without_numpy():
     proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, env=env, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout
+
+
+def test_dlpack_producers_cross_as_tensors():
+    # A NumPy array passed to a core function becomes a Tensor over the same
+    # memory (apache tvm-ffi takes any DLPack producer where a Tensor goes).
+    echo = ffi.get_global_func("testing.echo")
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    t = echo(a)
+    assert type(t) is ffi.Tensor and t.shape == (2, 3) and t.dtype == "float32"
+    back = np.from_dlpack(t)
+    a[1, 2] = 42.0  # shared, not copied
+    assert back[1, 2] == 42.0
+    nested = echo([a, {"k": a}])
+    assert type(nested[0]) is ffi.Tensor and type(nested[1]["k"]) is ffi.Tensor
+    to_tensor = ffi.get_global_func("testing.schema_id_tensor")
+    assert to_tensor(a).shape == (2, 3)

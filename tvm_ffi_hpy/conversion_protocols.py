@@ -15,6 +15,8 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
   ``ctypes.c_void_p``, ``__tvm_ffi_opaque_ptr__()``, or a handler in
   ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address),
   or ``__cuda_stream__()`` (a CUDA stream: its address);
+- ``(REPLACE, tensor)`` for a DLPack producer (an object with ``__dlpack__``:
+  NumPy arrays, torch tensors): the core gets a Tensor sharing its memory;
 - ``(DATA_TYPE, (code, bits, lanes))``: a data type value (kTVMFFIDataType):
   a ``dtype`` (a str subclass: the extension asks here for every str that is
   not exactly a str) or an object with ``__dlpack_data_type__()``;
@@ -123,6 +125,9 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         except ValueError:
             return _NOT_SPECIAL  # e.g. numpy's object dtype: crosses as itself
         return (DATA_TYPE, (parsed.type_code, parsed.bits, parsed.lanes))
+    if hasattr(cls, "__dlpack__") and not isinstance(obj, type):
+        from .tensor import from_dlpack  # a DLPack producer (NumPy, torch): a Tensor, no copy
+        return (REPLACE, from_dlpack(obj))
     if hasattr(cls, "__dlpack_data_type__"):
         code, bits, lanes = obj.__dlpack_data_type__()
         return (DATA_TYPE, (int(code), int(bits), int(lanes)))
