@@ -477,6 +477,34 @@ int ContainerWalk::run(HPy root, TVMFFIObject* builder, TVMFFIAny* out) {
   return 0;
 }
 
+// An int beyond int64: a kTVMFFIBigInt made from the words the int_to_words
+// hook gives (c_api.h "Big integers").
+static int big_int_to_any(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
+  HPy hook = HPyGlobal_Load(ctx, g_int_to_words);
+  if (HPy_Is(ctx, hook, ctx->h_None)) {
+    HPy_Close(ctx, hook);
+    HPyErr_SetString(ctx, ctx->h_OverflowError, "int too large for int64");
+    return -1;
+  }
+  HPy words = call_positional(ctx, hook, &h, 1);
+  HPy_Close(ctx, hook);
+  if (HPy_IsNull(words)) return -1;
+  int rc = -1;
+  if (!HPyBytes_Check(ctx, words)) {
+    HPyErr_SetString(ctx, ctx->h_TypeError, "int_to_words must return bytes");
+  } else {
+    TVMFFIByteArray ba{HPyBytes_AsString(ctx, words), size_t(HPyBytes_Size(ctx, words))};
+    if (TVMFFIBigIntFromByteArray(&ba, out) != 0) {
+      raise_from_core(ctx);
+    } else {
+      if (out->type_index >= kTVMFFIStaticObjectBegin) temps->own(out->v_obj);
+      rc = 0;
+    }
+  }
+  HPy_Close(ctx, words);
+  return rc;
+}
+
 static int bytes_like_to_any(HPyContext* ctx, const char* data, HPy_ssize_t size, bool is_str,
                              TVMFFIAny* out, ArgTemps* temps) {
   TVMFFIByteArray ba{data, static_cast<size_t>(size)};
@@ -520,7 +548,11 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
       return 0;
     }
     int64_t v = HPyLong_AsInt64_t(ctx, h);
-    if (v == -1 && HPyErr_Occurred(ctx)) return -1;
+    if (v == -1 && HPyErr_Occurred(ctx)) {
+      if (!HPyErr_ExceptionMatches(ctx, ctx->h_OverflowError)) return -1;
+      HPyErr_Clear(ctx);
+      return big_int_to_any(ctx, h, out, temps);
+    }
     set_pod(out, kTVMFFIInt);
     out->v_int64 = v;
     return 0;
@@ -801,6 +833,15 @@ static HPy value_object_to_py(HPyContext* ctx, TVMFFIObject* obj, bool* handled)
     }
     case kTVMFFIShape:
       return shape_to_py(ctx, obj);
+    case kTVMFFIBigInt: {  // a plain int, through the int_from_words hook
+      TVMFFIAny view;
+      view.type_index = kTVMFFIBigInt;
+      view.zero_padding = 0;
+      view.v_obj = obj;
+      TVMFFIByteArray words = TVMFFIBigIntGetContentByteArray(&view);
+      HPy bytes = HPyBytes_FromStringAndSize(ctx, words.data, HPy_ssize_t(words.size));
+      return apply_if_set(ctx, g_int_from_words, bytes);
+    }
     case kTVMFFIOpaquePyObject:
       return opaque_get(ctx, obj);
     default:

@@ -100,6 +100,8 @@ extern HPyGlobal g_plain_types;        // dict: types protocol_value leaves as t
 extern HPyGlobal g_opaque_ptr_to_py;   // address or None -> ctypes.c_void_p
 extern HPyGlobal g_dtype_from_fields;  // (code, bits, lanes) -> dtype
 extern HPyGlobal g_device_from_fields; // (type, index) -> Device
+extern HPyGlobal g_int_to_words;       // int -> bytes (big integer words)
+extern HPyGlobal g_int_from_words;     // bytes -> int
 extern HPyGlobal g_error_classes;      // dict: error kind -> exception class
 extern HPyGlobal g_TypeInfoClass;      // TypeInfo/TypeField/TypeMethod classes,
 extern HPyGlobal g_TypeFieldClass;     //   called with keywords by type_info()

@@ -28,6 +28,8 @@ HPyGlobal g_protocol_value;
 HPyGlobal g_plain_types;
 HPyGlobal g_opaque_ptr_to_py;
 HPyGlobal g_dtype_from_fields;
+HPyGlobal g_int_to_words;
+HPyGlobal g_int_from_words;
 HPyGlobal g_device_from_fields;
 HPyGlobal g_KeeperType;
 HPyGlobal g_keepers;
@@ -79,6 +81,10 @@ static const Hook kHooks[] = {
     // callable((type, index)) -> that of a kTVMFFIDevice (convert.cc)
     {"dtype_from_fields", &g_dtype_from_fields},
     {"device_from_fields", &g_device_from_fields},
+    // callable(int) -> bytes: an int beyond int64 as kTVMFFIBigInt words;
+    // callable(bytes) -> int: back (convert.cc, c_api.h "Big integers")
+    {"int_to_words", &g_int_to_words},
+    {"int_from_words", &g_int_from_words},
     // dict: error kind (str) -> exception class (errors.cc)
     {"error_classes", &g_error_classes},
     // classes called with keywords by type_info() below
@@ -679,7 +685,7 @@ static HPyGlobal* module_globals[] = {
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
     &g_protocol_value, &g_plain_types, &g_opaque_ptr_to_py, &g_dtype_from_fields,
-    &g_device_from_fields,
+    &g_device_from_fields, &g_int_to_words, &g_int_from_words,
     nullptr};
 
 static HPyModuleDef module_def = {

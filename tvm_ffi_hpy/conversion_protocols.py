@@ -44,7 +44,7 @@ import sys
 from typing import Any, Callable, Optional, Tuple
 
 __all__ = ["protocol_value", "opaque_ptr_to_py", "PLAIN_TYPES", "dtype_from_fields",
-           "device_from_fields"]
+           "device_from_fields", "int_to_words", "int_from_words"]
 
 NOT_SPECIAL = 0
 REPLACE = 1
@@ -197,3 +197,24 @@ def device_from_fields(fields: "tuple[int, int]") -> Any:
 def forget_values() -> None:
     """Drop the remembered dtypes and devices (their class changed)."""
     _FROM_FIELDS.clear()
+
+
+def int_to_words(value: int) -> bytes:
+    """An int beyond int64 as the core's big-integer words: two's complement,
+    64-bit words least significant first, each in the machine's byte order
+    (c_api.h, "Big integers")."""
+    count = (value.bit_length() + 1 + 63) // 64  # the sign bit included
+    if sys.byteorder == "little":
+        return value.to_bytes(8 * count, "little", signed=True)
+    mask = (1 << 64) - 1
+    return b"".join(((value >> (64 * i)) & mask).to_bytes(8, "big") for i in range(count))
+
+
+def int_from_words(words: bytes) -> int:
+    """The int of big-integer words (the inverse of `int_to_words`)."""
+    if sys.byteorder == "little":
+        return int.from_bytes(words, "little", signed=True)
+    value = 0
+    for i in range(len(words) // 8):
+        value |= int.from_bytes(words[8 * i:8 * i + 8], "big") << (64 * i)
+    return value - (1 << (64 * (len(words) // 8))) if words and words[-8] & 0x80 else value

@@ -33,6 +33,8 @@ from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache t
                                    opaque_ptr_to_py as _opaque_ptr_to_py,
                                    dtype_from_fields as _dtype_from_fields,
                                    device_from_fields as _device_from_fields,
+                                   int_to_words as _int_to_words,
+                                   int_from_words as _int_from_words,
                                    protocol_value as _protocol_value,
                                    PLAIN_TYPES as _PLAIN_TYPES)
 
@@ -599,6 +601,8 @@ _ffi.set_hooks({
     "opaque_ptr_to_py": _opaque_ptr_to_py,
     "dtype_from_fields": _dtype_from_fields,
     "device_from_fields": _device_from_fields,
+    "int_to_words": _int_to_words,
+    "int_from_words": _int_from_words,
     "error_classes": _error_classes,
     "TypeInfo": TypeInfo,
     "TypeField": TypeField,

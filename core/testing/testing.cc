@@ -168,6 +168,9 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
            []() { return reinterpret_cast<int64_t>(&TestingAddOneSafeCall); })
       .def("testing.get_mlir_add_one_c_symbol",
            []() { return reinterpret_cast<int64_t>(&TestingAddOneMLIRPacked); })
+      .def("testing.big_int_add", [](BigInt a, BigInt b) { return a + b; })
+      .def("testing.big_int_sub", [](BigInt a, BigInt b) { return a - b; })
+      .def("testing.big_int_less", [](BigInt a, BigInt b) { return a < b; })
       .def("testing.TestIntPairSum", [](ObjectPtr<TestIntPairObj> p) { return p->Sum(); })
       .def("testing.add_one",
            [](int64_t x) {

@@ -208,6 +208,7 @@ typedef enum {
   kTVMFFIMap = 72,            /* opaque layout: use the ffi.Map* functions */
   kTVMFFIModule = 73,         /* a loaded library: opaque layout, use ffi.Module* functions */
   kTVMFFIOpaquePyObject = 74, /* { header, TVMFFIOpaqueObjectCell } */
+  kTVMFFIBigInt = 78,         /* { header, size_t n, int64_t words[n] }: see "Big integers" */
   kTVMFFIStaticObjectEnd,
   kTVMFFIDynObjectBegin = 128
 #ifdef __cplusplus
@@ -376,6 +377,19 @@ TVM_FFI_DLL const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lin
 /* ---------------------------------------------------------------------- */
 TVM_FFI_DLL int TVMFFIStringFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out);
 TVM_FFI_DLL int TVMFFIBytesFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out);
+
+/* Big integers.  An integer that does not fit int64 is a kTVMFFIBigInt
+ * object: after the header, the word count n (size_t) and n int64 words, a
+ * two's-complement number, least significant word first, each word in the
+ * machine's byte order.  n is minimal (no redundant sign-extension word) and
+ * at least 2: every value that fits int64 is a kTVMFFIInt instead.
+ *   FromByteArray: whole words as above (redundant sign words and the empty
+ *     array, meaning 0, are accepted) -> an owned int or BigInt value;
+ *     ValueError when the size is not a multiple of 8.
+ *   GetContentByteArray: the words of an int (one word, inside *value) or of
+ *     a BigInt (borrowed from the object); {NULL, 0} for anything else. */
+TVM_FFI_DLL int TVMFFIBigIntFromByteArray(const TVMFFIByteArray* input, TVMFFIAny* out);
+TVM_FFI_DLL TVMFFIByteArray TVMFFIBigIntGetContentByteArray(const TVMFFIAny* value);
 
 /* ---------------------------------------------------------------------- */
 /* Reflection                                                              */

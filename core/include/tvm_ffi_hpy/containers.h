@@ -46,8 +46,9 @@ TVM_FFI_HPY_INLINE uint64_t MixHash(uint64_t x) noexcept {
   return x;
 }
 
-/* Map key hash: numbers (int, bool, float) and None by value, strings and
- * bytes by content (every form of them alike), everything else by address. */
+/* Map key hash: numbers (int, bool, float, big ints) and None by value,
+ * strings and bytes by content (every form of them alike), everything else
+ * by address. */
 inline uint64_t AnyHash(const TVMFFIAny* v) noexcept {
   int32_t t = v->type_index;
   if (t == kTVMFFINone) return 0x9e3779b97f4a7c15ULL;
@@ -61,6 +62,10 @@ inline uint64_t AnyHash(const TVMFFIAny* v) noexcept {
   if (GetByteContent(v, &content)) {
     uint64_t h = std::hash<std::string_view>()(content);
     return IsStrIndex(t) ? h : MixHash(h ^ 0x27d4eb2fULL);
+  }
+  if (t == kTVMFFIBigInt) {  // by value, like ints
+    TVMFFIByteArray words = TVMFFIBigIntGetContentByteArray(v);
+    return MixHash(std::hash<std::string_view>()(ToStringView(words)) ^ 0x85ebca6bULL);
   }
   return MixHash(v->v_uint64);
 }
@@ -87,6 +92,10 @@ inline bool AnyEqual(const TVMFFIAny* a, const TVMFFIAny* b) noexcept {
   }
   if (ta != tb) return false;
   if (ta == kTVMFFINone) return true;
+  if (ta == kTVMFFIBigInt) {
+    return ToStringView(TVMFFIBigIntGetContentByteArray(a)) ==
+           ToStringView(TVMFFIBigIntGetContentByteArray(b));
+  }
   return a->v_uint64 == b->v_uint64;
 }
 

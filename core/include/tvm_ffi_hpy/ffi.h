@@ -21,6 +21,7 @@
 #include <tvm_ffi_hpy/any.h>
 #include <tvm_ffi_hpy/string.h>
 #include <tvm_ffi_hpy/dtype_device.h>
+#include <tvm_ffi_hpy/big_int.h>
 #include <tvm_ffi_hpy/typed.h>
 #include <tvm_ffi_hpy/function.h>
 #include <tvm_ffi_hpy/containers.h>
