@@ -178,7 +178,8 @@ class TypeRegistry {
         {"ffi.Error", kTVMFFIError},    {"ffi.Function", kTVMFFIFunction},
         {"ffi.Shape", kTVMFFIShape},    {"ffi.Tensor", kTVMFFITensor},
         {"ffi.Array", kTVMFFIArray},    {"ffi.Map", kTVMFFIMap},
-        {"ffi.Module", kTVMFFIModule},  {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject}};
+        {"ffi.Module", kTVMFFIModule},  {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject},
+        {"ffi.List", kTVMFFIList},      {"ffi.Dict", kTVMFFIDict}};
     for (const auto& [key, index] : kBuiltins) Add(key, index, object);
   }
 

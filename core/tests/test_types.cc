@@ -46,8 +46,9 @@ const TVMFFIMethodInfo* FindMethod(const TVMFFITypeInfo* info, const char* name)
 TEST(types, builtins) {
   const char* keys[] = {"ffi.Object", "ffi.String", "ffi.Bytes",  "ffi.Error",
                         "ffi.Function", "ffi.Shape", "ffi.Tensor", "ffi.Array",
-                        "ffi.Map",    "ffi.Module", "ffi.OpaquePyObject"};
-  for (int32_t i = 0; i < 11; ++i) {
+                        "ffi.Map",    "ffi.Module", "ffi.OpaquePyObject", "ffi.List",
+                        "ffi.Dict"};
+  for (int32_t i = 0; i < 13; ++i) {
     CHECK_EQ(KeyToIndex(keys[i]), 64 + i);
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(64 + i);
     CHECK(info != nullptr && details::ToStringView(info->type_key) == keys[i]);
