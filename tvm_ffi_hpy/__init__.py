@@ -33,7 +33,7 @@ del _installed, _installed_copy, _BINARY
 from .core import (Object, Function, ObjectRValueRef, register_object, register_error,
                    get_global_func, register_global_func, list_global_func_names,
                    remove_global_func, convert, Error, ErrorObject)
-from .containers import Array, Map, Shape, String, Bytes
+from .containers import Array, List, Map, Dict, Shape, String, Bytes
 from .module import Module, load_module
 from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlpack
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
@@ -49,7 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register_error",
            "get_global_func", "register_global_func", "list_global_func_names",
-           "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
+           "remove_global_func", "convert", "Array", "List", "Map", "Dict", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
            "dtype", "device", "empty", "from_dlpack", "dataclasses",
            "get_global_func_metadata", "convert_func", "method"]

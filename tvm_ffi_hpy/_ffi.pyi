@@ -119,6 +119,8 @@ kTVMFFIShape: int
 kTVMFFITensor: int
 kTVMFFIArray: int
 kTVMFFIMap: int
+kTVMFFIList: int
+kTVMFFIDict: int
 kTVMFFIModule: int
 kTVMFFIOpaquePyObject: int
 kTVMFFIDynObjectBegin: int
