@@ -38,6 +38,7 @@ from .module import Module, load_module
 from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlpack
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
+from . import access_path  # noqa: E402  (apache tvm-ffi's tvm_ffi.access_path)
 from . import dataclasses  # noqa: E402
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 from . import registry  # noqa: E402

@@ -247,3 +247,21 @@ TEST(containers, dict) {
   CHECK(!it(2).cast<bool>());
   CHECK_THROWS(it(0), "IndexError", "iterator out of range");
 }
+
+TEST(containers, access_path) {
+  AccessPath root = AccessPath::Root();
+  AccessPath p = root.Attr("layer").ArrayItem(2).MapItemMissing("k");
+  CHECK_EQ(p->depth, int64_t(3));
+  std::vector<AccessStep> steps = p.ToSteps();
+  CHECK_EQ(steps.size(), size_t(3));
+  CHECK_EQ(steps[0]->kind, int64_t(AccessKind::kAttr));
+  CHECK_EQ(steps[1]->key.cast<int64_t>(), int64_t(2));
+  CHECK_EQ(steps[2]->kind, int64_t(AccessKind::kMapItemMissing));
+  CHECK(root.IsPrefixOf(p));
+  CHECK(root.Attr("layer").IsPrefixOf(p));
+  CHECK(!root.Attr("other").IsPrefixOf(p));
+  CHECK(!p.IsPrefixOf(root));
+  CHECK(p.PathEqual(root.Attr("layer").ArrayItem(2).MapItemMissing("k")));
+  CHECK(!p.PathEqual(root.Attr("layer").ArrayItem(2).MapItem("k")));
+  CHECK(root.ToSteps().empty());
+}
