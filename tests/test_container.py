@@ -626,3 +626,36 @@ def test_dict_many_entries_and_erase_keeps_order():
         del d["k%d" % i]
     assert list(d.values()) == list(range(1, 500, 2))
     assert all(d["k%d" % i] == i for i in range(1, 500, 50))
+
+
+# ---------------------------------------------------------------------------
+# Twins: a C++ parameter of type Array takes a List (copied), and so on
+# ---------------------------------------------------------------------------
+def test_cpp_array_parameter_takes_a_list_and_back():
+    lst = List([10, 20])
+    arr = testing.schema_id_arr_int(lst)
+    assert type(arr) is Array and list(arr) == [10, 20]
+    lst.append(30)                      # the Array is a copy
+    assert len(arr) == 2
+    back = testing.schema_id_list_int(arr)
+    assert type(back) is List and list(back) == [10, 20] and not back.same_as(lst)
+    assert testing.schema_id_list_int(lst) is lst      # no copy for a List
+    assert type(testing.schema_id_list_str(["a"])) is List  # a Python list too
+    with pytest.raises(TypeError, match="element \\[0\\]: expected `int` but got `str`"):
+        testing.schema_id_arr_int(List(["x"]))
+    with pytest.raises(TypeError, match="expected `ffi.List` but got `ffi.Map`"):
+        testing.schema_id_list_int(Map())
+
+
+def test_cpp_map_parameter_takes_a_dict_and_back():
+    d = Dict({"a": 1})
+    m = testing.schema_id_map_str_int(d)
+    assert type(m) is Map and dict(m.items()) == {"a": 1}
+    d["a"] = 2                          # the Map is a copy
+    assert m["a"] == 1
+    d2 = testing.schema_id_dict_str_int(m)
+    assert type(d2) is Dict and d2["a"] == 1
+    assert testing.schema_id_dict_str_int(d) is d
+    assert type(testing.schema_id_dict_str_str({"k": "v"})) is Dict
+    with pytest.raises(TypeError, match="value for key 'a': expected `int`"):
+        testing.schema_id_dict_str_int(Map({"a": "x"}))

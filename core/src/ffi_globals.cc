@@ -147,6 +147,11 @@ Array FlatItems(const Ref& m) {
 
 /* Python-style index normalisation is the frontend's job: these take
  * positions in range and raise IndexError otherwise. */
+/* The List and Dict functions take exactly a List / a Dict (ObjectPtr: no
+ * conversion from the twin, which would mutate a temporary copy). */
+using LP = ObjectPtr<ListObj>;
+using DP = ObjectPtr<DictObj>;
+
 void RegisterListAndDict() {
   refl::GlobalDef()
       .def_packed("ffi.List",
@@ -156,39 +161,42 @@ void RegisterListAndDict() {
                     for (int32_t i = 0; i < num_args; ++i) lst.push_back(Any(args[i]));
                     *rv = std::move(lst);
                   })
-      .def("ffi.ListSize", [](const List& l) -> int64_t { return l.size(); })
-      .def("ffi.ListGetItem", [](const List& l, int64_t i) -> Any { return l.at(i); })
-      .def("ffi.ListSetItem", [](const List& l, int64_t i, Any v) { l.Set(i, std::move(v)); })
+      .def("ffi.ListSize", [](LP l) -> int64_t { return l->size(); })
+      .def("ffi.ListGetItem", [](LP l, int64_t i) -> Any { return l->at(i); })
+      .def("ffi.ListSetItem", [](LP l, int64_t i, Any v) { l->Set(i, std::move(v)); })
       .def("ffi.ListContains",
-           [](const List& l, AnyView v) -> bool {
-             for (const Any& item : l) {
+           [](LP l, AnyView v) -> bool {
+             for (const Any& item : *l) {
                if (SameValue(&item.raw(), &v.raw())) return true;
              }
              return false;
            })
-      .def("ffi.ListAppend", [](const List& l, Any v) { l.push_back(std::move(v)); })
-      .def("ffi.ListInsert", [](const List& l, int64_t i, Any v) { l.insert(i, std::move(v)); })
-      .def("ffi.ListPop", [](const List& l, int64_t i) -> Any { return l.pop(i); })
-      .def("ffi.ListErase", [](const List& l, int64_t i) { l.erase(i); })
+      .def("ffi.ListAppend", [](LP l, Any v) { l->PushBack(std::move(v)); })
+      .def("ffi.ListInsert", [](LP l, int64_t i, Any v) { l->Insert(i, std::move(v)); })
+      .def("ffi.ListPop", [](LP l, int64_t i) -> Any { return l->Pop(i); })
+      .def("ffi.ListErase", [](LP l, int64_t i) { l->Pop(i); })
       .def("ffi.ListEraseRange",
-           [](const List& l, int64_t first, int64_t last) { l.erase(first, last); })
+           [](LP l, int64_t first, int64_t last) { l->EraseRange(first, last); })
       // (list, first, last, items): items is a List or an Array, and may be `list` itself.
       .def("ffi.ListReplaceSlice",
-           [](const List& l, int64_t first, int64_t last, AnyView items) {
-             ListObj* target = const_cast<ListObj*>(l.get());
-             if (std::optional<List> src = items.as<List>()) {
-               target->ReplaceRange(first, last, src->begin(), src->size());
-             } else if (std::optional<Array> arr = items.as<Array>()) {
-               target->ReplaceRange(first, last, arr->begin(), arr->size());
+           [](LP l, int64_t first, int64_t last, AnyView items) {
+             ListObj* target = l.get();
+             const Object* src = items.object();
+             if (items.type_index() == kTVMFFIList) {
+               const ListObj* seq = static_cast<const ListObj*>(src);
+               target->ReplaceRange(first, last, seq->begin(), seq->size());
+             } else if (items.type_index() == kTVMFFIArray) {
+               const ArrayObj* seq = static_cast<const ArrayObj*>(src);
+               target->ReplaceRange(first, last, seq->begin(), seq->size());
              } else {
                TVM_FFI_HPY_THROW(TypeError)
                    << "ffi.ListReplaceSlice expects a List or an Array of items, got `"
                    << items.type_name() << "`";
              }
            })
-      .def("ffi.ListReverse", [](const List& l) { l.reverse(); })
-      .def("ffi.ListClear", [](const List& l) { l.clear(); })
-      .def("ffi.ListReserve", [](const List& l, int64_t n) { l.reserve(n); })
+      .def("ffi.ListReverse", [](LP l) { l->Reverse(); })
+      .def("ffi.ListClear", [](LP l) { l->Clear(); })
+      .def("ffi.ListReserve", [](LP l, int64_t n) { l->Reserve(n); })
       .def_packed("ffi.Dict",
                   [](const AnyView* args, int32_t num_args, Any* rv) {
                     if (num_args % 2 != 0) {
@@ -200,14 +208,14 @@ void RegisterListAndDict() {
                     for (int32_t i = 0; i < num_args; i += 2) d.Set(args[i], Any(args[i + 1]));
                     *rv = std::move(d);
                   })
-      .def("ffi.DictSize", [](const Dict& d) -> int64_t { return int64_t(d.size()); })
-      .def("ffi.DictGetItem", [](const Dict& d, AnyView key) -> Any { return d.at(key); })
-      .def("ffi.DictSetItem", [](const Dict& d, AnyView key, Any v) { d.Set(key, std::move(v)); })
-      .def("ffi.DictCount", [](const Dict& d, AnyView key) -> int64_t { return d.count(key); })
-      .def("ffi.DictErase", [](const Dict& d, AnyView key) { d.erase(key); })
-      .def("ffi.DictClear", [](const Dict& d) { d.clear(); })
-      .def("ffi.DictItems", [](const Dict& d) -> Array { return FlatItems(d); })
-      .def("ffi.DictForwardIterFunctor", [](const Dict& d) { return ForwardIterFunctor(d); })
+      .def("ffi.DictSize", [](DP d) -> int64_t { return int64_t(d->size()); })
+      .def("ffi.DictGetItem", [](DP d, AnyView key) -> Any { return Dict(d).at(key); })
+      .def("ffi.DictSetItem", [](DP d, AnyView key, Any v) { d->Set(key, std::move(v)); })
+      .def("ffi.DictCount", [](DP d, AnyView key) -> int64_t { return Dict(d).count(key); })
+      .def("ffi.DictErase", [](DP d, AnyView key) { d->Erase(key); })
+      .def("ffi.DictClear", [](DP d) { d->Clear(); })
+      .def("ffi.DictItems", [](DP d) -> Array { return FlatItems(Dict(d)); })
+      .def("ffi.DictForwardIterFunctor", [](DP d) { return ForwardIterFunctor(Dict(d)); })
       .def("ffi.MapForwardIterFunctor", [](const Map& m) { return ForwardIterFunctor(m); });
 }
 

@@ -184,9 +184,15 @@ TEST(containers, list) {
   CHECK(Ints(c) == std::vector<int64_t>({0, 0, 1, 2, 3, 4, 3, 4}));
   obj->ReplaceRange(2, 8, nullptr, 0);
   CHECK(Ints(c) == std::vector<int64_t>({0, 0}));
-  // A List is not an Array, in both directions.
-  CHECK_THROWS(Any(c).cast<Array>(), "TypeError", "ffi.List");
-  CHECK_THROWS(Any(Array()).cast<List>(), "TypeError", "ffi.Array");
+  // A List converts to an Array (a copy sharing the items) and back.
+  Array as_array = Any(c).cast<Array>();
+  CHECK_EQ(as_array.size(), int64_t(2));
+  CHECK_EQ(details::HeaderOf(as_array.get())->type_index, int32_t(kTVMFFIArray));
+  List back = Any(as_array).cast<List>();
+  CHECK(!back.same_as(c) && Ints(back) == Ints(c));
+  CHECK(Any(c).cast<List>().same_as(c));  // no copy for the type itself
+  CHECK_THROWS(Any(Map()).cast<List>(), "TypeError", "Cannot convert from type `ffi.Map`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ArraySize")(Map()), "TypeError", "expected `ffi.Array`");
 }
 
 TEST(containers, list_globals) {
@@ -210,7 +216,15 @@ TEST(containers, list_globals) {
   CHECK(Ints(l.cast<List>()) == std::vector<int64_t>({7, 8, 9}));
   CHECK_THROWS(replace(l, 0, 1, 5), "TypeError", "List or an Array");
   CHECK_THROWS(get(l, 3), "IndexError", "List index out of range");
+  // The List functions take exactly a List: an Array is not copied into a
+  // temporary List that a mutation would then change unseen.
   CHECK_THROWS(size(Array()), "TypeError", "expected `ffi.List` but got `ffi.Array`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ListAppend")(Array(), 1), "TypeError",
+               "expected `ffi.List` but got `ffi.Array`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.DictSetItem")(Map(), 1, 2), "TypeError",
+               "expected `ffi.Dict` but got `ffi.Map`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ListReserve")(l, int64_t(1) << 62), "ValueError",
+               "too large");
   Function key_of = Function::GetGlobalRequired("ffi.GetTypeKeyOfIndex");
   CHECK(key_of(int64_t(kTVMFFIList)).cast<String>() == "ffi.List");
   CHECK(key_of(int64_t(kTVMFFIDict)).cast<String>() == "ffi.Dict");
@@ -231,7 +245,13 @@ TEST(containers, dict) {
   CHECK_EQ(d.get()->Find("c")->cast<int64_t>(), int64_t(3));
   d.clear();
   CHECK(alias.empty());
-  CHECK_THROWS(Any(d).cast<Map>(), "TypeError", "ffi.Dict");
+  d.Set("k", 1);
+  Map as_map = Any(d).cast<Map>();  // a copy: Map stays immutable under later Dict changes
+  d.Set("k", 2);
+  CHECK_EQ(as_map.at("k").cast<int64_t>(), int64_t(1));
+  CHECK_EQ(Any(as_map).cast<Dict>().at("k").cast<int64_t>(), int64_t(1));
+  CHECK_THROWS(Any(List()).cast<Dict>(), "TypeError", "Cannot convert from type `ffi.List`");
+  d.clear();
 
   Function make = Function::GetGlobalRequired("ffi.Dict");
   Function items = Function::GetGlobalRequired("ffi.DictItems");

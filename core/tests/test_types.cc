@@ -127,7 +127,7 @@ TEST(reflection, fields_and_defaults) {
   CHECK_EQ(test_util::StrOf(v_str->default_value), std::string("hello"));
   CHECK_EQ(v_i64->field_static_type_index, int32_t(kTVMFFIInt));
   CHECK_EQ(v_str->field_static_type_index, int32_t(kTVMFFIStr));
-  CHECK(details::ToStringView(v_i64->doc) == "an int");
+  CHECK(details::ToStringView(v_i64->doc) == "i64 field");
   CHECK(info->metadata != nullptr && info->metadata->creator != nullptr);
 
   // Create through the creator, then read and write through getter/setter.

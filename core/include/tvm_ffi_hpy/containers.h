@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -379,7 +380,11 @@ class ListObj : public Object {
   /* Room for at least `n` values (grows geometrically). */
   void Reserve(int64_t n) {
     if (n <= seq.capacity) return;
-    int64_t cap = std::max<int64_t>(n, std::max<int64_t>(4, seq.capacity * 2));
+    constexpr int64_t kMaxSlots = int64_t(PTRDIFF_MAX / sizeof(TVMFFIAny));
+    if (TVM_FFI_HPY_UNLIKELY(n > kMaxSlots)) {
+      TVM_FFI_HPY_THROW(ValueError) << "List capacity " << n << " is too large";
+    }
+    int64_t cap = std::max<int64_t>(n, std::max<int64_t>(4, std::min(kMaxSlots, seq.capacity * 2)));
     void* fresh = std::realloc(seq.data, size_t(cap) * sizeof(TVMFFIAny));
     if (fresh == nullptr) throw std::bad_alloc();
     seq.data = static_cast<TVMFFIAny*>(fresh);
@@ -549,6 +554,63 @@ class Dict : public ObjectRef {
  private:
   DictObj* Mutable() const noexcept { return const_cast<DictObj*>(get()); }
 };
+
+/* ---------------------------------------------------------------------- */
+/* Conversions between twins                                               */
+/* ---------------------------------------------------------------------- */
+namespace details {
+
+inline Array CopyAsTwin(const ListObj* src, Array*) { return Array(src->begin(), src->end()); }
+inline List CopyAsTwin(const ArrayObj* src, List*) { return List(src->begin(), src->end()); }
+inline Map CopyAsTwin(const DictObj* src, Map*) {
+  ObjectPtr<MapObj> m = make_object<MapObj>();
+  for (const auto& kv : *src) m->Set(kv.first, kv.second);
+  return Map(std::move(m));
+}
+inline Dict CopyAsTwin(const MapObj* src, Dict*) {
+  Dict d;
+  for (const auto& kv : *src) d.Set(kv.first, kv.second);
+  return d;
+}
+
+/* The TypeTraits of Array, List, Map and Dict: as any object reference,
+ * and a value holding the twin (List for Array, Array for List, Dict for
+ * Map, Map for Dict) converts too, copied into a new container of T (the
+ * items are shared), as apache tvm-ffi's.  So a function taking an Array
+ * accepts a List, and one taking a List accepts an Array (or a Python list,
+ * which arrives as an Array). */
+template <typename T, typename TwinObj>
+struct TwinContainerTraits {
+  using Container = typename T::ContainerType;
+  static constexpr bool enabled = true;
+  static void ToView(const T& v, TVMFFIAny* out) noexcept { SetObject(out, v.get()); }
+  static void ToOwned(T v, TVMFFIAny* out) noexcept {
+    SetObject(out, ObjectRefUnsafe::Data(v).release());
+  }
+  static std::optional<T> TryFrom(const TVMFFIAny* v) {
+    if (v->type_index == Container::_type_index) {
+      return ObjectRefUnsafe::FromPtr<T>(ObjectPtr<Object>::NewRef(ObjectUnsafe::FromHeader(v->v_obj)));
+    }
+    if (v->type_index == TwinObj::_type_index) {
+      return CopyAsTwin(static_cast<const TwinObj*>(ObjectUnsafe::FromHeader(v->v_obj)),
+                        static_cast<T*>(nullptr));
+    }
+    return std::nullopt;
+  }
+  static std::string TypeName() { return Container::_type_key; }
+  static int32_t FieldTypeIndex() { return Container::_type_index; }
+};
+
+}  // namespace details
+
+template <>
+struct TypeTraits<Array> : details::TwinContainerTraits<Array, ListObj> {};
+template <>
+struct TypeTraits<List> : details::TwinContainerTraits<List, ArrayObj> {};
+template <>
+struct TypeTraits<Map> : details::TwinContainerTraits<Map, DictObj> {};
+template <>
+struct TypeTraits<Dict> : details::TwinContainerTraits<Dict, MapObj> {};
 
 /* ---------------------------------------------------------------------- */
 /* Shape                                                                   */
