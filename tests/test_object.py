@@ -891,3 +891,4 @@ def test_registered_type_keys():
 def test_method_and_field_docs_from_cpp():
     assert testing.TestObjectBase.add_i64.__doc__ == "add_i64 method"
     assert field_descriptor(testing.TestIntPair, "a").__doc__ == "Field `a`"
+    assert field_descriptor(testing.TestObjectBase, "v_str").__doc__ is None

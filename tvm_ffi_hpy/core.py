@@ -312,7 +312,9 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
     become properties; methods, __init__, __tvm_ffi_fields__."""
     for field in properties:
         acc = field.accessor  # writes to read-only fields fail in the core, with its message
-        setattr(cls, field.name, property(acc, acc, None, field.doc or None))
+        prop = property(acc, acc, None, field.doc or None)
+        prop.__doc__ = field.doc or None  # no doc: None, not the accessor's (PyPy copies it)
+        setattr(cls, field.name, prop)
     for method in info.methods:
         if method.name == "__ffi_init__":
             if "__init__" not in namespace:
