@@ -78,7 +78,9 @@ class AccessPath : public ObjectRef {
                                                  get()->depth + 1));
   }
   AccessPath Attr(String name) const { return Extend(AccessStep(AccessKind::kAttr, Any(name))); }
-  AccessPath ArrayItem(int64_t i) const { return Extend(AccessStep(AccessKind::kArrayItem, Any(i))); }
+  AccessPath ArrayItem(int64_t i) const {
+    return Extend(AccessStep(AccessKind::kArrayItem, Any(i)));
+  }
   AccessPath MapItem(Any key) const {
     return Extend(AccessStep(AccessKind::kMapItem, std::move(key)));
   }

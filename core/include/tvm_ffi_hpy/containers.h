@@ -430,7 +430,8 @@ class ListObj : public Object {
     int64_t new_size = seq.size - (last - first) + n;
     Reserve(new_size);
     for (int64_t i = first; i < last; ++i) removed.push_back(Any::FromRawOwned(seq.data[i]));
-    std::memmove(seq.data + first + n, seq.data + last, size_t(seq.size - last) * sizeof(TVMFFIAny));
+    std::memmove(seq.data + first + n, seq.data + last,
+                 size_t(seq.size - last) * sizeof(TVMFFIAny));
     for (int64_t i = 0; i < n; ++i) seq.data[first + i] = incoming[size_t(i)].release();
     seq.size = new_size;
   }  // `removed` is released here, the cell already updated
@@ -589,7 +590,8 @@ struct TwinContainerTraits {
   }
   static std::optional<T> TryFrom(const TVMFFIAny* v) {
     if (v->type_index == Container::_type_index) {
-      return ObjectRefUnsafe::FromPtr<T>(ObjectPtr<Object>::NewRef(ObjectUnsafe::FromHeader(v->v_obj)));
+      Object* obj = ObjectUnsafe::FromHeader(v->v_obj);
+      return ObjectRefUnsafe::FromPtr<T>(ObjectPtr<Object>::NewRef(obj));
     }
     if (v->type_index == TwinObj::_type_index) {
       return CopyAsTwin(static_cast<const TwinObj*>(ObjectUnsafe::FromHeader(v->v_obj)),
