@@ -6,7 +6,9 @@
  * reference whose object is shared first copies it (copy-on-write), so an
  * object that was handed to someone else never changes under them.
  * List and Dict are their mutable twins, shared by reference: a mutation
- * through any holder is seen by every holder (no copy-on-write).  List has
+ * through any holder is seen by every holder (no copy-on-write).  Like a
+ * std::vector, they are not synchronised: threads that mutate one while
+ * others read it need a lock of their own.  List has
  * Array's layout (a TVMFFISeqCell at offset 24) and Dict has Map's entry API
  * (size, begin/end, Find), so code that walks containers can treat
  * 71/75 as sequences and 72/76 as maps alike.
