@@ -192,28 +192,42 @@ static HPy convert_impl(HPyContext* ctx, HPy, HPy value) {
   return any_owned_to_py(ctx, &owned);
 }
 
-HPyDef_METH(array_size, "array_size", HPyFunc_O, .doc = "Number of items of an Array.")
+/* An Array or a List (the same TVMFFISeqCell at offset 24), else TypeError. */
+static TVMFFIObject* seq_handle_of(HPyContext* ctx, HPy h) {
+  TVMFFIObject* obj = object_handle(ctx, h);
+  if (obj && obj->type_index != kTVMFFIArray && obj->type_index != kTVMFFIList) {
+    raise_format(ctx, ctx->h_TypeError, "expected an Array or a List");
+    return nullptr;
+  }
+  return obj;
+}
+
+HPyDef_METH(array_size, "array_size", HPyFunc_O, .doc = "Number of items of an Array or a List.")
 static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
-  TVMFFIObject* obj = object_handle_of(ctx, arr, kTVMFFIArray, "an Array");
+  TVMFFIObject* obj = seq_handle_of(ctx, arr);
   if (!obj) return HPy_NULL;
   return HPyLong_FromInt64_t(ctx, TVMFFISeqGetCellPtr(obj)->size);
 }
 
 HPyDef_METH(array_getitem, "array_getitem", HPyFunc_VARARGS,
-            .doc = "array_getitem(arr, i): item i (negative i counts from the end).")
+            .doc = "array_getitem(seq, i): item i of an Array or a List (negative i counts "
+                   "from the end).")
 static HPy array_getitem_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   InflightScope scope(ctx);
   if (!check_nargs(ctx, "array_getitem", nargs, 2)) return HPy_NULL;
-  TVMFFIObject* obj = object_handle_of(ctx, args[0], kTVMFFIArray, "an Array");
+  TVMFFIObject* obj = seq_handle_of(ctx, args[0]);
   if (!obj) return HPy_NULL;
   int64_t i = HPyLong_AsInt64_t(ctx, args[1]);
   if (i == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+  // A List's cell is read afresh here: no mutation can run in between.
   const TVMFFISeqCell* cell = TVMFFISeqGetCellPtr(obj);
   if (i < 0) i += cell->size;
   if (i < 0 || i >= cell->size) {
-    HPyErr_SetString(ctx, ctx->h_IndexError, "Array index out of range");
+    HPyErr_SetString(ctx, ctx->h_IndexError, obj->type_index == kTVMFFIList
+                                                 ? "List index out of range"
+                                                 : "Array index out of range");
     return HPy_NULL;
   }
   return any_view_to_py(ctx, &cell->data[i]);
@@ -609,7 +623,8 @@ static const struct {
     TVM_FFI_HPY_CONSTANT(kTVMFFIFunction),      TVM_FFI_HPY_CONSTANT(kTVMFFIShape),
     TVM_FFI_HPY_CONSTANT(kTVMFFITensor),        TVM_FFI_HPY_CONSTANT(kTVMFFIArray),
     TVM_FFI_HPY_CONSTANT(kTVMFFIMap),           TVM_FFI_HPY_CONSTANT(kTVMFFIModule),
-    TVM_FFI_HPY_CONSTANT(kTVMFFIOpaquePyObject), TVM_FFI_HPY_CONSTANT(kTVMFFIDynObjectBegin),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIOpaquePyObject), TVM_FFI_HPY_CONSTANT(kTVMFFIList),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIDict),          TVM_FFI_HPY_CONSTANT(kTVMFFIDynObjectBegin),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskWritable),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskHasDefault),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskIsStaticMethod),

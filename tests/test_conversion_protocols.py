@@ -1,5 +1,5 @@
 """Objects that no direct conversion takes cross through apache tvm-ffi's
-protocols (conversion_protocols.py): __tvm_ffi_value__, __tvm_ffi_int__,
+protocols (conversion_protocols.py): __tvm_ffi_object__, __tvm_ffi_value__, __tvm_ffi_int__,
 __tvm_ffi_float__, __dlpack_data_type__, __dlpack_device__, NumPy scalars,
 opaque pointers (ctypes.c_void_p, __tvm_ffi_opaque_ptr__, handlers); and
 convert_func."""
@@ -41,6 +41,23 @@ def test_value_protocol():
     assert tuple(m["k"]) == (1,)
     pair = ffi.testing.TestIntPair(1, 2)
     assert echo(Value(pair)) is pair  # the wrapper stays the identity
+
+
+class Backed:
+    def __init__(self, backend):
+        self.backend = backend
+
+    def __tvm_ffi_object__(self):
+        return self.backend
+
+
+def test_object_protocol_crosses_as_its_object():
+    lst = ffi.List([1])
+    assert echo(Backed(lst)) is lst
+    arr = echo([Backed(lst)])
+    assert arr[0] is lst
+    with pytest.raises(TypeError, match="returned int, not an object"):
+        echo(Backed(5))
 
 
 def test_value_protocol_that_never_ends():

@@ -168,7 +168,7 @@ def test_base_wrong_type_assignment(field, value):
 
 def test_base_int_field_overflow():
     obj = make_base()
-    with pytest.raises(OverflowError):
+    with pytest.raises(TypeError, match="ffi.BigInt"):
         obj.v_i64 = 2**64
     assert obj.v_i64 == 10
 
@@ -870,3 +870,25 @@ def test_deepcopy_without_cycles_and_of_objects_that_refuse():
     assert not c.v_map.same_as(obj.v_map) and not c.v_array.same_as(obj.v_array)
     with pytest.raises(TypeError):
         copy.deepcopy(tvm_ffi_hpy.convert(lambda: 1))  # a Function
+
+
+def test_id_and_is_alias_handle_and_same_as():
+    x = testing.TestIntPair(1, 2)
+    y = testing.TestIntPair(1, 2)
+    assert x.id_ == x.__chandle__() != 0 and x.id_ != y.id_
+    assert x.is_(x) and not x.is_(y)
+    assert x.is_(tvm_ffi_hpy.get_global_func("testing.echo")(x))
+    assert not x.is_(None) and not x.is_(object())
+
+
+def test_registered_type_keys():
+    keys = tvm_ffi_hpy.registry.get_registered_type_keys()
+    assert keys[:3] == ["None", "int", "bool"]       # by type index
+    assert keys.index("ffi.List") == keys.index("ffi.Dict") - 1
+    assert "ffi.reflection.AccessPath" in keys and len(set(keys)) == len(keys)
+
+
+def test_method_and_field_docs_from_cpp():
+    assert testing.TestObjectBase.add_i64.__doc__ == "add_i64 method"
+    assert field_descriptor(testing.TestIntPair, "a").__doc__ == "Field `a`"
+    assert field_descriptor(testing.TestObjectBase, "v_str").__doc__ is None

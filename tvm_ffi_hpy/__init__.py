@@ -33,11 +33,12 @@ del _installed, _installed_copy, _BINARY
 from .core import (Object, Function, ObjectRValueRef, register_object, register_error,
                    get_global_func, register_global_func, list_global_func_names,
                    remove_global_func, convert, Error, ErrorObject)
-from .containers import Array, Map, Shape, String, Bytes
+from .containers import Array, List, Map, Dict, Shape, String, Bytes
 from .module import Module, load_module
 from .tensor import Tensor, Device, DLDeviceType, dtype, device, empty, from_dlpack
 from ._loader import hpy_version as _hpy_version, extension_path as _extension_path
 
+from . import access_path  # noqa: E402  (apache tvm-ffi's tvm_ffi.access_path)
 from . import dataclasses  # noqa: E402
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 from . import registry  # noqa: E402
@@ -49,7 +50,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register_error",
            "get_global_func", "register_global_func", "list_global_func_names",
-           "remove_global_func", "convert", "Array", "Map", "Shape", "String", "Bytes",
+           "remove_global_func", "convert", "Array", "List", "Map", "Dict", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
            "dtype", "device", "empty", "from_dlpack", "dataclasses",
            "get_global_func_metadata", "convert_func", "method"]

@@ -36,6 +36,9 @@ class Object:
     def _move(self) -> ObjectRValueRef: ...
     def __ctypes_handle__(self) -> Any: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
+    @property
+    def id_(self) -> int: ...
+    def is_(self, other: object) -> bool: ...
 
 
 class Function(Object):
@@ -120,6 +123,8 @@ kTVMFFIShape: int
 kTVMFFITensor: int
 kTVMFFIArray: int
 kTVMFFIMap: int
+kTVMFFIList: int
+kTVMFFIDict: int
 kTVMFFIModule: int
 kTVMFFIOpaquePyObject: int
 kTVMFFIDynObjectBegin: int

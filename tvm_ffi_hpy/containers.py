@@ -1,10 +1,15 @@
-"""Array, Map, Shape, String and Bytes: apache tvm-ffi's container names.
+"""Array, List, Map, Dict, Shape, String and Bytes: apache tvm-ffi's
+container names.
 
-Array and Map wrap core objects (they keep their identity across the FFI);
-Shape, String and Bytes are values: a core Shape comes back as a `Shape`
-(a tuple of ints), core strings and bytes as plain `str` and `bytes`.
+Array, List, Map and Dict wrap core objects (they keep their identity across
+the FFI).  Array and Map are immutable; List and Dict are their mutable twins,
+shared by reference: a mutation through any holder (Python or C++) is seen by
+every holder.  Shape, String and Bytes are values: a core Shape comes back as
+a `Shape` (a tuple of ints), core strings and bytes as plain `str` and `bytes`.
 """
+import collections.abc
 import copy
+import itertools
 import operator
 import types
 from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union, overload
@@ -12,7 +17,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union, o
 from .core import Object, Shape, cycle_safe_repr, register_object, get_global_func, _ffi
 from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
-__all__ = ["Array", "Map", "Shape", "String", "Bytes"]
+__all__ = ["Array", "List", "Map", "Dict", "Shape", "String", "Bytes"]
 
 _array_ctor = get_global_func("ffi.Array")
 _map_ctor = get_global_func("ffi.Map")
@@ -20,6 +25,26 @@ _map_size = get_global_func("ffi.MapSize")
 _map_getitem = get_global_func("ffi.MapGetItem")
 _map_count = get_global_func("ffi.MapCount")
 _map_items = get_global_func("ffi.MapItems")
+_list_ctor = get_global_func("ffi.List")
+_list_setitem = get_global_func("ffi.ListSetItem")
+_list_append = get_global_func("ffi.ListAppend")
+_list_insert = get_global_func("ffi.ListInsert")
+_list_pop = get_global_func("ffi.ListPop")
+_list_erase = get_global_func("ffi.ListErase")
+_list_erase_range = get_global_func("ffi.ListEraseRange")
+_list_replace_slice = get_global_func("ffi.ListReplaceSlice")
+_list_reverse = get_global_func("ffi.ListReverse")
+_list_clear = get_global_func("ffi.ListClear")
+_dict_ctor = get_global_func("ffi.Dict")
+_dict_size = get_global_func("ffi.DictSize")
+_dict_getitem = get_global_func("ffi.DictGetItem")
+_dict_setitem = get_global_func("ffi.DictSetItem")
+_dict_count = get_global_func("ffi.DictCount")
+_dict_erase = get_global_func("ffi.DictErase")
+_dict_clear = get_global_func("ffi.DictClear")
+_dict_items = get_global_func("ffi.DictItems")
+
+_NOT_GIVEN: Any = object()
 
 
 _C = TypeVar("_C", bound=Object)
@@ -33,6 +58,22 @@ def _deepcopy_container(self: _C, memo: "dict[int, Any]", items: "list[Any]") ->
     if done is None:
         done = memo[id(self)] = type(self)(items)
     return done
+
+
+def _flatten_pairs(mapping: Any) -> "list[Any]":
+    """[key, value, key, value, ...] of a Mapping or an iterable of pairs.
+    AttributeError (no `items`) for anything else, as apache tvm-ffi's Map."""
+    if hasattr(mapping, "items"):
+        items: Iterable[Any] = mapping.items()
+    elif isinstance(mapping, collections.abc.Iterable):
+        items = mapping
+    else:
+        raise AttributeError("'%s' object has no attribute 'items'" % type(mapping).__name__)
+    flat: "list[Any]" = []
+    for key, value in items:
+        flat.append(key)
+        flat.append(value)
+    return flat
 
 
 @register_object("ffi.Array")
@@ -64,6 +105,12 @@ class Array(Object):
     def __contains__(self, value: object) -> bool:
         return any(item is value or item == value for item in self)
 
+    def __add__(self, other: Iterable[Any]) -> "Array":
+        return type(self)(itertools.chain(self, other))
+
+    def __radd__(self, other: Iterable[Any]) -> "Array":
+        return type(self)(itertools.chain(other, self))
+
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Array, (list(self),))
 
@@ -84,13 +131,7 @@ class Map(Object):
     __class_getitem__: Any = classmethod(types.GenericAlias)  # Map[str, int] in annotations
 
     def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any]] = ()) -> None:
-        items: Iterable[Any] = (input_dict.items() if hasattr(input_dict, "items")
-                                else input_dict)
-        flat: "list[Any]" = []
-        for key, value in items:
-            flat.append(key)
-            flat.append(value)
-        self.__init_handle_by_constructor__(_map_ctor, *flat)
+        self.__init_handle_by_constructor__(_map_ctor, *_flatten_pairs(input_dict))
 
     def __len__(self) -> int:
         size: int = _map_size(self)
@@ -135,6 +176,290 @@ class Map(Object):
         if not self.__chandle__():
             return "<Map (moved out)>"
         return "{" + ", ".join("%r: %r" % kv for kv in self.items()) + "}"
+
+
+def _list_index(index: Any, size: int) -> int:
+    """A position in [0, size) from a Python index (negative counts from the end)."""
+    i = operator.index(index)
+    if i < 0:
+        i += size
+    if not 0 <= i < size:
+        raise IndexError("List index out of range")
+    return i
+
+
+@register_object("ffi.List")
+class List(Object):
+    """A mutable sequence held by the core, shared by reference:
+    ``List([1, "a", obj])``.  Every holder (Python or C++) sees a mutation."""
+
+    __class_getitem__: Any = classmethod(types.GenericAlias)  # List[int] in annotations
+
+    def __init__(self, input_list: Iterable[Any] = ()) -> None:
+        self.__init_handle_by_constructor__(_list_ctor, *input_list)
+
+    def __len__(self) -> int:
+        return _ffi.array_size(self)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> "list[Any]": ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        if isinstance(index, slice):
+            return [_ffi.array_getitem(self, i) for i in range(*index.indices(len(self)))]
+        return _ffi.array_getitem(self, operator.index(index))
+
+    def __setitem__(self, index: Union[int, slice], value: Any) -> None:
+        if not isinstance(index, slice):
+            _list_setitem(self, _list_index(index, len(self)), value)
+            return
+        items = list(value)  # a snapshot: `value` may be this List
+        start, stop, step = index.indices(len(self))
+        if step == 1:
+            _list_replace_slice(self, start, max(start, stop), List(items))
+            return
+        targets = range(start, stop, step)
+        if len(items) != len(targets):
+            raise ValueError("attempt to assign sequence of size %d to extended slice of size %d"
+                             % (len(items), len(targets)))
+        for i, item in zip(targets, items):
+            _list_setitem(self, i, item)
+
+    def __delitem__(self, index: Union[int, slice]) -> None:
+        if not isinstance(index, slice):
+            _list_erase(self, _list_index(index, len(self)))
+            return
+        start, stop, step = index.indices(len(self))
+        if step == 1:
+            _list_erase_range(self, start, max(start, stop))
+            return
+        targets = range(start, stop, step)
+        for i in (reversed(targets) if step > 0 else targets):  # from the back
+            _list_erase(self, i)
+
+    def __iter__(self) -> Iterator[Any]:
+        i = 0
+        while i < _ffi.array_size(self):  # sees appends and removals made meanwhile
+            yield _ffi.array_getitem(self, i)
+            i += 1
+
+    def __reversed__(self) -> Iterator[Any]:
+        for i in reversed(range(len(self))):
+            if i < len(self):
+                yield _ffi.array_getitem(self, i)
+
+    def __contains__(self, value: object) -> bool:
+        return any(item is value or item == value for item in self)
+
+    def append(self, value: Any) -> None:
+        _list_append(self, value)
+
+    def insert(self, index: int, value: Any) -> None:
+        size = len(self)
+        i = operator.index(index)
+        i = max(0, i + size) if i < 0 else min(i, size)
+        _list_insert(self, i, value)
+
+    def extend(self, values: Iterable[Any]) -> None:
+        items = List(list(values))  # a snapshot: `values` may be this List
+        size = len(self)
+        _list_replace_slice(self, size, size, items)
+
+    def __iadd__(self, values: Iterable[Any]) -> "List":
+        self.extend(values)
+        return self
+
+    def __add__(self, other: Iterable[Any]) -> "List":
+        return type(self)(itertools.chain(self, other))
+
+    def __radd__(self, other: Iterable[Any]) -> "List":
+        return type(self)(itertools.chain(other, self))
+
+    def pop(self, index: int = -1) -> Any:
+        size = len(self)
+        if size == 0:
+            raise IndexError("pop from empty list")
+        return _list_pop(self, _list_index(index, size))
+
+    def remove(self, value: Any) -> None:
+        del self[self.index(value)]
+
+    def index(self, value: Any, start: int = 0, stop: Optional[int] = None) -> int:
+        size = len(self)
+        begin, end, _ = slice(start, stop).indices(size)
+        for i in range(begin, end):
+            if i >= len(self):
+                break
+            item = _ffi.array_getitem(self, i)
+            if item is value or item == value:
+                return i
+        raise ValueError("%r is not in list" % (value,))
+
+    def count(self, value: Any) -> int:
+        return sum(1 for item in self if item is value or item == value)
+
+    def clear(self) -> None:
+        _list_clear(self)
+
+    def reverse(self) -> None:
+        _list_reverse(self)
+
+    def __reduce__(self) -> "tuple[Any, ...]":
+        # The items go by the append protocol, after the List is memoized:
+        # a List that holds itself pickles.
+        return (type(self), (), None, iter(list(self)))
+
+    def __copy__(self) -> "List":
+        return type(self)(self)
+
+    def __deepcopy__(self, memo: "dict[int, Any]") -> "List":
+        done: Optional[List] = memo.get(id(self))
+        if done is None:
+            done = memo[id(self)] = type(self)()
+            done.extend([copy.deepcopy(item, memo) for item in self])
+        return done
+
+    @cycle_safe_repr
+    def __repr__(self) -> str:
+        if not self.__chandle__():
+            return "<List (moved out)>"
+        return "[" + ", ".join(repr(item) for item in self) + "]"
+
+
+collections.abc.MutableSequence.register(List)
+
+
+def _view_flat(view: collections.abc.MappingView) -> Any:
+    """The flat [key, value, ...] snapshot of the Dict behind a view."""
+    return _dict_items(view._mapping)  # type: ignore[attr-defined]  # (typeshed omits it)
+
+
+class _DictKeys(collections.abc.KeysView):  # type: ignore[type-arg]
+    """Dict.keys(): a live view; iteration reads one snapshot of the entries."""
+
+    def __iter__(self) -> Iterator[Any]:
+        flat = _view_flat(self)
+        return iter([flat[i] for i in range(0, len(flat), 2)])
+
+
+class _DictValues(collections.abc.ValuesView):  # type: ignore[type-arg]
+    def __iter__(self) -> Iterator[Any]:
+        flat = _view_flat(self)
+        return iter([flat[i] for i in range(1, len(flat), 2)])
+
+
+class _DictItems(collections.abc.ItemsView):  # type: ignore[type-arg]
+    def __iter__(self) -> Iterator["tuple[Any, Any]"]:
+        flat = _view_flat(self)
+        return iter([(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)])
+
+
+@register_object("ffi.Dict")
+class Dict(Object):
+    """A mutable, insertion-ordered mapping held by the core, shared by
+    reference: ``Dict({"a": 1})``.  Every holder (Python or C++) sees a
+    mutation; keys follow Map's rules (numbers by value, strings by content,
+    objects by identity)."""
+
+    __class_getitem__: Any = classmethod(types.GenericAlias)  # Dict[str, int] in annotations
+
+    def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any], None] = None,
+                 **kwargs: Any) -> None:
+        flat = _flatten_pairs(input_dict) if input_dict is not None else []
+        flat.extend(itertools.chain.from_iterable(kwargs.items()))
+        self.__init_handle_by_constructor__(_dict_ctor, *flat)
+
+    def __len__(self) -> int:
+        size: int = _dict_size(self)
+        return size
+
+    def __getitem__(self, key: Any) -> Any:
+        return _dict_getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _dict_setitem(self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        if _dict_count(self, key) == 0:
+            raise KeyError(key)
+        _dict_erase(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return bool(_dict_count(self, key) != 0)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.keys())
+
+    def keys(self) -> "collections.abc.KeysView[Any]":
+        return _DictKeys(self)
+
+    def values(self) -> "collections.abc.ValuesView[Any]":
+        return _DictValues(self)
+
+    def items(self) -> "collections.abc.ItemsView[Any, Any]":
+        return _DictItems(self)
+
+    def get(self, key: Any, default: Optional[Any] = None) -> Any:
+        return _dict_getitem(self, key) if _dict_count(self, key) else default
+
+    def setdefault(self, key: Any, default: Optional[Any] = None) -> Any:
+        if _dict_count(self, key):
+            return _dict_getitem(self, key)
+        _dict_setitem(self, key, default)
+        return _dict_getitem(self, key)
+
+    def pop(self, key: Any, default: Any = _NOT_GIVEN) -> Any:
+        if not _dict_count(self, key):
+            if default is _NOT_GIVEN:
+                raise KeyError(key)
+            return default
+        value = _dict_getitem(self, key)
+        _dict_erase(self, key)
+        return value
+
+    def popitem(self) -> "tuple[Any, Any]":
+        """The last inserted (key, value), removed (LIFO, as dict)."""
+        flat = _dict_items(self)
+        if not len(flat):
+            raise KeyError("popitem(): dictionary is empty")
+        key, value = flat[len(flat) - 2], flat[len(flat) - 1]
+        _dict_erase(self, key)
+        return key, value
+
+    def update(self, other: Union[Mapping[Any, Any], Iterable[Any]] = (), **kwargs: Any) -> None:
+        flat = _flatten_pairs(other)
+        flat.extend(itertools.chain.from_iterable(kwargs.items()))
+        for i in range(0, len(flat), 2):
+            _dict_setitem(self, flat[i], flat[i + 1])
+
+    def clear(self) -> None:
+        _dict_clear(self)
+
+    def __reduce__(self) -> "tuple[Any, ...]":
+        # The entries go by the setitem protocol, after the Dict is memoized.
+        return (type(self), (), None, None, iter(list(self.items())))
+
+    def __copy__(self) -> "Dict":
+        return type(self)(self)
+
+    def __deepcopy__(self, memo: "dict[int, Any]") -> "Dict":
+        done: Optional[Dict] = memo.get(id(self))
+        if done is None:
+            done = memo[id(self)] = type(self)()
+            done.update([(copy.deepcopy(k, memo), copy.deepcopy(v, memo))
+                         for k, v in self.items()])
+        return done
+
+    @cycle_safe_repr
+    def __repr__(self) -> str:
+        if not self.__chandle__():
+            return "<Dict (moved out)>"
+        return "{" + ", ".join("%r: %r" % kv for kv in self.items()) + "}"
+
+
+collections.abc.MutableMapping.register(Dict)
 
 
 class String(str):

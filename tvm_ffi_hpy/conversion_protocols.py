@@ -7,6 +7,7 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
 - ``(NOT_SPECIAL, None)``: the object crosses as itself (an opaque Python
   object), as before;
 - ``(REPLACE, v)``: the object crosses as `v` would (converted in turn):
+  ``__tvm_ffi_object__()`` (an object wrapper, else TypeError),
   ``__tvm_ffi_value__()``, ``int(__tvm_ffi_int__())``,
   ``float(__tvm_ffi_float__())``, ``int(x)`` for other
   ``numbers.Integral`` (NumPy integers), ``float(x)`` for other
@@ -102,6 +103,13 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         return (OPAQUE_PTR, int(obj.value or 0))
     if hasattr(cls, "__tvm_ffi_opaque_ptr__"):
         return (OPAQUE_PTR, _address(obj.__tvm_ffi_opaque_ptr__()))
+    if hasattr(cls, "__tvm_ffi_object__"):
+        from .core import Object  # core.py imports this module
+        inner = obj.__tvm_ffi_object__()
+        if not isinstance(inner, Object):
+            raise TypeError("__tvm_ffi_object__() returned %s, not an object"
+                            % type(inner).__name__)
+        return (REPLACE, inner)
     if hasattr(cls, "__tvm_ffi_value__"):
         return (REPLACE, obj.__tvm_ffi_value__())
     if hasattr(cls, "__tvm_ffi_int__"):

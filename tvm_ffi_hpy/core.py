@@ -209,7 +209,16 @@ def _no_constructor(self: Object, *args: Any, **kwargs: Any) -> None:
                     "come from the core" % _type_key(type(self)))
 
 
+def _object_is(self: Object, other: object) -> bool:
+    """Whether `other` is an object wrapping the same core object (apache
+    tvm-ffi's ``is_``; here also ``self is other``: one wrapper per object)."""
+    return isinstance(other, Object) and self.same_as(other)
+
+
 # The HPy types are completed here (setattr: the stub declares the results).
+# id_ (the core handle, as __chandle__) and is_ are apache tvm-ffi's aliases.
+setattr(Object, "id_", property(lambda self: self.__chandle__(), doc="The core handle (int)."))
+setattr(Object, "is_", _object_is)
 setattr(Object, "__repr__", _object_repr)
 setattr(Object, "_move", _object_move)
 setattr(Object, "__ctypes_handle__", _object_ctypes_handle)
@@ -276,10 +285,11 @@ _NOT_COPIED = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__"
 _WRAPPER_DESCRIPTOR = type(object.__dict__["__str__"])
 
 
-def _make_method(func: Function, name: str) -> Callable[..., Any]:
+def _make_method(func: Function, name: str, doc: str = "") -> Callable[..., Any]:
     def method(self: Object, *args: Any) -> Any:
         return func(self, *args)
     method.__name__ = name
+    method.__doc__ = doc or None
     return method
 
 
@@ -331,7 +341,9 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
     become properties; methods, __init__, __tvm_ffi_fields__."""
     for field in properties:
         acc = field.accessor  # writes to read-only fields fail in the core, with its message
-        setattr(cls, field.name, property(acc, acc, None, field.doc or None))
+        prop = property(acc, acc, None, field.doc or None)
+        prop.__doc__ = field.doc or None  # no doc: None, not the accessor's (PyPy copies it)
+        setattr(cls, field.name, prop)
     for method in info.methods:
         if method.name == "__ffi_init__":
             if "__init__" not in namespace:
@@ -342,7 +354,7 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
         if method.is_static:
             setattr(cls, method.name, staticmethod(method.func))
         else:
-            setattr(cls, method.name, _make_method(method.func, method.name))
+            setattr(cls, method.name, _make_method(method.func, method.name, method.doc))
     if "__init__" not in namespace and "__init__" not in cls.__dict__ and info.constructor is None:
         # The constructor generated from reflection needs a creator (type_attr.cc).
         generated = _core_type_attr(info.type_index, "__ffi_init__") if info.has_creator else None

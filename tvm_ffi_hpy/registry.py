@@ -13,8 +13,8 @@ from .core import (get_global_func, list_global_func_names, register_global_func
                    register_object, remove_global_func)
 from .errors import register_error
 
-__all__ = ["get_global_func", "get_global_func_metadata", "list_global_func_names",
-           "register_error", "register_global_func", "register_object", "remove_global_func"]
+__all__ = ["get_global_func", "get_global_func_metadata", "get_registered_type_keys",
+           "list_global_func_names", "register_error", "register_global_func", "register_object", "remove_global_func"]
 
 
 def get_global_func_metadata(name: str) -> "dict[str, Any]":
@@ -25,3 +25,10 @@ def get_global_func_metadata(name: str) -> "dict[str, Any]":
         return {}
     metadata: "dict[str, Any]" = json.loads(text)
     return metadata
+
+
+def get_registered_type_keys() -> "list[str]":
+    """The key of every type the core knows, by type index: the plain ones
+    ("None", "int", "Device", ...), the objects ("ffi.Object", ...) and those
+    registered since (C++ libraries, py_class)."""
+    return list(get_global_func("ffi.GetRegisteredTypeKeys")())

@@ -2,6 +2,7 @@
  * The ffi.* global functions the frontends call: container constructors and
  * accessors, and object creation by reflection.
  */
+#include <memory>
 #include <vector>
 
 #include "internal.h"
@@ -91,9 +92,128 @@ void MakeObjectFromPackedArgs(const AnyView* args, int32_t num_args, Any* rv) {
   *rv = Any(ObjectRef(std::move(obj)));
 }
 
+/* The value equality of ffi.ListContains: same kind of value (a string
+ * equals a string of the same content, whatever its form), then AnyEqual;
+ * objects by identity.  1 is not 1.0 nor True, as in apache tvm-ffi. */
+bool SameValue(const TVMFFIAny* a, const TVMFFIAny* b) noexcept {
+  bool a_str = details::IsStrIndex(a->type_index), b_str = details::IsStrIndex(b->type_index);
+  bool a_bytes = details::IsBytesIndex(a->type_index);
+  bool b_bytes = details::IsBytesIndex(b->type_index);
+  if (a_str != b_str || a_bytes != b_bytes) return false;
+  if (!a_str && !a_bytes && a->type_index != b->type_index) return false;
+  return details::AnyEqual(a, b);
+}
+
+/* ffi.MapForwardIterFunctor / ffi.DictForwardIterFunctor: f(0) is the current
+ * key, f(1) its value, f(2) steps on and says whether an entry is left.  The
+ * functor holds the container; a position past the end (after a Dict
+ * shrank) raises IndexError. */
+template <typename Ref>
+Function ForwardIterFunctor(Ref m) {
+  auto pos = std::make_shared<size_t>(0);
+  return Function::FromTyped(
+      [m = std::move(m), pos](int64_t what) -> Any {
+        if (what == 2) {
+          ++*pos;
+          return *pos < m.size();
+        }
+        if (*pos >= m.size()) TVM_FFI_HPY_THROW(IndexError) << "iterator out of range";
+        const auto& entry = m.begin()[*pos];
+        if (what == 0) return entry.first;
+        if (what == 1) return entry.second;
+        TVM_FFI_HPY_THROW(ValueError) << "unknown iterator command " << what;
+      },
+      "ffi.ForwardIterFunctor");
+}
+
+template <typename Ref>
+Array FlatItems(const Ref& m) {
+  ObjectPtr<ArrayObj> items = ArrayObj::Empty(int64_t(m.size()) * 2);
+  for (const auto& kv : m) {
+    items->PushBackUnchecked(kv.first);
+    items->PushBackUnchecked(kv.second);
+  }
+  return Array(std::move(items));
+}
+
+/* Python-style index normalisation is the frontend's job: these take
+ * positions in range and raise IndexError otherwise. */
+/* The List and Dict functions take exactly a List / a Dict (ObjectPtr: no
+ * conversion from the twin, which would mutate a temporary copy). */
+using LP = ObjectPtr<ListObj>;
+using DP = ObjectPtr<DictObj>;
+
+void RegisterListAndDict() {
+  refl::GlobalDef()
+      .def_packed("ffi.List",
+                  [](const AnyView* args, int32_t num_args, Any* rv) {
+                    List lst;
+                    lst.reserve(num_args);
+                    for (int32_t i = 0; i < num_args; ++i) lst.push_back(Any(args[i]));
+                    *rv = std::move(lst);
+                  })
+      .def("ffi.ListSize", [](LP l) -> int64_t { return l->size(); })
+      .def("ffi.ListGetItem", [](LP l, int64_t i) -> Any { return l->at(i); })
+      .def("ffi.ListSetItem", [](LP l, int64_t i, Any v) { l->Set(i, std::move(v)); })
+      .def("ffi.ListContains",
+           [](LP l, AnyView v) -> bool {
+             for (const Any& item : *l) {
+               if (SameValue(&item.raw(), &v.raw())) return true;
+             }
+             return false;
+           })
+      .def("ffi.ListAppend", [](LP l, Any v) { l->PushBack(std::move(v)); })
+      .def("ffi.ListInsert", [](LP l, int64_t i, Any v) { l->Insert(i, std::move(v)); })
+      .def("ffi.ListPop", [](LP l, int64_t i) -> Any { return l->Pop(i); })
+      .def("ffi.ListErase", [](LP l, int64_t i) { l->Pop(i); })
+      .def("ffi.ListEraseRange",
+           [](LP l, int64_t first, int64_t last) { l->EraseRange(first, last); })
+      // (list, first, last, items): items is a List or an Array, and may be `list` itself.
+      .def("ffi.ListReplaceSlice",
+           [](LP l, int64_t first, int64_t last, AnyView items) {
+             ListObj* target = l.get();
+             const Object* src = items.object();
+             if (items.type_index() == kTVMFFIList) {
+               const ListObj* seq = static_cast<const ListObj*>(src);
+               target->ReplaceRange(first, last, seq->begin(), seq->size());
+             } else if (items.type_index() == kTVMFFIArray) {
+               const ArrayObj* seq = static_cast<const ArrayObj*>(src);
+               target->ReplaceRange(first, last, seq->begin(), seq->size());
+             } else {
+               TVM_FFI_HPY_THROW(TypeError)
+                   << "ffi.ListReplaceSlice expects a List or an Array of items, got `"
+                   << items.type_name() << "`";
+             }
+           })
+      .def("ffi.ListReverse", [](LP l) { l->Reverse(); })
+      .def("ffi.ListClear", [](LP l) { l->Clear(); })
+      .def("ffi.ListReserve", [](LP l, int64_t n) { l->Reserve(n); })
+      .def_packed("ffi.Dict",
+                  [](const AnyView* args, int32_t num_args, Any* rv) {
+                    if (num_args % 2 != 0) {
+                      TVM_FFI_HPY_THROW(ValueError)
+                          << "ffi.Dict expects an even number of arguments (key, value pairs), got "
+                          << num_args;
+                    }
+                    Dict d;
+                    for (int32_t i = 0; i < num_args; i += 2) d.Set(args[i], Any(args[i + 1]));
+                    *rv = std::move(d);
+                  })
+      .def("ffi.DictSize", [](DP d) -> int64_t { return int64_t(d->size()); })
+      .def("ffi.DictGetItem", [](DP d, AnyView key) -> Any { return Dict(d).at(key); })
+      .def("ffi.DictSetItem", [](DP d, AnyView key, Any v) { d->Set(key, std::move(v)); })
+      .def("ffi.DictCount", [](DP d, AnyView key) -> int64_t { return Dict(d).count(key); })
+      .def("ffi.DictErase", [](DP d, AnyView key) { d->Erase(key); })
+      .def("ffi.DictClear", [](DP d) { d->Clear(); })
+      .def("ffi.DictItems", [](DP d) -> Array { return FlatItems(Dict(d)); })
+      .def("ffi.DictForwardIterFunctor", [](DP d) { return ForwardIterFunctor(Dict(d)); })
+      .def("ffi.MapForwardIterFunctor", [](const Map& m) { return ForwardIterFunctor(m); });
+}
+
 }  // namespace
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  RegisterListAndDict();
   refl::GlobalDef()
       .def_packed("ffi.Array",
                   [](const AnyView* args, int32_t num_args, Any* rv) {
@@ -118,14 +238,7 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("ffi.MapGetItem", [](const Map& m, AnyView key) -> Any { return m.at(key); })
       .def("ffi.MapCount", [](const Map& m, AnyView key) -> int64_t { return m.count(key); })
       .def("ffi.MapItems",
-           [](const Map& m) -> Array {
-             ObjectPtr<ArrayObj> items = ArrayObj::Empty(int64_t(m.size()) * 2);
-             for (const auto& kv : m) {
-               items->PushBackUnchecked(kv.first);
-               items->PushBackUnchecked(kv.second);
-             }
-             return Array(std::move(items));
-           })
+           [](const Map& m) -> Array { return FlatItems(m); })
       .def_packed("ffi.Shape",
                   [](const AnyView* args, int32_t num_args, Any* rv) {
                     std::vector<int64_t> dims(static_cast<size_t>(num_args));

@@ -16,6 +16,7 @@
  * everything else takes a recursive mutex (creating an error may register a
  * type on first use).
  */
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -107,6 +108,17 @@ class TypeRegistry {
     return index;
   }
 
+  /* Every registered type key, by type index. */
+  std::vector<std::string> Keys() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::vector<std::pair<int32_t, std::string>> found;
+    for (const auto& [index, entry] : entries_) found.emplace_back(index, entry->key);
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> keys;
+    for (auto& item : found) keys.push_back(std::move(item.second));
+    return keys;
+  }
+
   int32_t IndexOf(std::string_view key) {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     auto it = by_key_.find(std::string(key));
@@ -179,6 +191,7 @@ class TypeRegistry {
         {"ffi.Shape", kTVMFFIShape},    {"ffi.Tensor", kTVMFFITensor},
         {"ffi.Array", kTVMFFIArray},    {"ffi.Map", kTVMFFIMap},
         {"ffi.Module", kTVMFFIModule},  {"ffi.OpaquePyObject", kTVMFFIOpaquePyObject},
+        {"ffi.List", kTVMFFIList},      {"ffi.Dict", kTVMFFIDict},
         {"ffi.BigInt", kTVMFFIBigInt}};
     for (const auto& [key, index] : kBuiltins) Add(key, index, object);
   }
@@ -229,6 +242,18 @@ class TypeRegistry {
 };
 
 }  // namespace
+
+// apache tvm-ffi's name: the keys of every registered type, plain ones
+// ("int", "Device", ...) included, by type index.
+TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  refl::GlobalDef().def("ffi.GetRegisteredTypeKeys", []() {
+    std::vector<std::string> keys = TypeRegistry::Global().Keys();
+    ObjectPtr<ArrayObj> out = ArrayObj::Empty(int64_t(keys.size()));
+    for (const std::string& k : keys) out->PushBackUnchecked(Any(String(k)));
+    return Array(std::move(out));
+  });
+}
+
 }  // namespace tvm_ffi_hpy
 
 using namespace tvm_ffi_hpy;

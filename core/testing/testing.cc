@@ -139,18 +139,19 @@ extern "C" void TestingAddOneMLIRPacked(void** a) {
 }
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  // Field and method docs as apache tvm-ffi's testing types have them (its tests read them).
   namespace refl = ::tvm_ffi_hpy::refl;
   refl::ObjectDef<TestIntPairObj>("A pair of ints (constructor only).")
       .def(refl::init<TestIntPairObj, int64_t, int64_t>())
-      .def_ro("a", &TestIntPairObj::a, "first")
-      .def_ro("b", &TestIntPairObj::b, "second")
+      .def_ro("a", &TestIntPairObj::a, "Field `a`")
+      .def_ro("b", &TestIntPairObj::b, "Field `b`")
       .def("sum", &TestIntPairObj::Sum, "a + b");
 
   refl::ObjectDef<TestObjectBase>()
-      .def_rw("v_i64", &TestObjectBase::v_i64, refl::Default(int64_t(10)), "an int")
-      .def_ro("v_f64", &TestObjectBase::v_f64, refl::Default(10.0), "a float (read-only)")
-      .def_rw("v_str", &TestObjectBase::v_str, refl::Default("hello"), "a str")
-      .def("add_i64", &TestObjectBase::AddI64, "v_i64 + x");
+      .def_rw("v_i64", &TestObjectBase::v_i64, refl::Default(int64_t(10)), "i64 field")
+      .def_ro("v_f64", &TestObjectBase::v_f64, refl::Default(10.0))  // read-only, no doc
+      .def_rw("v_str", &TestObjectBase::v_str, refl::Default("hello"))  // no doc
+      .def("add_i64", &TestObjectBase::AddI64, "add_i64 method");  // v_i64 + x
 
   // v_map and v_array have no defaults: ffi.MakeObjectFromPackedArgs needs both.
   refl::ObjectDef<TestObjectDerived>()

@@ -358,8 +358,8 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("merge_map",
            [](ObjectPtr<S> self, MapOf<String, ArrayOf<int64_t>> a,
               MapOf<String, ArrayOf<int64_t>> b) {
-             Map out = a.map();
-             for (auto kv : b.map()) out.Set(kv.first, kv.second);
+             Map out = a.container();
+             for (auto kv : b.container()) out.Set(kv.first, kv.second);
              return MapOf<String, ArrayOf<int64_t>>(out);
            })
       .def_static("make_with", [](int64_t i, double f, String s) {
@@ -401,6 +401,10 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("testing.schema_id_map_str_str", [](MapOf<String, String> x) { return x; })
       .def("testing.schema_id_map_str_obj", [](MapOf<String, ObjectRef> x) { return x; })
       .def("testing.schema_id_map", [](MapOf<Any, Any> x) { return x; })
+      .def("testing.schema_id_list_int", [](ListOf<int64_t> x) { return x; })
+      .def("testing.schema_id_list_str", [](ListOf<String> x) { return x; })
+      .def("testing.schema_id_dict_str_int", [](DictOf<String, int64_t> x) { return x; })
+      .def("testing.schema_id_dict_str_str", [](DictOf<String, String> x) { return x; })
       .def("testing.schema_id_variant_int_str", [](Variant<int64_t, String> x) { return x; })
       .def_packed("testing.schema_packed",
                   [](const AnyView* args, int32_t n, Any* rv) { *rv = n > 0 ? Any(args[0]) : Any(); })

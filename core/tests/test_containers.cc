@@ -130,3 +130,158 @@ TEST(containers, shape) {
   CHECK(key_of(int64_t(kTVMFFIShape)).cast<String>() == "ffi.Shape");
   CHECK_THROWS(key_of(99999), "KeyError", "99999");
 }
+
+namespace {
+std::vector<int64_t> Ints(const List& l) {
+  std::vector<int64_t> out;
+  for (const Any& v : l) out.push_back(v.cast<int64_t>());
+  return out;
+}
+}  // namespace
+
+TEST(containers, list) {
+  List a{Any(1), Any(2), Any(3)};
+  // Array's layout: the cell at offset 24, so sequence walkers treat 71 and 75 alike.
+  const TVMFFIObject* header = details::HeaderOf(a.get());
+  CHECK_EQ(header->type_index, int32_t(kTVMFFIList));
+  const TVMFFISeqCell* seq = TVMFFISeqGetCellPtr(header);
+  CHECK(reinterpret_cast<const char*>(seq) == reinterpret_cast<const char*>(a.get()) + 24);
+  CHECK_EQ(seq->size, int64_t(3));
+  CHECK_EQ(seq->data[2].v_int64, int64_t(3));
+
+  // Shared by reference: a mutation through one holder is seen by the other.
+  List b = a;
+  b.push_back(Any(4));
+  CHECK(a.same_as(b));
+  CHECK_EQ(a.size(), int64_t(4));
+  b.Set(0, Any(10));
+  CHECK_EQ(a[0].cast<int64_t>(), int64_t(10));
+  a.insert(1, Any(5));
+  a.insert(a.size(), Any(6));
+  CHECK(Ints(b) == std::vector<int64_t>({10, 5, 2, 3, 4, 6}));
+  CHECK_EQ(a.pop(1).cast<int64_t>(), int64_t(5));
+  CHECK_EQ(a.pop_back().cast<int64_t>(), int64_t(6));
+  a.erase(1, 3);
+  CHECK(Ints(a) == std::vector<int64_t>({10, 4}));
+  a.reverse();
+  CHECK(Ints(a) == std::vector<int64_t>({4, 10}));
+  for (int i = 0; i < 100; ++i) a.push_back(Any(i));  // grows: the buffer moves
+  CHECK_EQ(a.size(), int64_t(102));
+  CHECK(a.get()->capacity() >= 102);
+  CHECK_EQ(a[101].cast<int64_t>(), int64_t(99));
+  CHECK_THROWS(a[102], "IndexError", "List index out of range");
+  CHECK_THROWS(a.at(-1), "IndexError", "List index out of range");
+  CHECK_THROWS(a.insert(104, Any(0)), "IndexError", "List index out of range");
+  CHECK_THROWS(a.erase(5, 2), "IndexError", "out of bounds");
+  a.clear();
+  CHECK(b.empty());
+  CHECK(TVMFFISeqGetCellPtr(header)->data == nullptr);
+
+  // Replacing a range by the List's own items: they are copied first.
+  List c{Any(0), Any(1), Any(2), Any(3), Any(4)};
+  ListObj* obj = const_cast<ListObj*>(c.get());
+  obj->ReplaceRange(1, 3, c.begin(), c.size());
+  CHECK(Ints(c) == std::vector<int64_t>({0, 0, 1, 2, 3, 4, 3, 4}));
+  obj->ReplaceRange(2, 8, nullptr, 0);
+  CHECK(Ints(c) == std::vector<int64_t>({0, 0}));
+  // A List converts to an Array (a copy sharing the items) and back.
+  Array as_array = Any(c).cast<Array>();
+  CHECK_EQ(as_array.size(), int64_t(2));
+  CHECK_EQ(details::HeaderOf(as_array.get())->type_index, int32_t(kTVMFFIArray));
+  List back = Any(as_array).cast<List>();
+  CHECK(!back.same_as(c) && Ints(back) == Ints(c));
+  CHECK(Any(c).cast<List>().same_as(c));  // no copy for the type itself
+  CHECK_THROWS(Any(Map()).cast<List>(), "TypeError", "Cannot convert from type `ffi.Map`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ArraySize")(Map()), "TypeError", "expected `ffi.Array`");
+}
+
+TEST(containers, list_globals) {
+  Function make = Function::GetGlobalRequired("ffi.List");
+  Function append = Function::GetGlobalRequired("ffi.ListAppend");
+  Function get = Function::GetGlobalRequired("ffi.ListGetItem");
+  Function set = Function::GetGlobalRequired("ffi.ListSetItem");
+  Function contains = Function::GetGlobalRequired("ffi.ListContains");
+  Function replace = Function::GetGlobalRequired("ffi.ListReplaceSlice");
+  Function size = Function::GetGlobalRequired("ffi.ListSize");
+  Any l = make(1, "a long string value");
+  append(l, 2.5);
+  set(l, 0, 7);
+  CHECK_EQ(size(l).cast<int64_t>(), int64_t(3));
+  CHECK_EQ(get(l, 0).cast<int64_t>(), int64_t(7));
+  CHECK(contains(l, "a long string value").cast<bool>());
+  CHECK(contains(l, 2.5).cast<bool>());
+  CHECK(!contains(l, 7.0).cast<bool>());  // 7 is an int, not a float
+  CHECK(!contains(l, true).cast<bool>());
+  replace(l, 1, 3, Array{Any(8), Any(9)});
+  CHECK(Ints(l.cast<List>()) == std::vector<int64_t>({7, 8, 9}));
+  CHECK_THROWS(replace(l, 0, 1, 5), "TypeError", "List or an Array");
+  CHECK_THROWS(get(l, 3), "IndexError", "List index out of range");
+  // The List functions take exactly a List: an Array is not copied into a
+  // temporary List that a mutation would then change unseen.
+  CHECK_THROWS(size(Array()), "TypeError", "expected `ffi.List` but got `ffi.Array`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ListAppend")(Array(), 1), "TypeError",
+               "expected `ffi.List` but got `ffi.Array`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.DictSetItem")(Map(), 1, 2), "TypeError",
+               "expected `ffi.Dict` but got `ffi.Map`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ListReserve")(l, int64_t(1) << 62), "ValueError",
+               "too large");
+  Function key_of = Function::GetGlobalRequired("ffi.GetTypeKeyOfIndex");
+  CHECK(key_of(int64_t(kTVMFFIList)).cast<String>() == "ffi.List");
+  CHECK(key_of(int64_t(kTVMFFIDict)).cast<String>() == "ffi.Dict");
+}
+
+TEST(containers, dict) {
+  Dict d{{Any("a"), Any(1)}, {Any(2), Any("two")}};
+  Dict alias = d;
+  alias.Set("c", 3);
+  CHECK_EQ(d.size(), size_t(3));  // no copy on write
+  CHECK_EQ(d.at("c").cast<int64_t>(), int64_t(3));
+  CHECK(d.at(2.0).cast<String>() == "two");  // Map's key semantics
+  CHECK_THROWS(d.at("zz"), "KeyError", "key 'zz' is not in the Dict");
+  CHECK(d.erase("a"));
+  CHECK(!alias.erase("a"));
+  CHECK_EQ(alias.count("a"), int64_t(0));
+  CHECK(d.begin()[0].first.type_index() == kTVMFFIInt);  // order kept after erase
+  CHECK_EQ(d.get()->Find("c")->cast<int64_t>(), int64_t(3));
+  d.clear();
+  CHECK(alias.empty());
+  d.Set("k", 1);
+  Map as_map = Any(d).cast<Map>();  // a copy: Map stays immutable under later Dict changes
+  d.Set("k", 2);
+  CHECK_EQ(as_map.at("k").cast<int64_t>(), int64_t(1));
+  CHECK_EQ(Any(as_map).cast<Dict>().at("k").cast<int64_t>(), int64_t(1));
+  CHECK_THROWS(Any(List()).cast<Dict>(), "TypeError", "Cannot convert from type `ffi.List`");
+  d.clear();
+
+  Function make = Function::GetGlobalRequired("ffi.Dict");
+  Function items = Function::GetGlobalRequired("ffi.DictItems");
+  Function iter = Function::GetGlobalRequired("ffi.DictForwardIterFunctor");
+  Any g = make("x", 1, "y", 2);
+  CHECK_THROWS(make(1), "ValueError", "even number");
+  CHECK_EQ(items(g).cast<Array>().size(), int64_t(4));
+  Function it = iter(g).cast<Function>();
+  CHECK(it(0).cast<String>() == "x");
+  CHECK_EQ(it(1).cast<int64_t>(), int64_t(1));
+  CHECK(it(2).cast<bool>());
+  CHECK(it(0).cast<String>() == "y");
+  CHECK(!it(2).cast<bool>());
+  CHECK_THROWS(it(0), "IndexError", "iterator out of range");
+}
+
+TEST(containers, access_path) {
+  AccessPath root = AccessPath::Root();
+  AccessPath p = root.Attr("layer").ArrayItem(2).MapItemMissing("k");
+  CHECK_EQ(p->depth, int64_t(3));
+  std::vector<AccessStep> steps = p.ToSteps();
+  CHECK_EQ(steps.size(), size_t(3));
+  CHECK_EQ(steps[0]->kind, int64_t(AccessKind::kAttr));
+  CHECK_EQ(steps[1]->key.cast<int64_t>(), int64_t(2));
+  CHECK_EQ(steps[2]->kind, int64_t(AccessKind::kMapItemMissing));
+  CHECK(root.IsPrefixOf(p));
+  CHECK(root.Attr("layer").IsPrefixOf(p));
+  CHECK(!root.Attr("other").IsPrefixOf(p));
+  CHECK(!p.IsPrefixOf(root));
+  CHECK(p.PathEqual(root.Attr("layer").ArrayItem(2).MapItemMissing("k")));
+  CHECK(!p.PathEqual(root.Attr("layer").ArrayItem(2).MapItem("k")));
+  CHECK(root.ToSteps().empty());
+}

@@ -46,8 +46,9 @@ const TVMFFIMethodInfo* FindMethod(const TVMFFITypeInfo* info, const char* name)
 TEST(types, builtins) {
   const char* keys[] = {"ffi.Object", "ffi.String", "ffi.Bytes",  "ffi.Error",
                         "ffi.Function", "ffi.Shape", "ffi.Tensor", "ffi.Array",
-                        "ffi.Map",    "ffi.Module", "ffi.OpaquePyObject"};
-  for (int32_t i = 0; i < 11; ++i) {
+                        "ffi.Map",    "ffi.Module", "ffi.OpaquePyObject", "ffi.List",
+                        "ffi.Dict"};
+  for (int32_t i = 0; i < 13; ++i) {
     CHECK_EQ(KeyToIndex(keys[i]), 64 + i);
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(64 + i);
     CHECK(info != nullptr && details::ToStringView(info->type_key) == keys[i]);
@@ -126,7 +127,7 @@ TEST(reflection, fields_and_defaults) {
   CHECK_EQ(test_util::StrOf(v_str->default_value), std::string("hello"));
   CHECK_EQ(v_i64->field_static_type_index, int32_t(kTVMFFIInt));
   CHECK_EQ(v_str->field_static_type_index, int32_t(kTVMFFIStr));
-  CHECK(details::ToStringView(v_i64->doc) == "an int");
+  CHECK(details::ToStringView(v_i64->doc) == "i64 field");
   CHECK(info->metadata != nullptr && info->metadata->creator != nullptr);
 
   // Create through the creator, then read and write through getter/setter.

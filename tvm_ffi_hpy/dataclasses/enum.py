@@ -381,11 +381,11 @@ def _int_value(self: Any) -> int:
     return int(self._int_index)
 
 
-class IntEnum(Enum, _kind="int"):  # type: ignore[misc,call-arg]
+class IntEnum(Enum, _kind="int", type_key="ffi.IntEnum"):  # type: ignore[misc,call-arg]
     """An enum whose variants are ints: ``NAME = 5`` (``.value``, ``.name``)."""
 
 
-class StrEnum(Enum, _kind="str"):  # type: ignore[misc,call-arg]
+class StrEnum(Enum, _kind="str", type_key="ffi.StrEnum"):  # type: ignore[misc,call-arg]
     """An enum whose variants are strs: ``NAME = "text"`` (``.value`` and
     ``.name`` are the text)."""
 

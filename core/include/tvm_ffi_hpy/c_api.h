@@ -208,6 +208,8 @@ typedef enum {
   kTVMFFIMap = 72,            /* opaque layout: use the ffi.Map* functions */
   kTVMFFIModule = 73,         /* a loaded library: opaque layout, use ffi.Module* functions */
   kTVMFFIOpaquePyObject = 74, /* { header, TVMFFIOpaqueObjectCell } */
+  kTVMFFIList = 75,           /* { header, TVMFFISeqCell }: mutable, shared, data in its own buffer */
+  kTVMFFIDict = 76,           /* mutable Map, shared: opaque layout, use the ffi.Dict* functions */
   kTVMFFIBigInt = 78,         /* { header, size_t n, int64_t words[n] }: see "Big integers" */
   kTVMFFIStaticObjectEnd,
   kTVMFFIDynObjectBegin = 128
@@ -277,8 +279,13 @@ typedef struct {
   size_t size;
 } TVMFFIShapeCell;
 
-/* Array payload: `size` owned Anys at `data` (our layout; apache tvm-ffi keeps
- * its array layout private, so C code should use the ffi.Array* functions). */
+/* Array and List payload: `size` owned Anys at `data` (our layout; apache
+ * tvm-ffi keeps its sequence layouts private, so portable C code should use the
+ * ffi.Array* and ffi.List* functions).  Both put this cell at offset 24, so a
+ * reader may walk kTVMFFIArray and kTVMFFIList alike.  An Array's data lives in
+ * the same block as its header and never moves; a List's data is a buffer of
+ * its own that moves when the List grows (any mutation may invalidate `data`:
+ * read it afresh after calling anything that can mutate the List). */
 typedef struct {
   TVMFFIAny* data;
   int64_t size;

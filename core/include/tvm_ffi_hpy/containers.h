@@ -1,9 +1,17 @@
 /*
- * tvm_ffi_hpy/containers.h -- Array (of Any), Map (Any -> Any), Shape (int64).
+ * tvm_ffi_hpy/containers.h -- Array and List (of Any), Map and Dict
+ * (Any -> Any, insertion-ordered), Shape (int64).
  *
- * All three have value semantics over shared objects: mutating a reference
- * whose object is shared first copies it (copy-on-write), so an object that
- * was handed to someone else never changes under them.
+ * Array, Map and Shape have value semantics over shared objects: mutating a
+ * reference whose object is shared first copies it (copy-on-write), so an
+ * object that was handed to someone else never changes under them.
+ * List and Dict are their mutable twins, shared by reference: a mutation
+ * through any holder is seen by every holder (no copy-on-write).  Like a
+ * std::vector, they are not synchronised: threads that mutate one while
+ * others read it need a lock of their own.  List has
+ * Array's layout (a TVMFFISeqCell at offset 24) and Dict has Map's entry API
+ * (size, begin/end, Find), so code that walks containers can treat
+ * 71/75 as sequences and 72/76 as maps alike.
  */
 #ifndef TVM_FFI_HPY_CONTAINERS_H_
 #define TVM_FFI_HPY_CONTAINERS_H_
@@ -12,6 +20,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
@@ -218,12 +229,15 @@ class Array : public ObjectRef {
 /* ---------------------------------------------------------------------- */
 /* Map                                                                     */
 /* ---------------------------------------------------------------------- */
-class MapObj : public Object {
+namespace details {
+
+/* The entries of a Map or Dict: key -> value pairs in insertion order, found
+ * by AnyHash/AnyEqual.  A value or key dropped by Set/Erase/Clear is released
+ * only once the table is consistent again (its release may run arbitrary
+ * code, which may read this table). */
+class OrderedAnyTable {
  public:
   using Entry = std::pair<Any, Any>;
-
-  MapObj() = default;
-  MapObj(const MapObj&) = default;  // copies entries (new references); fresh header
 
   size_t size() const noexcept { return entries_.size(); }
   const Entry* begin() const noexcept { return entries_.data(); }
@@ -231,39 +245,44 @@ class MapObj : public Object {
 
   /* The value stored under `key`, or nullptr. */
   const Any* Find(const AnyView& key) const noexcept {
-    int64_t pos = Position(key, details::AnyHash(&key.raw()));
+    int64_t pos = Position(key, AnyHash(&key.raw()));
     return pos < 0 ? nullptr : &entries_[size_t(pos)].second;
   }
   /* Inserts at the end, or replaces the value in place (order unchanged). */
   void Set(const AnyView& key, Any value) {
-    uint64_t h = details::AnyHash(&key.raw());
+    uint64_t h = AnyHash(&key.raw());
     int64_t pos = Position(key, h);
     if (pos >= 0) {
+      Any old = std::move(entries_[size_t(pos)].second);
       entries_[size_t(pos)].second = std::move(value);
-      return;
+      return;  // `old` is released here, the table already updated
     }
     entries_.emplace_back(Any(key), std::move(value));
     index_.emplace(h, entries_.size() - 1);
   }
   /* O(size): later entries shift down to keep the insertion order. */
   bool Erase(const AnyView& key) {
-    int64_t pos = Position(key, details::AnyHash(&key.raw()));
+    int64_t pos = Position(key, AnyHash(&key.raw()));
     if (pos < 0) return false;
+    Entry removed = std::move(entries_[size_t(pos)]);
     entries_.erase(entries_.begin() + pos);
     index_.clear();
     for (size_t i = 0; i < entries_.size(); ++i) {
-      index_.emplace(details::AnyHash(&entries_[i].first.raw()), i);
+      index_.emplace(AnyHash(&entries_[i].first.raw()), i);
     }
-    return true;
+    return true;  // `removed` is released here
   }
-
-  TVM_FFI_HPY_DECLARE_STATIC_OBJECT_INFO("ffi.Map", MapObj, Object, kTVMFFIMap, true)
+  void Clear() noexcept {
+    std::vector<Entry> removed;
+    removed.swap(entries_);
+    index_.clear();
+  }
 
  private:
   int64_t Position(const AnyView& key, uint64_t h) const noexcept {
     auto range = index_.equal_range(h);
     for (auto it = range.first; it != range.second; ++it) {
-      if (details::AnyEqual(&entries_[it->second].first.raw(), &key.raw())) {
+      if (AnyEqual(&entries_[it->second].first.raw(), &key.raw())) {
         return int64_t(it->second);
       }
     }
@@ -274,6 +293,31 @@ class MapObj : public Object {
    * (AnyHash(key), position) item per entry. */
   std::vector<Entry> entries_;
   std::unordered_multimap<uint64_t, size_t> index_;
+};
+
+}  // namespace details
+
+class MapObj : public Object {
+ public:
+  using Entry = details::OrderedAnyTable::Entry;
+
+  MapObj() = default;
+  MapObj(const MapObj&) = default;  // copies entries (new references); fresh header
+
+  size_t size() const noexcept { return table_.size(); }
+  const Entry* begin() const noexcept { return table_.begin(); }
+  const Entry* end() const noexcept { return table_.end(); }
+  /* The value stored under `key`, or nullptr. */
+  const Any* Find(const AnyView& key) const noexcept { return table_.Find(key); }
+  /* Inserts at the end, or replaces the value in place (order unchanged). */
+  void Set(const AnyView& key, Any value) { table_.Set(key, std::move(value)); }
+  /* O(size): later entries shift down to keep the insertion order. */
+  bool Erase(const AnyView& key) { return table_.Erase(key); }
+
+  TVM_FFI_HPY_DECLARE_STATIC_OBJECT_INFO("ffi.Map", MapObj, Object, kTVMFFIMap, true)
+
+ private:
+  details::OrderedAnyTable table_;
 };
 
 class Map : public ObjectRef {
@@ -316,6 +360,270 @@ class Map : public ObjectRef {
  private:
   MapObj* Mutable() const noexcept { return const_cast<MapObj*>(get()); }
 };
+
+/* ---------------------------------------------------------------------- */
+/* List: a mutable Array, shared by reference                              */
+/* ---------------------------------------------------------------------- */
+class ListObj : public Object {
+ public:
+  /* ABI (offset 24, as ArrayObj): slots [0, size) at `data` hold owned
+   * values.  `data` is a malloc'ed buffer of `capacity` slots apart from the
+   * object (nullptr while capacity is 0); growing replaces it, so a pointer
+   * into it is valid only until the next mutation.  Every mutation updates
+   * the cell before it releases a dropped value (a release may run code that
+   * reads or mutates this List). */
+  TVMFFISeqCell seq;
+
+  ListObj() noexcept : seq{nullptr, 0, 0} {}
+  ListObj(const ListObj&) = delete;
+  ~ListObj() { Clear(); }
+
+  int64_t size() const noexcept { return seq.size; }
+  int64_t capacity() const noexcept { return seq.capacity; }
+  const Any* begin() const noexcept { return reinterpret_cast<const Any*>(seq.data); }
+  const Any* end() const noexcept { return begin() + seq.size; }
+  /* IndexError "List index out of range" outside [0, size). */
+  const Any& at(int64_t i) const {
+    CheckIndex(i, seq.size);
+    return begin()[i];
+  }
+
+  /* Room for at least `n` values (grows geometrically). */
+  void Reserve(int64_t n) {
+    if (n <= seq.capacity) return;
+    constexpr int64_t kMaxSlots = int64_t(PTRDIFF_MAX / sizeof(TVMFFIAny));
+    if (TVM_FFI_HPY_UNLIKELY(n > kMaxSlots)) {
+      TVM_FFI_HPY_THROW(ValueError) << "List capacity " << n << " is too large";
+    }
+    int64_t cap = std::max<int64_t>(n, std::max<int64_t>(4, std::min(kMaxSlots, seq.capacity * 2)));
+    void* fresh = std::realloc(seq.data, size_t(cap) * sizeof(TVMFFIAny));
+    if (fresh == nullptr) throw std::bad_alloc();
+    seq.data = static_cast<TVMFFIAny*>(fresh);
+    seq.capacity = cap;
+  }
+  void PushBack(Any value) {
+    Reserve(seq.size + 1);
+    seq.data[seq.size++] = value.release();
+  }
+  /* Before position i, 0 <= i <= size (IndexError otherwise). */
+  void Insert(int64_t i, Any value) {
+    CheckIndex(i, seq.size + 1);
+    Reserve(seq.size + 1);
+    std::memmove(seq.data + i + 1, seq.data + i, size_t(seq.size - i) * sizeof(TVMFFIAny));
+    seq.data[i] = value.release();
+    ++seq.size;
+  }
+  void Set(int64_t i, Any value) {
+    CheckIndex(i, seq.size);
+    Any old = Any::FromRawOwned(seq.data[i]);
+    seq.data[i] = value.release();
+  }
+  /* Removes and returns item i. */
+  Any Pop(int64_t i) {
+    CheckIndex(i, seq.size);
+    Any out = Any::FromRawOwned(seq.data[i]);
+    std::memmove(seq.data + i, seq.data + i + 1, size_t(seq.size - i - 1) * sizeof(TVMFFIAny));
+    --seq.size;
+    return out;
+  }
+  /* Removes [first, last), 0 <= first <= last <= size (IndexError otherwise). */
+  void EraseRange(int64_t first, int64_t last) { ReplaceRange(first, last, nullptr, 0); }
+  /* Replaces [first, last) by `n` values copied from `items` (which may point
+   * into this List: they are copied before anything moves). */
+  void ReplaceRange(int64_t first, int64_t last, const Any* items, int64_t n) {
+    if (TVM_FFI_HPY_UNLIKELY(first < 0 || last < first || last > seq.size)) {
+      TVM_FFI_HPY_THROW(IndexError) << "List range [" << first << ", " << last
+                                    << ") out of bounds for size " << seq.size;
+    }
+    std::vector<Any> incoming(items, items + n);
+    std::vector<Any> removed;
+    removed.reserve(size_t(last - first));
+    int64_t new_size = seq.size - (last - first) + n;
+    Reserve(new_size);
+    for (int64_t i = first; i < last; ++i) removed.push_back(Any::FromRawOwned(seq.data[i]));
+    std::memmove(seq.data + first + n, seq.data + last,
+                 size_t(seq.size - last) * sizeof(TVMFFIAny));
+    for (int64_t i = 0; i < n; ++i) seq.data[first + i] = incoming[size_t(i)].release();
+    seq.size = new_size;
+  }  // `removed` is released here, the cell already updated
+  void Reverse() noexcept { std::reverse(seq.data, seq.data + seq.size); }
+  /* Keeps no buffer: the old one is detached first, then its values released. */
+  void Clear() noexcept {
+    TVMFFIAny* old = seq.data;
+    int64_t n = seq.size;
+    seq = TVMFFISeqCell{nullptr, 0, 0};
+    for (int64_t i = 0; i < n; ++i) Any::FromRawOwned(old[i]);
+    std::free(old);
+  }
+
+  TVM_FFI_HPY_DECLARE_STATIC_OBJECT_INFO("ffi.List", ListObj, Object, kTVMFFIList, true)
+
+ private:
+  static void CheckIndex(int64_t i, int64_t bound) {
+    if (TVM_FFI_HPY_UNLIKELY(i < 0 || i >= bound)) {
+      throw Error("IndexError", "List index out of range");
+    }
+  }
+};
+
+class List : public ObjectRef {
+ public:
+  TVM_FFI_HPY_DEFINE_OBJECT_REF_METHODS(List, ObjectRef, ListObj)
+  List() : List(make_object<ListObj>()) {}
+  List(std::initializer_list<Any> items) : List() {
+    Mutable()->Reserve(int64_t(items.size()));
+    for (const Any& v : items) Mutable()->PushBack(v);
+  }
+  template <typename It,
+            typename = typename std::iterator_traits<It>::iterator_category>
+  List(It first, It last) : List() {
+    for (; first != last; ++first) Mutable()->PushBack(Any(*first));
+  }
+  explicit List(const std::vector<Any>& items) : List(items.begin(), items.end()) {}
+
+  int64_t size() const noexcept { return get()->size(); }
+  bool empty() const noexcept { return size() == 0; }
+  const Any* begin() const noexcept { return get()->begin(); }
+  const Any* end() const noexcept { return get()->end(); }
+  const Any& operator[](int64_t i) const { return get()->at(i); }
+  const Any& at(int64_t i) const { return get()->at(i); }
+
+  /* Mutations act on the shared object: every holder sees them. */
+  void push_back(Any value) const { Mutable()->PushBack(std::move(value)); }
+  void insert(int64_t i, Any value) const { Mutable()->Insert(i, std::move(value)); }
+  void Set(int64_t i, Any value) const { Mutable()->Set(i, std::move(value)); }
+  Any pop(int64_t i) const { return Mutable()->Pop(i); }
+  Any pop_back() const { return Mutable()->Pop(size() - 1); }
+  void erase(int64_t i) const { Mutable()->Pop(i); }
+  void erase(int64_t first, int64_t last) const { Mutable()->EraseRange(first, last); }
+  void reserve(int64_t n) const { Mutable()->Reserve(n); }
+  void reverse() const noexcept { Mutable()->Reverse(); }
+  void clear() const noexcept { Mutable()->Clear(); }
+
+ private:
+  ListObj* Mutable() const noexcept { return const_cast<ListObj*>(get()); }
+};
+
+/* ---------------------------------------------------------------------- */
+/* Dict: a mutable Map, shared by reference                                */
+/* ---------------------------------------------------------------------- */
+class DictObj : public Object {
+ public:
+  using Entry = details::OrderedAnyTable::Entry;
+
+  DictObj() = default;
+  DictObj(const DictObj&) = delete;
+
+  size_t size() const noexcept { return table_.size(); }
+  const Entry* begin() const noexcept { return table_.begin(); }
+  const Entry* end() const noexcept { return table_.end(); }
+  /* The value stored under `key`, or nullptr (valid until the next mutation). */
+  const Any* Find(const AnyView& key) const noexcept { return table_.Find(key); }
+  /* Inserts at the end, or replaces the value in place (order unchanged). */
+  void Set(const AnyView& key, Any value) { table_.Set(key, std::move(value)); }
+  /* O(size): later entries shift down to keep the insertion order. */
+  bool Erase(const AnyView& key) { return table_.Erase(key); }
+  void Clear() noexcept { table_.Clear(); }
+
+  TVM_FFI_HPY_DECLARE_STATIC_OBJECT_INFO("ffi.Dict", DictObj, Object, kTVMFFIDict, true)
+
+ private:
+  details::OrderedAnyTable table_;
+};
+
+class Dict : public ObjectRef {
+ public:
+  using Entry = DictObj::Entry;
+  TVM_FFI_HPY_DEFINE_OBJECT_REF_METHODS(Dict, ObjectRef, DictObj)
+  Dict() : Dict(make_object<DictObj>()) {}
+  Dict(std::initializer_list<Entry> items) : Dict() {
+    for (const Entry& e : items) Mutable()->Set(e.first, e.second);
+  }
+
+  size_t size() const noexcept { return get()->size(); }
+  bool empty() const noexcept { return size() == 0; }
+  const Entry* begin() const noexcept { return get()->begin(); }
+  const Entry* end() const noexcept { return get()->end(); }
+  int64_t count(const AnyView& key) const noexcept { return get()->Find(key) ? 1 : 0; }
+  std::optional<Any> Get(const AnyView& key) const {
+    const Any* v = get()->Find(key);
+    if (v == nullptr) return std::nullopt;
+    return *v;
+  }
+  /* KeyError "key <repr> is not in the Dict" when missing. */
+  const Any& at(const AnyView& key) const {
+    const Any* v = get()->Find(key);
+    if (TVM_FFI_HPY_UNLIKELY(v == nullptr)) {
+      throw Error("KeyError", "key " + details::AnyRepr(&key.raw()) + " is not in the Dict");
+    }
+    return *v;
+  }
+  /* Mutations act on the shared object: every holder sees them. */
+  void Set(const AnyView& key, Any value) const { Mutable()->Set(key, std::move(value)); }
+  bool erase(const AnyView& key) const { return Mutable()->Erase(key); }
+  void clear() const noexcept { Mutable()->Clear(); }
+
+ private:
+  DictObj* Mutable() const noexcept { return const_cast<DictObj*>(get()); }
+};
+
+/* ---------------------------------------------------------------------- */
+/* Conversions between twins                                               */
+/* ---------------------------------------------------------------------- */
+namespace details {
+
+inline Array CopyAsTwin(const ListObj* src, Array*) { return Array(src->begin(), src->end()); }
+inline List CopyAsTwin(const ArrayObj* src, List*) { return List(src->begin(), src->end()); }
+inline Map CopyAsTwin(const DictObj* src, Map*) {
+  ObjectPtr<MapObj> m = make_object<MapObj>();
+  for (const auto& kv : *src) m->Set(kv.first, kv.second);
+  return Map(std::move(m));
+}
+inline Dict CopyAsTwin(const MapObj* src, Dict*) {
+  Dict d;
+  for (const auto& kv : *src) d.Set(kv.first, kv.second);
+  return d;
+}
+
+/* The TypeTraits of Array, List, Map and Dict: as any object reference,
+ * and a value holding the twin (List for Array, Array for List, Dict for
+ * Map, Map for Dict) converts too, copied into a new container of T (the
+ * items are shared), as apache tvm-ffi's.  So a function taking an Array
+ * accepts a List, and one taking a List accepts an Array (or a Python list,
+ * which arrives as an Array). */
+template <typename T, typename TwinObj>
+struct TwinContainerTraits {
+  using Container = typename T::ContainerType;
+  static constexpr bool enabled = true;
+  static void ToView(const T& v, TVMFFIAny* out) noexcept { SetObject(out, v.get()); }
+  static void ToOwned(T v, TVMFFIAny* out) noexcept {
+    SetObject(out, ObjectRefUnsafe::Data(v).release());
+  }
+  static std::optional<T> TryFrom(const TVMFFIAny* v) {
+    if (v->type_index == Container::_type_index) {
+      Object* obj = ObjectUnsafe::FromHeader(v->v_obj);
+      return ObjectRefUnsafe::FromPtr<T>(ObjectPtr<Object>::NewRef(obj));
+    }
+    if (v->type_index == TwinObj::_type_index) {
+      return CopyAsTwin(static_cast<const TwinObj*>(ObjectUnsafe::FromHeader(v->v_obj)),
+                        static_cast<T*>(nullptr));
+    }
+    return std::nullopt;
+  }
+  static std::string TypeName() { return Container::_type_key; }
+  static int32_t FieldTypeIndex() { return Container::_type_index; }
+};
+
+}  // namespace details
+
+template <>
+struct TypeTraits<Array> : details::TwinContainerTraits<Array, ListObj> {};
+template <>
+struct TypeTraits<List> : details::TwinContainerTraits<List, ArrayObj> {};
+template <>
+struct TypeTraits<Map> : details::TwinContainerTraits<Map, DictObj> {};
+template <>
+struct TypeTraits<Dict> : details::TwinContainerTraits<Dict, MapObj> {};
 
 /* ---------------------------------------------------------------------- */
 /* Shape                                                                   */

@@ -7,7 +7,8 @@
  *   any.h         AnyView, Any, TypeTraits
  *   string.h      String, Bytes
  *   function.h    Function (packed and typed), global registry access
- *   containers.h  Array, Map, Shape
+ *   containers.h  Array, List, Map, Dict, Shape
+ *   access_path.h AccessStep, AccessPath: where in a value (diagnostics)
  *   type_schema.h the JSON type schema of types and typed functions, refl::Metadata
  *   reflection.h  refl::ObjectDef, refl::GlobalDef, TVM_FFI_HPY_STATIC_INIT_BLOCK
  *   module.h      TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC: functions a loaded library exports
@@ -28,5 +29,6 @@
 #include <tvm_ffi_hpy/reflection.h>
 #include <tvm_ffi_hpy/module.h>
 #include <tvm_ffi_hpy/tensor.h>
+#include <tvm_ffi_hpy/access_path.h>
 
 #endif  // TVM_FFI_HPY_FFI_H_

@@ -8,12 +8,12 @@
  *   - has the precise type schema (type_schema.h): Array[int], Map[str, int],
  *     int | str, Callable[[int], None].
  *
- *   ArrayOf<T>            an Array whose items are T
- *   MapOf<K, V>           a Map from K to V
+ *   ArrayOf<T>, ListOf<T>         an Array (List) whose items are T
+ *   MapOf<K, V>, DictOf<K, V>     a Map (Dict) from K to V
  *   Variant<T1, T2, ...>  a value that is one of T1, T2, ... (kept as it came)
  *   TypedFunction<R(A...)> a Function called with A... and returning R
  *
- * Each holds the untyped reference (array(), map(), value(), function()), so
+ * Each holds the untyped reference (container(), value(), function()), so
  * no copy is made when one crosses: a check, then the same object.  Nothing
  * of this is in the C ABI: the value is the Array, Map or Function.
  */
@@ -29,35 +29,69 @@
 
 namespace tvm_ffi_hpy {
 
-template <typename T>
-class ArrayOf {
- public:
-  ArrayOf() = default;
-  explicit ArrayOf(Array items) : items_(std::move(items)) {}
+/* The user-facing and schema names of the untyped containers. */
+template <typename C>
+struct ContainerNames;
+template <>
+struct ContainerNames<Array> {
+  static constexpr const char* kName = "Array";
+  static constexpr const char* kKey = "ffi.Array";
+};
+template <>
+struct ContainerNames<List> {
+  static constexpr const char* kName = "List";
+  static constexpr const char* kKey = "ffi.List";
+};
+template <>
+struct ContainerNames<Map> {
+  static constexpr const char* kName = "Map";
+  static constexpr const char* kKey = "ffi.Map";
+};
+template <>
+struct ContainerNames<Dict> {
+  static constexpr const char* kName = "Dict";
+  static constexpr const char* kKey = "ffi.Dict";
+};
 
-  const Array& array() const noexcept { return items_; }
+/* A sequence container C (Array or List) whose items are T. */
+template <typename C, typename T>
+class SeqOf {
+ public:
+  SeqOf() = default;
+  explicit SeqOf(C items) : items_(std::move(items)) {}
+
+  const C& container() const noexcept { return items_; }
   int64_t size() const noexcept { return items_.size(); }
   T operator[](int64_t i) const { return items_.at(i).template cast<T>(); }
   void push_back(T value) { items_.push_back(Any(std::move(value))); }
 
  private:
-  Array items_;
+  C items_;
 };
+template <typename T>
+using ArrayOf = SeqOf<Array, T>;
+template <typename T>
+using ListOf = SeqOf<List, T>;
 
-template <typename K, typename V>
-class MapOf {
+/* A mapping container C (Map or Dict) from K to V. */
+template <typename C, typename K, typename V>
+class KeyValueOf {
  public:
-  MapOf() = default;
-  explicit MapOf(Map entries) : entries_(std::move(entries)) {}
+  KeyValueOf() = default;
+  explicit KeyValueOf(C entries) : entries_(std::move(entries)) {}
 
-  const Map& map() const noexcept { return entries_; }
+  const C& container() const noexcept { return entries_; }
   size_t size() const noexcept { return entries_.size(); }
   V at(const K& key) const { return entries_.at(AnyView(key)).template cast<V>(); }
   void Set(const K& key, V value) { entries_.Set(AnyView(key), Any(std::move(value))); }
 
  private:
-  Map entries_;
+  C entries_;
 };
+template <typename K, typename V>
+using MapOf = KeyValueOf<Map, K, V>;
+template <typename K, typename V>
+using DictOf = KeyValueOf<Dict, K, V>;
 
 template <typename... Ts>
 class Variant {
@@ -118,50 +152,53 @@ std::string NameOf() {
 
 }  // namespace details
 
-template <typename T>
-struct TypeTraits<ArrayOf<T>> {
+template <typename C, typename T>
+struct TypeTraits<SeqOf<C, T>> {
   static constexpr bool enabled = true;
-  static void ToView(const ArrayOf<T>& v, TVMFFIAny* out) noexcept {
-    TypeTraits<Array>::ToView(v.array(), out);
+  static void ToView(const SeqOf<C, T>& v, TVMFFIAny* out) noexcept {
+    TypeTraits<C>::ToView(v.container(), out);
   }
-  static void ToOwned(ArrayOf<T> v, TVMFFIAny* out) noexcept {
-    TypeTraits<Array>::ToOwned(v.array(), out);
+  static void ToOwned(SeqOf<C, T> v, TVMFFIAny* out) noexcept {
+    TypeTraits<C>::ToOwned(v.container(), out);
   }
-  static std::optional<ArrayOf<T>> TryFrom(const TVMFFIAny* v) {
-    std::optional<Array> items = TypeTraits<Array>::TryFrom(v);
+  static std::optional<SeqOf<C, T>> TryFrom(const TVMFFIAny* v) {
+    std::optional<C> items = TypeTraits<C>::TryFrom(v);
     if (!items) return std::nullopt;
     for (const Any& item : *items) {
       if (!details::Converts<T>(&item.raw())) return std::nullopt;
     }
-    return ArrayOf<T>(std::move(*items));
+    return SeqOf<C, T>(std::move(*items));
   }
-  static std::string TypeName() { return "Array[" + details::NameOf<T>() + "]"; }
-  static int32_t FieldTypeIndex() noexcept { return kTVMFFIArray; }
+  static std::string TypeName() {
+    return std::string(ContainerNames<C>::kName) + "[" + details::NameOf<T>() + "]";
+  }
+  static int32_t FieldTypeIndex() noexcept { return TypeTraits<C>::FieldTypeIndex(); }
 };
 
-template <typename K, typename V>
-struct TypeTraits<MapOf<K, V>> {
+template <typename C, typename K, typename V>
+struct TypeTraits<KeyValueOf<C, K, V>> {
   static constexpr bool enabled = true;
-  static void ToView(const MapOf<K, V>& v, TVMFFIAny* out) noexcept {
-    TypeTraits<Map>::ToView(v.map(), out);
+  static void ToView(const KeyValueOf<C, K, V>& v, TVMFFIAny* out) noexcept {
+    TypeTraits<C>::ToView(v.container(), out);
   }
-  static void ToOwned(MapOf<K, V> v, TVMFFIAny* out) noexcept {
-    TypeTraits<Map>::ToOwned(v.map(), out);
+  static void ToOwned(KeyValueOf<C, K, V> v, TVMFFIAny* out) noexcept {
+    TypeTraits<C>::ToOwned(v.container(), out);
   }
-  static std::optional<MapOf<K, V>> TryFrom(const TVMFFIAny* v) {
-    std::optional<Map> entries = TypeTraits<Map>::TryFrom(v);
+  static std::optional<KeyValueOf<C, K, V>> TryFrom(const TVMFFIAny* v) {
+    std::optional<C> entries = TypeTraits<C>::TryFrom(v);
     if (!entries) return std::nullopt;
     for (const auto& entry : *entries) {
       if (!details::Converts<K>(&entry.first.raw()) || !details::Converts<V>(&entry.second.raw())) {
         return std::nullopt;
       }
     }
-    return MapOf<K, V>(std::move(*entries));
+    return KeyValueOf<C, K, V>(std::move(*entries));
   }
   static std::string TypeName() {
-    return "Map[" + details::NameOf<K>() + ", " + details::NameOf<V>() + "]";
+    return std::string(ContainerNames<C>::kName) + "[" + details::NameOf<K>() + ", " +
+           details::NameOf<V>() + "]";
   }
-  static int32_t FieldTypeIndex() noexcept { return kTVMFFIMap; }
+  static int32_t FieldTypeIndex() noexcept { return TypeTraits<C>::FieldTypeIndex(); }
 };
 
 template <typename... Ts>
@@ -204,17 +241,18 @@ struct TypeTraits<TypedFunction<R(A...)>> {
 /* Their schemas (type_schema.h). */
 namespace details {
 
-template <typename T>
-struct TypeSchema<ArrayOf<T>> {
+template <typename C, typename T>
+struct TypeSchema<SeqOf<C, T>> {
   static std::string JSON() {
-    return "{\"type\":\"ffi.Array\",\"args\":[" + TypeSchema<T>::JSON() + "]}";
+    return std::string("{\"type\":\"") + ContainerNames<C>::kKey + "\",\"args\":[" +
+           TypeSchema<T>::JSON() + "]}";
   }
 };
-template <typename K, typename V>
-struct TypeSchema<MapOf<K, V>> {
+template <typename C, typename K, typename V>
+struct TypeSchema<KeyValueOf<C, K, V>> {
   static std::string JSON() {
-    return "{\"type\":\"ffi.Map\",\"args\":[" + TypeSchema<K>::JSON() + "," +
-           TypeSchema<V>::JSON() + "]}";
+    return std::string("{\"type\":\"") + ContainerNames<C>::kKey + "\",\"args\":[" +
+           TypeSchema<K>::JSON() + "," + TypeSchema<V>::JSON() + "]}";
   }
 };
 template <typename... Ts>
