@@ -4,12 +4,12 @@ Array and Map wrap core objects (they keep their identity across the FFI);
 Shape, String and Bytes are values: a core Shape comes back as a `Shape`
 (a tuple of ints), core strings and bytes as plain `str` and `bytes`.
 """
-import copy
 import operator
 import types
-from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union, overload
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
 
-from .core import Object, Shape, cycle_safe_repr, register_object, get_global_func, _ffi
+from .core import Object, Shape, register_object, get_global_func, _ffi
+from .core import _object_deepcopy, _object_repr
 from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
 __all__ = ["Array", "Map", "Shape", "String", "Bytes"]
@@ -20,19 +20,6 @@ _map_size = get_global_func("ffi.MapSize")
 _map_getitem = get_global_func("ffi.MapGetItem")
 _map_count = get_global_func("ffi.MapCount")
 _map_items = get_global_func("ffi.MapItems")
-
-
-_C = TypeVar("_C", bound=Object)
-
-
-def _deepcopy_container(self: _C, memo: "dict[int, Any]", items: "list[Any]") -> _C:
-    """The copy of an Array or Map whose items are copied already: the one in
-    the memo when an item led back to `self` (a cycle through an object),
-    else a new container of `items`."""
-    done: Optional[_C] = memo.get(id(self))
-    if done is None:
-        done = memo[id(self)] = type(self)(items)
-    return done
 
 
 @register_object("ffi.Array")
@@ -67,14 +54,8 @@ class Array(Object):
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Array, (list(self),))
 
-    def __deepcopy__(self, memo: "dict[int, Any]") -> "Array":
-        return _deepcopy_container(self, memo, [copy.deepcopy(item, memo) for item in self])
-
-    @cycle_safe_repr
-    def __repr__(self) -> str:
-        if not self.__chandle__():
-            return "<Array (moved out)>"
-        return "[" + ", ".join(repr(item) for item in self) + "]"
+    __deepcopy__ = _object_deepcopy  # ffi.DeepCopy
+    __repr__ = _object_repr  # ffi.ReprPrint: (1, 2)
 
 
 @register_object("ffi.Map")
@@ -126,15 +107,8 @@ class Map(Object):
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Map, (self.items(),))
 
-    def __deepcopy__(self, memo: "dict[int, Any]") -> "Map":
-        return _deepcopy_container(
-            self, memo, [(copy.deepcopy(k, memo), copy.deepcopy(v, memo)) for k, v in self.items()])
-
-    @cycle_safe_repr
-    def __repr__(self) -> str:
-        if not self.__chandle__():
-            return "<Map (moved out)>"
-        return "{" + ", ".join("%r: %r" % kv for kv in self.items()) + "}"
+    __deepcopy__ = _object_deepcopy  # ffi.DeepCopy
+    __repr__ = _object_repr  # ffi.ReprPrint: {"a": 1}
 
 
 class String(str):
