@@ -34,6 +34,9 @@ def _compare(a: Any, b: Any, fn_cmp: Callable[..., Any]) -> int:
 
 
 def _repr(a: Any, fn_repr: Callable[..., Any]) -> str:
+    from .tensor import Device
+    if isinstance(a, Device):  # printed as the core prints a device value: cpu:0
+        return str(a)
     return repr(a)
 
 

@@ -171,6 +171,16 @@ def _object_deepcopy(self: Object, memo: "dict[int, Any]") -> Any:
     return new
 
 
+def _object_replace(self: Object, **changes: Any) -> Any:
+    """A shallow copy with some fields changed (ffi.ReplaceFields: the type's
+    __ffi_shallow_copy__, then the fields' setters, read-only ones too)."""
+    flat: "list[Any]" = []
+    for name, value in changes.items():
+        flat.append(name)
+        flat.append(value)
+    return get_global_func("ffi.ReplaceFields")(self, *flat)
+
+
 def _object_ctypes_handle(self: Object) -> Any:
     """The address of the core object as a ``ctypes.c_void_p``."""
     import ctypes
@@ -203,6 +213,7 @@ setattr(Object, "__repr__", _object_repr)
 setattr(Object, "_move", _object_move)
 setattr(Object, "__ctypes_handle__", _object_ctypes_handle)
 setattr(Object, "__reduce__", _object_reduce)
+setattr(Object, "__replace__", _object_replace)
 setattr(Object, "__init_subclass__", classmethod(cast(Any, _object_init_subclass)))
 Object.__tvm_ffi_type_key__ = "ffi.Object"
 Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT

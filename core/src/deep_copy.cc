@@ -107,12 +107,53 @@ class Copier {
   std::unordered_map<const Object*, Any> memo_;
 };
 
+/* ffi.ReplaceFields(obj, name, value, ...): a shallow copy of obj (its
+ * type's __ffi_shallow_copy__) with the named fields set through their
+ * setters, read-only fields included (Python's __replace__). */
+void ReplaceFields(const AnyView* args, int32_t num_args, Any* rv) {
+  const Object* obj = num_args >= 1 ? args[0].object() : nullptr;
+  if (obj == nullptr || details::IsStrIndex(args[0].type_index()) ||
+      details::IsBytesIndex(args[0].type_index())) {
+    TVM_FFI_HPY_THROW(TypeError) << "ffi.ReplaceFields(obj, name, value, ...): obj must be an "
+                                 << "object, got " << (num_args ? args[0].type_name() : "nothing");
+  }
+  if (num_args % 2 != 1) {
+    TVM_FFI_HPY_THROW(TypeError) << "ffi.ReplaceFields takes name/value pairs after the object";
+  }
+  int32_t t = obj->type_index();
+  Any shallow = TypeAttrOf(t, "__ffi_shallow_copy__");
+  if (shallow.is_none()) {
+    TVM_FFI_HPY_THROW(TypeError) << "Type `" << TypeKeyOf(t) << "` does not support copy. The "
+                                 << "underlying C++ type is not copy-constructible.";
+  }
+  Any result = shallow.cast<Function>()(args[0]);
+  Object* out = const_cast<Object*>(result.object());
+  if (out == nullptr || out->type_index() != t) {
+    TVM_FFI_HPY_THROW(TypeError) << "__ffi_shallow_copy__ of " << TypeKeyOf(t) << " returned "
+                                 << result.type_name();
+  }
+  for (int32_t i = 1; i < num_args; i += 2) {
+    std::optional<String> name = args[i].as<String>();
+    if (!name) TVM_FFI_HPY_THROW(TypeError) << "ffi.ReplaceFields: field names must be str";
+    const TVMFFIFieldInfo* found = nullptr;
+    ForEachField(t, [&](const TVMFFIFieldInfo& f) {  // the most derived field of that name
+      if (details::ToStringView(f.name) == name->view()) found = &f;
+    });
+    if (found == nullptr) {
+      TVM_FFI_HPY_THROW(TypeError) << TypeKeyOf(t) << " has no field '" << name->view() << "'";
+    }
+    WriteField(out, *found, Any(args[i + 1]));
+  }
+  *rv = std::move(result);
+}
+
 }  // namespace
 }  // namespace structural
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
-  refl::GlobalDef().def("ffi.DeepCopy",
-                        [](AnyView v) { return structural::Copier().Copy(v.raw()); });
+  refl::GlobalDef()
+      .def("ffi.DeepCopy", [](AnyView v) { return structural::Copier().Copy(v.raw()); })
+      .def_packed("ffi.ReplaceFields", &structural::ReplaceFields);
 }
 
 }  // namespace tvm_ffi_hpy

@@ -30,6 +30,7 @@ class TestIntPairObj : public Object {
  public:
   int64_t a;
   int64_t b;
+  TestIntPairObj() : a(0), b(0) {}  // the reflection creator (create_object, as upstream)
   TestIntPairObj(int64_t a, int64_t b) : a(a), b(b) {}
   int64_t Sum() const { return a + b; }
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestIntPair", TestIntPairObj, Object)

@@ -158,6 +158,14 @@ class TestCxxAutoInitChildObj : public TestCxxAutoInitParentObj {
                                         TestCxxAutoInitParentObj)
 };
 
+/* An Any field and an ObjectRef field (deep copy through both). */
+class TestDeepCopyEdgesObj : public Object {
+ public:
+  Any v_any;
+  ObjectRef v_obj;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestDeepCopyEdges", TestDeepCopyEdgesObj, Object)
+};
+
 /* A type no Python class is registered for (make_unregistered_object). */
 class TestUnregisteredObj : public Object {
  public:
@@ -319,6 +327,10 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::ObjectDef<TestCxxAutoInitChildObj>()
       .def_rw("child_required", &TestCxxAutoInitChildObj::child_required)
       .def_rw("child_kw_only", &TestCxxAutoInitChildObj::child_kw_only, refl::kw_only(true));
+
+  refl::ObjectDef<TestDeepCopyEdgesObj>()
+      .def_rw("v_any", &TestDeepCopyEdgesObj::v_any)
+      .def_rw("v_obj", &TestDeepCopyEdgesObj::v_obj);
 
   refl::ObjectDef<TestUnregisteredObj>()
       .def_ro("v1", &TestUnregisteredObj::v1)

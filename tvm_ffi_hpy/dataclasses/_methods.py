@@ -178,6 +178,7 @@ _recursive_gt = get_global_func("ffi.RecursiveGt")
 _recursive_ge = get_global_func("ffi.RecursiveGe")
 _repr_print = get_global_func("ffi.ReprPrint")
 _deep_copy = get_global_func("ffi.DeepCopy")
+_replace_fields = get_global_func("ffi.ReplaceFields")
 _register_type_attr = get_global_func("ffi.TypeRegisterAttr")
 _get_type_attr = get_global_func("ffi.GetTypeAttr")
 
@@ -265,12 +266,14 @@ def __replace__(self: Any, **changes: Any) -> Any:
     cls = type(self)
     if _shallow_copy_fn(cls) is None:
         _refuse_copy(cls)
-    names = [f.name for f in _dc_fields(cls)]
-    for name in changes:
+    names = {f.name for f in _dc_fields(cls)}
+    flat: "list[Any]" = []
+    for name, value in changes.items():
         if name not in names:
             raise TypeError("%s has no field %r" % (cls.__qualname__, name))
-    values = [changes[n] if n in changes else v for n, v in zip(names, _values(self))]
-    return _rebuild(cls, values)
+        flat.append(name)
+        flat.append(value)
+    return _replace_fields(self, *flat)  # the copy, then the fields' setters
 
 
 def __reduce_py__(self: Any) -> "tuple[Any, ...]":
