@@ -74,8 +74,10 @@ def test_array_contains_object():
 
 
 def test_array_repr():
-    assert repr(Array([1, "a", None])) == "[1, 'a', None]"
-    assert repr(Array()) == "[]"
+    # The core's printing (ffi.ReprPrint): an Array prints as a tuple.
+    assert repr(Array([1, "a", None])) == '(1, "a", None)'
+    assert repr(Array([7])) == "(7,)"
+    assert repr(Array()) == "()"
 
 
 def test_nested_array():
@@ -83,7 +85,7 @@ def test_nested_array():
     assert isinstance(arr[0], Array)
     assert list(arr[0]) == [1, 2]
     assert arr[1][1][0] == 4
-    assert repr(arr) == "[[1, 2], [3, [4, 5]]]"
+    assert repr(arr) == "((1, 2), (3, (4, 5)))"
 
 
 def test_deeply_nested_array():
@@ -272,7 +274,8 @@ def test_map_from_pairs_and_map():
 
 
 def test_map_repr():
-    assert repr(Map({"a": 1})) == "{'a': 1}"
+    assert repr(Map({"a": 1})) == '{"a": 1}'
+    assert repr(Map({1: Array([b"x"])})) == '{1: (b"x",)}'
     assert repr(Map()) == "{}"
 
 

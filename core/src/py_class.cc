@@ -85,6 +85,13 @@ constexpr int64_t kSettableFieldFlags =
 
 Any ShallowCopy(const ObjectRef& self);
 
+/* One function serves every py_class type (made with the core, so defining
+ * a class makes no new object). */
+const Function& ShallowCopyFunction() {
+  static Function* f = new Function(Function::FromTyped(&ShallowCopy, "py_class.__ffi_shallow_copy__"));
+  return *f;
+}
+
 int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
                       bool frozen, const Array& field_flags) {
   int64_t parent_slots = 0;
@@ -137,10 +144,10 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     std::lock_guard<std::mutex> lock(g_mutex);
     g_num_slots[index] = parent_slots + n;
   }
-  Function copy = Function::FromTyped(&ShallowCopy, std::string(type_key.view()) +
-                                                        ".__ffi_shallow_copy__");
   TVMFFIByteArray attr = details::ToByteArray("__ffi_shallow_copy__");
-  if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(copy).raw()) != 0) details::ThrowRaised();
+  if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(ShallowCopyFunction()).raw()) != 0) {
+    details::ThrowRaised();
+  }
   return index;
 }
 
@@ -182,6 +189,7 @@ void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
 }  // namespace
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  ShallowCopyFunction();
   refl::GlobalDef()
       .def("ffi.DefinePyClass", &DefinePyClass)
       .def_packed("ffi.NewPyClassObject", &NewPyClassObject);
