@@ -10,6 +10,7 @@
 #include <string>
 
 #include <tvm_ffi_hpy/ffi.h>
+#include <tvm_ffi_hpy/structural.h>
 
 namespace tvm_ffi_hpy {
 namespace testing {
@@ -380,6 +381,12 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
         obj->v_string = std::move(s);
         return obj;
       });
+
+  // The C++ API of tvm_ffi_hpy/structural.h, as a user library sees it.
+  refl::GlobalDef().def("testing.structural_via_cpp", [](AnyView a, AnyView b) {
+    return Array{RecursiveEq(a, b), RecursiveHash(a) == RecursiveHash(b), String(ReprPrint(a)),
+                 DeepCopy(a), int64_t(RecursiveEq(a, b) ? 0 : RecursiveCompare(a, b))};
+  });
 
   refl::GlobalDef().def("testing.make_unregistered_object",
                         []() { return ObjectRef(make_object<TestUnregisteredObj>()); });
