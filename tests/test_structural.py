@@ -165,6 +165,18 @@ class Keyed(Object):
         return "<Keyed %s>" % fn_repr(self.key)
 
 
+@py_class("testing.structural.CompareOnly")
+class CompareOnly(Object):
+    key: int
+    label: str
+
+    def __ffi_compare__(self, other, fn_cmp):
+        return fn_cmp(self.key, other.key)
+
+    def __ffi_hash__(self, fn_hash):
+        return fn_hash(self.key)
+
+
 class HookError(Exception):
     pass
 
@@ -177,10 +189,13 @@ class Raising(Object):
         raise HookError("eq hook failed for %d" % self.x)
 
     def __ffi_hash__(self, fn_hash):
-        raise HookError("hash hook failed")
+        raise HASH_ERROR
 
     def __ffi_repr__(self, fn_repr):
         raise HookError("repr hook failed")
+
+
+HASH_ERROR = HookError("hash hook failed")
 
 
 @py_class("testing.structural.Keeper")
@@ -205,13 +220,26 @@ def test_python_hooks_are_the_core_types_hooks():
 
 
 @pytest.mark.reenters_extension
+def test_a_compare_hook_also_decides_equality():
+    a, b, c = CompareOnly(1, "a"), CompareOnly(1, "b"), CompareOnly(2, "a")
+    assert RecursiveEq(a, b) and not RecursiveEq(a, c)
+    assert RecursiveLe(a, b) and RecursiveLt(b, c) and RecursiveGt(c, a)
+    assert RecursiveEq(Map({"k": Array([a])}), Map({"k": Array([b])}))
+
+
+@pytest.mark.reenters_extension
 def test_a_raising_hook_raises_its_own_exception():
     a, b = Raising(1), Raising(2)
     with pytest.raises(HookError, match="eq hook failed for 1") as info:
         RecursiveEq(Array([a]), Array([b]))
     assert type(info.value) is HookError
-    with pytest.raises(HookError, match="hash hook failed"):
-        hash(RecursiveHash(Map({"k": a})))
+    try:
+        with pytest.raises(HookError, match="hash hook failed") as info:
+            RecursiveHash(Map({"k": a}))
+        assert info.value is HASH_ERROR  # the very exception, through C++
+    finally:
+        HASH_ERROR.__traceback__ = None  # its frames hold this test's objects
+        del info
     with pytest.raises(HookError, match="repr hook failed"):
         repr(Array([a]))
     assert RecursiveEq(a, a)  # the same object: no hook needed

@@ -197,7 +197,7 @@ class Printer {
       *out += details::TypeIndexName(v.type_index);  // opaque pointers: "void*"
       return;
     }
-    Object_(details::ObjectUnsafe::FromHeader(v.v_obj), v, out);
+    PrintObject(details::ObjectUnsafe::FromHeader(v.v_obj), v, out);
   }
 
  private:
@@ -215,7 +215,7 @@ class Printer {
     *out += buf;
   }
 
-  void Object_(const Object* obj, const TVMFFIAny& v, std::string* out) {
+  void PrintObject(const Object* obj, const TVMFFIAny& v, std::string* out) {
     int32_t t = obj->type_index();
     if (t == kTVMFFIShape) {
       const TVMFFIShapeCell* s = TVMFFIShapeGetCellPtr(details::HeaderOf(obj));

@@ -241,11 +241,11 @@ class Comparer {
   int Reflected(const TVMFFIAny& a, const TVMFFIAny& b, int32_t t) {
     if (eq_only_) {
       Any eq = FindHook(t, "__ffi_eq__");
-      if (!eq.is_none()) return CallHook(eq, a, b, "fn_eq") ? 0 : 1;
+      if (!eq.is_none()) return CallHook(eq, a, b, "fn_eq", true) ? 0 : 1;
     }
     Any cmp = FindHook(t, "__ffi_compare__");
     if (!cmp.is_none()) {
-      int64_t c = CallHook(cmp, a, b, "fn_cmp");
+      int64_t c = CallHook(cmp, a, b, "fn_cmp", false);
       return Ne(c < 0 ? -1 : (c > 0 ? 1 : 0));
     }
     int result = 0;
@@ -262,16 +262,17 @@ class Comparer {
 
   /* hook(self, other, fn): fn(x, y) continues this walk (bool for fn_eq,
    * -1/0/1 for fn_cmp). */
-  int64_t CallHook(const Any& hook, const TVMFFIAny& a, const TVMFFIAny& b, const char* name) {
+  int64_t CallHook(const Any& hook, const TVMFFIAny& a, const TVMFFIAny& b, const char* name,
+                   bool is_eq_hook) {
     std::optional<Function> f = hook.as<Function>();
     if (!f.has_value()) {
-      TVM_FFI_HPY_THROW(TypeError) << "the " << (eq_only_ ? "__ffi_eq__" : "__ffi_compare__")
+      TVM_FFI_HPY_THROW(TypeError) << "the " << (is_eq_hook ? "__ffi_eq__" : "__ffi_compare__")
                                    << " hook of " << TypeKeyOf(a.type_index)
                                    << " is not a function";
     }
     HookScope<Comparer> scope(this);
     std::shared_ptr<Comparer*> cell = scope.cell;
-    bool eq = eq_only_;
+    bool eq = is_eq_hook;  // fn_eq answers a bool, fn_cmp an int
     Function fn = Function::FromPacked([cell, name, eq](const AnyView* args, int32_t n, Any* rv) {
       if (n != 2) TVM_FFI_HPY_THROW(TypeError) << name << " takes 2 arguments, got " << n;
       Comparer* self = HookScope<Comparer>::Get(cell, name);
@@ -283,7 +284,7 @@ class Comparer {
       }
     });
     Any r = (*f)(AnyView::FromRaw(a), AnyView::FromRaw(b), fn);
-    if (eq_only_ && !FindHook(a.type_index, "__ffi_eq__").is_none()) {
+    if (is_eq_hook) {
       std::optional<bool> v = r.as<bool>();
       if (!v) TVM_FFI_HPY_THROW(TypeError) << "__ffi_eq__ must return a bool, got " << r.type_name();
       return *v;
@@ -292,8 +293,7 @@ class Comparer {
     if (!v) {
       TVM_FFI_HPY_THROW(TypeError) << "__ffi_compare__ must return an int, got " << r.type_name();
     }
-    if (eq_only_) return *v == 0;  // __ffi_compare__ standing in for __ffi_eq__
-    return *v;
+    return *v;  // the caller takes its sign (equality mode: 0 or not)
   }
 
   bool eq_only_;
@@ -343,13 +343,13 @@ class Hasher {
         return Combine(tag, uint64_t(uint32_t(v.v_device.device_type)) << 32 |
                                 uint32_t(v.v_device.device_id));
       case Kind::kPtr: return Combine(tag, uint64_t(reinterpret_cast<uintptr_t>(v.v_ptr)));
-      case Kind::kObject: return Object_(v);
+      case Kind::kObject: return HashObject(v);
     }
     return tag;
   }
 
  private:
-  uint64_t Object_(const TVMFFIAny& v) {
+  uint64_t HashObject(const TVMFFIAny& v) {
     const Object* x = ObjOf(v);
     int32_t t = x->type_index();
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(t);

@@ -6,6 +6,7 @@
 #ifndef TVM_FFI_HPY_SRC_STRUCTURAL_INTERNAL_H_
 #define TVM_FFI_HPY_SRC_STRUCTURAL_INTERNAL_H_
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 
@@ -35,11 +36,33 @@ struct DepthGuard {
   int* depth_;
 };
 
+/* The column of type attribute `name`, or nullptr while none is registered.
+ * A column, once made, lives (at the same address) for the process: the few
+ * names asked here are looked up by name until they exist, then never again. */
+inline const TVMFFITypeAttrColumn* CachedColumn(std::string_view name) {
+  static constexpr size_t kSlots = 8;
+  static std::atomic<const TVMFFITypeAttrColumn*> columns[kSlots];
+  static std::string_view names[kSlots] = {"__ffi_eq__",           "__ffi_compare__",
+                                           "__ffi_hash__",         "__ffi_repr__",
+                                           "__ffi_shallow_copy__", "__ffi_deep_copy__"};
+  for (size_t i = 0; i < kSlots && !names[i].empty(); ++i) {
+    if (names[i] != name) continue;
+    const TVMFFITypeAttrColumn* col = columns[i].load(std::memory_order_acquire);
+    if (col == nullptr) {
+      TVMFFIByteArray key = details::ToByteArray(name);
+      col = TVMFFIGetTypeAttrColumn(&key);
+      if (col != nullptr) columns[i].store(col, std::memory_order_release);
+    }
+    return col;
+  }
+  TVMFFIByteArray key = details::ToByteArray(name);
+  return TVMFFIGetTypeAttrColumn(&key);
+}
+
 /* The value of type attribute `name` for exactly `type_index` (None when
  * unset). */
 inline Any TypeAttrOf(int32_t type_index, std::string_view name) {
-  TVMFFIByteArray key = details::ToByteArray(name);
-  const TVMFFITypeAttrColumn* col = TVMFFIGetTypeAttrColumn(&key);
+  const TVMFFITypeAttrColumn* col = CachedColumn(name);
   if (col == nullptr || type_index < col->begin_index ||
       type_index >= col->begin_index + col->size) {
     return Any();
