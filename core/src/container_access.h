@@ -10,6 +10,13 @@
  * they land, supporting them in every algorithm is: add their index to
  * IsSeqIndex / IsMapIndex, a `case` to VisitMap, and their constructors to
  * NewSeq / NewMap below (nothing else in the three .cc files changes).
+ *
+ * Invariant the walks rely on: a container does not change while it is
+ * walked.  Array and Map are immutable once shared (copy-on-write), and the
+ * walk holds a reference to what it walks.  A List or Dict can be mutated
+ * by a hook called during the walk (Python code): for them GetSeq's view
+ * must be re-read per item (take an owned copy of the item before
+ * recursing) and VisitMap must hand out a snapshot of the entries.
  */
 #ifndef TVM_FFI_HPY_SRC_CONTAINER_ACCESS_H_
 #define TVM_FFI_HPY_SRC_CONTAINER_ACCESS_H_

@@ -44,13 +44,13 @@ class Copier {
     }
     const Object* obj = view.object();
     auto hit = memo_.find(obj);
-    if (hit != memo_.end()) return hit->second;
+    if (hit != memo_.end()) return hit->second.second;
     DepthGuard depth(&depth_);
     int32_t t = obj->type_index();
     Any own = TypeAttrOf(t, "__ffi_deep_copy__");
     if (!own.is_none()) {
       Any copy = own.cast<Function>()(view);
-      memo_[obj] = copy;
+      Remember(view, copy);
       return copy;
     }
     if (IsSeqIndex(t)) {
@@ -58,7 +58,7 @@ class Copier {
       ObjectPtr<Object> fresh = NewSeq(t, items.size);
       Object* out = fresh.get();
       Any result(ObjectRef(std::move(fresh)));
-      memo_[obj] = result;
+      Remember(view, result);
       for (int64_t i = 0; i < items.size; ++i) SeqAppend(out, Copy(items.data[i]));
       return result;
     }
@@ -66,7 +66,7 @@ class Copier {
       ObjectPtr<Object> fresh = NewMap(t);
       Object* out = fresh.get();
       Any result(ObjectRef(std::move(fresh)));
-      memo_[obj] = result;
+      Remember(view, result);
       VisitMap(obj, [&](const auto& m) {
         for (auto it = m.begin(); it != m.end(); ++it) {
           Any key = Copy(it->first.raw());
@@ -91,7 +91,7 @@ class Copier {
       TVM_FFI_HPY_THROW(TypeError) << "__ffi_shallow_copy__ of " << TypeKeyOf(t)
                                    << " returned " << result.type_name();
     }
-    memo_[view.object()] = result;
+    Remember(view, result);
     Object* out = const_cast<Object*>(copy);
     ForEachField(t, [&](const TVMFFIFieldInfo& f) {
       Any value = ReadField(out, f);
@@ -103,8 +103,15 @@ class Copier {
     return result;
   }
 
+  void Remember(const AnyView& original, const Any& copy) {
+    memo_[original.object()] = {Any(original), copy};
+  }
+
   int depth_ = 0;
-  std::unordered_map<const Object*, Any> memo_;
+  /* original -> (original, its copy).  Invariant: the original is held, so
+   * its address is not reused by another object during the walk (a hook may
+   * make and drop objects). */
+  std::unordered_map<const Object*, std::pair<Any, Any>> memo_;
 };
 
 /* ffi.ReplaceFields(obj, name, value, ...): a shallow copy of obj (its

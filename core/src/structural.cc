@@ -36,6 +36,7 @@
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <tvm_ffi_hpy/structural.h>
 
@@ -389,7 +390,10 @@ class Hasher {
     } else {
       h = Reflected(v, t, h);
     }
-    if (cuts_ == cuts_before) memo_[x] = h;  // the same wherever the object is met again
+    if (cuts_ == cuts_before) {  // the same wherever the object is met again
+      memo_[x] = h;
+      alive_.push_back(Any(AnyView::FromRaw(v)));  // its address stays its own
+    }
     return h;
   }
 
@@ -430,7 +434,11 @@ class Hasher {
   int depth_ = 0;
   int cuts_ = 0;
   std::unordered_set<const Object*> active_;
+  /* Invariant: every object in memo_ is kept alive by alive_ until the walk
+   * ends (a hook may make and drop objects: an address must not be reused
+   * by another object while it is a key). */
   std::unordered_map<const Object*, uint64_t> memo_;
+  std::vector<Any> alive_;
 };
 
 }  // namespace
