@@ -281,6 +281,8 @@ _NOT_FUZZED = {
     "testing.call_from_threads": "starts n threads (bounded test below)",
     "testing.make_array_of": "allocates n items (bounded test below)",
     "ffi.DefinePyClass": "registers types for the life of the process (test below)",
+    "ffi.TypeRegisterAttr": "sets hooks of types for the life of the process "
+                            "(tests/test_structural.py: bad input)",
     "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
 }
 _NOT_FUZZED_FFI = {

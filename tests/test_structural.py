@@ -445,6 +445,16 @@ def test_bad_arguments_are_type_errors(func, args):
         func(*args)
 
 
+def test_type_register_attr_refuses_bad_input():
+    register = tvm_ffi_hpy.get_global_func("ffi.TypeRegisterAttr")
+    with pytest.raises(ValueError, match="unknown type index"):
+        register(10**6, "__ffi_repr__", None)
+    with pytest.raises(TypeError):
+        register("testing.TestIntPair", "__ffi_repr__", None)
+    with pytest.raises(TypeError):
+        register(1, 2, None)
+
+
 def test_the_cpp_api_agrees_with_the_globals():
     via_cpp = tvm_ffi_hpy.get_global_func("testing.structural_via_cpp")
     a, b = Array([1, "x"]), Array([1, "y"])
