@@ -74,8 +74,10 @@ def test_array_contains_object():
 
 
 def test_array_repr():
-    assert repr(Array([1, "a", None])) == "[1, 'a', None]"
-    assert repr(Array()) == "[]"
+    # The core's printing (ffi.ReprPrint): an Array prints as a tuple.
+    assert repr(Array([1, "a", None])) == '(1, "a", None)'
+    assert repr(Array([7])) == "(7,)"
+    assert repr(Array()) == "()"
 
 
 def test_nested_array():
@@ -83,7 +85,7 @@ def test_nested_array():
     assert isinstance(arr[0], Array)
     assert list(arr[0]) == [1, 2]
     assert arr[1][1][0] == 4
-    assert repr(arr) == "[[1, 2], [3, [4, 5]]]"
+    assert repr(arr) == "((1, 2), (3, (4, 5)))"
 
 
 def test_deeply_nested_array():
@@ -272,7 +274,8 @@ def test_map_from_pairs_and_map():
 
 
 def test_map_repr():
-    assert repr(Map({"a": 1})) == "{'a': 1}"
+    assert repr(Map({"a": 1})) == '{"a": 1}'
+    assert repr(Map({1: Array([b"x"])})) == '{1: (b"x",)}'
     assert repr(Map()) == "{}"
 
 
@@ -465,7 +468,7 @@ def test_list_add_and_repr():
     lst = List([1, 2])
     assert isinstance(lst + [3], List) and list(lst + [3]) == [1, 2, 3]
     assert isinstance([0] + lst, List) and list([0] + lst) == [0, 1, 2]
-    assert repr(List([1, "a", List()])) == "[1, 'a', []]"
+    assert repr(List([1, "a", List()])) == '[1, "a", []]'  # ffi.ReprPrint
     assert str(List()) == "[]"
 
 
@@ -607,11 +610,11 @@ def test_dict_pickle_copy_deepcopy_repr():
     assert shallow["a"] is inner and not shallow.same_as(d)
     deep = copy.deepcopy(d)
     assert deep["a"] is deep["b"] and not deep["a"].same_as(inner)
-    assert repr(Dict({"a": 1, 2: List()})) == "{'a': 1, 2: []}"
+    assert repr(Dict({"a": 1, 2: List()})) == '{"a": 1, 2: []}'
     d2 = Dict()
     d2["self"] = d2
     try:
-        assert repr(d2) == "{'self': ...}"
+        assert repr(d2) == '{"self": ...}'
         back2 = pickle.loads(pickle.dumps(d2))
         assert back2["self"] is back2
     finally:  # break the core cycles

@@ -269,7 +269,7 @@ def test_repr_uses_type_key_and_repr_fields():
         secret: str = field(default="s", repr=False)
         label: str = "l"
 
-    assert repr(Rep(1)) == "%s(x=1, label='l')" % k
+    assert repr(Rep(1)) == '%s(x=1, label="l")' % k  # the core's printing (ffi.ReprPrint)
 
 
 def test_repr_false_gives_plain_form():
@@ -307,7 +307,7 @@ def test_repr_and_deepcopy_of_cycles_through_containers():
     a = Link(1)
     a.next = tvm_ffi_hpy.Array([tvm_ffi_hpy.Map({"back": a}), a])
     try:
-        assert repr(a) == "test_dataclasses.Link(value=1, next=[{'back': ...}, ...])"
+        assert repr(a) == 'test_dataclasses.Link(value=1, next=({"back": ...}, ...))'
         c = copy.deepcopy(a)
         assert c is not a and c.next[1] is c and c.next[0]["back"] is c
     finally:
@@ -586,7 +586,7 @@ def test_c_class_init_through_creator_applies_defaults():
     assert (b.v_i64, b.v_f64, b.v_str) == (10, 10.0, "hello")
     b2 = Base(1, 2.5, v_str="x")   # v_f64 is read-only, set by the creator
     assert (b2.v_i64, b2.v_f64, b2.v_str) == (1, 2.5, "x")
-    assert repr(b2) == "testing.TestObjectBase(v_i64=1, v_f64=2.5, v_str='x')"
+    assert repr(b2) == 'testing.TestObjectBase(v_i64=1, v_f64=2.5, v_str="x")'
     assert type(testing.create_object("testing.TestObjectBase")) is Base
 
 

@@ -148,13 +148,12 @@ def test_any_int(value):
         if value == INT64_MAX:
             with pytest.raises(OverflowError, match="overflows int64"):
                 add_one(value)  # checked in C++, not wrapped around
-    else:
-        with pytest.raises(OverflowError):
-            echo(value)
-        with pytest.raises(OverflowError):
-            echo([1, {"k": value}])
-        with pytest.raises(OverflowError):
-            apply(lambda: value)
+    else:  # a big int (kTVMFFIBigInt): crosses, and int64 parameters refuse it
+        assert echo(value) == value
+        assert echo([1, {"k": value}])[1]["k"] == value
+        assert apply(lambda: value) == value
+        with pytest.raises(TypeError, match="ffi.BigInt"):
+            add_one(value)
 
 
 @given(value=floats)
@@ -281,6 +280,8 @@ _NOT_FUZZED = {
     "testing.call_from_threads": "starts n threads (bounded test below)",
     "testing.make_array_of": "allocates n items (bounded test below)",
     "ffi.DefinePyClass": "registers types for the life of the process (test below)",
+    "ffi.TypeRegisterAttr": "sets hooks of types for the life of the process "
+                            "(tests/test_structural.py: bad input)",
     "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
 }
 _NOT_FUZZED_FFI = {

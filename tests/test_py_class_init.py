@@ -344,6 +344,8 @@ def test_method_refuses_classmethods_and_non_callables():
 # ---------------------------------------------------------------------------
 # The class's own structural hooks
 # ---------------------------------------------------------------------------
+@pytest.mark.allow_core_growth  # the hooks become the core type's, for good
+@pytest.mark.reenters_extension  # the core calls the hooks, which call fn_eq & co. back
 def test_ffi_hooks_drive_eq_hash_order_repr():
     @py_class(key("Keyed"), eq=True, order=True, unsafe_hash=True)
     class Keyed(Object):

@@ -40,6 +40,7 @@ from ._loader import hpy_version as _hpy_version, extension_path as _extension_p
 
 from . import access_path  # noqa: E402  (apache tvm-ffi's tvm_ffi.access_path)
 from . import dataclasses  # noqa: E402
+from . import _structural  # noqa: E402,F401  (hooks for plain Python objects)
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 from . import registry  # noqa: E402
 from .registry import get_global_func_metadata  # noqa: E402

@@ -12,9 +12,10 @@ import copy
 import itertools
 import operator
 import types
-from typing import Any, Iterable, Iterator, Mapping, Optional, TypeVar, Union, overload
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
 
-from .core import Object, Shape, cycle_safe_repr, register_object, get_global_func, _ffi
+from .core import Object, Shape, register_object, get_global_func, _ffi
+from .core import _object_deepcopy, _object_repr
 from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
 __all__ = ["Array", "List", "Map", "Dict", "Shape", "String", "Bytes"]
@@ -45,19 +46,6 @@ _dict_clear = get_global_func("ffi.DictClear")
 _dict_items = get_global_func("ffi.DictItems")
 
 _NOT_GIVEN: Any = object()
-
-
-_C = TypeVar("_C", bound=Object)
-
-
-def _deepcopy_container(self: _C, memo: "dict[int, Any]", items: "list[Any]") -> _C:
-    """The copy of an Array or Map whose items are copied already: the one in
-    the memo when an item led back to `self` (a cycle through an object),
-    else a new container of `items`."""
-    done: Optional[_C] = memo.get(id(self))
-    if done is None:
-        done = memo[id(self)] = type(self)(items)
-    return done
 
 
 def _flatten_pairs(mapping: Any) -> "list[Any]":
@@ -114,14 +102,8 @@ class Array(Object):
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Array, (list(self),))
 
-    def __deepcopy__(self, memo: "dict[int, Any]") -> "Array":
-        return _deepcopy_container(self, memo, [copy.deepcopy(item, memo) for item in self])
-
-    @cycle_safe_repr
-    def __repr__(self) -> str:
-        if not self.__chandle__():
-            return "<Array (moved out)>"
-        return "[" + ", ".join(repr(item) for item in self) + "]"
+    __deepcopy__ = _object_deepcopy  # ffi.DeepCopy
+    __repr__ = _object_repr  # ffi.ReprPrint: (1, 2)
 
 
 @register_object("ffi.Map")
@@ -167,15 +149,8 @@ class Map(Object):
     def __reduce__(self) -> "tuple[Any, ...]":
         return (Map, (self.items(),))
 
-    def __deepcopy__(self, memo: "dict[int, Any]") -> "Map":
-        return _deepcopy_container(
-            self, memo, [(copy.deepcopy(k, memo), copy.deepcopy(v, memo)) for k, v in self.items()])
-
-    @cycle_safe_repr
-    def __repr__(self) -> str:
-        if not self.__chandle__():
-            return "<Map (moved out)>"
-        return "{" + ", ".join("%r: %r" % kv for kv in self.items()) + "}"
+    __deepcopy__ = _object_deepcopy  # ffi.DeepCopy
+    __repr__ = _object_repr  # ffi.ReprPrint: {"a": 1}
 
 
 def _list_index(index: Any, size: int) -> int:
@@ -314,18 +289,8 @@ class List(Object):
     def __copy__(self) -> "List":
         return type(self)(self)
 
-    def __deepcopy__(self, memo: "dict[int, Any]") -> "List":
-        done: Optional[List] = memo.get(id(self))
-        if done is None:
-            done = memo[id(self)] = type(self)()
-            done.extend([copy.deepcopy(item, memo) for item in self])
-        return done
-
-    @cycle_safe_repr
-    def __repr__(self) -> str:
-        if not self.__chandle__():
-            return "<List (moved out)>"
-        return "[" + ", ".join(repr(item) for item in self) + "]"
+    __deepcopy__ = _object_deepcopy  # ffi.DeepCopy
+    __repr__ = _object_repr  # ffi.ReprPrint: [1, 2] / {"a": 1}
 
 
 collections.abc.MutableSequence.register(List)
@@ -444,19 +409,8 @@ class Dict(Object):
     def __copy__(self) -> "Dict":
         return type(self)(self)
 
-    def __deepcopy__(self, memo: "dict[int, Any]") -> "Dict":
-        done: Optional[Dict] = memo.get(id(self))
-        if done is None:
-            done = memo[id(self)] = type(self)()
-            done.update([(copy.deepcopy(k, memo), copy.deepcopy(v, memo))
-                         for k, v in self.items()])
-        return done
-
-    @cycle_safe_repr
-    def __repr__(self) -> str:
-        if not self.__chandle__():
-            return "<Dict (moved out)>"
-        return "{" + ", ".join("%r: %r" % kv for kv in self.items()) + "}"
+    __deepcopy__ = _object_deepcopy  # ffi.DeepCopy
+    __repr__ = _object_repr  # ffi.ReprPrint: [1, 2] / {"a": 1}
 
 
 collections.abc.MutableMapping.register(Dict)

@@ -105,16 +105,20 @@ def cycle_safe_repr(func: _F) -> _F:
     return cast(_F, __repr__)
 
 
-@cycle_safe_repr
+_repr_print: Optional["Function"] = None  # ffi.ReprPrint, looked up on first use
+_deep_copy: Optional["Function"] = None  # ffi.DeepCopy, looked up on first use
+
+
 def _object_repr(self: Object) -> str:
-    handle = self.__chandle__()
-    if not handle:
+    """The core's printing (ffi.ReprPrint, core/src/repr.cc): fields of
+    reflected objects, ``...`` for an object met again inside itself."""
+    global _repr_print
+    if not self.__chandle__():
         return "<%s (moved out)>" % type(self).__qualname__
-    key = _type_key(type(self))
-    names = getattr(type(self), "__tvm_ffi_fields__", ())
-    if names:
-        return "%s(%s)" % (key, ", ".join("%s=%r" % (n, getattr(self, n)) for n in names))
-    return "<%s object at %#x>" % (key, handle)
+    if _repr_print is None:
+        _repr_print = get_global_func("ffi.ReprPrint")
+    text: str = _repr_print(self)
+    return text
 
 
 def _object_move(self: Object) -> ObjectRValueRef:
@@ -158,28 +162,27 @@ def _writable_fields(info: TypeInfo) -> "set[str]":
 
 
 def _object_deepcopy(self: Object, memo: "dict[int, Any]") -> Any:
-    """copy.deepcopy of a reflected object, rebuilt as pickling does (see
-    `_object_reduce`).  The copy enters the memo before its writable fields
-    are copied, so a cycle through them (object -> Array -> object) comes
-    back to the copy; read-only fields are given to the constructor."""
-    func, args = _object_reduce(self)
-    cls = type(self)
-    names = list(cls.__tvm_ffi_fields__)
-    originals = [getattr(self, name) for name in names]
-    writable = _writable_fields(cls.__tvm_ffi_type_info__)
-    first = [v if n in writable else copy.deepcopy(v, memo) for n, v in zip(names, originals)]
+    """copy.deepcopy of a core object: ffi.DeepCopy (core/src/deep_copy.cc),
+    which keeps sharing and cycles inside the object; the memo keeps them
+    across the objects of one copy.deepcopy call."""
+    global _deep_copy
     done = memo.get(id(self))
-    if done is not None:  # reached again through a read-only field
+    if done is not None:
         return done
-    if func is _make_object:
-        new = _make_object(args[0], dict(zip(names, first)))
-    else:
-        new = func(*first)
-    memo[id(self)] = new
-    for name, value in zip(names, originals):
-        if name in writable:
-            setattr(new, name, copy.deepcopy(value, memo))
+    if _deep_copy is None:
+        _deep_copy = get_global_func("ffi.DeepCopy")
+    new = memo[id(self)] = _deep_copy(self)
     return new
+
+
+def _object_replace(self: Object, **changes: Any) -> Any:
+    """A shallow copy with some fields changed (ffi.ReplaceFields: the type's
+    __ffi_shallow_copy__, then the fields' setters, read-only ones too)."""
+    flat: "list[Any]" = []
+    for name, value in changes.items():
+        flat.append(name)
+        flat.append(value)
+    return get_global_func("ffi.ReplaceFields")(self, *flat)
 
 
 def _object_ctypes_handle(self: Object) -> Any:
@@ -223,6 +226,7 @@ setattr(Object, "__repr__", _object_repr)
 setattr(Object, "_move", _object_move)
 setattr(Object, "__ctypes_handle__", _object_ctypes_handle)
 setattr(Object, "__reduce__", _object_reduce)
+setattr(Object, "__replace__", _object_replace)
 setattr(Object, "__init_subclass__", classmethod(cast(Any, _object_init_subclass)))
 Object.__tvm_ffi_type_key__ = "ffi.Object"
 Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT
@@ -417,8 +421,8 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
             _rebind_class_cell(value, source, cls)
     _install_reflection(cls, info, namespace, [] if as_getsets else fields, field_names)
     if "__deepcopy__" not in namespace:
-        # Cycle-aware for objects rebuilt from their fields; classes with
-        # their own __reduce__ (and no __deepcopy__) keep copy's default.
+        # The core's deep copy; classes with their own __reduce__ (and no
+        # __deepcopy__) keep copy's default.
         own_reduce = getattr(cls, "__reduce__") is _object_reduce
         cls.__deepcopy__ = _object_deepcopy if own_reduce else None
     for key, value in namespace.items():

@@ -40,12 +40,13 @@ class DLDeviceType(enum.IntEnum):
     kDLWebGPU = 15
     kDLHexagon = 16
     kDLMAIA = 17
+    kDLTrn = 18
 
 
 _DEVICE_NAMES = {
     1: "cpu", 2: "cuda", 3: "cuda_host", 4: "opencl", 7: "vulkan", 8: "metal", 9: "vpi",
     10: "rocm", 11: "rocm_host", 12: "ext_dev", 13: "cuda_managed", 14: "oneapi",
-    15: "webgpu", 16: "hexagon", 17: "maia",
+    15: "webgpu", 16: "hexagon", 17: "maia", 18: "trn",
 }
 _DEVICE_TYPES = {name: code for code, name in _DEVICE_NAMES.items()}
 
@@ -118,6 +119,28 @@ class Device:
 
     def __hash__(self) -> int:
         return hash((Device, self._type, self._index))
+
+    # Ordered by (type, index), as the core orders kTVMFFIDevice values
+    # (ffi.RecursiveLt, core/src/structural.cc).
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Device):
+            return NotImplemented
+        return (self._type, self._index) < (other._type, other._index)
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Device):
+            return NotImplemented
+        return (self._type, self._index) <= (other._type, other._index)
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Device):
+            return NotImplemented
+        return (self._type, self._index) > (other._type, other._index)
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Device):
+            return NotImplemented
+        return (self._type, self._index) >= (other._type, other._index)
 
     def __str__(self) -> str:
         return "%s:%d" % (self.type, self._index)

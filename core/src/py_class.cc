@@ -13,11 +13,17 @@
  * offset, Any getter/setter; writable unless the class is frozen), so the
  * frontends need nothing special to read or write it.
  *
- *   ffi.DefinePyClass(type_key, parent_index, field_names: Array, frozen) -> type index
+ *   ffi.DefinePyClass(type_key, parent_index, field_names: Array, frozen,
+ *                     field_flags: Array) -> type index
  *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per slot
  *
  * NewPyClassInstance (internal.h) makes an instance whose slots are all None,
  * for the core's own makers of objects by reflection (serialization.cc).
+ *
+ * field_flags: empty, or one int per field, ORed into the field's flags
+ * (only ReprOff, CompareOff, HashOff, InitOff, KwOnly are taken).  Every
+ * type gets "__ffi_shallow_copy__" (a new object with the same slot values)
+ * so that copy.copy and ffi.DeepCopy work on it like on a C++ type.
  */
 #include <deque>
 #include <mutex>
@@ -75,8 +81,22 @@ int64_t NumSlots(int32_t type_index) {
   return it == g_num_slots.end() ? -1 : it->second;
 }
 
+/* The flags a frontend may set on a py_class field. */
+constexpr int64_t kSettableFieldFlags =
+    kTVMFFIFieldFlagBitMaskReprOff | kTVMFFIFieldFlagBitMaskCompareOff |
+    kTVMFFIFieldFlagBitMaskHashOff | kTVMFFIFieldFlagBitMaskInitOff | kTVMFFIFieldFlagBitMaskKwOnly;
+
+Any ShallowCopy(const ObjectRef& self);
+
+/* One function serves every py_class type (made with the core, so defining
+ * a class makes no new object). */
+const Function& ShallowCopyFunction() {
+  static Function* f = new Function(Function::FromTyped(&ShallowCopy, "py_class.__ffi_shallow_copy__"));
+  return *f;
+}
+
 int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
-                      bool frozen) {
+                      bool frozen, const Array& field_flags) {
   int64_t parent_slots = 0;
   if (parent_index != kTVMFFIObject) {
     parent_slots = NumSlots(int32_t(parent_index));
@@ -96,6 +116,15 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
   int32_t index = TVMFFITypeGetOrAllocIndex(&key, -1, 0, 0, 1, int32_t(parent_index));
   if (index < 0) details::ThrowRaised();
   int64_t n = field_names.size();
+  if (field_flags.size() != 0 && field_flags.size() != n) {
+    TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClass: " << field_flags.size()
+                                  << " field flags for " << n << " fields";
+  }
+  for (int64_t i = 0; i < field_flags.size(); ++i) {
+    if (!field_flags[i].as<int64_t>()) {
+      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field flags must be int";
+    }
+  }
   for (int64_t i = 0; i < n; ++i) {
     std::optional<String> name = field_names[i].as<String>();
     if (!name) TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field names must be str";
@@ -104,6 +133,7 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     info.doc = TVMFFIByteArray{"", 0};
     info.metadata = TVMFFIByteArray{"", 0};
     info.flags = frozen ? 0 : kTVMFFIFieldFlagBitMaskWritable;
+    if (field_flags.size() != 0) info.flags |= *field_flags[i].as<int64_t>() & kSettableFieldFlags;
     info.size = sizeof(TVMFFIAny);
     info.alignment = alignof(TVMFFIAny);
     info.offset = kFirstSlotOffset + int64_t(sizeof(TVMFFIAny)) * (parent_slots + i);
@@ -117,7 +147,27 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     std::lock_guard<std::mutex> lock(g_mutex);
     g_num_slots[index] = parent_slots + n;
   }
+  TVMFFIByteArray attr = details::ToByteArray("__ffi_shallow_copy__");
+  if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(ShallowCopyFunction()).raw()) != 0) {
+    details::ThrowRaised();
+  }
   return index;
+}
+
+/* A new object of the same py_class type holding the same slot values. */
+Any ShallowCopy(const ObjectRef& self) {
+  const Object* src = self.get();
+  int64_t n = src == nullptr ? -1 : NumSlots(src->type_index());
+  if (n < 0) TVM_FFI_HPY_THROW(TypeError) << "__ffi_shallow_copy__: not a py_class object";
+  const PyClassObj* from = static_cast<const PyClassObj*>(src);
+  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
+  details::HeaderOf(obj.get())->type_index = src->type_index();
+  for (int64_t i = 0; i < n; ++i) {
+    if (SetSlot(&obj->slots()[i], &const_cast<PyClassObj*>(from)->slots()[i]) != 0) {
+      details::ThrowRaised();
+    }
+  }
+  return Any(ObjectRef(std::move(obj)));
 }
 
 void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
@@ -152,6 +202,7 @@ ObjectPtr<Object> NewPyClassInstance(int32_t type_index) {
 }
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
+  ShallowCopyFunction();
   refl::GlobalDef()
       .def("ffi.DefinePyClass", &DefinePyClass)
       .def_packed("ffi.NewPyClassObject", &NewPyClassObject);

@@ -15,7 +15,9 @@
  *    ("<type>.__ffi_init__() missing required argument: 'x'", ...).
  *
  * Global functions: ffi.GetKwargsObject, ffi.GetTypeAttr(type_index, name)
- * (None when unset), ffi._RegisterFFIInit(type_index) (called by
+ * (None when unset), ffi.TypeRegisterAttr(type_index, name, value) (a
+ * frontend's hooks, e.g. a py_class's __ffi_eq__; replaces, None unsets),
+ * ffi._RegisterFFIInit(type_index) (called by
  * refl::ObjectDef once the type's fields are registered).
  */
 #include <memory>
@@ -241,6 +243,14 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("ffi.GetTypeAttr",
            [](int64_t type_index, const String& name) {
              return TypeAttrRegistry::Global().Get(int32_t(type_index), name.view());
+           })
+      .def("ffi.TypeRegisterAttr",
+           [](int64_t type_index, const String& name, AnyView value) {
+             if (TVMFFIGetTypeInfo(int32_t(type_index)) == nullptr) {
+               TVM_FFI_HPY_THROW(ValueError) << "ffi.TypeRegisterAttr: unknown type index "
+                                             << type_index;
+             }
+             TypeAttrRegistry::Global().Register(int32_t(type_index), name.view(), value.raw());
            })
       .def("ffi._RegisterFFIInit", [](int64_t type_index) { RegisterFFIInit(int32_t(type_index)); });
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include <tvm_ffi_hpy/ffi.h>
+#include <tvm_ffi_hpy/structural.h>
 
 namespace tvm_ffi_hpy {
 namespace testing {
@@ -156,6 +157,14 @@ class TestCxxAutoInitChildObj : public TestCxxAutoInitParentObj {
   int64_t child_required = 0, child_kw_only = 0;
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxAutoInitChild", TestCxxAutoInitChildObj,
                                         TestCxxAutoInitParentObj)
+};
+
+/* An Any field and an ObjectRef field (deep copy through both). */
+class TestDeepCopyEdgesObj : public Object {
+ public:
+  Any v_any;
+  ObjectRef v_obj;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestDeepCopyEdges", TestDeepCopyEdgesObj, Object)
 };
 
 /* A type no Python class is registered for (make_unregistered_object). */
@@ -320,6 +329,10 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def_rw("child_required", &TestCxxAutoInitChildObj::child_required)
       .def_rw("child_kw_only", &TestCxxAutoInitChildObj::child_kw_only, refl::kw_only(true));
 
+  refl::ObjectDef<TestDeepCopyEdgesObj>()
+      .def_rw("v_any", &TestDeepCopyEdgesObj::v_any)
+      .def_rw("v_obj", &TestDeepCopyEdgesObj::v_obj);
+
   refl::ObjectDef<TestUnregisteredObj>()
       .def_ro("v1", &TestUnregisteredObj::v1)
       .def_ro("v2", &TestUnregisteredObj::v2);
@@ -416,6 +429,12 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("testing.schema_no_args", []() { return int64_t(1); })
       .def("testing.schema_no_return", [](int64_t) {})
       .def("testing.schema_no_args_no_return", []() {});
+
+  // The C++ API of tvm_ffi_hpy/structural.h, as a user library sees it.
+  refl::GlobalDef().def("testing.structural_via_cpp", [](AnyView a, AnyView b) {
+    return Array{RecursiveEq(a, b), RecursiveHash(a) == RecursiveHash(b), String(ReprPrint(a)),
+                 DeepCopy(a), int64_t(RecursiveEq(a, b) ? 0 : RecursiveCompare(a, b))};
+  });
 
   refl::GlobalDef().def("testing.make_unregistered_object",
                         []() { return ObjectRef(make_object<TestUnregisteredObj>()); });

@@ -139,6 +139,19 @@ def _inherited_fields(parent: Any) -> "list[Field]":
     return out
 
 
+def _core_field_flags(f: Field) -> int:
+    """The core field flags of a py_class field: what the core's repr,
+    comparison and hashing leave out (c_api.h, kTVMFFIFieldFlagBitMask*)."""
+    flags = 0
+    if not f.repr:
+        flags |= _ffi.kTVMFFIFieldFlagBitMaskReprOff
+    if not f.compare:
+        flags |= _ffi.kTVMFFIFieldFlagBitMaskCompareOff
+    if not f.hash:
+        flags |= _ffi.kTVMFFIFieldFlagBitMaskHashOff
+    return flags
+
+
 def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
              type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
              repr: bool = True, eq: bool = False, order: bool = False,
@@ -206,7 +219,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         own = new_fields
         fields = inherited + own
         type_index = _define_py_class(key, base.__tvm_ffi_type_index__,
-                                      [f.name for f in own], False)
+                                      [f.name for f in own], False,
+                                      [_core_field_flags(f) for f in own])
         info = _ffi.type_info(type_index)
         own_accessors = [r.accessor for r in info.fields]
         computed: "dict[str, Any]" = {}

@@ -1,27 +1,17 @@
 """What a dataclass gets: the per-class data, the generated __init__, __repr__,
 __eq__, __hash__, ordering, copy, replace and pickling, and _install, which
-puts them on a class."""
-import copy as _copy
-import threading as _threading
+puts them on a class.
+
+repr, eq, hash, ordering and deepcopy are the core's (ffi.ReprPrint,
+ffi.RecursiveEq, ffi.RecursiveHash, ffi.RecursiveLt/Le/Gt/Ge, ffi.DeepCopy:
+docs/structural.md); copy is the type's __ffi_shallow_copy__.  A class body's
+__ffi_eq__ / __ffi_hash__ / __ffi_compare__ / __ffi_repr__ become the core
+type's hooks, so every consumer of the type (C++ included) sees them."""
 from typing import Any, Callable, Optional, Sequence, cast
 
-from ..core import Function, cycle_safe_repr
+from ..core import Function, get_global_func
 from ._common import _Cls, _make_object_from_packed_args, _new_py_class_object
 from ._field import Field
-
-
-# ---------------------------------------------------------------------------
-# Recursion guards (eq and hash of cyclic object graphs; repr: cycle_safe_repr)
-# ---------------------------------------------------------------------------
-_active = _threading.local()
-
-
-def _guard(kind: str) -> "set[Any]":
-    table: "Optional[set[Any]]" = getattr(_active, kind, None)
-    if table is None:
-        table = set()
-        setattr(_active, kind, table)
-    return table
 
 
 def _is_array(value: object) -> bool:
@@ -178,17 +168,39 @@ def _make_c_init(cls: _Cls, fields: Sequence[Field], positional: Sequence[Field]
     return __init__
 
 
-@cycle_safe_repr
+# The core's structural functions (core/src/structural.cc, repr.cc,
+# deep_copy.cc): the generated methods call them directly.
+_recursive_eq = get_global_func("ffi.RecursiveEq")
+_recursive_hash = get_global_func("ffi.RecursiveHash")
+_recursive_lt = get_global_func("ffi.RecursiveLt")
+_recursive_le = get_global_func("ffi.RecursiveLe")
+_recursive_gt = get_global_func("ffi.RecursiveGt")
+_recursive_ge = get_global_func("ffi.RecursiveGe")
+_repr_print = get_global_func("ffi.ReprPrint")
+_deep_copy = get_global_func("ffi.DeepCopy")
+_replace_fields = get_global_func("ffi.ReplaceFields")
+_register_type_attr = get_global_func("ffi.TypeRegisterAttr")
+_get_type_attr = get_global_func("ffi.GetTypeAttr")
+
+# Methods of a class body that the core calls as the type's hooks (type
+# attributes): __ffi_eq__(self, other, fn_eq), __ffi_hash__(self, fn_hash),
+# __ffi_compare__(self, other, fn_cmp), __ffi_repr__(self, fn_repr).
+HOOK_NAMES = ("__ffi_eq__", "__ffi_hash__", "__ffi_compare__", "__ffi_repr__")
+
+
+def _register_hooks(cls: _Cls, namespace: "dict[str, Any]") -> None:
+    """Hand the hooks the class body defines to the core type."""
+    for name in HOOK_NAMES:
+        hook = namespace.get(name)
+        if hook is not None:
+            _register_type_attr(cls.__tvm_ffi_type_index__, name, hook)
+
+
 def __repr_fields(self: Any) -> str:
-    cls = type(self)
     if not self.__chandle__():
-        return "<%s (moved out)>" % cls.__qualname__
-    hook = getattr(self, "__ffi_repr__", None)
-    if hook is not None:  # the class's own: __ffi_repr__(self, fn_repr)
-        return str(hook(repr))
-    parts = ["%s=%r" % (f.name, acc(self))
-             for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.repr]
-    return "%s(%s)" % (cls.__tvm_ffi_type_key__, ", ".join(parts))
+        return "<%s (moved out)>" % type(self).__qualname__
+    text: str = _repr_print(self)
+    return text
 
 
 def __repr_plain(self: Any) -> str:
@@ -198,40 +210,6 @@ def __repr_plain(self: Any) -> str:
     return "<%s object at %#x>" % (type(self).__tvm_ffi_type_key__, handle)
 
 
-def _eq_value(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    if _is_array(a) and _is_array(b):
-        return len(a) == len(b) and all(_eq_value(x, y) for x, y in zip(a, b))
-    if _is_map(a) and _is_map(b):
-        if len(a) != len(b):
-            return False
-        for key, value in a.items():
-            if key not in b or not _eq_value(value, b[key]):
-                return False
-        return True
-    return bool(a == b)
-
-
-def _fields_equal(a: Any, b: Any) -> bool:
-    cls = type(a)
-    active = _guard("eq")
-    key = (id(a), id(b))
-    if key in active:
-        return True  # comparing a cycle against itself
-    active.add(key)
-    try:
-        hook = getattr(a, "__ffi_eq__", None)
-        if hook is not None:  # the class's own: __ffi_eq__(self, other, fn_eq)
-            return bool(hook(b, _eq_value))
-        for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__):
-            if f.compare and not _eq_value(acc(a), acc(b)):
-                return False
-        return True
-    finally:
-        active.discard(key)
-
-
 def _comparable(a: object, b: object) -> bool:
     return isinstance(b, type(a)) or isinstance(a, type(b))
 
@@ -239,11 +217,7 @@ def _comparable(a: object, b: object) -> bool:
 def __eq__(self: Any, other: object) -> object:
     if not _comparable(self, other):
         return NotImplemented
-    if self is other:
-        return True
-    if type(self) is not type(other):
-        return False
-    return _fields_equal(self, other)
+    return bool(_recursive_eq(self, other))
 
 
 def __ne__(self: Any, other: object) -> object:
@@ -251,95 +225,55 @@ def __ne__(self: Any, other: object) -> object:
     return result if result is NotImplemented else not result
 
 
-def _hash_value(value: Any) -> int:
-    if _is_array(value):
-        return hash(("ffi.Array",) + tuple(_hash_value(x) for x in value))
-    if _is_map(value):
-        return hash(frozenset((_hash_value(k), _hash_value(v)) for k, v in value.items()))
-    return hash(value)
-
-
 def __hash__(self: Any) -> int:
-    cls = type(self)
-    active = _guard("hash")
-    if id(self) in active:
-        return 0
-    active.add(id(self))
-    try:
-        hook = getattr(self, "__ffi_hash__", None)
-        if hook is not None:  # the class's own: __ffi_hash__(self, fn_hash)
-            return int(hook(_hash_value))
-        return hash((cls.__tvm_ffi_type_key__,) + tuple(
-            _hash_value(acc(self))
-            for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.hash))
-    finally:
-        active.discard(id(self))
-
-
-def _order_value(value: Any) -> Any:
-    if _is_array(value):
-        return tuple(_order_value(x) for x in value)
+    value: int = _recursive_hash(self)
     return value
 
 
-def _order_key(obj: Any) -> "tuple[Any, ...]":
-    cls = type(obj)
-    return tuple(_order_value(acc(obj))
-                 for f, acc in zip(_dc_fields(cls), cls.__tvm_ffi_field_accessors__) if f.compare)
-
-
-def _three_way(a: Any, b: Any) -> int:
-    a, b = _order_value(a), _order_value(b)
-    return -1 if a < b else (1 if b < a else 0)
-
-
-def _make_order(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+def _make_order(func: Any) -> Callable[[Any, Any], Any]:
     def compare(self: Any, other: Any) -> Any:
         if type(other) is not type(self):
             return NotImplemented
-        hook = getattr(self, "__ffi_compare__", None)
-        if hook is not None:  # the class's own: __ffi_compare__(self, other, fn_cmp) -> -1/0/1
-            return op(int(hook(other, _three_way)), 0)
-        return op(_order_key(self), _order_key(other))
+        return bool(func(self, other))
     return compare
 
 
+def _shallow_copy_fn(cls: _Cls) -> Any:
+    return _get_type_attr(cls.__tvm_ffi_type_index__, "__ffi_shallow_copy__")
+
+
+def _refuse_copy(cls: _Cls) -> None:
+    raise TypeError("Type `%s` does not support copy. The underlying C++ type is not "
+                    "copy-constructible." % cls.__name__)
+
+
 def __copy__(self: Any) -> Any:
-    return _rebuild(type(self), _values(self))
+    fn = _shallow_copy_fn(type(self))
+    if fn is None:
+        _refuse_copy(type(self))
+    return fn(self)
 
 
 def __deepcopy__(self: Any, memo: "dict[int, Any]") -> Any:
     done = memo.get(id(self))
     if done is not None:
         return done
-    cls = type(self)
-    accessors = cls.__tvm_ffi_field_accessors__
-    writable = cls.__tvm_ffi_field_writable__
-    originals = [acc(self) for acc in accessors]
-    # Read-only fields must be given at construction: copy them first.  Writable
-    # ones are set after the new object is in the memo, so cycles through them
-    # come back to it.
-    values = [v if w else _copy.deepcopy(v, memo) for v, w in zip(originals, writable)]
-    done = memo.get(id(self))
-    if done is not None:  # reached again through a read-only field
-        return done
-    placeholder = cls.__dict__.get("__tvm_ffi_dataclass_kind__") == "py"
-    new = _rebuild(cls, [None if w and placeholder else v for v, w in zip(values, writable)])
-    memo[id(self)] = new
-    for acc, value, w in zip(accessors, originals, writable):
-        if w:
-            acc(new, _copy.deepcopy(value, memo))
+    new = memo[id(self)] = _deep_copy(self)
     return new
 
 
 def __replace__(self: Any, **changes: Any) -> Any:
     cls = type(self)
-    names = [f.name for f in _dc_fields(cls)]
-    for name in changes:
+    if _shallow_copy_fn(cls) is None:
+        _refuse_copy(cls)
+    names = {f.name for f in _dc_fields(cls)}
+    flat: "list[Any]" = []
+    for name, value in changes.items():
         if name not in names:
             raise TypeError("%s has no field %r" % (cls.__qualname__, name))
-    values = [changes[n] if n in changes else v for n, v in zip(names, _values(self))]
-    return _rebuild(cls, values)
+        flat.append(name)
+        flat.append(value)
+    return _replace_fields(self, *flat)  # the copy, then the fields' setters
 
 
 def __reduce_py__(self: Any) -> "tuple[Any, ...]":
@@ -372,16 +306,16 @@ def _install(cls: _Cls, namespace: "dict[str, Any]", fields: Sequence[Field],
         cls.__eq__ = __eq__
         cls.__ne__ = __ne__
     if order and not ({"__lt__", "__le__", "__gt__", "__ge__"} & set(namespace)):
-        import operator
-        cls.__lt__ = _make_order(operator.lt)
-        cls.__le__ = _make_order(operator.le)
-        cls.__gt__ = _make_order(operator.gt)
-        cls.__ge__ = _make_order(operator.ge)
+        cls.__lt__ = _make_order(_recursive_lt)
+        cls.__le__ = _make_order(_recursive_le)
+        cls.__gt__ = _make_order(_recursive_gt)
+        cls.__ge__ = _make_order(_recursive_ge)
     if "__hash__" not in namespace:
         if unsafe_hash or (eq and frozen):
             cls.__hash__ = __hash__
         elif eq:
             cls.__hash__ = None
+    _register_hooks(cls, namespace)
     for name, value in (("__copy__", __copy__), ("__deepcopy__", __deepcopy__),
                         ("__replace__", __replace__)):
         if name not in namespace:

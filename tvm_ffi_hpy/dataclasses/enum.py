@@ -35,9 +35,17 @@ fields the class declares::
 """
 from typing import Any, Iterator, Optional, Union, cast
 
-from ..core import Object
+from ..core import Object, convert
 from ..missing import MISSING
 from ._decorators import _is_classvar, py_class
+from ._methods import _register_type_attr
+
+
+def _same_variant(variant: Any) -> Any:
+    return variant
+
+
+_SAME_VARIANT = convert(_same_variant)  # one core function for every enum type
 
 ENUM_STATE_ATTR = "__ffi_enum_state__"
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -101,6 +109,8 @@ class _EnumClassStatement(type):
         cls: Any = py_class(type_key, frozen=True)(plain)
         cls.__tvm_ffi_enum_kind__ = kind
         cls.__deepcopy__ = _variant_deepcopy
+        # Variants are singletons: ffi.DeepCopy keeps them (deep_copy.cc).
+        _register_type_attr(cls.__tvm_ffi_type_index__, "__ffi_deep_copy__", _SAME_VARIANT)
         cls.__reduce__ = _variant_reduce
         if not user_repr:
             cls.__repr__ = _repr_payload if kind in ("int", "str") else _repr_plain

@@ -523,7 +523,16 @@ TVM_FFI_DLL int TVMFFITypeRegisterMetadata(int32_t type_index, const TVMFFITypeM
  * data[type_index - begin_index] when begin_index <= type_index <
  * begin_index + size, and None there means "not set".  GetTypeAttrColumn
  * returns NULL for a name never registered; the column's data may move when
- * a later registration grows it. */
+ * a later registration grows it.
+ *
+ * Names the core reads (each value a Function; docs/structural.md):
+ *   "__ffi_init__"          the constructor generated from reflection
+ *   "__ffi_shallow_copy__"  (self) -> a new object with the same fields
+ *   "__ffi_deep_copy__"     (self) -> the value ffi.DeepCopy gives for it
+ *   "__ffi_eq__"            (self, other, fn_eq) -> bool    } ffi.RecursiveEq &
+ *   "__ffi_compare__"       (self, other, fn_cmp) -> int    } co.; a subtype
+ *   "__ffi_hash__"          (self, fn_hash) -> int          } without its own
+ *   "__ffi_repr__"          (self, fn_repr) -> str          } uses its parent's */
 typedef struct {
   const TVMFFIAny* data;
   int32_t size;
