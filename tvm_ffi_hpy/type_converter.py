@@ -25,7 +25,8 @@ Type attributes (`_lookup_type_attr`): values attached to a core type by
 name.  ``__ffi_convert__`` (a callable taking the packed value and returning
 the value as that type, or raising) is attached here to the core's builtin
 object types; any type attribute can also be a class attribute of the type's
-registered class whose name starts with ``__ffi_``, or registered with the
+registered class whose name starts with ``__ffi_`` (except ``__ffi_init__``,
+which classes have as a method over the type attribute), or registered with the
 core (C++ ``ObjectDef::attr``, the generated ``__ffi_init__``).
 """
 import collections.abc
@@ -184,7 +185,9 @@ def _lookup_type_attr(type_index: int, attr_key: str, ancestor: bool = False) ->
         value = _type_attrs.get((index, attr_key))
         if value is not None:
             return value
-        if attr_key.startswith("__ffi_") and index >= STATIC_OBJECT_BEGIN:
+        # A class's __ffi_init__ is a method over the type attribute, not it.
+        if attr_key.startswith("__ffi_") and attr_key != "__ffi_init__" \
+                and index >= STATIC_OBJECT_BEGIN:
             cls = _registered_class(index)
             if cls is not None and cls.__dict__.get("__tvm_ffi_type_index__") == index:
                 value = cls.__dict__.get(attr_key)

@@ -15,12 +15,25 @@
  *
  *   ffi.DefinePyClass(type_key, parent_index, field_names: Array, frozen) -> type index
  *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per slot
+ *
+ * The same in two steps (apache tvm-ffi's low-level API: the type first, its
+ * fields once their annotations are resolved):
+ *
+ *   ffi.DefinePyClassType(type_key, parent_index) -> type index, fields pending
+ *   ffi.DefinePyClassFields(type_index, names: Array, flags: Array[int],
+ *                           metadata: Array[str])   (once per type)
+ *
+ * `flags` are kTVMFFIFieldFlagBitMask* bits as they are to be reported
+ * (Writable, InitOff, KwOnly, ...; HasDefault is dropped: the defaults live
+ * with the frontend), `metadata` JSON text per field ("" for none).  A type
+ * whose fields are pending has no instances and no subtypes.
  */
 #include <deque>
 #include <mutex>
 #include <new>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "internal.h"
 
@@ -62,9 +75,12 @@ int SetSlot(void* field, const TVMFFIAny* value) {
   return 0;
 }
 
-/* type index -> number of slots of its instances.  Guarded by g_mutex. */
+/* type index -> number of slots of its instances (its parent's and its own);
+ * g_pending: types whose fields are not registered yet (not in g_num_slots).
+ * Both guarded by g_mutex. */
 std::mutex g_mutex;
 std::unordered_map<int32_t, int64_t> g_num_slots;
+std::unordered_map<int32_t, int32_t> g_pending;  // type index -> parent index
 
 int64_t NumSlots(int32_t type_index) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -72,16 +88,18 @@ int64_t NumSlots(int32_t type_index) {
   return it == g_num_slots.end() ? -1 : it->second;
 }
 
-int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
-                      bool frozen) {
-  int64_t parent_slots = 0;
-  if (parent_index != kTVMFFIObject) {
-    parent_slots = NumSlots(int32_t(parent_index));
-    if (parent_slots < 0) {
-      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
-                                   << "` must be ffi.Object or a class defined by DefinePyClass";
-    }
+int64_t ParentSlots(const String& type_key, int64_t parent_index) {
+  if (parent_index == kTVMFFIObject) return 0;
+  int64_t parent_slots = NumSlots(int32_t(parent_index));
+  if (parent_slots < 0) {
+    TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
+                                 << "` must be ffi.Object or a class defined by DefinePyClass"
+                                 << " whose fields are registered";
   }
+  return parent_slots;
+}
+
+int32_t AllocType(const String& type_key, int64_t parent_index) {
   TVMFFIByteArray key = details::ToByteArray(type_key.view());
   int32_t existing = -1;
   if (TVMFFITypeKeyToIndex(&key, &existing) == 0) {
@@ -92,6 +110,12 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
   if (ignored) TVMFFIObjectDecRef(ignored);
   int32_t index = TVMFFITypeGetOrAllocIndex(&key, -1, 0, 0, 1, int32_t(parent_index));
   if (index < 0) details::ThrowRaised();
+  return index;
+}
+
+// Registers the fields and publishes the slot count (the type becomes usable).
+void AddFields(int32_t index, int64_t parent_slots, const Array& field_names,
+               const std::vector<int64_t>& flags, const std::vector<std::string>& metadata) {
   int64_t n = field_names.size();
   for (int64_t i = 0; i < n; ++i) {
     std::optional<String> name = field_names[i].as<String>();
@@ -99,8 +123,8 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     TVMFFIFieldInfo info{};
     info.name = details::ToByteArray(name->view());
     info.doc = TVMFFIByteArray{"", 0};
-    info.metadata = TVMFFIByteArray{"", 0};
-    info.flags = frozen ? 0 : kTVMFFIFieldFlagBitMaskWritable;
+    info.metadata = TVMFFIByteArray{metadata[i].data(), metadata[i].size()};
+    info.flags = flags[i] & ~int64_t(kTVMFFIFieldFlagBitMaskHasDefault);
     info.size = sizeof(TVMFFIAny);
     info.alignment = alignof(TVMFFIAny);
     info.offset = kFirstSlotOffset + int64_t(sizeof(TVMFFIAny)) * (parent_slots + i);
@@ -111,8 +135,60 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     if (TVMFFITypeRegisterField(index, &info) != 0) details::ThrowRaised();
   }
   std::lock_guard<std::mutex> lock(g_mutex);
+  g_pending.erase(index);
   g_num_slots[index] = parent_slots + n;
+}
+
+int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
+                      bool frozen) {
+  int64_t parent_slots = ParentSlots(type_key, parent_index);
+  int32_t index = AllocType(type_key, parent_index);
+  size_t n = size_t(field_names.size());
+  AddFields(index, parent_slots, field_names,
+            std::vector<int64_t>(n, frozen ? 0 : kTVMFFIFieldFlagBitMaskWritable),
+            std::vector<std::string>(n));
   return index;
+}
+
+int64_t DefinePyClassType(const String& type_key, int64_t parent_index) {
+  ParentSlots(type_key, parent_index);
+  int32_t index = AllocType(type_key, parent_index);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_pending[index] = int32_t(parent_index);
+  return index;
+}
+
+void DefinePyClassFields(int64_t type_index, const Array& field_names, const Array& flags,
+                         const Array& metadata) {
+  int32_t parent_index;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_pending.find(int32_t(type_index));
+    if (it == g_pending.end()) {
+      TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClassFields: type index " << type_index
+                                    << " is not a py_class type whose fields are pending";
+    }
+    parent_index = it->second;
+  }
+  int64_t n = field_names.size();
+  if (flags.size() != n || metadata.size() != n) {
+    TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClassFields: one flag word and one metadata "
+                                     "text per field";
+  }
+  std::vector<int64_t> flag_words;
+  std::vector<std::string> texts;
+  for (int64_t i = 0; i < n; ++i) {
+    std::optional<int64_t> word = flags[i].as<int64_t>();
+    std::optional<String> text = metadata[i].as<String>();
+    if (!word || !text) {
+      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClassFields: flags are ints, metadata str";
+    }
+    flag_words.push_back(*word);
+    texts.emplace_back(text->view());
+  }
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(int32_t(type_index));
+  String key(details::ToStringView(info->type_key));
+  AddFields(int32_t(type_index), ParentSlots(key, parent_index), field_names, flag_words, texts);
 }
 
 void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
@@ -139,6 +215,8 @@ void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
       .def("ffi.DefinePyClass", &DefinePyClass)
+      .def("ffi.DefinePyClassType", &DefinePyClassType)
+      .def("ffi.DefinePyClassFields", &DefinePyClassFields)
       .def_packed("ffi.NewPyClassObject", &NewPyClassObject);
 }
 

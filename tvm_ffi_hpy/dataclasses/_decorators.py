@@ -1,13 +1,15 @@
-"""The class decorators: py_class (a new core type from a class statement)
-and c_class (a class for a C++ reflected type)."""
+"""The py_class decorator: a new core type from a class statement (c_class,
+for a C++ reflected type, is in c_class.py)."""
 import copy as _copy
 from dataclasses import KW_ONLY
-from typing import Any, Callable, Optional, Sequence, Union, cast
+from typing import Any, Callable, Optional, Union
 
-from ..core import Object, _build_class, _ffi, register_object
-from ._common import _Cls, _O, _define_py_class
-from ._field import MISSING, Field, builtins_type, init_property
-from ._methods import __reduce_py__, _install, _make_c_init, _make_no_init, _read_only_property
+from ..core import Object, _build_class, _ffi
+from ._common import _Cls, _define_py_class
+from ._field import (MISSING, Field, builtins_type, field, full_converter, init_property,
+                     user_converter)
+from ._methods import __reduce_py__, _install
+from .c_class import _dataclass_transform
 from ._py_init import (field_property, init_order, init_signature, make_ffi_init, make_init,
                        make_no_init, wrap_user_init)
 
@@ -90,10 +92,13 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
         if isinstance(value, Field):
             f = _copy.copy(value)
         else:
-            f = Field(default=value)
+            f = field(default=value)
         f.name = name
         f.type = _resolve_annotation(annotation, cls, local)
-        if f.converter is None and isinstance(f.type, type) and \
+        if f.extra_kwargs:
+            raise TypeError("%s.%s: unrecognized field options: %s"
+                            % (cls.__name__, name, ", ".join(sorted(f.extra_kwargs))))
+        if user_converter(f) is None and isinstance(f.type, type) and \
                 "__tvm_ffi_enum_kind__" in getattr(f.type, "__dict__", {}):
             f.converter = _enum_converter(f.type)
         if f.kw_only is None:
@@ -139,6 +144,7 @@ def _inherited_fields(parent: Any) -> "list[Field]":
     return out
 
 
+@_dataclass_transform
 def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
              type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
              repr: bool = True, eq: bool = False, order: bool = False,
@@ -215,7 +221,7 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             value = namespace.get(name)
             if isinstance(value, init_property):
                 computed[name] = value.func
-            namespace[name] = field_property(name, acc, f.frozen, f.doc, f.converter)
+            namespace[name] = field_property(name, acc, f.frozen, f.doc, full_converter(f))
         # The class's class: the base's (enum classes), or the one the body names.
         metaclass = cls.__dict__.get("__tvm_ffi_metaclass__") or (
             type(base) if type(base) is not type(Object) else None)
@@ -272,57 +278,3 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
 _NOT_FROM_MIXINS = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__",
                               "__annotations__", "__doc__", "__init_subclass__", "__new__",
                               "__slots__", "__orig_bases__", "__parameters__"))
-
-
-# ---------------------------------------------------------------------------
-# c_class
-# ---------------------------------------------------------------------------
-def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: bool = True,
-            eq: bool = False, order: bool = False, unsafe_hash: bool = False,
-            match_args: bool = True) -> Callable[[_O], _O]:
-    """Class decorator: register a class for the C++ reflected type `type_key`
-    (like ``register_object``) with dataclass conveniences (see the module doc)."""
-    if not isinstance(type_key, str):
-        raise TypeError("c_class takes the type key as a string")
-    if order and not eq:
-        raise ValueError("order=True requires eq=True")
-
-    def decorate(cls: _O) -> _O:
-        namespace = dict(cls.__dict__)
-        new: _Cls = register_object(type_key)(cls)
-        info = new.__tvm_ffi_type_info__
-        reflected = info.all_fields()
-        own_count = len(info.fields)
-        fields: "list[Field]" = []
-        accessors: "list[_ffi.FieldAccessor]" = []
-        writable: "list[bool]" = []
-        for i, r in enumerate(reflected):
-            own = i >= len(reflected) - own_count
-            f = Field(r.name, default=r.default if r.has_default else MISSING,
-                      frozen=r.frozen or (frozen and own), init=True, repr=True,
-                      hash=True, compare=True, kw_only=False, doc=r.doc or None,
-                      type=namespace.get("__annotations__", {}).get(r.name))
-            fields.append(f)
-            accessors.append(r.accessor)
-            writable.append(not r.frozen)
-            if frozen and own and not r.frozen and r.name not in namespace:
-                setattr(new, r.name, _read_only_property(r.name, r.accessor, type_key, r.doc))
-        ctor = info.constructor
-        new.__tvm_ffi_ctor__ = ctor
-        new.__tvm_ffi_has_creator__ = info.has_creator
-        if ctor is not None:
-            positional = fields
-        else:
-            positional = ([f for f in fields if not f._has_default()]
-                          + [f for f in fields if f._has_default()])
-        _install(new, namespace, fields, accessors, writable, kind="c", init=init, repr=repr,
-                 eq=eq, order=order, unsafe_hash=unsafe_hash, frozen=frozen,
-                 match_args=match_args, positional=positional)
-        if "__init__" not in namespace:
-            if init:
-                new.__init__ = _make_c_init(new, fields, positional, ctor, info.has_creator)
-            else:
-                new.__init__ = _make_no_init(new)
-        return cast(_O, new)
-
-    return decorate

@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from ..missing import MISSING
 from ._common import _Cls, _new_py_class_object
-from ._field import Field
+from ._field import Field, full_converter
 
 
 def init_order(fields: Sequence[Field]) -> "tuple[list[Field], list[Field]]":
@@ -50,16 +50,18 @@ def _bind(where: str, fields: Sequence[Field], positional: Sequence[Field],
         given[name] = value
     values = []
     for f in fields:
+        conv = full_converter(f)
         value = given.get(str(f.name), MISSING)
         if value is MISSING:
             if f.init and not f._has_default():
                 raise TypeError("%s missing required %sargument: %r"
                                 % (where, "keyword-only " if f.kw_only else "", f.name))
-            value = f._default_value() if f._has_default() else zero_value(f.type)
-            if f.converter is not None and f._has_default():
-                value = f.converter(value)
-        elif f.converter is not None:
-            value = f.converter(value)
+            value = f._default_value() if f._has_default() else zero_value(
+                f.type if f.type is not None else getattr(f._ty_schema, "origin", None))
+            if conv is not None and f._has_default():
+                value = conv(value)
+        elif conv is not None:
+            value = conv(value)
         values.append(value)
     return values
 
@@ -77,7 +79,8 @@ def zero_value(annotation: Any) -> Any:
 
 
 def default_values(cls: _Cls) -> "list[Any]":
-    return [f._default_value() if f._has_default() else zero_value(f.type)
+    return [f._default_value() if f._has_default() else zero_value(
+        f.type if f.type is not None else getattr(f._ty_schema, "origin", None))
             for f in cls.__tvm_ffi_dataclass_fields__]
 
 
