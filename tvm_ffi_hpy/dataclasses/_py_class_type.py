@@ -202,7 +202,7 @@ def _make_ffi_init(info: TypeInfo, fields: "list[Field]") -> Any:
                     kwargs[str(key)] = val
                 break
         values = _bind(where, fields, positional, args, kwargs)
-        return _new_py_class_object(index, *values)
+        return _new_py_class_object(index, *values)._move()  # untied: the caller wraps it
 
     ffi_init.__qualname__ = "%s.__ffi_init__" % info.type_key
     return core.convert(ffi_init)
