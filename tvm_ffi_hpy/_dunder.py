@@ -115,7 +115,7 @@ def _wrap_user_init(cls: type, user_init: Callable[..., Any]) -> Callable[..., N
     return __init__
 
 
-def _install_dataclass_dunders(cls: type, *, init: bool, repr: bool, eq: bool, order: bool,
+def _install_dataclass_dunders(cls: Any, *, init: bool, repr: bool, eq: bool, order: bool,
                                unsafe_hash: bool, match_args: bool = True,
                                py_class_mode: bool = False) -> None:
     """Install the dataclass methods on a registered class (see the module
@@ -134,21 +134,21 @@ def _install_dataclass_dunders(cls: type, *, init: bool, repr: bool, eq: bool, o
     kind = "py" if carrier is not None else "c"
     namespace = dict(cls.__dict__)
     positional, _ = init_order(fields)
-    cls.__tvm_ffi_dataclass_fields__ = tuple(fields)  # type: ignore[attr-defined]
+    cls.__tvm_ffi_dataclass_fields__ = tuple(fields)
     _install(cls, namespace, fields, accessors, writable, kind=kind, init=init, repr=repr,
              eq=eq, order=order, unsafe_hash=unsafe_hash, frozen=False, match_args=match_args,
              positional=positional)
     if kind == "py":
         from .dataclasses._methods import __reduce_py__
         if "__reduce__" not in namespace:
-            cls.__reduce__ = __reduce_py__  # type: ignore[method-assign]
+            cls.__reduce__ = __reduce_py__
         carrier.__tvm_ffi_dataclass_kind__ = kind
     ffi_init = ffi_init_of(info)
     if "__init__" not in namespace:
         if init and ffi_init is not None:
-            cls.__init__ = _make_init(cls, info, ffi_init,  # type: ignore[misc]
+            cls.__init__ = _make_init(cls, info, ffi_init,
                                       py_class_mode=py_class_mode or kind == "py")
         elif not init:
-            cls.__init__ = _make_guard_init(cls)  # type: ignore[misc]
+            cls.__init__ = _make_guard_init(cls)
     elif py_class_mode and kind == "py":
-        cls.__init__ = _wrap_user_init(cls, namespace["__init__"])  # type: ignore[misc]
+        cls.__init__ = _wrap_user_init(cls, namespace["__init__"])

@@ -166,7 +166,7 @@ class TypeMethod:
         taking self first."""
         func = self.func
         if self.is_static:
-            return staticmethod(func)  # type: ignore[return-value]
+            return staticmethod(func)
 
         def method(self: Any, *args: Any) -> Any:
             return func(self, *args)

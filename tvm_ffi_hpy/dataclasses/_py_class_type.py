@@ -48,7 +48,7 @@ def _carrier_new(cls: type, *args: Any, **kwargs: Any) -> Any:
 _CARRIER_NEW = staticmethod(_carrier_new)
 
 
-def register_py_class(parent_info: TypeInfo, type_key: str, type_cls: type) -> TypeInfo:
+def register_py_class(parent_info: TypeInfo, type_key: str, type_cls: Any) -> TypeInfo:
     """A new core type `type_key` deriving from `parent_info`'s, for the class
     `type_cls` (a subclass of the parent's class); its fields come later
     (``info.fields`` is None until ``info._register_fields``)."""
@@ -65,26 +65,27 @@ def register_py_class(parent_info: TypeInfo, type_key: str, type_cls: type) -> T
     if parent_info.fields is None:
         raise TypeError("_register_py_class: the fields of the parent `%s` are not registered "
                         "yet" % parent_info.type_key)
+    klass: Any = type_cls  # a class statement's: the attributes below are set at run time
     index = _define_type(type_key, parent_info.type_index)
-    info = TypeInfo(type_cls=type_cls, type_index=index, type_key=type_key,
+    info = TypeInfo(type_cls=klass, type_index=index, type_key=type_key,
                     type_ancestors=list(parent_info.type_ancestors) + [parent_info.type_index],
                     fields=None, methods=[], parent_type_info=parent_info,  # type: ignore[arg-type]
                     has_creator=False)
-    metaclass = type(type_cls)
-    name = "%s.%s" % (type_cls.__module__, type_cls.__name__)
-    carrier = (_ffi.make_type(name, type_cls) if metaclass is type(core.Object)
-               else _ffi.make_type(name, type_cls, None, metaclass))
+    metaclass = type(klass)
+    name = "%s.%s" % (klass.__module__, klass.__name__)
+    carrier = (_ffi.make_type(name, klass) if metaclass is type(core.Object)
+               else _ffi.make_type(name, klass, None, metaclass))
     for attr in ("__module__", "__qualname__"):
-        setattr(carrier, attr, getattr(type_cls, attr))
-    carrier.__doc__ = type_cls.__doc__
-    for target in (type_cls, carrier):
+        setattr(carrier, attr, getattr(klass, attr))
+    carrier.__doc__ = klass.__doc__
+    for target in (klass, carrier):
         target.__tvm_ffi_type_index__ = index
         target.__tvm_ffi_type_key__ = type_key
         target.__tvm_ffi_type_info__ = info
-    type_cls.__tvm_ffi_carrier__ = carrier
-    carrier.__tvm_ffi_carrier_of__ = type_cls
-    type_cls.__new__ = _CARRIER_NEW  # type: ignore[assignment]
-    type_cls.__tvm_ffi_fields__ = tuple(getattr(parent_cls, "__tvm_ffi_fields__", ()))
+    klass.__tvm_ffi_carrier__ = carrier
+    carrier.__tvm_ffi_carrier_of__ = klass
+    klass.__new__ = _CARRIER_NEW
+    klass.__tvm_ffi_fields__ = tuple(getattr(parent_cls, "__tvm_ffi_fields__", ()))
     _ffi.register_class(index, carrier)
     return info
 
@@ -167,7 +168,7 @@ def register_fields(info: TypeInfo, fields: Sequence[Field],
     _define_fields(info.type_index, names, [_flags_of(f) for f in fields], metadata)
     own = _ffi.type_info(info.type_index).fields
     for tf, f in zip(own, fields):
-        tf.dataclass_field = f  # type: ignore[attr-defined]
+        tf.dataclass_field = f
     info.fields = own
     if structure_kind is not None:
         cls.__tvm_ffi_structure_kind__ = structure_kind

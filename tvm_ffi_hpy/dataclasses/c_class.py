@@ -41,15 +41,14 @@ def _attach_field_objects(cls: type, type_info: Any, *, frozen: bool = False) ->
 def _dataclass_transform(func: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a class decorator for type checkers (PEP 681), with ``converter``
     in its metadata as apache tvm-ffi does."""
-    try:
-        from typing import dataclass_transform  # type: ignore[attr-defined]
-    except ImportError:  # Python < 3.11
+    transform = getattr(typing, "dataclass_transform", None)  # Python >= 3.11
+    if transform is None:
         func.__dataclass_transform__ = {  # type: ignore[attr-defined]
             "eq_default": False, "order_default": False, "kw_only_default": False,
             "frozen_default": False, "field_specifiers": (Field, field), "kwargs": {}}
     else:
-        func = dataclass_transform(eq_default=False, order_default=False,
-                                   field_specifiers=(Field, field))(func)
+        func = transform(eq_default=False, order_default=False,
+                         field_specifiers=(Field, field))(func)
     func.__dataclass_transform__["kwargs"]["converter"] = _field_converter  # type: ignore
     return func
 
