@@ -343,7 +343,7 @@ def test_eq_compares_fields():
 def test_eq_nested_objects_and_subclasses():
     @py_class(key("EqBase"), eq=True)
     class EqBase(Object):
-        x: int
+        x: Any  # an int or an EqBase
 
     @py_class(key("EqSub"), eq=True)
     class EqSub(EqBase):

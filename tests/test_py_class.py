@@ -204,3 +204,23 @@ def test_class_statement_without_decorator_cannot_instantiate():
         x: int
     with pytest.raises(TypeError, match="not registered"):
         Plain()
+
+
+@dataclasses.py_class("test_py_class.Typed")
+class Typed(dataclasses.Object):
+    n: int
+    ratio: float = 0.5
+    name: str = ""
+
+
+def test_annotated_fields_convert_and_refuse_their_values():
+    t = Typed(True, 1)                     # bool -> int, int -> float
+    assert (t.n, type(t.n), t.ratio, type(t.ratio)) == (1, int, 1.0, float)
+    with pytest.raises(TypeError, match="expected int"):
+        Typed("1")
+    with pytest.raises(TypeError, match="expected str"):
+        t.name = 3
+    assert t.name == ""                    # a refused value leaves the field unchanged
+    info = Typed.__tvm_ffi_type_info__
+    assert [tf.dataclass_field._ty_schema.origin for tf in info.fields] == ["int", "float", "str"]
+    assert Point3(1, 2, z=[1]).z is not None  # `object`: any value

@@ -50,6 +50,31 @@ def _resolve_annotation(annotation: Any, cls: type, local: "dict[str, Any]") -> 
         return annotation
 
 
+def _schema_of(annotation: Any) -> Any:
+    """The TypeSchema of a resolved annotation, which checks and converts the
+    field's values; None (any value) for an annotation left as a string or
+    one that has no schema."""
+    if isinstance(annotation, str):
+        return None
+    from ..type_schema import TypeSchema
+    try:
+        schema = TypeSchema.from_annotation(annotation)
+    except Exception:
+        return None
+    return schema if _convertible(schema) else None
+
+
+def _convertible(schema: Any) -> bool:
+    """Whether this build can convert to the schema: List and Dict need their
+    container classes (tvm_ffi_hpy.List / Dict)."""
+    import tvm_ffi_hpy
+    from .. import containers
+    if schema.origin in ("List", "Dict") and getattr(tvm_ffi_hpy, schema.origin, None) is None \
+            and getattr(containers, schema.origin, None) is None:
+        return False
+    return all(_convertible(arg) for arg in schema.args)
+
+
 def _enum_converter(enum_cls: Any) -> Callable[[Any], Any]:
     """A field declared as a dataclass enum takes the variant's index too."""
     def convert(value: Any) -> Any:
@@ -95,6 +120,8 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
             f = field(default=value)
         f.name = name
         f.type = _resolve_annotation(annotation, cls, local)
+        if f._ty_schema is None:
+            f._ty_schema = _schema_of(f.type)
         if f.extra_kwargs:
             raise TypeError("%s.%s: unrecognized field options: %s"
                             % (cls.__name__, name, ", ".join(sorted(f.extra_kwargs))))
