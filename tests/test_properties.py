@@ -281,6 +281,8 @@ _NOT_FUZZED = {
     "testing.call_from_threads": "starts n threads (bounded test below)",
     "testing.make_array_of": "allocates n items (bounded test below)",
     "ffi.DefinePyClass": "registers types for the life of the process (test below)",
+    "ffi.DefinePyClassType": "registers types for the life of the process (test below)",
+    "ffi.DefinePyClassFields": "registers fields for the life of the process (test below)",
     "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
 }
 _NOT_FUZZED_FFI = {
@@ -490,6 +492,13 @@ def test_call_from_threads_bounded(threads, calls, f):
 @given(args=argument_lists)
 def test_define_py_class_bad_input(args):
     _clean_call(tvm_ffi_hpy.get_global_func("ffi.DefinePyClass"), args)
+
+
+@pytest.mark.allow_core_growth  # a successful call registers a type (or fields) for good
+@given(args=argument_lists)
+def test_define_py_class_in_two_steps_bad_input(args):
+    _clean_call(tvm_ffi_hpy.get_global_func("ffi.DefinePyClassType"), args)
+    _clean_call(tvm_ffi_hpy.get_global_func("ffi.DefinePyClassFields"), args)
 
 
 # ---------------------------------------------------------------------------

@@ -179,3 +179,23 @@ def test_attach_field_objects_and_missing_annotation_warning():
     assert len(caught) == 1 and "does not annotate" in str(caught[0].message)
     assert all(tf.dataclass_field.type is not None for tf in info.fields)
     assert MISSING is core.MISSING
+
+
+@lowlevel
+def test_two_step_definition_refuses_bad_calls():
+    define_type = core.get_global_func("ffi.DefinePyClassType")
+    define_fields = core.get_global_func("ffi.DefinePyClassFields")
+    index = define_type(_key("Raw"), core.Object.__tvm_ffi_type_index__)
+    with pytest.raises(ValueError, match="one flag word"):
+        define_fields(index, ["a", "b"], [1], ["", ""])
+    with pytest.raises(TypeError, match="ints"):
+        define_fields(index, ["a"], ["x"], [""])
+    with pytest.raises(TypeError, match="whose fields are registered"):
+        define_type(_key("RawChild"), index)     # the parent's fields are pending
+    define_fields(index, ["a"], [1], [""])
+    with pytest.raises(ValueError, match="pending"):
+        define_fields(index, ["b"], [1], [""])   # once per type
+    with pytest.raises(ValueError, match="pending"):
+        define_fields(core.Object.__tvm_ffi_type_index__, [], [], [])
+    new = core.get_global_func("ffi.NewPyClassObject")
+    assert core._ffi.type_info(index).fields[0].accessor(new(index, 5)) == 5

@@ -5,7 +5,8 @@ from dataclasses import KW_ONLY
 from typing import Any, Callable, Optional, Union
 
 from ..core import Object, _build_class, _ffi
-from ._common import _Cls, _define_py_class
+from ._common import _Cls
+from ._py_class_type import _define_type, define_fields
 from ._field import (MISSING, Field, builtins_type, field, full_converter, init_property,
                      user_converter)
 from ._methods import __reduce_py__, _install
@@ -238,8 +239,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new_fields.append(f)
         own = new_fields
         fields = inherited + own
-        type_index = _define_py_class(key, base.__tvm_ffi_type_index__,
-                                      [f.name for f in own], False)
+        type_index = _define_type(key, base.__tvm_ffi_type_index__)
+        define_fields(type_index, own)
         info = _ffi.type_info(type_index)
         own_accessors = [r.accessor for r in info.fields]
         computed: "dict[str, Any]" = {}
@@ -286,6 +287,7 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new.__reduce__ = __reduce_py__
         from ..typed_method import register_marked_methods  # @method (apache tvm-ffi's)
         register_marked_methods(new)
+        _register_named_type_attrs(new, namespace)
         for tf, f in zip(new.__tvm_ffi_type_info__.fields, own):
             tf.dataclass_field = f  # the Field behind each own TypeField
         return new
@@ -299,6 +301,23 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
                             % builtins_type(cls_or_type_key).__name__)
         effective_key = cls_or_type_key
     return decorate
+
+
+def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
+    """Class attributes named in ``__ffi_type_attr_names__`` (apache
+    tvm-ffi's per-class list, inherited like any attribute) that the body
+    defines become type attributes of the core type (``_lookup_type_attr``);
+    a staticmethod gives its function."""
+    names = getattr(cls, "__ffi_type_attr_names__", ())
+    if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
+        raise TypeError("__ffi_type_attr_names__ must be a tuple or list of strings")
+    from ..type_converter import _register_type_attr
+    for name in names:
+        if name in namespace:
+            value = namespace[name]
+            if isinstance(value, staticmethod):
+                value = value.__func__
+            _register_type_attr(cls.__tvm_ffi_type_index__, name, value)
 
 
 # Attributes of a mixin class that are not copied onto the py_class.

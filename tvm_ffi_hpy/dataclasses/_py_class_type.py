@@ -140,6 +140,19 @@ def lineage_fields(info: TypeInfo) -> "list[tuple[Field, TypeField]]":
     return out
 
 
+def define_fields(type_index: int, fields: Sequence[Field]) -> None:
+    """Register the fields of a py_class type whose fields are pending: one
+    slot each, its flags from the Field, its type schema in its metadata."""
+    metadata = []
+    for f in fields:
+        meta: "dict[str, Any]" = {}
+        if f._ty_schema is not None:
+            meta["type_schema"] = json.dumps(f._ty_schema.to_json())
+        metadata.append(json.dumps(meta) if meta else "")
+    _define_fields(type_index, [f.name for f in fields], [_flags_of(f) for f in fields],
+                   metadata)
+
+
 def register_fields(info: TypeInfo, fields: Sequence[Field],
                     structure_kind: Optional[int] = None) -> "list[TypeField]":
     if info.fields is not None:
@@ -159,13 +172,7 @@ def register_fields(info: TypeInfo, fields: Sequence[Field],
         if f.name in names or f.name in inherited:
             raise ValueError("`%s`: field %r is declared twice" % (info.type_key, f.name))
         names.append(f.name)
-    metadata = []
-    for f in fields:
-        meta: "dict[str, Any]" = {}
-        if f._ty_schema is not None:
-            meta["type_schema"] = json.dumps(f._ty_schema.to_json())
-        metadata.append(json.dumps(meta) if meta else "")
-    _define_fields(info.type_index, names, [_flags_of(f) for f in fields], metadata)
+    define_fields(info.type_index, fields)
     own = _ffi.type_info(info.type_index).fields
     for tf, f in zip(own, fields):
         tf.dataclass_field = f
