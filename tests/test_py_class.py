@@ -224,3 +224,17 @@ def test_annotated_fields_convert_and_refuse_their_values():
     info = Typed.__tvm_ffi_type_info__
     assert [tf.dataclass_field._ty_schema.origin for tf in info.fields] == ["int", "float", "str"]
     assert Point3(1, 2, z=[1]).z is not None  # `object`: any value
+
+
+def test_a_field_may_be_named_self():
+    @dataclasses.py_class("test_py_class.SelfField")
+    class SelfField(dataclasses.Object):
+        self: int
+        other: int = 0
+
+    r = SelfField(self=7, other=1)
+    assert (r.self, r.other) == (7, 1)
+    assert list(inspect.signature(SelfField.__init__).parameters)[:2] == ["_self", "self"]
+    blank = dataclasses.Object.__new__(SelfField)
+    SelfField.__ffi_init__(blank, self=3)
+    assert blank.self == 3

@@ -69,13 +69,13 @@ def _make_init(type_cls: type, type_info: TypeInfo, ffi_init: Any,
             post_init()
 
     if py_class_mode:
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
             if self.__chandle__():
                 return
             self.__init_handle_by_constructor__(ffi_init, *_pack_kwargs(args, kwargs))
             finish(self)
     else:
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
             if type(self).__tvm_ffi_type_info__ is not type_info:
                 raise TypeError("Calling `super().__init__()` is not supported for @c_class `%s`. "
                                 "Use @py_class for inheritance with manual __init__, or define "
@@ -93,7 +93,7 @@ def _make_guard_init(cls: type) -> Callable[..., None]:
     message = ("`%s` cannot be constructed directly. Define a custom __init__ or use a "
                "factory method." % cls.__name__)
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         raise TypeError(message)
     __init__.__qualname__ = "%s.__init__" % cls.__qualname__
     __init__.__module__ = cls.__module__
@@ -106,7 +106,7 @@ def _wrap_user_init(cls: type, user_init: Callable[..., Any]) -> Callable[..., N
     index = cls.__tvm_ffi_type_index__  # type: ignore[attr-defined]
 
     @functools.wraps(user_init)
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not self.__chandle__():
             from .dataclasses._common import _new_py_class_object
             self.__init_handle_by_constructor__(_new_py_class_object, index,

@@ -280,7 +280,7 @@ def _install_ffi_init_attr(cls: "type[Any]", type_info: TypeInfo, ffi_init: Func
     protocol); on an instance of a subclass it raises TypeError."""
     type_name = cls.__name__
 
-    def __ffi_init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __ffi_init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if type(self).__tvm_ffi_type_info__ is not type_info:
             raise TypeError("Calling `%s.__ffi_init__()` on a `%s` instance is not supported. "
                             "Define `%s` with init=True."

@@ -24,7 +24,11 @@ def init_order(fields: Sequence[Field]) -> "tuple[list[Field], list[Field]]":
 def init_signature(positional: Sequence[Field], kw_only: Sequence[Field]) -> inspect.Signature:
     """``(self, a, b=<MISSING>, *, c, d=<MISSING>)``: a defaulted parameter
     shows MISSING, which ``__init__`` takes as "use the field's default"."""
-    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    names = {str(f.name) for f in list(positional) + list(kw_only)}
+    receiver = "self"
+    while receiver in names:  # a field may be named "self"
+        receiver = "_" + receiver
+    params = [inspect.Parameter(receiver, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     for kind, group in ((inspect.Parameter.POSITIONAL_OR_KEYWORD, positional),
                         (inspect.Parameter.KEYWORD_ONLY, kw_only)):
         for f in group:
@@ -100,7 +104,7 @@ def make_ffi_init(cls: _Cls, fields: Sequence[Field], accessors: Sequence[Any],
     where = "%s.__ffi_init__()" % cls.__tvm_ffi_type_key__
     type_index = cls.__tvm_ffi_type_index__
 
-    def __ffi_init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __ffi_init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         values = _bind(where, fields, positional, args, kwargs)
         if not self.__chandle__():
             sub = type(self)
@@ -124,7 +128,7 @@ def make_ffi_init(cls: _Cls, fields: Sequence[Field], accessors: Sequence[Any],
 def make_init(cls: _Cls, ffi_init: Callable[..., None], signature: inspect.Signature
               ) -> Callable[..., None]:
     """The generated ``__init__``: ``__ffi_init__``, then ``__post_init__``."""
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not args and not kwargs and self.__chandle__() and type(self) is not cls:
             return  # super().__init__() from a subclass's body __init__
         ffi_init(self, *args, **kwargs)
@@ -140,7 +144,7 @@ def make_init(cls: _Cls, ffi_init: Callable[..., None], signature: inspect.Signa
 def wrap_user_init(cls: _Cls, user_init: Callable[..., Any]) -> Callable[..., None]:
     """A body ``__init__`` runs on an object already built with the fields'
     defaults: it may set fields or call ``self.__ffi_init__(...)``."""
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not self.__chandle__():
             sub = type(self)
             self.__init_handle_by_constructor__(_new_py_class_object,
@@ -157,7 +161,7 @@ def make_no_init(cls: _Cls) -> Callable[..., None]:
     """``init=False`` and no body ``__init__``: not constructible directly."""
     name = cls.__name__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         raise TypeError("`%s` cannot be constructed directly. Define a custom __init__ or "
                         "use a factory method." % name)
 
