@@ -26,20 +26,35 @@ def schema_converter(schema: Any) -> Optional[Callable[[Any], Any]]:
     if schema is None or getattr(schema, "origin", "Any") == "Any":
         return None
     from ..type_converter import _to_py_class_value, run_converter
+    # Values that need no conversion: the exact Python type of a scalar schema.
+    exact = _EXACT.get(schema.origin)
 
     def convert(value: Any) -> Any:
+        if type(value) is exact and (exact is not int or _INT64_MIN <= value <= _INT64_MAX):
+            return value
         return _to_py_class_value(run_converter(schema, value, "type conversion failed"))
     return convert
+
+
+_EXACT = {"int": int, "float": float, "bool": bool, "str": str}
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def full_converter(f: "Field") -> Optional[Callable[[Any], Any]]:
     """What a value given for the field goes through: its own converter, then
     its type schema's conversion (None: neither)."""
+    cache = f._conv_cache
+    if cache is not None and cache[0] is f.converter and cache[1] is f._ty_schema:
+        return cache[2]  # type: ignore[no-any-return]
     user = user_converter(f)
     typed = schema_converter(f._ty_schema)
     if user is None or typed is None:
-        return user or typed
-    return lambda value: typed(user(value))
+        result = user or typed
+    else:
+        def result(value: Any) -> Any:
+            return typed(user(value))
+    f._conv_cache = (f.converter, f._ty_schema, result)
+    return result
 
 
 class Field:
@@ -54,7 +69,7 @@ class Field:
 
     __slots__ = ("name", "_ty_schema", "type", "default", "default_factory", "frozen", "init",
                  "repr", "hash", "compare", "kw_only", "doc", "converter", "structural_eq",
-                 "metadata", "extra_kwargs")
+                 "metadata", "extra_kwargs", "_conv_cache")
 
     _VALID_STRUCTURAL_EQ_VALUES = frozenset((None, "ignore", "def", "def-pattern", "def-simple"))
 
@@ -92,11 +107,14 @@ class Field:
         self.structural_eq = structural_eq
         self.metadata = dict(metadata) if metadata else {}
         self.extra_kwargs = dict(extra_kwargs)
+        # (converter, schema, what full_converter made of them): not compared, not copied.
+        self._conv_cache: Any = None
 
     def __copy__(self) -> "Field":
         new = Field.__new__(Field)
         for slot in Field.__slots__:
             setattr(new, slot, getattr(self, slot))
+        new._conv_cache = None
         new.metadata = dict(self.metadata)
         new.extra_kwargs = dict(self.extra_kwargs)
         return new
@@ -104,7 +122,8 @@ class Field:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Field):
             return NotImplemented
-        return all(getattr(self, s) == getattr(other, s) for s in Field.__slots__)
+        return all(getattr(self, s) == getattr(other, s) for s in Field.__slots__
+                   if s != "_conv_cache")
 
     __hash__ = object.__hash__
 
