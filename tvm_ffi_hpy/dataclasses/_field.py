@@ -30,13 +30,14 @@ def schema_converter(schema: Any) -> Optional[Callable[[Any], Any]]:
     exact = _EXACT.get(schema.origin)
 
     def convert(value: Any) -> Any:
-        if type(value) is exact and (exact is not int or _INT64_MIN <= value <= _INT64_MAX):
+        kind = type(value)
+        if kind is exact and (kind is not int or _INT64_MIN <= int(value) <= _INT64_MAX):
             return value
         return _to_py_class_value(run_converter(schema, value, "type conversion failed"))
     return convert
 
 
-_EXACT = {"int": int, "float": float, "bool": bool, "str": str}
+_EXACT: "dict[str, type]" = {"int": int, "float": float, "bool": bool, "str": str}
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
