@@ -238,3 +238,19 @@ def test_a_field_may_be_named_self():
     blank = dataclasses.Object.__new__(SelfField)
     SelfField.__ffi_init__(blank, self=3)
     assert blank.self == 3
+
+
+def test_conversion_errors_name_the_field():
+    @dataclasses.py_class("test_py_class.BadDefault")
+    class BadDefault(dataclasses.Object):
+        a: int
+        b: testing.TestIntPair = 5
+
+    with pytest.raises(TypeError, match=r"__ffi_init__\(\) default for field 'b':\n  expected "
+                                        r"testing.TestIntPair, got int"):
+        BadDefault(1)
+    with pytest.raises(TypeError, match=r"__ffi_init__\(\) field 'a':\n  expected int, got str"):
+        BadDefault("x", testing.TestIntPair(1, 2))
+    ok = BadDefault(1, testing.TestIntPair(1, 2))
+    with pytest.raises(TypeError, match=r"^expected int, got str$"):
+        ok.a = "x"

@@ -873,6 +873,25 @@ def _dispatch(conv: _Converter, value: Any) -> _Result:
     return index, result, changed or hops > 0
 
 
+class ConversionError(TypeError):
+    """A value that does not convert to a field's schema: the message is
+    the reason alone (``expected int, got str``), which callers prefix with
+    what was being converted."""
+
+
+def convert_for_field(schema: TypeSchema, value: Any) -> Any:
+    """`value` converted to `schema`, as a Python value (ConversionError
+    with the reason when it does not convert)."""
+    conv = converter_of(schema)
+    try:
+        index, result, _ = _dispatch(conv, value)
+    except RecursionError:
+        raise ConversionError("infinite __tvm_ffi_value__ cycle detected") from None
+    except _Mismatch as err:
+        raise ConversionError(err.message) from None
+    return _python_value(index, result)
+
+
 def run_converter(schema: TypeSchema, value: Any, what: str) -> CAny:
     """`schema.convert(value)`; `what` begins the error message."""
     conv = converter_of(schema)

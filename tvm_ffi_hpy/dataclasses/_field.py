@@ -25,7 +25,7 @@ def schema_converter(schema: Any) -> Optional[Callable[[Any], Any]]:
     does not convert), or None when the schema takes anything."""
     if schema is None or getattr(schema, "origin", "Any") == "Any":
         return None
-    from ..type_converter import _to_py_class_value, run_converter
+    from ..type_converter import convert_for_field
     # Values that need no conversion: the exact Python type of a scalar schema.
     exact = _EXACT.get(schema.origin)
 
@@ -33,7 +33,7 @@ def schema_converter(schema: Any) -> Optional[Callable[[Any], Any]]:
         kind = type(value)
         if kind is exact and (kind is not int or _INT64_MIN <= int(value) <= _INT64_MAX):
             return value
-        return _to_py_class_value(run_converter(schema, value, "type conversion failed"))
+        return convert_for_field(schema, value)
     return convert
 
 

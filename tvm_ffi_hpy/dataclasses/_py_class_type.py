@@ -190,7 +190,7 @@ def _make_ffi_init(info: TypeInfo, fields: "list[Field]") -> Any:
     """The core Function behind ``__ffi_init__``: the packed arguments (the
     ``KWARGS`` protocol) bound to `fields`, converted, and a new object."""
     positional, _ = init_order(fields)
-    where = "%s.__init__()" % info.type_key
+    where = "%s.__ffi_init__()" % info.type_key
     index = info.type_index
     kwargs_marker = core.KWARGS
 

@@ -63,11 +63,24 @@ def _bind(where: str, fields: Sequence[Field], positional: Sequence[Field],
             value = f._default_value() if f._has_default() else zero_value(
                 f.type if f.type is not None else getattr(f._ty_schema, "origin", None))
             if conv is not None and f._has_default():
-                value = conv(value)
+                value = _convert(conv, value, where, "default for field", f.name)
         elif conv is not None:
-            value = conv(value)
+            value = _convert(conv, value, where, "field", f.name)
         values.append(value)
     return values
+
+
+def _convert(conv: Callable[[Any], Any], value: Any, where: str, what: str,
+             name: Optional[str]) -> Any:
+    """conv(value); a value that does not convert to the field's schema
+    raises TypeError naming the field: ``where field 'b':`` then the reason,
+    indented."""
+    from ..type_converter import ConversionError
+    try:
+        return conv(value)
+    except ConversionError as err:
+        reason = "\n".join("  " + line for line in str(err).split("\n"))
+        raise TypeError("%s %s %r:\n%s" % (where, what, name, reason)) from None
 
 
 _ZEROS = {int: 0, float: 0.0, bool: False, "int": 0, "float": 0.0, "bool": False}
