@@ -199,3 +199,27 @@ def test_two_step_definition_refuses_bad_calls():
         define_fields(core.Object.__tvm_ffi_type_index__, [], [], [])
     new = core.get_global_func("ffi.NewPyClassObject")
     assert core._ffi.type_info(index).fields[0].accessor(new(index, 5)) == 5
+
+
+@lowlevel  # the type attribute made on first lookup is kept for good
+@reenters
+def test_py_class_ffi_init_type_attribute_and_collected_hooks():
+    from tvm_ffi_hpy.dataclasses.py_class import _collect_py_methods
+
+    @py_class(_key("Hooked"))
+    class Hooked(core.Object):
+        a: int
+        b: int = 2
+
+        def __ffi_repr__(self, fn_repr):
+            return "hooked"
+
+        def plain(self):
+            return 0
+
+    ctor = core._lookup_type_attr(Hooked.__tvm_ffi_type_index__, "__ffi_init__")
+    assert ctor is core._lookup_type_attr(Hooked.__tvm_ffi_type_index__, "__ffi_init__")
+    obj = core.Object.__new__(Hooked)
+    obj.__init_handle_by_constructor__(ctor, 4, core.KWARGS, "b", 5)
+    assert (obj.a, obj.b) == (4, 5) and type(obj) is Hooked
+    assert [name for name, _, _ in _collect_py_methods(Hooked)] == ["__ffi_repr__"]

@@ -196,6 +196,15 @@ def _lookup_type_attr(type_index: int, attr_key: str, ancestor: bool = False) ->
         value = core._core_type_attr(index, attr_key)  # registered in C++
         if value is not None:
             return value
+        if attr_key == "__ffi_init__" and index >= STATIC_OBJECT_BEGIN:
+            # A py_class's constructor Function is made on first lookup
+            # (it keeps a Python callback alive for good: only when asked).
+            cls = _registered_class(index)
+            factory = cls.__dict__.get("__tvm_ffi_ffi_init_factory__") if cls else None
+            if factory is not None:
+                value = factory()
+                _register_type_attr(index, attr_key, value)
+                return value
     return None
 
 

@@ -18,7 +18,7 @@ IntEnum, StrEnum).
 from dataclasses import KW_ONLY
 
 from ..core import Object
-from ._decorators import py_class
+from .py_class import py_class  # the function; the module is dataclasses.py_class too
 from .c_class import c_class
 from ._field import MISSING, Field, field, init_property
 from ..typed_method import method

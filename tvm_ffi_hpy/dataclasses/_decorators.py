@@ -288,6 +288,7 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         from ..typed_method import register_marked_methods  # @method (apache tvm-ffi's)
         register_marked_methods(new)
         _register_named_type_attrs(new, namespace)
+        new.__tvm_ffi_ffi_init_factory__ = _ffi_init_factory(new.__tvm_ffi_type_info__, fields)
         for tf, f in zip(new.__tvm_ffi_type_info__.fields, own):
             tf.dataclass_field = f  # the Field behind each own TypeField
         return new
@@ -301,6 +302,15 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
                             % builtins_type(cls_or_type_key).__name__)
         effective_key = cls_or_type_key
     return decorate
+
+
+def _ffi_init_factory(info: Any, fields: "list[Field]") -> Callable[[], Any]:
+    """Makes the type attribute ``__ffi_init__`` (a core Function, apache
+    tvm-ffi's generated-constructor arguments) when it is first looked up."""
+    def make() -> Any:
+        from ._py_class_type import _make_ffi_init
+        return _make_ffi_init(info, fields)
+    return make
 
 
 def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
