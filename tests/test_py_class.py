@@ -254,3 +254,30 @@ def test_conversion_errors_name_the_field():
     ok = BadDefault(1, testing.TestIntPair(1, 2))
     with pytest.raises(TypeError, match=r"^expected int, got str$"):
         ok.a = "x"
+
+
+def test_fields_resolved_hooks_see_the_class_before_its_fields():
+    seen = []
+
+    @dataclasses.py_class("test_py_class.HookBase")
+    class HookBase(dataclasses.Object):
+        def __ffi_hook__(type_info, own_fields):
+            assert type_info.type_cls is not None and not type_info.fields
+            seen.append((type_info.type_key, [f.name for f in own_fields]))
+            for f in own_fields:  # an extension consumes its own field options
+                if "unit" in f.extra_kwargs:
+                    f.metadata["unit"] = f.extra_kwargs.pop("unit")
+
+        __ffi_hook__.__ffi_on_fields_resolved__ = True
+
+    @dataclasses.py_class("test_py_class.HookChild")
+    class HookChild(HookBase):
+        x: int = dataclasses.field(default=0, unit="m")
+
+    assert seen == [("test_py_class.HookBase", []), ("test_py_class.HookChild", ["x"])]
+    assert dataclasses.fields(HookChild)[0].metadata == {"unit": "m"}
+    assert HookChild(3).x == 3
+    with pytest.raises(TypeError, match="unrecognized field options: unit"):
+        @dataclasses.py_class("test_py_class.NoHook")
+        class NoHook(dataclasses.Object):
+            x: int = dataclasses.field(unit="m")

@@ -123,9 +123,6 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
         f.type = _resolve_annotation(annotation, cls, local)
         if f._ty_schema is None:
             f._ty_schema = _schema_of(f.type)
-        if f.extra_kwargs:
-            raise TypeError("%s.%s: unrecognized field options: %s"
-                            % (cls.__name__, name, ", ".join(sorted(f.extra_kwargs))))
         if user_converter(f) is None and isinstance(f.type, type) and \
                 "__tvm_ffi_enum_kind__" in getattr(f.type, "__dict__", {}):
             f.converter = _enum_converter(f.type)
@@ -240,21 +237,34 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         own = new_fields
         fields = inherited + own
         type_index = _define_type(key, base.__tvm_ffi_type_index__)
-        define_fields(type_index, own)
-        info = _ffi.type_info(type_index)
-        own_accessors = [r.accessor for r in info.fields]
         computed: "dict[str, Any]" = {}
-        for f, acc in zip(own, own_accessors):
-            name = str(f.name)
-            value = namespace.get(name)
+        for f in own:
+            value = namespace.get(str(f.name))
             if isinstance(value, init_property):
-                computed[name] = value.func
-            namespace[name] = field_property(name, acc, f.frozen, f.doc, full_converter(f))
+                computed[str(f.name)] = value.func
+                del namespace[str(f.name)]
         # The class's class: the base's (enum classes), or the one the body names.
         metaclass = cls.__dict__.get("__tvm_ffi_metaclass__") or (
             type(base) if type(base) is not type(Object) else None)
+        # The class is built while its own fields are pending: the hooks
+        # below see it (type_info.type_cls) with type_info.fields empty.
         new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
                                  cls.__qualname__, namespace, source=cls, metaclass=metaclass)
+        info = new.__tvm_ffi_type_info__
+        for hook in _fields_resolved_hooks(new):
+            hook(info, own)
+        for f in own:
+            if f.extra_kwargs:
+                raise TypeError("%s.%s: unrecognized field options: %s"
+                                % (cls.__name__, f.name, ", ".join(sorted(f.extra_kwargs))))
+        define_fields(type_index, own)
+        info.fields = _ffi.type_info(type_index).fields
+        for f, tf in zip(own, info.fields):
+            name = str(f.name)
+            prop = field_property(name, tf.accessor, f.frozen, f.doc, full_converter(f))
+            namespace[name] = prop
+            setattr(new, name, prop)
+        new.__tvm_ffi_fields__ = tuple(dict.fromkeys(tf.name for tf in info.all_fields()))
         reflected = new.__tvm_ffi_type_info__.all_fields()
         accessors = [r.accessor for r in reflected]
         writable = [True] * len(accessors)
@@ -302,6 +312,15 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
                             % builtins_type(cls_or_type_key).__name__)
         effective_key = cls_or_type_key
     return decorate
+
+
+def _fields_resolved_hooks(cls: type) -> "list[Callable[..., Any]]":
+    """The callables of the MRO's class dicts marked ``__ffi_on_fields_resolved__``
+    (apache tvm-ffi's extension hook), the farthest base's first: each is
+    called as ``hook(type_info, own_fields)`` before the fields reach the
+    core, and may change the Field objects (metadata, extra_kwargs, ...)."""
+    return [hook for klass in reversed(cls.__mro__) for hook in klass.__dict__.values()
+            if callable(hook) and getattr(hook, "__ffi_on_fields_resolved__", False) is True]
 
 
 def _ffi_init_factory(info: Any, fields: "list[Field]") -> Callable[[], Any]:
