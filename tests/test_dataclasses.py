@@ -611,7 +611,8 @@ def test_c_class_required_fields_come_first():
 def test_c_class_with_ffi_init_accepts_keywords():
     @dataclasses.c_class("testing.TestIntPair", eq=True, unsafe_hash=True, order=True)
     class Pair(Object):
-        pass
+        a: int
+        b: int
 
     p = Pair(b=2, a=1)
     assert (p.a, p.b, p.sum()) == (1, 2, 3)
@@ -624,7 +625,9 @@ def test_c_class_with_ffi_init_accepts_keywords():
 def test_c_class_frozen_refuses_python_setters():
     @dataclasses.c_class("testing.TestObjectBase", frozen=True)
     class FrozenBase(Object):
-        pass
+        v_i64: int
+        v_f64: float
+        v_str: str
 
     b = FrozenBase(v_i64=4)
     with pytest.raises(AttributeError, match="read-only"):
@@ -678,6 +681,9 @@ def test_c_class_asdict():
 def test_c_class_init_false_and_user_methods():
     @dataclasses.c_class("testing.TestIntPair", init=False)
     class Pair(Object):
+        a: int
+        b: int
+
         def double(self):
             return 2 * self.sum()
 
