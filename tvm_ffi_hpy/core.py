@@ -377,6 +377,10 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
                  namespace: "dict[str, Any]", source: Optional[type] = None,
                  metaclass: Optional[type] = None) -> "type[Any]":
     info = _ffi.type_info(type_index)
+    parent = base.__dict__.get("__tvm_ffi_type_info__")
+    if parent is not None and info.parent_type_info is not None \
+            and parent.type_index == info.parent_type_info.type_index:
+        info.parent_type_info = parent  # the parent class's own (one TypeInfo per class)
     fields, field_names = _reflected_fields(info, base, namespace)
     as_getsets = GETSET_FIELDS and bool(fields)  # else properties (_install_reflection)
     getsets = tuple(f.accessor for f in fields) if as_getsets else None

@@ -130,9 +130,19 @@ class TypeField:
     def ty(self) -> "Optional[TypeSchema]":
         """The field's type schema: the one its metadata carries
         ("type_schema", written by C++ registration), else the one of its
-        declared type index; None when neither says."""
-        from .type_schema import TypeSchema
+        declared type index; None when neither says.  The same object on
+        every read while those stay the same."""
         text = self.metadata.get("type_schema")
+        key = (text, self.static_type_index)
+        cached = self.__dict__.get("_ty_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        schema = self._make_ty(text)
+        self.__dict__["_ty_cache"] = (key, schema)
+        return schema
+
+    def _make_ty(self, text: Any) -> "Optional[TypeSchema]":
+        from .type_schema import TypeSchema
         if isinstance(text, str):
             return TypeSchema.from_json_str(text)
         if self.static_type_index == -1:  # kTVMFFIAny: any value

@@ -33,7 +33,7 @@ def _attach_field_objects(cls: type, type_info: Any, *, frozen: bool = False) ->
         f = Field(tf.name, tf.ty, default=tf.c_default, default_factory=tf.c_default_factory,
                   frozen=tf.frozen, init=tf.c_init, repr=tf.c_repr, hash=tf.c_hash,
                   compare=tf.c_compare, kw_only=tf.c_kw_only,
-                  structural_eq=tf.c_structural_eq, doc=tf.doc or None)
+                  structural_eq=tf.c_structural_eq, doc=tf.doc)
         f.type = hints.get(tf.name)
         tf.dataclass_field = f
 
