@@ -223,3 +223,12 @@ def test_py_class_ffi_init_type_attribute_and_collected_hooks():
     obj.__init_handle_by_constructor__(ctor, 4, core.KWARGS, "b", 5)
     assert (obj.a, obj.b) == (4, 5) and type(obj) is Hooked
     assert [name for name, _, _ in _collect_py_methods(Hooked)] == ["__ffi_repr__"]
+
+
+def test_one_type_info_per_class_and_stable_schemas():
+    derived = testing._TestCxxClassDerived.__tvm_ffi_type_info__
+    assert derived.parent_type_info is testing._TestCxxClassBase.__tvm_ffi_type_info__
+    tf = derived.fields[0]
+    assert tf.ty is tf.ty and tf.dataclass_field._ty_schema is tf.ty
+    assert core._type_index_to_type_info(derived.type_index) is derived
+    assert core._type_cls_to_type_info(int) is None
