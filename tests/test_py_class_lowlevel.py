@@ -3,6 +3,7 @@ TypeInfo._register_fields, registry._add_class_attrs,
 _dunder._install_dataclass_dunders) and the c_class module's helpers."""
 import copy
 import itertools
+import pickle
 import warnings
 
 import pytest
@@ -35,6 +36,9 @@ def _make(name, fields, parent=core.Object, **options):
     _install_dataclass_dunders(cls, init=True, repr=True, eq=options.get("eq", False),
                                order=False, unsafe_hash=options.get("unsafe_hash", False))
     return cls
+
+
+PickleVal = _make("PickleVal", [Field("v", TypeSchema("int"))])
 
 
 @lowlevel
@@ -119,6 +123,14 @@ def test_eq_hash_copy_and_identity():
     assert c is not a and c == a and isinstance(c, Val)
     echo = core.get_global_func("testing.echo")
     assert echo(a) is a
+
+
+@lowlevel
+@reenters
+def test_low_level_objects_pickle_as_their_class():
+    p = PickleVal(3)
+    back = pickle.loads(pickle.dumps(p))
+    assert isinstance(back, PickleVal) and back.v == 3 and back is not p
 
 
 @lowlevel

@@ -345,7 +345,10 @@ def __replace__(self: Any, **changes: Any) -> Any:
 def __reduce_py__(self: Any) -> "tuple[Any, ...]":
     if not self.__chandle__():
         raise TypeError("cannot pickle a moved-out object")
-    return (_rebuild, (type(self), tuple(_values(self))))
+    cls = type(self)
+    # A carrier (dataclasses/_py_class_type.py) pickles as the class it carries.
+    cls = cls.__dict__.get("__tvm_ffi_carrier_of__", cls)
+    return (_rebuild, (cls, tuple(_values(self))))
 
 
 def _read_only_property(name: str, accessor: Callable[..., Any], key: str,
