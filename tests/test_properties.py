@@ -282,6 +282,8 @@ _NOT_FUZZED = {
     "ffi.DefinePyClass": "registers types for the life of the process (test below)",
     "ffi.TypeRegisterAttr": "sets hooks of types for the life of the process "
                             "(tests/test_structural.py: bad input)",
+    "ffi.DefinePyClassType": "registers types for the life of the process (test below)",
+    "ffi.DefinePyClassFields": "registers fields for the life of the process (test below)",
     "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
 }
 _NOT_FUZZED_FFI = {
@@ -491,6 +493,13 @@ def test_call_from_threads_bounded(threads, calls, f):
 @given(args=argument_lists)
 def test_define_py_class_bad_input(args):
     _clean_call(tvm_ffi_hpy.get_global_func("ffi.DefinePyClass"), args)
+
+
+@pytest.mark.allow_core_growth  # a successful call registers a type (or fields) for good
+@given(args=argument_lists)
+def test_define_py_class_in_two_steps_bad_input(args):
+    _clean_call(tvm_ffi_hpy.get_global_func("ffi.DefinePyClassType"), args)
+    _clean_call(tvm_ffi_hpy.get_global_func("ffi.DefinePyClassFields"), args)
 
 
 # ---------------------------------------------------------------------------

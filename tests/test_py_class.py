@@ -204,3 +204,80 @@ def test_class_statement_without_decorator_cannot_instantiate():
         x: int
     with pytest.raises(TypeError, match="not registered"):
         Plain()
+
+
+@dataclasses.py_class("test_py_class.Typed")
+class Typed(dataclasses.Object):
+    n: int
+    ratio: float = 0.5
+    name: str = ""
+
+
+def test_annotated_fields_convert_and_refuse_their_values():
+    t = Typed(True, 1)                     # bool -> int, int -> float
+    assert (t.n, type(t.n), t.ratio, type(t.ratio)) == (1, int, 1.0, float)
+    with pytest.raises(TypeError, match="expected int"):
+        Typed("1")
+    with pytest.raises(TypeError, match="expected str"):
+        t.name = 3
+    assert t.name == ""                    # a refused value leaves the field unchanged
+    info = Typed.__tvm_ffi_type_info__
+    assert [tf.dataclass_field._ty_schema.origin for tf in info.fields] == ["int", "float", "str"]
+    assert Point3(1, 2, z=[1]).z is not None  # `object`: any value
+
+
+def test_a_field_may_be_named_self():
+    @dataclasses.py_class("test_py_class.SelfField")
+    class SelfField(dataclasses.Object):
+        self: int
+        other: int = 0
+
+    r = SelfField(self=7, other=1)
+    assert (r.self, r.other) == (7, 1)
+    assert list(inspect.signature(SelfField.__init__).parameters)[:2] == ["_self", "self"]
+    blank = dataclasses.Object.__new__(SelfField)
+    SelfField.__ffi_init__(blank, self=3)
+    assert blank.self == 3
+
+
+def test_conversion_errors_name_the_field():
+    @dataclasses.py_class("test_py_class.BadDefault")
+    class BadDefault(dataclasses.Object):
+        a: int
+        b: testing.TestIntPair = 5
+
+    with pytest.raises(TypeError, match=r"__ffi_init__\(\) default for field 'b':\n  expected "
+                                        r"testing.TestIntPair, got int"):
+        BadDefault(1)
+    with pytest.raises(TypeError, match=r"__ffi_init__\(\) field 'a':\n  expected int, got str"):
+        BadDefault("x", testing.TestIntPair(1, 2))
+    ok = BadDefault(1, testing.TestIntPair(1, 2))
+    with pytest.raises(TypeError, match=r"^expected int, got str$"):
+        ok.a = "x"
+
+
+def test_fields_resolved_hooks_see_the_class_before_its_fields():
+    seen = []
+
+    @dataclasses.py_class("test_py_class.HookBase")
+    class HookBase(dataclasses.Object):
+        def __ffi_hook__(type_info, own_fields):
+            assert type_info.type_cls is not None and not type_info.fields
+            seen.append((type_info.type_key, [f.name for f in own_fields]))
+            for f in own_fields:  # an extension consumes its own field options
+                if "unit" in f.extra_kwargs:
+                    f.metadata["unit"] = f.extra_kwargs.pop("unit")
+
+        __ffi_hook__.__ffi_on_fields_resolved__ = True
+
+    @dataclasses.py_class("test_py_class.HookChild")
+    class HookChild(HookBase):
+        x: int = dataclasses.field(default=0, unit="m")
+
+    assert seen == [("test_py_class.HookBase", []), ("test_py_class.HookChild", ["x"])]
+    assert dataclasses.fields(HookChild)[0].metadata == {"unit": "m"}
+    assert HookChild(3).x == 3
+    with pytest.raises(TypeError, match="unrecognized field options: unit"):
+        @dataclasses.py_class("test_py_class.NoHook")
+        class NoHook(dataclasses.Object):
+            x: int = dataclasses.field(unit="m")

@@ -303,6 +303,38 @@ def _make_init(ctor: Function) -> Callable[..., None]:
     return __init__
 
 
+def _pack_kwargs(args: "tuple[Any, ...]", kwargs: "dict[str, Any]") -> "list[Any]":
+    """The arguments of a call to a generated ``__ffi_init__``: positional
+    ones, then KWARGS and the name/value pairs (a value of MISSING is left
+    out: the field's default applies)."""
+    packed = list(args)
+    if kwargs:
+        packed.append(KWARGS)
+        for key, value in kwargs.items():
+            if value is not MISSING:
+                packed.append(key)
+                packed.append(value)
+    return packed
+
+
+def _install_ffi_init_attr(cls: "type[Any]", type_info: TypeInfo, ffi_init: Function) -> None:
+    """``cls.__ffi_init__(self, *args, **kwargs)`` (apache tvm-ffi's): builds
+    the object of `self` with `ffi_init` (keyword arguments with the KWARGS
+    protocol); on an instance of a subclass it raises TypeError."""
+    type_name = cls.__name__
+
+    def __ffi_init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
+        if type(self).__tvm_ffi_type_info__ is not type_info:
+            raise TypeError("Calling `%s.__ffi_init__()` on a `%s` instance is not supported. "
+                            "Define `%s` with init=True."
+                            % (type_name, type(self).__name__, type(self).__name__))
+        self.__init_handle_by_constructor__(ffi_init, *_pack_kwargs(args, kwargs))
+
+    __ffi_init__.__qualname__ = "%s.__ffi_init__" % cls.__qualname__
+    __ffi_init__.__module__ = cls.__module__
+    setattr(cls, "__ffi_init__", __ffi_init__)
+
+
 def _make_generated_init(ctor: Function) -> Callable[..., None]:
     """__init__ over the constructor generated from reflection: keyword
     arguments follow the KWARGS marker as name/value pairs."""
@@ -352,6 +384,8 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
         if method.name == "__ffi_init__":
             if "__init__" not in namespace:
                 cls.__init__ = _make_init(method.func)
+            if "__ffi_init__" not in namespace:
+                _install_ffi_init_attr(cls, info, method.func)
             continue
         if method.name in namespace:
             continue
@@ -363,6 +397,8 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
         # The constructor generated from reflection needs a creator (type_attr.cc).
         generated = _core_type_attr(info.type_index, "__ffi_init__") if info.has_creator else None
         cls.__init__ = _make_generated_init(generated) if generated else _no_constructor
+        if generated and "__ffi_init__" not in namespace:
+            _install_ffi_init_attr(cls, info, generated)
     cls.__tvm_ffi_fields__ = tuple(dict.fromkeys(field_names))
 
 
@@ -386,6 +422,10 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
                  namespace: "dict[str, Any]", source: Optional[type] = None,
                  metaclass: Optional[type] = None) -> "type[Any]":
     info = _ffi.type_info(type_index)
+    parent = base.__dict__.get("__tvm_ffi_type_info__")
+    if parent is not None and info.parent_type_info is not None \
+            and parent.type_index == info.parent_type_info.type_index:
+        info.parent_type_info = parent  # the parent class's own (one TypeInfo per class)
     fields, field_names = _reflected_fields(info, base, namespace)
     as_getsets = GETSET_FIELDS and bool(fields)  # else properties (_install_reflection)
     getsets = tuple(f.accessor for f in fields) if as_getsets else None
@@ -430,6 +470,52 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
             value.__set_name__(cls, key)
     _ffi.register_class(type_index, cls)  # the one class registry (hpy_ext/module.cc)
     return cls
+
+
+def _type_index_to_type_info(type_index: int) -> Optional[TypeInfo]:
+    """The TypeInfo of a core type: its registered class's (the same object
+    every time), else a new one from the core; None for an index the core
+    does not know."""
+    cls = _ffi.registered_class(type_index)
+    info: Optional[TypeInfo] = getattr(cls, "__tvm_ffi_type_info__", None) \
+        if cls is not None else None
+    if info is None or info.type_index != type_index:
+        try:
+            info = _ffi.type_info(type_index)
+        except Exception:
+            return None
+    return info
+
+
+def _type_cls_to_type_info(type_cls: type) -> Optional[TypeInfo]:
+    """The TypeInfo of a registered class (None for any other class)."""
+    info: Optional[TypeInfo] = getattr(type_cls, "__dict__", {}).get("__tvm_ffi_type_info__")
+    return info
+
+
+def _lookup_or_register_type_info_from_type_key(type_key: str) -> TypeInfo:
+    """The TypeInfo of the core type `type_key` (ValueError when unknown)."""
+    try:
+        index = _ffi.type_key_to_index(type_key)
+    except Exception as err:
+        raise ValueError("the core has no type %r" % type_key) from err
+    info = _type_index_to_type_info(index)
+    assert info is not None
+    return info
+
+
+def _register_py_class(parent_info: TypeInfo, type_key: str, type_cls: type) -> TypeInfo:
+    """apache tvm-ffi's low-level py_class registration: a new core type for
+    the class `type_cls`, fields to follow (``info._register_fields``); see
+    tvm_ffi_hpy/dataclasses/_py_class_type.py."""
+    from .dataclasses._py_class_type import register_py_class
+    return register_py_class(parent_info, type_key, type_cls)
+
+
+def object_repr(obj: Object) -> str:
+    """repr of an object as its class prints it (apache tvm-ffi's
+    ``core.object_repr``)."""
+    return repr(obj)
 
 
 def _class_for_index(type_index: int) -> "type[Object]":

@@ -25,7 +25,8 @@ Type attributes (`_lookup_type_attr`): values attached to a core type by
 name.  ``__ffi_convert__`` (a callable taking the packed value and returning
 the value as that type, or raising) is attached here to the core's builtin
 object types; any type attribute can also be a class attribute of the type's
-registered class whose name starts with ``__ffi_``, or registered with the
+registered class whose name starts with ``__ffi_`` (except ``__ffi_init__``,
+which classes have as a method over the type attribute), or registered with the
 core (C++ ``ObjectDef::attr``, the generated ``__ffi_init__``).
 """
 import collections.abc
@@ -188,7 +189,9 @@ def _lookup_type_attr(type_index: int, attr_key: str, ancestor: bool = False) ->
         value = _type_attrs.get((index, attr_key))
         if value is not None:
             return value
-        if attr_key.startswith("__ffi_") and index >= STATIC_OBJECT_BEGIN:
+        # A class's __ffi_init__ is a method over the type attribute, not it.
+        if attr_key.startswith("__ffi_") and attr_key != "__ffi_init__" \
+                and index >= STATIC_OBJECT_BEGIN:
             cls = _registered_class(index)
             if cls is not None and cls.__dict__.get("__tvm_ffi_type_index__") == index:
                 value = cls.__dict__.get(attr_key)
@@ -197,6 +200,15 @@ def _lookup_type_attr(type_index: int, attr_key: str, ancestor: bool = False) ->
         value = core._core_type_attr(index, attr_key)  # registered in C++
         if value is not None:
             return value
+        if attr_key == "__ffi_init__" and index >= STATIC_OBJECT_BEGIN:
+            # A py_class's constructor Function is made on first lookup
+            # (it keeps a Python callback alive for good: only when asked).
+            cls = _registered_class(index)
+            factory = cls.__dict__.get("__tvm_ffi_ffi_init_factory__") if cls else None
+            if factory is not None:
+                value = factory()
+                _register_type_attr(index, attr_key, value)
+                return value
     return None
 
 
@@ -878,6 +890,25 @@ def _dispatch(conv: _Converter, value: Any) -> _Result:
         value = inner
     index, result, changed = conv.run(conv, value)
     return index, result, changed or hops > 0
+
+
+class ConversionError(TypeError):
+    """A value that does not convert to a field's schema: the message is
+    the reason alone (``expected int, got str``), which callers prefix with
+    what was being converted."""
+
+
+def convert_for_field(schema: TypeSchema, value: Any) -> Any:
+    """`value` converted to `schema`, as a Python value (ConversionError
+    with the reason when it does not convert)."""
+    conv = converter_of(schema)
+    try:
+        index, result, _ = _dispatch(conv, value)
+    except RecursionError:
+        raise ConversionError("infinite __tvm_ffi_value__ cycle detected") from None
+    except _Mismatch as err:
+        raise ConversionError(err.message) from None
+    return _python_value(index, result)
 
 
 def run_converter(schema: TypeSchema, value: Any, what: str) -> CAny:

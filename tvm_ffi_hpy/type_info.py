@@ -47,9 +47,22 @@ class TypeField:
     has_default: bool
     default: Any                # meaningful when has_default
     static_type_index: int      # the field's declared type (kTVMFFIAny: any)
+    # The dataclasses.Field behind the field (py_class, c_class), else None.
+    dataclass_field: Any = None
 
     def __post_init__(self) -> None:
         self.metadata = _parse_metadata(self.metadata)
+
+    def as_property(self, cls: type) -> Any:
+        """The class attribute for this field (core.FFIProperty): reads and
+        writes through the accessor; values written go through the field's
+        converter and type schema; no setter when the field is frozen."""
+        from .dataclasses._field import full_converter
+        from .dataclasses._py_class_type import field_of
+        from .dataclasses._py_init import field_property
+        f = field_of(self)
+        return field_property(self.name, self.accessor, bool(self.frozen or f.frozen),
+                              self.doc or f.doc, full_converter(f))
 
     def _flag(self, name: str) -> bool:
         from .core import _ffi
@@ -117,9 +130,19 @@ class TypeField:
     def ty(self) -> "Optional[TypeSchema]":
         """The field's type schema: the one its metadata carries
         ("type_schema", written by C++ registration), else the one of its
-        declared type index; None when neither says."""
-        from .type_schema import TypeSchema
+        declared type index; None when neither says.  The same object on
+        every read while those stay the same."""
         text = self.metadata.get("type_schema")
+        key = (text, self.static_type_index)
+        cached = self.__dict__.get("_ty_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        schema = self._make_ty(text)
+        self.__dict__["_ty_cache"] = (key, schema)
+        return schema
+
+    def _make_ty(self, text: Any) -> "Optional[TypeSchema]":
+        from .type_schema import TypeSchema
         if isinstance(text, str):
             return TypeSchema.from_json_str(text)
         if self.static_type_index == -1:  # kTVMFFIAny: any value
@@ -148,6 +171,19 @@ class TypeMethod:
     def __post_init__(self) -> None:
         self.metadata = _parse_metadata(self.metadata)
 
+    def as_callable(self, cls: type) -> "Callable[..., Any]":
+        """The class attribute for this method: a staticmethod, or a function
+        taking self first."""
+        func = self.func
+        if self.is_static:
+            return staticmethod(func)
+
+        def method(self: Any, *args: Any) -> Any:
+            return func(self, *args)
+        method.__name__ = self.name
+        method.__qualname__ = "%s.%s" % (cls.__qualname__, self.name)
+        return method
+
 
 @dataclasses.dataclass(eq=False)
 class TypeInfo:
@@ -157,11 +193,25 @@ class TypeInfo:
     type_index: int
     type_key: str
     type_ancestors: "list[int]"  # type indices, Object first; the parent last
-    fields: "list[TypeField]"    # own fields, not the parents'
+    fields: "list[TypeField]"    # own fields, not the parents' (None: not registered yet)
     methods: "list[TypeMethod]"  # own methods
     parent_type_info: "Optional[TypeInfo]"
     has_creator: bool           # the core can make an empty object and set fields
     doc: str = ""
+    # Per-class options of the decorator that registered it (apache tvm-ffi's).
+    _decorator_args: "dict[str, Any]" = dataclasses.field(default_factory=dict)
+
+    @property
+    def total_size(self) -> int:
+        """Bytes of an instance past the header's start: the end of the last field."""
+        return max((f.offset + f.size for f in self.all_fields()), default=24)
+
+    def _register_fields(self, fields: "list[Any]",
+                         structure_kind: Optional[int] = None) -> "list[TypeField]":
+        """Register the fields (`Field` objects) of a type made by
+        ``core._register_py_class`` (tvm_ffi_hpy/dataclasses/_py_class_type.py)."""
+        from .dataclasses._py_class_type import register_fields
+        return register_fields(self, fields, structure_kind)
 
     @property
     def type_depth(self) -> int:
@@ -178,7 +228,7 @@ class TypeInfo:
 
     def all_fields(self) -> "list[TypeField]":
         """Every field, ancestors' first (a redefined name appears twice)."""
-        return [f for level in self.lineage() for f in level.fields]
+        return [f for level in self.lineage() for f in (level.fields or ())]
 
     def find_method(self, name: str) -> "Optional[TypeMethod]":
         """This type's own method `name`, or None."""

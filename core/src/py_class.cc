@@ -17,19 +17,33 @@
  *                     field_flags: Array) -> type index
  *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per slot
  *
+ * The same in two steps (apache tvm-ffi's low-level API: the type first, its
+ * fields once their annotations are resolved):
+ *
+ *   ffi.DefinePyClassType(type_key, parent_index) -> type index, fields pending
+ *   ffi.DefinePyClassFields(type_index, names: Array, flags: Array[int],
+ *                           metadata: Array[str])   (once per type)
+ *
+ * `flags` are kTVMFFIFieldFlagBitMask* bits as they are to be reported
+ * (Writable, InitOff, KwOnly, ...; HasDefault is dropped: the defaults live
+ * with the frontend), `metadata` JSON text per field ("" for none).  A type
+ * whose fields are pending has no instances and no subtypes.
+ *
  * NewPyClassInstance (internal.h) makes an instance whose slots are all None,
  * for the core's own makers of objects by reflection (serialization.cc).
  *
- * field_flags: empty, or one int per field, ORed into the field's flags
- * (only ReprOff, CompareOff, HashOff, InitOff, KwOnly are taken).  Every
- * type gets "__ffi_shallow_copy__" (a new object with the same slot values)
- * so that copy.copy and ffi.DeepCopy work on it like on a C++ type.
+ * field_flags of DefinePyClass: empty, or one int per field, ORed into the
+ * field's flags (only ReprOff, CompareOff, HashOff, InitOff, KwOnly are
+ * taken).  Every type gets "__ffi_shallow_copy__" (a new object with the
+ * same slot values) so that copy.copy and ffi.DeepCopy work on it like on a
+ * C++ type.
  */
 #include <deque>
 #include <mutex>
 #include <new>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "internal.h"
 
@@ -71,9 +85,12 @@ int SetSlot(void* field, const TVMFFIAny* value) {
   return 0;
 }
 
-/* type index -> number of slots of its instances.  Guarded by g_mutex. */
+/* type index -> number of slots of its instances (its parent's and its own);
+ * g_pending: types whose fields are not registered yet (not in g_num_slots).
+ * Both guarded by g_mutex. */
 std::mutex g_mutex;
 std::unordered_map<int32_t, int64_t> g_num_slots;
+std::unordered_map<int32_t, int32_t> g_pending;  // type index -> parent index
 
 int64_t NumSlots(int32_t type_index) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -95,16 +112,18 @@ const Function& ShallowCopyFunction() {
   return *f;
 }
 
-int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
-                      bool frozen, const Array& field_flags) {
-  int64_t parent_slots = 0;
-  if (parent_index != kTVMFFIObject) {
-    parent_slots = NumSlots(int32_t(parent_index));
-    if (parent_slots < 0) {
-      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
-                                   << "` must be ffi.Object or a class defined by DefinePyClass";
-    }
+int64_t ParentSlots(const String& type_key, int64_t parent_index) {
+  if (parent_index == kTVMFFIObject) return 0;
+  int64_t parent_slots = NumSlots(int32_t(parent_index));
+  if (parent_slots < 0) {
+    TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
+                                 << "` must be ffi.Object or a class defined by DefinePyClass"
+                                 << " whose fields are registered";
   }
+  return parent_slots;
+}
+
+int32_t AllocType(const String& type_key, int64_t parent_index) {
   TVMFFIByteArray key = details::ToByteArray(type_key.view());
   int32_t existing = -1;
   if (TVMFFITypeKeyToIndex(&key, &existing) == 0) {
@@ -115,25 +134,21 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
   if (ignored) TVMFFIObjectDecRef(ignored);
   int32_t index = TVMFFITypeGetOrAllocIndex(&key, -1, 0, 0, 1, int32_t(parent_index));
   if (index < 0) details::ThrowRaised();
+  return index;
+}
+
+// Registers the fields and publishes the slot count (the type becomes usable).
+void AddFields(int32_t index, int64_t parent_slots, const Array& field_names,
+               const std::vector<int64_t>& flags, const std::vector<std::string>& metadata) {
   int64_t n = field_names.size();
-  if (field_flags.size() != 0 && field_flags.size() != n) {
-    TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClass: " << field_flags.size()
-                                  << " field flags for " << n << " fields";
-  }
-  for (int64_t i = 0; i < field_flags.size(); ++i) {
-    if (!field_flags[i].as<int64_t>()) {
-      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field flags must be int";
-    }
-  }
   for (int64_t i = 0; i < n; ++i) {
     std::optional<String> name = field_names[i].as<String>();
     if (!name) TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field names must be str";
     TVMFFIFieldInfo info{};
     info.name = details::ToByteArray(name->view());
     info.doc = TVMFFIByteArray{"", 0};
-    info.metadata = TVMFFIByteArray{"", 0};
-    info.flags = frozen ? 0 : kTVMFFIFieldFlagBitMaskWritable;
-    if (field_flags.size() != 0) info.flags |= *field_flags[i].as<int64_t>() & kSettableFieldFlags;
+    info.metadata = TVMFFIByteArray{metadata[i].data(), metadata[i].size()};
+    info.flags = flags[i] & ~int64_t(kTVMFFIFieldFlagBitMaskHasDefault);
     info.size = sizeof(TVMFFIAny);
     info.alignment = alignof(TVMFFIAny);
     info.offset = kFirstSlotOffset + int64_t(sizeof(TVMFFIAny)) * (parent_slots + i);
@@ -145,13 +160,73 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
   }
   {
     std::lock_guard<std::mutex> lock(g_mutex);
+    g_pending.erase(index);
     g_num_slots[index] = parent_slots + n;
   }
   TVMFFIByteArray attr = details::ToByteArray("__ffi_shallow_copy__");
   if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(ShallowCopyFunction()).raw()) != 0) {
     details::ThrowRaised();
   }
+}
+
+int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array& field_names,
+                      bool frozen, const Array& field_flags) {
+  int64_t n = field_names.size();
+  if (field_flags.size() != 0 && field_flags.size() != n) {
+    TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClass: " << field_flags.size()
+                                  << " field flags for " << n << " fields";
+  }
+  std::vector<int64_t> flags(size_t(n), frozen ? 0 : kTVMFFIFieldFlagBitMaskWritable);
+  for (int64_t i = 0; i < field_flags.size(); ++i) {
+    std::optional<int64_t> word = field_flags[i].as<int64_t>();
+    if (!word) TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field flags must be int";
+    flags[size_t(i)] |= *word & kSettableFieldFlags;
+  }
+  int64_t parent_slots = ParentSlots(type_key, parent_index);
+  int32_t index = AllocType(type_key, parent_index);
+  AddFields(index, parent_slots, field_names, flags, std::vector<std::string>(size_t(n)));
   return index;
+}
+
+int64_t DefinePyClassType(const String& type_key, int64_t parent_index) {
+  ParentSlots(type_key, parent_index);
+  int32_t index = AllocType(type_key, parent_index);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_pending[index] = int32_t(parent_index);
+  return index;
+}
+
+void DefinePyClassFields(int64_t type_index, const Array& field_names, const Array& flags,
+                         const Array& metadata) {
+  int32_t parent_index;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_pending.find(int32_t(type_index));
+    if (it == g_pending.end()) {
+      TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClassFields: type index " << type_index
+                                    << " is not a py_class type whose fields are pending";
+    }
+    parent_index = it->second;
+  }
+  int64_t n = field_names.size();
+  if (flags.size() != n || metadata.size() != n) {
+    TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClassFields: one flag word and one metadata "
+                                     "text per field";
+  }
+  std::vector<int64_t> flag_words;
+  std::vector<std::string> texts;
+  for (int64_t i = 0; i < n; ++i) {
+    std::optional<int64_t> word = flags[i].as<int64_t>();
+    std::optional<String> text = metadata[i].as<String>();
+    if (!word || !text) {
+      TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClassFields: flags are ints, metadata str";
+    }
+    flag_words.push_back(*word);
+    texts.emplace_back(text->view());
+  }
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(int32_t(type_index));
+  String key(details::ToStringView(info->type_key));
+  AddFields(int32_t(type_index), ParentSlots(key, parent_index), field_names, flag_words, texts);
 }
 
 /* A new object of the same py_class type holding the same slot values. */
@@ -205,6 +280,8 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   ShallowCopyFunction();
   refl::GlobalDef()
       .def("ffi.DefinePyClass", &DefinePyClass)
+      .def("ffi.DefinePyClassType", &DefinePyClassType)
+      .def("ffi.DefinePyClassFields", &DefinePyClassFields)
       .def_packed("ffi.NewPyClassObject", &NewPyClassObject);
 }
 

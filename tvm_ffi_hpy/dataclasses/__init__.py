@@ -18,7 +18,8 @@ IntEnum, StrEnum).
 from dataclasses import KW_ONLY
 
 from ..core import Object
-from ._decorators import c_class, py_class
+from .py_class import py_class  # the function; the module is dataclasses.py_class too
+from .c_class import c_class
 from ._field import MISSING, Field, field, init_property
 from ..typed_method import method
 from .enum import Enum, EnumAttrMap, EnumState, IntEnum, StrEnum, auto, entry

@@ -10,6 +10,5 @@ _O = TypeVar("_O", bound="type[Object]")
 # ...) at run time: they are typed as Any.
 _Cls = Any
 
-_define_py_class = get_global_func("ffi.DefinePyClass")
 _new_py_class_object = get_global_func("ffi.NewPyClassObject")
 _make_object_from_packed_args = get_global_func("ffi.MakeObjectFromPackedArgs")

@@ -1,13 +1,16 @@
-"""The class decorators: py_class (a new core type from a class statement)
-and c_class (a class for a C++ reflected type)."""
+"""The py_class decorator: a new core type from a class statement (c_class,
+for a C++ reflected type, is in c_class.py)."""
 import copy as _copy
 from dataclasses import KW_ONLY
-from typing import Any, Callable, Optional, Sequence, Union, cast
+from typing import Any, Callable, Optional, Union
 
-from ..core import Object, _build_class, _ffi, register_object
-from ._common import _Cls, _O, _define_py_class
-from ._field import MISSING, Field, builtins_type, init_property
-from ._methods import __reduce_py__, _install, _make_c_init, _make_no_init, _read_only_property
+from ..core import Object, _build_class, _ffi
+from ._common import _Cls
+from ._py_class_type import _define_type, define_fields
+from ._field import (MISSING, Field, builtins_type, field, full_converter, init_property,
+                     user_converter)
+from ._methods import __reduce_py__, _install
+from .c_class import _dataclass_transform
 from ._py_init import (field_property, init_order, init_signature, make_ffi_init, make_init,
                        make_no_init, wrap_user_init)
 
@@ -46,6 +49,31 @@ def _resolve_annotation(annotation: Any, cls: type, local: "dict[str, Any]") -> 
         return eval(annotation, scope)  # noqa: S307 (the class's own annotation text)
     except Exception:
         return annotation
+
+
+def _schema_of(annotation: Any) -> Any:
+    """The TypeSchema of a resolved annotation, which checks and converts the
+    field's values; None (any value) for an annotation left as a string or
+    one that has no schema."""
+    if isinstance(annotation, str):
+        return None
+    from ..type_schema import TypeSchema
+    try:
+        schema = TypeSchema.from_annotation(annotation)
+    except Exception:
+        return None
+    return schema if _convertible(schema) else None
+
+
+def _convertible(schema: Any) -> bool:
+    """Whether this build can convert to the schema: List and Dict need their
+    container classes (tvm_ffi_hpy.List / Dict)."""
+    import tvm_ffi_hpy
+    from .. import containers
+    if schema.origin in ("List", "Dict") and getattr(tvm_ffi_hpy, schema.origin, None) is None \
+            and getattr(containers, schema.origin, None) is None:
+        return False
+    return all(_convertible(arg) for arg in schema.args)
 
 
 def _enum_converter(enum_cls: Any) -> Callable[[Any], Any]:
@@ -90,10 +118,12 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
         if isinstance(value, Field):
             f = _copy.copy(value)
         else:
-            f = Field(default=value)
+            f = field(default=value)
         f.name = name
         f.type = _resolve_annotation(annotation, cls, local)
-        if f.converter is None and isinstance(f.type, type) and \
+        if f._ty_schema is None:
+            f._ty_schema = _schema_of(f.type)
+        if user_converter(f) is None and isinstance(f.type, type) and \
                 "__tvm_ffi_enum_kind__" in getattr(f.type, "__dict__", {}):
             f.converter = _enum_converter(f.type)
         if f.kw_only is None:
@@ -139,19 +169,7 @@ def _inherited_fields(parent: Any) -> "list[Field]":
     return out
 
 
-def _core_field_flags(f: Field) -> int:
-    """The core field flags of a py_class field: what the core's repr,
-    comparison and hashing leave out (c_api.h, kTVMFFIFieldFlagBitMask*)."""
-    flags = 0
-    if not f.repr:
-        flags |= _ffi.kTVMFFIFieldFlagBitMaskReprOff
-    if not f.compare:
-        flags |= _ffi.kTVMFFIFieldFlagBitMaskCompareOff
-    if not f.hash:
-        flags |= _ffi.kTVMFFIFieldFlagBitMaskHashOff
-    return flags
-
-
+@_dataclass_transform
 def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
              type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
              repr: bool = True, eq: bool = False, order: bool = False,
@@ -218,23 +236,35 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new_fields.append(f)
         own = new_fields
         fields = inherited + own
-        type_index = _define_py_class(key, base.__tvm_ffi_type_index__,
-                                      [f.name for f in own], False,
-                                      [_core_field_flags(f) for f in own])
-        info = _ffi.type_info(type_index)
-        own_accessors = [r.accessor for r in info.fields]
+        type_index = _define_type(key, base.__tvm_ffi_type_index__)
         computed: "dict[str, Any]" = {}
-        for f, acc in zip(own, own_accessors):
-            name = str(f.name)
-            value = namespace.get(name)
+        for f in own:
+            value = namespace.get(str(f.name))
             if isinstance(value, init_property):
-                computed[name] = value.func
-            namespace[name] = field_property(name, acc, f.frozen, f.doc, f.converter)
+                computed[str(f.name)] = value.func
+                del namespace[str(f.name)]
         # The class's class: the base's (enum classes), or the one the body names.
         metaclass = cls.__dict__.get("__tvm_ffi_metaclass__") or (
             type(base) if type(base) is not type(Object) else None)
+        # The class is built while its own fields are pending: the hooks
+        # below see it (type_info.type_cls) with type_info.fields empty.
         new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
                                  cls.__qualname__, namespace, source=cls, metaclass=metaclass)
+        info = new.__tvm_ffi_type_info__
+        for hook in _fields_resolved_hooks(new):
+            hook(info, own)
+        for f in own:
+            if f.extra_kwargs:
+                raise TypeError("%s.%s: unrecognized field options: %s"
+                                % (cls.__name__, f.name, ", ".join(sorted(f.extra_kwargs))))
+        define_fields(type_index, own)
+        info.fields = _ffi.type_info(type_index).fields
+        for f, tf in zip(own, info.fields):
+            name = str(f.name)
+            prop = field_property(name, tf.accessor, f.frozen, f.doc, full_converter(f))
+            namespace[name] = prop
+            setattr(new, name, prop)
+        new.__tvm_ffi_fields__ = tuple(dict.fromkeys(tf.name for tf in info.all_fields()))
         reflected = new.__tvm_ffi_type_info__.all_fields()
         accessors = [r.accessor for r in reflected]
         writable = [True] * len(accessors)
@@ -267,6 +297,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new.__reduce__ = __reduce_py__
         from ..typed_method import register_marked_methods  # @method (apache tvm-ffi's)
         register_marked_methods(new)
+        _register_named_type_attrs(new, namespace)
+        new.__tvm_ffi_ffi_init_factory__ = _ffi_init_factory(new.__tvm_ffi_type_info__, fields)
         for tf, f in zip(new.__tvm_ffi_type_info__.fields, own):
             tf.dataclass_field = f  # the Field behind each own TypeField
         return new
@@ -282,61 +314,42 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
     return decorate
 
 
+def _fields_resolved_hooks(cls: type) -> "list[Callable[..., Any]]":
+    """The callables of the MRO's class dicts marked ``__ffi_on_fields_resolved__``
+    (apache tvm-ffi's extension hook), the farthest base's first: each is
+    called as ``hook(type_info, own_fields)`` before the fields reach the
+    core, and may change the Field objects (metadata, extra_kwargs, ...)."""
+    return [hook for klass in reversed(cls.__mro__) for hook in klass.__dict__.values()
+            if callable(hook) and getattr(hook, "__ffi_on_fields_resolved__", False) is True]
+
+
+def _ffi_init_factory(info: Any, fields: "list[Field]") -> Callable[[], Any]:
+    """Makes the type attribute ``__ffi_init__`` (a core Function, apache
+    tvm-ffi's generated-constructor arguments) when it is first looked up."""
+    def make() -> Any:
+        from ._py_class_type import _make_ffi_init
+        return _make_ffi_init(info, fields)
+    return make
+
+
+def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
+    """Class attributes named in ``__ffi_type_attr_names__`` (apache
+    tvm-ffi's per-class list, inherited like any attribute) that the body
+    defines become type attributes of the core type (``_lookup_type_attr``);
+    a staticmethod gives its function."""
+    names = getattr(cls, "__ffi_type_attr_names__", ())
+    if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
+        raise TypeError("__ffi_type_attr_names__ must be a tuple or list of strings")
+    from ..type_converter import _register_type_attr
+    for name in names:
+        if name in namespace:
+            value = namespace[name]
+            if isinstance(value, staticmethod):
+                value = value.__func__
+            _register_type_attr(cls.__tvm_ffi_type_index__, name, value)
+
+
 # Attributes of a mixin class that are not copied onto the py_class.
 _NOT_FROM_MIXINS = frozenset(("__dict__", "__weakref__", "__module__", "__qualname__",
                               "__annotations__", "__doc__", "__init_subclass__", "__new__",
                               "__slots__", "__orig_bases__", "__parameters__"))
-
-
-# ---------------------------------------------------------------------------
-# c_class
-# ---------------------------------------------------------------------------
-def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: bool = True,
-            eq: bool = False, order: bool = False, unsafe_hash: bool = False,
-            match_args: bool = True) -> Callable[[_O], _O]:
-    """Class decorator: register a class for the C++ reflected type `type_key`
-    (like ``register_object``) with dataclass conveniences (see the module doc)."""
-    if not isinstance(type_key, str):
-        raise TypeError("c_class takes the type key as a string")
-    if order and not eq:
-        raise ValueError("order=True requires eq=True")
-
-    def decorate(cls: _O) -> _O:
-        namespace = dict(cls.__dict__)
-        new: _Cls = register_object(type_key)(cls)
-        info = new.__tvm_ffi_type_info__
-        reflected = info.all_fields()
-        own_count = len(info.fields)
-        fields: "list[Field]" = []
-        accessors: "list[_ffi.FieldAccessor]" = []
-        writable: "list[bool]" = []
-        for i, r in enumerate(reflected):
-            own = i >= len(reflected) - own_count
-            f = Field(r.name, default=r.default if r.has_default else MISSING,
-                      frozen=r.frozen or (frozen and own), init=True, repr=True,
-                      hash=True, compare=True, kw_only=False, doc=r.doc or None,
-                      type=namespace.get("__annotations__", {}).get(r.name))
-            fields.append(f)
-            accessors.append(r.accessor)
-            writable.append(not r.frozen)
-            if frozen and own and not r.frozen and r.name not in namespace:
-                setattr(new, r.name, _read_only_property(r.name, r.accessor, type_key, r.doc))
-        ctor = info.constructor
-        new.__tvm_ffi_ctor__ = ctor
-        new.__tvm_ffi_has_creator__ = info.has_creator
-        if ctor is not None:
-            positional = fields
-        else:
-            positional = ([f for f in fields if not f._has_default()]
-                          + [f for f in fields if f._has_default()])
-        _install(new, namespace, fields, accessors, writable, kind="c", init=init, repr=repr,
-                 eq=eq, order=order, unsafe_hash=unsafe_hash, frozen=frozen,
-                 match_args=match_args, positional=positional)
-        if "__init__" not in namespace:
-            if init:
-                new.__init__ = _make_c_init(new, fields, positional, ctor, info.has_creator)
-            else:
-                new.__init__ = _make_no_init(new)
-        return cast(_O, new)
-
-    return decorate

@@ -80,7 +80,7 @@ def _make_py_init(cls: _Cls, fields: Sequence[Field]) -> Callable[..., None]:
     positional = [f for f in fields if f.init and not f.kw_only]
     type_index = cls.__tvm_ffi_type_index__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if self.__chandle__():
             return  # super().__init__() from a subclass whose object exists already
         given = _bind(qualname, fields, positional, args, kwargs)
@@ -105,7 +105,7 @@ def _wrap_user_init(cls: _Cls, user_init: Callable[..., Any],
                     fields: Sequence[Field]) -> Callable[..., None]:
     type_index = cls.__tvm_ffi_type_index__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not self.__chandle__():
             self.__init_handle_by_constructor__(_new_py_class_object, type_index,
                                                 *[f._default_value() for f in fields])
@@ -120,7 +120,7 @@ def _wrap_user_init(cls: _Cls, user_init: Callable[..., Any],
 def _make_no_init(cls: _Cls) -> Callable[..., None]:
     qualname = cls.__qualname__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         raise TypeError("%s cannot be constructed directly (init=False): define __init__ or "
                         "use a factory" % qualname)
 
@@ -133,7 +133,7 @@ def _make_c_init(cls: _Cls, fields: Sequence[Field], positional: Sequence[Field]
     qualname = cls.__qualname__
     type_key = cls.__tvm_ffi_type_key__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if ctor is not None:
             ctor_args: Sequence[Any] = args
             if kwargs:  # the constructor is assumed to take the fields in order
@@ -279,7 +279,10 @@ def __replace__(self: Any, **changes: Any) -> Any:
 def __reduce_py__(self: Any) -> "tuple[Any, ...]":
     if not self.__chandle__():
         raise TypeError("cannot pickle a moved-out object")
-    return (_rebuild, (type(self), tuple(_values(self))))
+    cls = type(self)
+    # A carrier (dataclasses/_py_class_type.py) pickles as the class it carries.
+    cls = cls.__dict__.get("__tvm_ffi_carrier_of__", cls)
+    return (_rebuild, (cls, tuple(_values(self))))
 
 
 def _read_only_property(name: str, accessor: Callable[..., Any], key: str,

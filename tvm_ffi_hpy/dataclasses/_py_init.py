@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from ..missing import MISSING
 from ._common import _Cls, _new_py_class_object
-from ._field import Field
+from ._field import Field, full_converter
 
 
 def init_order(fields: Sequence[Field]) -> "tuple[list[Field], list[Field]]":
@@ -24,7 +24,11 @@ def init_order(fields: Sequence[Field]) -> "tuple[list[Field], list[Field]]":
 def init_signature(positional: Sequence[Field], kw_only: Sequence[Field]) -> inspect.Signature:
     """``(self, a, b=<MISSING>, *, c, d=<MISSING>)``: a defaulted parameter
     shows MISSING, which ``__init__`` takes as "use the field's default"."""
-    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    names = {str(f.name) for f in list(positional) + list(kw_only)}
+    receiver = "self"
+    while receiver in names:  # a field may be named "self"
+        receiver = "_" + receiver
+    params = [inspect.Parameter(receiver, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     for kind, group in ((inspect.Parameter.POSITIONAL_OR_KEYWORD, positional),
                         (inspect.Parameter.KEYWORD_ONLY, kw_only)):
         for f in group:
@@ -50,18 +54,33 @@ def _bind(where: str, fields: Sequence[Field], positional: Sequence[Field],
         given[name] = value
     values = []
     for f in fields:
+        conv = full_converter(f)
         value = given.get(str(f.name), MISSING)
         if value is MISSING:
             if f.init and not f._has_default():
                 raise TypeError("%s missing required %sargument: %r"
                                 % (where, "keyword-only " if f.kw_only else "", f.name))
-            value = f._default_value() if f._has_default() else zero_value(f.type)
-            if f.converter is not None and f._has_default():
-                value = f.converter(value)
-        elif f.converter is not None:
-            value = f.converter(value)
+            value = f._default_value() if f._has_default() else zero_value(
+                f.type if f.type is not None else getattr(f._ty_schema, "origin", None))
+            if conv is not None and f._has_default():
+                value = _convert(conv, value, where, "default for field", f.name)
+        elif conv is not None:
+            value = _convert(conv, value, where, "field", f.name)
         values.append(value)
     return values
+
+
+def _convert(conv: Callable[[Any], Any], value: Any, where: str, what: str,
+             name: Optional[str]) -> Any:
+    """conv(value); a value that does not convert to the field's schema
+    raises TypeError naming the field: ``where field 'b':`` then the reason,
+    indented."""
+    from ..type_converter import ConversionError
+    try:
+        return conv(value)
+    except ConversionError as err:
+        reason = "\n".join("  " + line for line in str(err).split("\n"))
+        raise TypeError("%s %s %r:\n%s" % (where, what, name, reason)) from None
 
 
 _ZEROS = {int: 0, float: 0.0, bool: False, "int": 0, "float": 0.0, "bool": False}
@@ -77,7 +96,8 @@ def zero_value(annotation: Any) -> Any:
 
 
 def default_values(cls: _Cls) -> "list[Any]":
-    return [f._default_value() if f._has_default() else zero_value(f.type)
+    return [f._default_value() if f._has_default() else zero_value(
+        f.type if f.type is not None else getattr(f._ty_schema, "origin", None))
             for f in cls.__tvm_ffi_dataclass_fields__]
 
 
@@ -97,7 +117,7 @@ def make_ffi_init(cls: _Cls, fields: Sequence[Field], accessors: Sequence[Any],
     where = "%s.__ffi_init__()" % cls.__tvm_ffi_type_key__
     type_index = cls.__tvm_ffi_type_index__
 
-    def __ffi_init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __ffi_init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         values = _bind(where, fields, positional, args, kwargs)
         if not self.__chandle__():
             sub = type(self)
@@ -121,7 +141,7 @@ def make_ffi_init(cls: _Cls, fields: Sequence[Field], accessors: Sequence[Any],
 def make_init(cls: _Cls, ffi_init: Callable[..., None], signature: inspect.Signature
               ) -> Callable[..., None]:
     """The generated ``__init__``: ``__ffi_init__``, then ``__post_init__``."""
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not args and not kwargs and self.__chandle__() and type(self) is not cls:
             return  # super().__init__() from a subclass's body __init__
         ffi_init(self, *args, **kwargs)
@@ -137,7 +157,7 @@ def make_init(cls: _Cls, ffi_init: Callable[..., None], signature: inspect.Signa
 def wrap_user_init(cls: _Cls, user_init: Callable[..., Any]) -> Callable[..., None]:
     """A body ``__init__`` runs on an object already built with the fields'
     defaults: it may set fields or call ``self.__ffi_init__(...)``."""
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not self.__chandle__():
             sub = type(self)
             self.__init_handle_by_constructor__(_new_py_class_object,
@@ -154,7 +174,7 @@ def make_no_init(cls: _Cls) -> Callable[..., None]:
     """``init=False`` and no body ``__init__``: not constructible directly."""
     name = cls.__name__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         raise TypeError("`%s` cannot be constructed directly. Define a custom __init__ or "
                         "use a factory method." % name)
 

@@ -7,7 +7,7 @@ The C++ side is the testing library (core/testing/), loaded by the package
 use (pytest is imported then, not with this module).
 """
 import sys
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Sequence, Union
 
 from ..core import Object, _core_type_attr, get_global_func, register_object
 from ..dataclasses import c_class
@@ -114,6 +114,21 @@ class _SchemaAllTypes(Object):
     """Fields of many kinds, and methods over them."""
 
     __test__: ClassVar[bool] = False
+    v_bool: bool
+    v_int: int
+    v_float: float
+    v_device: Any
+    v_dtype: Any
+    v_string: str
+    v_bytes: bytes
+    v_opt_int: Optional[int]
+    v_opt_str: Optional[str]
+    v_arr_int: Sequence[int]
+    v_arr_str: Sequence[str]
+    v_map_str_int: Mapping[str, int]
+    v_map_str_arr_int: Mapping[str, Sequence[int]]
+    v_variant: Union[str, Sequence[int], Mapping[str, int]]
+    v_opt_arr_variant: Optional[Sequence[Union[int, str]]]
 
 
 @c_class("testing.TestCompare")
