@@ -80,8 +80,6 @@ class ShapeView {
   ShapeView() noexcept = default;
   ShapeView(const int64_t* data, size_t size) noexcept : data_(data), size_(size) {}
   ShapeView(const Shape& shape) noexcept : data_(shape.data()), size_(shape.size()) {}  // NOLINT
-  ShapeView(std::initializer_list<int64_t> dims) noexcept  // NOLINT: only for call arguments
-      : data_(dims.begin()), size_(dims.size()) {}
 
   size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
@@ -214,6 +212,10 @@ class Tensor : public ObjectRef, public details::TensorAccessors<Tensor> {
         static_cast<TensorObj*>(details::ObjectUnsafe::FromHeader(h))));
   }
 };
+
+/* The accessor base is empty: a Tensor is still one pointer, like every
+ * ObjectRef (containers and Any rely on that). */
+static_assert(sizeof(Tensor) == sizeof(ObjectRef), "Tensor must stay one pointer");
 
 /* A borrowed tensor: the DLTensor of a Tensor argument (or any DLTensor the
  * caller keeps alive), for functions that only read and write the memory.
