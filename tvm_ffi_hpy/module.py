@@ -15,7 +15,7 @@ loaded library stays loaded until the process exits (docs/user_library.md).
 """
 import json
 import os
-from typing import TYPE_CHECKING, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union, cast
 
 from .core import Function, Object, register_object, get_global_func
 
@@ -43,7 +43,7 @@ class Module(Object):
                                  % (self.path, name, SYMBOL_PREFIX, name))
         return func
 
-    def get_function_metadata(self, name: str, query_imports: bool = False) -> "Optional[dict]":
+    def get_function_metadata(self, name: str, query_imports: bool = False) -> "Optional[Dict[str, Any]]":
         """The metadata of the exported function `name` (a dict with its
         ``type_schema`` JSON text), or None when the library was built without
         metadata (``TVM_FFI_DLL_EXPORT_INCLUDE_METADATA``) or has no such

@@ -9,6 +9,7 @@ int); 0 means none.  Each thread has its own table::
     with tvm_ffi_hpy.use_raw_stream(tvm_ffi_hpy.device("cuda:0"), handle):
         mod.launch(x)          # the library reads `handle`
 """
+import importlib
 from typing import Any, Union
 
 from .core import get_global_func
@@ -64,7 +65,7 @@ class _TorchStreamContext:
         self.ffi_context: Any = None
 
     def __enter__(self) -> "_TorchStreamContext":
-        import torch
+        torch = importlib.import_module("torch")
         if self.torch_context is not None:
             self.torch_context.__enter__()
         current = torch.cuda.current_stream()
@@ -82,5 +83,5 @@ def use_torch_stream(context: Any = None) -> _TorchStreamContext:
     """A context that enters torch's stream (or CUDA graph) context `context`
     and makes torch's current CUDA stream the current stream here too.
     ImportError without torch."""
-    import torch  # noqa: F401  (ImportError when missing)
+    importlib.import_module("torch")  # ImportError when missing
     return _TorchStreamContext(context)
