@@ -9,6 +9,7 @@ source tree) produce, inside the `tvm_ffi_hpy` package:
   _ffi.hpy0.so             the HPy universal-ABI extension, linked to the core
                            with rpath $ORIGIN; one file for CPython and PyPy
   include/tvm_ffi_hpy/*.h  the core's headers, for user C++ libraries
+  include/tvm/ffi/**.h     apache tvm-ffi's header names over them (docs/cpp-compat.md)
   cmake/tvm_ffi_hpy-config.cmake, cmake/tvm_ffi_hpy-config-version.cmake
                            find_package(tvm_ffi_hpy 0.1 CONFIG) for user
                            libraries (docs/user_library.md)
@@ -60,7 +61,10 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 CORE_LIB = "libtvm_ffi_hpy_core.so"
 TESTING_LIB = "libtvm_ffi_hpy_testing.so"
 EXTENSION_FILE = "_ffi.hpy0.so"
-HEADER_DIR = os.path.join("core", "include", "tvm_ffi_hpy")  # -> <package>/include/tvm_ffi_hpy
+HEADER_ROOT = os.path.join("core", "include")  # each of HEADER_TREES -> <package>/include/<tree>
+# tvm_ffi_hpy/: our C++ API; tvm/ffi/: apache tvm-ffi's header names over it
+# (docs/cpp-compat.md).
+HEADER_TREES = ("tvm_ffi_hpy", "tvm")
 CMAKE_CONFIG = os.path.join("core", "cmake", "tvm_ffi_hpy-config.cmake")  # -> <package>/cmake
 
 # The HPy ABI the binary is built for, and the wheel its headers come from
@@ -193,13 +197,18 @@ def _fetch_hpy_headers(build_temp):
 
 def _copy_build_support(package_dir):
     """Headers and the CMake package config, for building user libraries."""
-    include_dir = os.path.join(package_dir, "include", "tvm_ffi_hpy")
-    if os.path.isdir(include_dir):
-        shutil.rmtree(include_dir)  # no stale headers
-    os.makedirs(include_dir)
-    for name in sorted(os.listdir(os.path.join(ROOT, HEADER_DIR))):
-        if name.endswith(".h"):
-            shutil.copy2(os.path.join(ROOT, HEADER_DIR, name), include_dir)
+    for top in HEADER_TREES:  # each tree whole (subfolders too), no stale headers
+        include_dir = os.path.join(package_dir, "include", top)
+        if os.path.isdir(include_dir):
+            shutil.rmtree(include_dir)
+        source = os.path.join(ROOT, HEADER_ROOT, top)
+        for folder, dirs, files in os.walk(source):
+            dirs.sort()
+            target = os.path.join(include_dir, os.path.relpath(folder, source))
+            os.makedirs(target, exist_ok=True)
+            for name in sorted(files):
+                if name.endswith(".h"):
+                    shutil.copy2(os.path.join(folder, name), target)
     cmake_dir = os.path.join(package_dir, "cmake")
     os.makedirs(cmake_dir, exist_ok=True)
     shutil.copy2(os.path.join(ROOT, CMAKE_CONFIG), cmake_dir)

@@ -71,7 +71,7 @@ section "packaging 1: the sdist, installed on PyPy (built there by PyPy)"
 "$CPY" setup.py -q sdist -d "$WORK/sdist" > "$WORK/sdist.log" 2>&1 || { cat "$WORK/sdist.log"; fail "sdist"; }
 SDIST="$(ls "$WORK"/sdist/tvm_ffi_hpy-*.tar.gz)"
 tar tzf "$SDIST" > "$WORK/sdist.files"
-for must in core/CMakeLists.txt core/include/tvm_ffi_hpy/c_api.h hpy_ext/shim.cc hpy_ext/CMakeLists.txt setup.py \
+for must in core/CMakeLists.txt core/include/tvm_ffi_hpy/c_api.h core/include/tvm/ffi/tvm_ffi.h hpy_ext/shim.cc hpy_ext/CMakeLists.txt setup.py \
             pyproject.toml LICENSE README.md tests/conftest.py; do
   grep -q "^tvm_ffi_hpy-[^/]*/$must\$" "$WORK/sdist.files" || fail "the sdist lacks $must"
 done

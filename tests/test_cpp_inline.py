@@ -155,3 +155,210 @@ def test_field_and_method_metadata(mod):
     assert schema(method.metadata)["named_args"] == {
         "return": [{"type": "float"}],
         "params": [{"type": "cpp_inline.Point"}, {"type": "float"}]}
+
+
+# ---------------------------------------------------------------------------
+# apache tvm-ffi's C++ spellings (tvm/ffi/*.h, docs/cpp-compat.md)
+# ---------------------------------------------------------------------------
+COMPAT_SOURCE = r"""
+#include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/extra/c_env_api.h>
+#include <tvm/ffi/extra/stl.h>
+#include <tvm/ffi/function.h>
+
+namespace ffi = tvm::ffi;
+
+void scale_into(ffi::TensorView x, ffi::TensorView y, double k) {
+  TVM_FFI_ICHECK(x.ndim() == 1) << "x must be 1D";
+  TVM_FFI_ICHECK_EQ(x.size(0), y.size(-1));
+  DLDataType f32{kDLFloat, 32, 1};
+  TVM_FFI_ICHECK(x.dtype() == f32 && y.dtype() == f32) << "float32 only, got " << x.dtype();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    static_cast<float*>(y.data_ptr())[i] = static_cast<const float*>(x.data_ptr())[i] * k;
+  }
+}
+std::vector<int64_t> describe(ffi::TensorView t) {
+  std::vector<int64_t> out(t.shape().begin(), t.shape().end());
+  for (int64_t s : t.strides()) out.push_back(s);
+  out.push_back(t.numel());
+  out.push_back(t.IsContiguous());
+  out.push_back(t.device().device_type);
+  out.push_back(t.stride(-1));
+  return out;
+}
+ffi::TensorView same_view(ffi::TensorView t) { return t; }
+int64_t dim_at(ffi::Tensor t, int64_t i) { return t.size(i); }
+
+std::tuple<std::string, int64_t> swap_pair(std::tuple<int64_t, std::string> p) {
+  return {std::get<1>(p), std::get<0>(p)};
+}
+std::optional<std::vector<int64_t>> row_sums(std::optional<std::vector<std::array<int64_t, 2>>> rows) {
+  if (!rows) return std::nullopt;
+  std::vector<int64_t> out;
+  for (const auto& r : *rows) out.push_back(r[0] + r[1]);
+  return out;
+}
+std::variant<std::string, std::vector<std::string>> kind_of(
+    std::variant<int64_t, double, std::vector<std::variant<int64_t, double>>> v) {
+  if (std::holds_alternative<int64_t>(v)) return "int";
+  if (std::holds_alternative<double>(v)) return "float";
+  std::vector<std::string> out;
+  for (const auto& item : std::get<2>(v)) out.push_back(item.index() == 0 ? "int" : "float");
+  return out;
+}
+std::map<int64_t, std::string> invert(const std::unordered_map<std::string, int64_t>& m) {
+  std::map<int64_t, std::string> out;
+  for (const auto& [k, v] : m) out[v] = k;
+  return out;
+}
+std::function<int64_t(int64_t)> compose_add(std::function<int64_t(int64_t)> f, int64_t k) {
+  return [f = std::move(f), k](int64_t x) { return f(x) + k; };
+}
+
+uint64_t current_stream(int32_t device_type, int32_t device_id) {
+  return reinterpret_cast<uint64_t>(TVMFFIEnvGetStream(device_type, device_id));
+}
+"""
+
+COMPAT_FUNCTIONS = {
+    "scale_into": 'Scale x into y.\n\n"quoted" \\ back\u00e9',
+    "describe": "",
+    "same_view": "",
+    "dim_at": "",
+    "swap_pair": "",
+    "row_sums": "",
+    "kind_of": "",
+    "invert": "",
+    "compose_add": "",
+    "current_stream": "",
+}
+
+
+@pytest.fixture(scope="module")
+def compat():
+    return cpp.load_inline("cpp_compat_test", cpp_sources=COMPAT_SOURCE,
+                           functions=COMPAT_FUNCTIONS,
+                           extra_cflags=["-DTVM_FFI_DLL_EXPORT_INCLUDE_METADATA=1"],
+                           build_directory=os.path.join(BUILD_DIR, "compat"))
+
+
+def test_tensor_view_arguments(compat):
+    np = pytest.importorskip("numpy")
+    x = np.arange(4, dtype=np.float32)
+    y = np.zeros(4, dtype=np.float32)
+    assert compat.scale_into(x, y, 2.5) is None
+    assert y.tolist() == [0.0, 2.5, 5.0, 7.5]
+    t = ffi.from_dlpack(x)  # a Tensor works as well as a NumPy array
+    compat.scale_into(t, y, 1.0)
+    assert y.tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.raises(Exception, match=r"Check failed: \(x.ndim\(\) == 1\) is false: x must be 1D"):
+        compat.scale_into(np.zeros((2, 2), np.float32), y, 1.0)
+    with pytest.raises(Exception, match=r"Check failed: x.size\(0\) == y.size\(-1\) \(4 vs. 3\)"):
+        compat.scale_into(x, np.zeros(3, np.float32), 1.0)
+    with pytest.raises(Exception, match="float32 only, got int32"):
+        compat.scale_into(np.zeros(4, np.int32), y, 1.0)
+    with pytest.raises(TypeError):
+        compat.scale_into([1.0], y, 1.0)  # a list is no tensor
+
+
+def test_tensor_view_accessors(compat):
+    np = pytest.importorskip("numpy")
+    a = np.zeros((3, 4), dtype=np.float64)
+    assert list(compat.describe(a)) == [3, 4, 4, 1, 12, 1, 1, 1]
+    b = a[:, ::2]  # strided: not contiguous
+    assert list(compat.describe(b)) == [3, 2, 4, 2, 6, 0, 1, 2]
+    t = ffi.from_dlpack(a)
+    assert compat.same_view(t) is t  # a returned view hands back the viewed Tensor
+    assert compat.dim_at(t, -1) == 4 and compat.dim_at(t, 0) == 3
+    with pytest.raises(IndexError, match="index 2 out of range"):
+        compat.dim_at(t, 2)
+
+
+def test_exported_metadata_and_docs(compat, mod):
+    meta = compat.get_function_metadata("scale_into")
+    assert schema(meta)["named_args"] == {
+        "return": [{"type": "None"}],
+        "params": [{"type": "ffi.Tensor"}, {"type": "ffi.Tensor"}, {"type": "float"}]}
+    assert compat.get_function_doc("scale_into") == COMPAT_FUNCTIONS["scale_into"]
+    assert compat.get_function_doc("describe") is None  # an empty doc is not exported
+    assert compat.get_function_metadata("no_such") is None
+    # built without TVM_FFI_DLL_EXPORT_INCLUDE_METADATA: no metadata at all
+    assert mod.get_function_metadata("add_one") is None
+    assert mod.get_function_doc("add_one") is None
+
+
+@pytest.mark.reenters_extension  # std::function arguments call back into Python
+def test_stl_conversions(compat):
+    assert list(compat.swap_pair([1, "a"])) == ["a", 1]
+    with pytest.raises(TypeError):
+        compat.swap_pair(["a", 1])
+    with pytest.raises(TypeError):
+        compat.swap_pair([1, "a", 2])  # a tuple takes exactly its length
+    assert compat.row_sums(None) is None
+    assert list(compat.row_sums([[1, 2], [3, 4]])) == [3, 7]
+    with pytest.raises(TypeError):
+        compat.row_sums([[1, 2, 3]])  # std::array<_, 2>
+    assert compat.kind_of(1) == "int"
+    assert compat.kind_of(1.5) == "float"
+    assert list(compat.kind_of([1, 2.0, 3])) == ["int", "float", "int"]
+    with pytest.raises(TypeError):
+        compat.kind_of("text")
+    assert dict(compat.invert({"a": 1, "b": 2})) == {1: "a", 2: "b"}
+    with pytest.raises(TypeError):
+        compat.invert({"a": "b"})
+    f = compat.compose_add(lambda x: x * 10, 1)
+    assert f(4) == 41
+    with pytest.raises(TypeError):
+        f()  # the returned Function is typed: one argument
+    with pytest.raises(TypeError):
+        compat.compose_add(lambda x: "not an int", 1)(4)
+
+
+def test_raw_stream_reaches_cpp(compat):
+    dev = ffi.device("cuda:1")
+    kind = dev.dlpack_device_type()
+    assert ffi.get_raw_stream(dev) == 0
+    with ffi.use_raw_stream(dev, 1234):
+        assert compat.current_stream(kind, 1) == 1234
+        assert ffi.get_raw_stream(dev) == 1234
+        assert compat.current_stream(kind, 0) == 0  # another device
+        with ffi.use_raw_stream(dev, 99):
+            assert compat.current_stream(kind, 1) == 99
+        assert ffi.get_raw_stream(dev) == 1234
+    assert ffi.get_raw_stream(dev) == 0
+    with pytest.raises(ZeroDivisionError):
+        with ffi.use_raw_stream(dev, 5):
+            1 / 0
+    assert ffi.get_raw_stream(dev) == 0  # restored after an exception
+
+
+def test_build_c_and_object_files(tmp_path):
+    c_file = tmp_path / "plain.c"
+    c_file.write_text(r"""
+#include <tvm/ffi/c_api.h>
+TVM_FFI_DLL_EXPORT int __tvm_ffi_c_mul(void* self, const TVMFFIAny* args, int32_t n,
+                                       TVMFFIAny* result) {
+  result->type_index = kTVMFFIInt;
+  result->zero_padding = 0;
+  result->v_int64 = args[0].v_int64 * args[1].v_int64;
+  return 0;
+}
+""")
+    build_dir = str(tmp_path / "build")
+    obj = cpp.build("plain_c", sources=[str(c_file)], output="plain.o", build_directory=build_dir)
+    assert obj == os.path.join(build_dir, "plain.o") and os.path.exists(obj)
+    inline_obj = cpp.build_inline("inline_obj", cpp_sources="int64_t twice(int64_t x) { return 2 * x; }",
+                                  functions=["twice"], output="inline.o",
+                                  build_directory=build_dir)
+    lib = cpp.build("linked", sources=[obj, inline_obj], build_directory=build_dir)
+    linked = ffi.load_module(lib)
+    assert linked.c_mul(6, 7) == 42
+    assert linked.twice(21) == 42
+    c_lib = ffi.load_module(cpp.load("from_c", sources=str(c_file),
+                                     build_directory=build_dir).path)
+    assert c_lib.c_mul(3, 3) == 9
+    with pytest.raises(ValueError, match="exactly one"):
+        cpp.build("two", sources=[str(c_file), obj], output="x.o", build_directory=build_dir)
+    with pytest.raises(ValueError, match="cannot tell how to build"):
+        cpp.build("odd", sources=[str(tmp_path / "x.txt")], build_directory=build_dir)

@@ -219,6 +219,10 @@ def test_one_core_in_the_process(mod):
 def test_libinfo_and_config(capsys):
     assert os.path.exists(os.path.join(libinfo.find_include_path(), "tvm_ffi_hpy", "ffi.h"))
     assert os.path.exists(os.path.join(libinfo.find_include_path(), "tvm_ffi_hpy", "module.h"))
+    # apache tvm-ffi's header names ship next to ours (docs/cpp-compat.md)
+    for name in ("tvm_ffi.h", "c_api.h", "function.h", os.path.join("container", "tensor.h"),
+                 os.path.join("extra", "stl.h"), os.path.join("extra", "c_env_api.h")):
+        assert os.path.exists(os.path.join(libinfo.find_include_path(), "tvm", "ffi", name))
     assert os.path.basename(libinfo.find_lib_path()[0]) == "libtvm_ffi_hpy_core.so"
     assert os.path.exists(os.path.join(libinfo.find_cmake_path(), "tvm_ffi_hpy-config.cmake"))
     from tvm_ffi_hpy import config

@@ -46,6 +46,7 @@ from . import registry  # noqa: E402
 from .registry import get_global_func_metadata  # noqa: E402
 from .python_functions import convert_func  # noqa: E402
 from .typed_method import method  # noqa: E402
+from .stream import StreamContext, use_raw_stream, get_raw_stream, use_torch_stream  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -54,7 +55,8 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "remove_global_func", "convert", "Array", "List", "Map", "Dict", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
            "dtype", "device", "empty", "from_dlpack", "dataclasses",
-           "get_global_func_metadata", "convert_func", "method"]
+           "get_global_func_metadata", "convert_func", "method", "StreamContext",
+           "use_raw_stream", "get_raw_stream", "use_torch_stream"]
 
 
 def __getattr__(name: str) -> object:

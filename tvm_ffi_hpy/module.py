@@ -13,8 +13,9 @@ Global functions and types the library registers in its static-init blocks
 are in the process-wide registries from then on (``get_global_func``).  A
 loaded library stays loaded until the process exits (docs/user_library.md).
 """
+import json
 import os
-from typing import TYPE_CHECKING, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union, cast
 
 from .core import Function, Object, register_object, get_global_func
 
@@ -41,6 +42,24 @@ class Module(Object):
             raise AttributeError("module %s exports no function %r (no symbol %s%s)"
                                  % (self.path, name, SYMBOL_PREFIX, name))
         return func
+
+    def get_function_metadata(self, name: str, query_imports: bool = False) -> "Optional[Dict[str, Any]]":
+        """The metadata of the exported function `name` (a dict with its
+        ``type_schema`` JSON text), or None when the library was built without
+        metadata (``TVM_FFI_DLL_EXPORT_INCLUDE_METADATA``) or has no such
+        function.  `query_imports` is accepted for apache tvm-ffi's signature
+        (a Module has no imports here)."""
+        text = self._exported_text("_metadata_" + name)
+        return None if text is None else json.loads(text)
+
+    def get_function_doc(self, name: str, query_imports: bool = False) -> Optional[str]:
+        """The docstring exported for `name` (``TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC_DOC``),
+        or None."""
+        return self._exported_text("_doc_" + name)
+
+    def _exported_text(self, symbol: str) -> Optional[str]:
+        func = self.get_function(symbol, allow_missing=True)
+        return None if func is None else str(func())
 
     def implements_function(self, name: str) -> bool:
         """True when the library exports a function `name`."""

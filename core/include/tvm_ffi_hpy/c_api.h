@@ -672,6 +672,21 @@ TVM_FFI_DLL int TVMFFIFunctionSetGlobalWithMetadata(const TVMFFIByteArray* name,
  * ("" when it has none).  ValueError when no such function exists. */
 TVM_FFI_DLL int TVMFFIFunctionGetGlobalMetadata(const TVMFFIByteArray* name, TVMFFIAny* out);
 
+/* The current stream of each device, per thread (apache tvm-ffi's
+ * c_env_api.h): an opaque handle (cudaStream_t, ...) that callers set
+ * around a call and kernels read.  The table is thread-local, keyed by
+ * (device_type, device_id); a pair never set reads NULL.  Set stores
+ * `stream` (NULL clears the entry) and, when opt_out_original_stream is not
+ * NULL, writes the previous value there; it returns 0.  The global functions
+ * ffi.EnvSetStream(device_type, device_id, stream: int) -> previous int and
+ * ffi.EnvGetStream(device_type, device_id) -> int give frontends the same
+ * table (addresses as integers). */
+typedef void* TVMFFIStreamHandle;
+TVM_FFI_DLL int TVMFFIEnvSetStream(int32_t device_type, int32_t device_id,
+                                   TVMFFIStreamHandle stream,
+                                   TVMFFIStreamHandle* opt_out_original_stream);
+TVM_FFI_DLL TVMFFIStreamHandle TVMFFIEnvGetStream(int32_t device_type, int32_t device_id);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

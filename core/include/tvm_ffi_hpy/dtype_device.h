@@ -130,4 +130,16 @@ struct TypeTraits<DLDevice> {
 };
 
 }  // namespace tvm_ffi_hpy
+
+/* Field-wise comparison of the DLPack structs (global, next to the structs,
+ * so argument-dependent lookup finds them anywhere). */
+inline bool operator==(const DLDataType& a, const DLDataType& b) noexcept {
+  return a.code == b.code && a.bits == b.bits && a.lanes == b.lanes;
+}
+inline bool operator!=(const DLDataType& a, const DLDataType& b) noexcept { return !(a == b); }
+inline bool operator==(const DLDevice& a, const DLDevice& b) noexcept {
+  return a.device_type == b.device_type && a.device_id == b.device_id;
+}
+inline bool operator!=(const DLDevice& a, const DLDevice& b) noexcept { return !(a == b); }
+
 #endif  // TVM_FFI_HPY_DTYPE_DEVICE_H_

@@ -209,6 +209,30 @@ inline int SetRaisedFromCurrentException() noexcept {
   } else                              \
     TVM_FFI_HPY_THROW(Kind)
 
+/* Internal invariants (apache tvm-ffi's TVM_FFI_ICHECK family): a failed
+ * check throws InternalError "Check failed: (cond) is false: <streamed text>".
+ *   TVM_FFI_HPY_ICHECK(n > 0) << "n must be positive";
+ * The binary forms evaluate each operand once on success, again for the
+ * message on failure (operands must be printable with <<). */
+#define TVM_FFI_HPY_ICHECK(cond)   \
+  TVM_FFI_HPY_CHECK(cond, InternalError) << "Check failed: (" #cond ") is false: "
+#define TVM_FFI_HPY_ICHECK_BINARY_(x, y, op)                                                  \
+  if (TVM_FFI_HPY_LIKELY((x)op(y))) {                                                         \
+  } else                                                                                      \
+    TVM_FFI_HPY_THROW(InternalError) << "Check failed: " #x " " #op " " #y " (" << (x) << " vs. " \
+                                     << (y) << "): "
+#define TVM_FFI_HPY_ICHECK_EQ(x, y) TVM_FFI_HPY_ICHECK_BINARY_(x, y, ==)
+#define TVM_FFI_HPY_ICHECK_NE(x, y) TVM_FFI_HPY_ICHECK_BINARY_(x, y, !=)
+#define TVM_FFI_HPY_ICHECK_LT(x, y) TVM_FFI_HPY_ICHECK_BINARY_(x, y, <)
+#define TVM_FFI_HPY_ICHECK_LE(x, y) TVM_FFI_HPY_ICHECK_BINARY_(x, y, <=)
+#define TVM_FFI_HPY_ICHECK_GT(x, y) TVM_FFI_HPY_ICHECK_BINARY_(x, y, >)
+#define TVM_FFI_HPY_ICHECK_GE(x, y) TVM_FFI_HPY_ICHECK_BINARY_(x, y, >=)
+#define TVM_FFI_HPY_ICHECK_NOTNULL(x)                                              \
+  ([&](auto&& tvm_ffi_hpy_ptr_) -> decltype(auto) {                                 \
+    TVM_FFI_HPY_ICHECK(tvm_ffi_hpy_ptr_ != nullptr) << #x " must not be null";     \
+    return std::forward<decltype(tvm_ffi_hpy_ptr_)>(tvm_ffi_hpy_ptr_);             \
+  }(x))
+
 /* Body of every function exposed through the C ABI:
  *   int F(...) { TVM_FFI_HPY_SAFE_CALL_BEGIN(); ...; TVM_FFI_HPY_SAFE_CALL_END(); } */
 #define TVM_FFI_HPY_SAFE_CALL_BEGIN() try {

@@ -26,6 +26,8 @@
 #define TVM_FFI_HPY_MODULE_H_
 
 #include <tvm_ffi_hpy/function.h>
+#include <tvm_ffi_hpy/string.h>
+#include <tvm_ffi_hpy/type_schema.h>
 
 /* The prefix of the C symbol behind an exported function. */
 #define TVM_FFI_HPY_EXPORT_SYMBOL_PREFIX "__tvm_ffi_"
@@ -55,10 +57,52 @@ int ExportedPackedCall(F& f, const TVMFFIAny* args, int32_t num_args, TVMFFIAny*
 }  // namespace details
 }  // namespace tvm_ffi_hpy
 
+/* Metadata of exported functions (apache tvm-ffi's convention): when the
+ * translation unit defines TVM_FFI_HPY_DLL_EXPORT_INCLUDE_METADATA (or
+ * apache's spelling TVM_FFI_DLL_EXPORT_INCLUDE_METADATA) to a nonzero value
+ * before including this header,
+ *  - TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(name, fn) also defines
+ *    `__tvm_ffi__metadata_<name>`, a function of no arguments returning the
+ *    JSON text {"type_schema": "<fn's type schema as JSON>"}
+ *    (Module.get_function_metadata);
+ *  - TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC_DOC(name, "text") defines
+ *    `__tvm_ffi__doc_<name>`, returning the text (Module.get_function_doc).
+ * Otherwise neither symbol exists (and the DOC macro expands to nothing).
+ * `fn` must then be a name (decltype of a lambda expression is C++20). */
+#ifndef TVM_FFI_HPY_DLL_EXPORT_INCLUDE_METADATA
+#if defined(TVM_FFI_DLL_EXPORT_INCLUDE_METADATA)
+#define TVM_FFI_HPY_DLL_EXPORT_INCLUDE_METADATA TVM_FFI_DLL_EXPORT_INCLUDE_METADATA
+#else
+#define TVM_FFI_HPY_DLL_EXPORT_INCLUDE_METADATA 0
+#endif
+#endif
+
+#if TVM_FFI_HPY_DLL_EXPORT_INCLUDE_METADATA
+#define TVM_FFI_HPY_DLL_EXPORT_METADATA_(ExportName, Callable)                                \
+  TVM_FFI_HPY_DLL_EXPORT_PACKED_FUNC(                                                         \
+      _metadata_##ExportName, [](const ::tvm_ffi_hpy::AnyView*, int32_t, ::tvm_ffi_hpy::Any* rv) { \
+        *rv = ::tvm_ffi_hpy::String(::tvm_ffi_hpy::MetadataJSON(                              \
+            ::tvm_ffi_hpy::FunctionSchemaJSON<std::decay_t<decltype(Callable)>>()));          \
+      })
+#define TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC_DOC(ExportName, DocString)                          \
+  TVM_FFI_HPY_DLL_EXPORT_PACKED_FUNC(                                                         \
+      _doc_##ExportName, [](const ::tvm_ffi_hpy::AnyView*, int32_t, ::tvm_ffi_hpy::Any* rv) { \
+        *rv = ::tvm_ffi_hpy::String(std::string(DocString));                                  \
+      })
+#else
+#define TVM_FFI_HPY_DLL_EXPORT_METADATA_(ExportName, Callable)
+#define TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC_DOC(ExportName, DocString)
+#endif
+
 /* Exports `Callable` (a function or a lambda with TypeTraits-enabled argument
  * and return types) as the C symbol __tvm_ffi_<ExportName>.  Use it at
- * namespace scope, once per name and library. */
+ * namespace scope, once per name and library; the trailing `;` is optional
+ * (every export macro expands to complete definitions). */
 #define TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC(ExportName, Callable)                                  \
+  TVM_FFI_HPY_DLL_EXPORT_METADATA_(ExportName, Callable)                                         \
+  TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Callable)
+
+#define TVM_FFI_HPY_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Callable)                            \
   extern "C" TVM_FFI_DLL int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,          \
                                                     int32_t num_args, TVMFFIAny* result) {      \
     (void)self;                                                                                  \
@@ -67,8 +111,7 @@ int ExportedPackedCall(F& f, const TVMFFIAny* args, int32_t num_args, TVMFFIAny*
     return ::tvm_ffi_hpy::details::ExportedTypedCall(tvm_ffi_hpy_exported_fn,                   \
                                                      tvm_ffi_hpy_exported_name, args, num_args, \
                                                      result);                                    \
-  }                                                                                              \
-  static_assert(true, "")
+  }
 
 /* Same for a packed callable: void(const AnyView* args, int32_t num_args, Any* rv). */
 #define TVM_FFI_HPY_DLL_EXPORT_PACKED_FUNC(ExportName, Callable)                                 \
@@ -78,7 +121,6 @@ int ExportedPackedCall(F& f, const TVMFFIAny* args, int32_t num_args, TVMFFIAny*
     static auto tvm_ffi_hpy_exported_fn = (Callable);                                           \
     return ::tvm_ffi_hpy::details::ExportedPackedCall(tvm_ffi_hpy_exported_fn, args, num_args,  \
                                                       result);                                   \
-  }                                                                                              \
-  static_assert(true, "")
+  }
 
 #endif  // TVM_FFI_HPY_MODULE_H_
