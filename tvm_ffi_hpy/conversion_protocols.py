@@ -21,8 +21,6 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
 - ``(DATA_TYPE, (code, bits, lanes))``: a data type value (kTVMFFIDataType):
   a ``dtype`` (a str subclass: the extension asks here for every str that is
   not exactly a str) or an object with ``__dlpack_data_type__()``;
-- ``(REPLACE, Tensor)``: an object with ``__dlpack__`` and ``__dlpack_device__``
-  (a NumPy array, ...) crosses as a Tensor sharing its memory (``from_dlpack``);
 - ``(DEVICE, (type, index))``: a device value (kTVMFFIDevice): a ``Device``,
   or an object with ``__dlpack_device__()`` and no ``__dlpack__``.
 
@@ -141,10 +139,6 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
     if hasattr(cls, "__dlpack_data_type__"):
         code, bits, lanes = obj.__dlpack_data_type__()
         return (DATA_TYPE, (int(code), int(bits), int(lanes)))
-    if hasattr(cls, "__dlpack__") and hasattr(cls, "__dlpack_device__"):
-        # A DLPack producer (NumPy array, ...) crosses as a Tensor sharing its memory.
-        from .tensor import from_dlpack
-        return (REPLACE, from_dlpack(obj))
     if hasattr(cls, "__dlpack_device__") and not hasattr(cls, "__dlpack__"):
         device_type, index = obj.__dlpack_device__()
         return (DEVICE, (int(device_type), int(index)))

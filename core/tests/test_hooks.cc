@@ -78,15 +78,17 @@ TEST(py_class, define_and_create) {
   Function define = Function::GetGlobalRequired("ffi.DefinePyClass");
   Function make = Function::GetGlobalRequired("ffi.NewPyClassObject");
   int64_t base = define(String("core_test.PyBase"), int64_t(kTVMFFIObject),
-                        Array({Any(String("a")), Any(String("b"))}), false)
+                        Array({Any(String("a")), Any(String("b"))}), false, Array())
                      .cast<int64_t>();
-  int64_t derived = define(String("core_test.PyDerived"), base, Array({Any(String("c"))}), true)
+  int64_t derived = define(String("core_test.PyDerived"), base, Array({Any(String("c"))}), true,
+                           Array({Any(int64_t(kTVMFFIFieldFlagBitMaskReprOff))}))
                         .cast<int64_t>();
   const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(int32_t(derived));
   CHECK_EQ(info->type_depth, int32_t(2));
   CHECK_EQ(info->num_fields, int32_t(1));
   CHECK_EQ(info->fields[0].offset, int64_t(32 + 2 * 16));
   CHECK_EQ(info->fields[0].flags & kTVMFFIFieldFlagBitMaskWritable, int64_t(0));
+  CHECK(info->fields[0].flags & kTVMFFIFieldFlagBitMaskReprOff);
   Any obj = make(derived, int64_t(1), String("two"), Array({Any(int64_t(3))}));
   ObjectRef ref = obj.cast<ObjectRef>();
   CHECK_EQ(details::HeaderOf(ref.get())->type_index, int32_t(derived));
@@ -96,6 +98,6 @@ TEST(py_class, define_and_create) {
   Any got = Any::FromRawOwned(out);
   CHECK(got.cast<String>().view() == "two");
   CHECK_THROWS(make(derived, int64_t(1)), "TypeError", "takes 3 field values");
-  CHECK_THROWS(define(String("core_test.PyBase"), int64_t(kTVMFFIObject), Array(), false),
+  CHECK_THROWS(define(String("core_test.PyBase"), int64_t(kTVMFFIObject), Array(), false, Array()),
                "ValueError", "already registered");
 }
