@@ -860,10 +860,17 @@ static HPy opaque_ptr_to_py(HPyContext* ctx, void* ptr) {
 
 // kTVMFFIDataType -> dtype, kTVMFFIDevice -> Device, through their hooks;
 // before the hooks are installed, the tuple of fields.
+// The dtype hook gets (code, bits, lanes, name): the name is the core's
+// (TVMFFIDataTypeToString), so the hook needs no call back into the core
+// (Python code the extension runs must not re-enter it: PyPy's debug mode).
 static HPy dtype_to_py(HPyContext* ctx, DLDataType t) {
-  HPy items[3] = {HPyLong_FromInt32_t(ctx, t.code), HPyLong_FromInt32_t(ctx, t.bits),
-                  HPyLong_FromInt32_t(ctx, t.lanes)};
-  HPy fields = HPyTuple_FromArray(ctx, items, 3);
+  TVMFFIAny text;
+  if (TVMFFIDataTypeToString(&t, &text) != 0) return raise_from_core(ctx);
+  HPy name = any_owned_to_py(ctx, &text);
+  if (HPy_IsNull(name)) return HPy_NULL;
+  HPy items[4] = {HPyLong_FromInt32_t(ctx, t.code), HPyLong_FromInt32_t(ctx, t.bits),
+                  HPyLong_FromInt32_t(ctx, t.lanes), name};
+  HPy fields = HPyTuple_FromArray(ctx, items, 4);
   for (HPy item : items) HPy_Close(ctx, item);
   return apply_if_set(ctx, g_dtype_from_fields, fields);
 }

@@ -98,7 +98,7 @@ extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of int
 extern HPyGlobal g_protocol_value;     // obj -> (kind, value): conversion protocols
 extern HPyGlobal g_plain_types;        // dict: types protocol_value leaves as they are
 extern HPyGlobal g_opaque_ptr_to_py;   // address or None -> ctypes.c_void_p
-extern HPyGlobal g_dtype_from_fields;  // (code, bits, lanes) -> dtype
+extern HPyGlobal g_dtype_from_fields;  // (code, bits, lanes, name) -> dtype
 extern HPyGlobal g_device_from_fields; // (type, index) -> Device
 extern HPyGlobal g_int_to_words;       // int -> bytes (big integer words)
 extern HPyGlobal g_int_from_words;     // bytes -> int

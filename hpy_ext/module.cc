@@ -77,7 +77,7 @@ static const Hook kHooks[] = {
     {"plain_types", &g_plain_types},
     // callable(int or None) -> the Python value of a kTVMFFIOpaquePtr (convert.cc)
     {"opaque_ptr_to_py", &g_opaque_ptr_to_py},
-    // callable((code, bits, lanes)) -> the Python value of a kTVMFFIDataType;
+    // callable((code, bits, lanes, name)) -> the Python value of a kTVMFFIDataType;
     // callable((type, index)) -> that of a kTVMFFIDevice (convert.cc)
     {"dtype_from_fields", &g_dtype_from_fields},
     {"device_from_fields", &g_device_from_fields},

@@ -359,6 +359,7 @@ def test_own_capsules_round_trip_without_numpy():
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout
 
 
+@pytest.mark.reenters_extension  # the protocol hook calls from_dlpack
 def test_dlpack_producers_cross_as_tensors():
     # A NumPy array passed to a core function becomes a Tensor over the same
     # memory (apache tvm-ffi takes any DLPack producer where a Tensor goes).

@@ -126,10 +126,16 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         return (DEVICE, obj.__dlpack_device__())
     if isinstance(obj, str):
         return _plain(cls)
+    fields = _numpy_dtype_fields(obj)
+    if fields is not None:
+        return (DATA_TYPE, fields)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(obj, numpy.dtype) and obj.kind != "V":
+        return _NOT_SPECIAL  # object, str, datetime... dtypes: no data type, as itself
     dtype_name = _foreign_dtype_name(obj)
     if dtype_name is not None:
         try:
-            parsed = dtype(dtype_name)
+            parsed = dtype(dtype_name)  # the core parses it (ml_dtypes, torch)
         except ValueError:
             return _NOT_SPECIAL  # e.g. numpy's object dtype: crosses as itself
         return (DATA_TYPE, (parsed.type_code, parsed.bits, parsed.lanes))
@@ -150,6 +156,22 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
     if numpy is not None and isinstance(obj, numpy.bool_):
         return (REPLACE, bool(obj))
     return _plain(cls)
+
+
+#: NumPy dtype kind -> DLPack type code, for the kinds whose bits are the item size
+_NUMPY_KIND_CODES = {"i": 0, "u": 1, "f": 2, "c": 5, "b": 6}
+
+
+def _numpy_dtype_fields(obj: Any) -> "Optional[Tuple[int, int, int]]":
+    """(code, bits, lanes) of a plain NumPy dtype, read off NumPy itself (no
+    call into the core: this runs inside a conversion), else None."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None or not isinstance(obj, numpy.dtype) or type(obj).__module__ != "numpy.dtypes":
+        return None
+    code = _NUMPY_KIND_CODES.get(obj.kind)
+    if code is None or obj.fields is not None or obj.subdtype is not None:
+        return None
+    return (code, 8 * obj.itemsize, 1)
 
 
 def _foreign_dtype_name(obj: Any) -> Optional[str]:
@@ -183,12 +205,13 @@ def _remember(fields: "tuple[int, ...]", value: Any) -> Any:
     return value
 
 
-def dtype_from_fields(fields: "tuple[int, int, int]") -> Any:
-    """A kTVMFFIDataType from the core as a ``dtype``."""
+def dtype_from_fields(fields: "tuple[int, int, int, str]") -> Any:
+    """A kTVMFFIDataType from the core, (code, bits, lanes, the core's name
+    for it), as a ``dtype`` (made without calling the core)."""
     value = _FROM_FIELDS.get(fields)
     if value is None:
         from .tensor import dtype
-        value = _remember(fields, dtype.from_dlpack_data_type(fields))
+        value = _remember(fields, dtype._make(fields[3], fields[:3]))
     return value
 
 
