@@ -194,6 +194,7 @@ def test_attach_field_objects_and_missing_annotation_warning():
 
 
 @lowlevel
+@pytest.mark.reenters_extension  # the class factory (run by the extension) calls it again
 def test_two_step_definition_refuses_bad_calls():
     define_type = core.get_global_func("ffi.DefinePyClassType")
     define_fields = core.get_global_func("ffi.DefinePyClassFields")

@@ -194,11 +194,11 @@ def opaque_ptr_to_py(address: Optional[int]) -> Any:
 
 #: (code, bits, lanes) -> dtype, and (type, index) -> Device: the values that
 #: came back from the core, made once each (both classes are immutable).
-_FROM_FIELDS: "dict[tuple[int, ...], Any]" = {}
+_FROM_FIELDS: "dict[tuple[Any, ...], Any]" = {}
 _FROM_FIELDS_LIMIT = 4096
 
 
-def _remember(fields: "tuple[int, ...]", value: Any) -> Any:
+def _remember(fields: "tuple[Any, ...]", value: Any) -> Any:
     if len(_FROM_FIELDS) >= _FROM_FIELDS_LIMIT:
         _FROM_FIELDS.clear()
     _FROM_FIELDS[fields] = value
