@@ -12,7 +12,7 @@ import copy
 import itertools
 import operator
 import types
-from typing import Any, Iterable, Iterator, Mapping, Optional, Union, overload
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 from .core import Object, Shape, register_object, get_global_func, _ffi
 from .core import _object_deepcopy, _object_repr
@@ -64,6 +64,18 @@ def _flatten_pairs(mapping: Any) -> "list[Any]":
     return flat
 
 
+def _seq_len(self: Any) -> int:
+    """len() of an Array or a List (the same cell: c_api.h)."""
+    return _ffi.array_size(self)
+
+
+def _seq_getitem(self: Any, index: Union[int, slice]) -> Any:
+    """An item of an Array or a List; a list of them for a slice."""
+    if isinstance(index, slice):
+        return [_ffi.array_getitem(self, i) for i in range(*index.indices(len(self)))]
+    return _ffi.array_getitem(self, operator.index(index))
+
+
 @register_object("ffi.Array")
 class Array(Object):
     """An immutable sequence held by the core: ``Array([1, "a", obj])``."""
@@ -73,18 +85,8 @@ class Array(Object):
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
         self.__init_handle_by_constructor__(_array_ctor, *input_list)
 
-    def __len__(self) -> int:
-        return _ffi.array_size(self)
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-    @overload
-    def __getitem__(self, index: slice) -> "list[Any]": ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Any:
-        if isinstance(index, slice):
-            return [_ffi.array_getitem(self, i) for i in range(*index.indices(len(self)))]
-        return _ffi.array_getitem(self, operator.index(index))
+    __len__ = _seq_len
+    __getitem__ = _seq_getitem
 
     def __iter__(self) -> Iterator[Any]:
         for i in range(_ffi.array_size(self)):
@@ -173,18 +175,8 @@ class List(Object):
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
         self.__init_handle_by_constructor__(_list_ctor, *input_list)
 
-    def __len__(self) -> int:
-        return _ffi.array_size(self)
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-    @overload
-    def __getitem__(self, index: slice) -> "list[Any]": ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Any:
-        if isinstance(index, slice):
-            return [_ffi.array_getitem(self, i) for i in range(*index.indices(len(self)))]
-        return _ffi.array_getitem(self, operator.index(index))
+    __len__ = _seq_len
+    __getitem__ = _seq_getitem
 
     def __setitem__(self, index: Union[int, slice], value: Any) -> None:
         if not isinstance(index, slice):

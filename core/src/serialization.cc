@@ -355,6 +355,15 @@ bool IsPodFieldIndex(int32_t index) {
   return index == kTVMFFIBool || index == kTVMFFIInt || index == kTVMFFIFloat;
 }
 
+/* A bool, int or float value as JSON (IsPodFieldIndex). */
+std::string PodJson(const TVMFFIAny& raw) {
+  if (raw.type_index == kTVMFFIBool) return raw.v_int64 ? "true" : "false";
+  if (raw.type_index == kTVMFFIInt) return std::to_string(raw.v_int64);
+  std::string out;
+  AppendJsonNumber(&out, raw.v_float64);
+  return out;
+}
+
 class GraphWriter {
  public:
   /* The node index of `value`, writing it (and its children) first. */
@@ -434,15 +443,9 @@ class GraphWriter {
   std::string Data(const AnyView& value) {
     const TVMFFIAny& raw = value.raw();
     std::string_view content;
+    if (raw.type_index == kTVMFFINone) return "";
+    if (IsPodFieldIndex(raw.type_index)) return PodJson(raw);
     switch (raw.type_index) {
-      case kTVMFFINone: return "";
-      case kTVMFFIBool: return raw.v_int64 ? "true" : "false";
-      case kTVMFFIInt: return std::to_string(raw.v_int64);
-      case kTVMFFIFloat: {
-        std::string out;
-        AppendJsonNumber(&out, raw.v_float64);
-        return out;
-      }
       case kTVMFFIDataType: return details::JsonQuote(DataTypeToString(raw.v_dtype));
       case kTVMFFIDevice:
         return "[" + std::to_string(int(raw.v_device.device_type)) + "," +
@@ -522,17 +525,8 @@ std::string PlainJson(const AnyView& v, int depth) {
   if (depth > 64) TVM_FFI_HPY_THROW(ValueError) << "metadata nests too deeply";
   const TVMFFIAny& raw = v.raw();
   std::string_view content;
-  switch (raw.type_index) {
-    case kTVMFFINone: return "null";
-    case kTVMFFIBool: return raw.v_int64 ? "true" : "false";
-    case kTVMFFIInt: return std::to_string(raw.v_int64);
-    case kTVMFFIFloat: {
-      std::string out;
-      AppendJsonNumber(&out, raw.v_float64);
-      return out;
-    }
-    default: break;
-  }
+  if (raw.type_index == kTVMFFINone) return "null";
+  if (IsPodFieldIndex(raw.type_index)) return PodJson(raw);
   if (details::IsStrIndex(raw.type_index) && details::GetByteContent(&raw, &content)) {
     return details::JsonQuote(content);
   }

@@ -320,8 +320,40 @@ class MapObj : public Object {
   details::OrderedAnyTable table_;
 };
 
-class Map : public ObjectRef {
+namespace details {
+/* The read side Map and Dict share (Ref is the derived reference; its get()
+ * is the object, with size/begin/end/Find). */
+template <typename Ref>
+class KeyValueReader {
  public:
+  size_t size() const noexcept { return obj()->size(); }
+  bool empty() const noexcept { return size() == 0; }
+  auto begin() const noexcept { return obj()->begin(); }
+  auto end() const noexcept { return obj()->end(); }
+  int64_t count(const AnyView& key) const noexcept { return obj()->Find(key) ? 1 : 0; }
+  std::optional<Any> Get(const AnyView& key) const {
+    const Any* v = obj()->Find(key);
+    if (v == nullptr) return std::nullopt;
+    return *v;
+  }
+  /* KeyError "key <repr> is not in the Map" (or Dict) when missing. */
+  const Any& at(const AnyView& key) const {
+    const Any* v = obj()->Find(key);
+    if (TVM_FFI_HPY_UNLIKELY(v == nullptr)) {
+      throw Error("KeyError", "key " + AnyRepr(&key.raw()) + " is not in the " +
+                                  Ref::kContainerName);
+    }
+    return *v;
+  }
+
+ private:
+  auto obj() const noexcept { return static_cast<const Ref*>(this)->get(); }
+};
+}  // namespace details
+
+class Map : public ObjectRef, public details::KeyValueReader<Map> {
+ public:
+  static constexpr const char* kContainerName = "Map";
   using Entry = MapObj::Entry;
   TVM_FFI_HPY_DEFINE_OBJECT_REF_METHODS(Map, ObjectRef, MapObj)
   Map() : Map(make_object<MapObj>()) {}
@@ -329,24 +361,6 @@ class Map : public ObjectRef {
     for (const Entry& e : items) Mutable()->Set(e.first, e.second);
   }
 
-  size_t size() const noexcept { return get()->size(); }
-  bool empty() const noexcept { return size() == 0; }
-  const Entry* begin() const noexcept { return get()->begin(); }
-  const Entry* end() const noexcept { return get()->end(); }
-  int64_t count(const AnyView& key) const noexcept { return get()->Find(key) ? 1 : 0; }
-  std::optional<Any> Get(const AnyView& key) const {
-    const Any* v = get()->Find(key);
-    if (v == nullptr) return std::nullopt;
-    return *v;
-  }
-  /* KeyError "key <repr> is not in the Map" when missing. */
-  const Any& at(const AnyView& key) const {
-    const Any* v = get()->Find(key);
-    if (TVM_FFI_HPY_UNLIKELY(v == nullptr)) {
-      throw Error("KeyError", "key " + details::AnyRepr(&key.raw()) + " is not in the Map");
-    }
-    return *v;
-  }
   void Set(const AnyView& key, Any value) { CopyOnWrite()->Set(key, std::move(value)); }
   bool erase(const AnyView& key) {
     if (!count(key)) return false;
@@ -531,8 +545,9 @@ class DictObj : public Object {
   details::OrderedAnyTable table_;
 };
 
-class Dict : public ObjectRef {
+class Dict : public ObjectRef, public details::KeyValueReader<Dict> {
  public:
+  static constexpr const char* kContainerName = "Dict";
   using Entry = DictObj::Entry;
   TVM_FFI_HPY_DEFINE_OBJECT_REF_METHODS(Dict, ObjectRef, DictObj)
   Dict() : Dict(make_object<DictObj>()) {}
@@ -540,24 +555,6 @@ class Dict : public ObjectRef {
     for (const Entry& e : items) Mutable()->Set(e.first, e.second);
   }
 
-  size_t size() const noexcept { return get()->size(); }
-  bool empty() const noexcept { return size() == 0; }
-  const Entry* begin() const noexcept { return get()->begin(); }
-  const Entry* end() const noexcept { return get()->end(); }
-  int64_t count(const AnyView& key) const noexcept { return get()->Find(key) ? 1 : 0; }
-  std::optional<Any> Get(const AnyView& key) const {
-    const Any* v = get()->Find(key);
-    if (v == nullptr) return std::nullopt;
-    return *v;
-  }
-  /* KeyError "key <repr> is not in the Dict" when missing. */
-  const Any& at(const AnyView& key) const {
-    const Any* v = get()->Find(key);
-    if (TVM_FFI_HPY_UNLIKELY(v == nullptr)) {
-      throw Error("KeyError", "key " + details::AnyRepr(&key.raw()) + " is not in the Dict");
-    }
-    return *v;
-  }
   /* Mutations act on the shared object: every holder sees them. */
   void Set(const AnyView& key, Any value) const { Mutable()->Set(key, std::move(value)); }
   bool erase(const AnyView& key) const { return Mutable()->Erase(key); }
