@@ -171,9 +171,9 @@ bool getset_errors_reported() {
 // caller.  An exception raised by an HPy function with almost no stack left
 // makes PyPy 7.3.19's JIT abort later, when the blackhole interpreter unwinds
 // compiled frames ("Fatal RPython error: AssertionError" in jit_rvmprof_code).
-// A 40-line HPy module aborts the same way; 24 KB of margin were enough for
-// tests/test_recursion_limit.py, 16 KB were not (docs/design.md, "The
-// recursion limit").
+// The margin makes that abort rare, not impossible: it depends on the stack
+// position and on what the JIT compiled (docs/design.md, "The recursion
+// limit", has the measurements and a reproducer).
 static constexpr size_t kStackMargin = 64 * 1024;
 
 __attribute__((noinline)) static int check_with_margin(const CpyextRecursionCheck* api) {
