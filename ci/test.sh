@@ -78,26 +78,44 @@ trap 'rm -rf "$SHA_DIR"' EXIT
 
 RUN_DIR="$REPO/build/pytest-run"   # outside the package's parent: imports find the installed one
 mkdir -p "$RUN_DIR"
-run_pytest() {  # label, CPython|PyPy, extra env...
+run_pytest() {  # label, CPython|PyPy, extra env...; returns pytest's status
   local label="$1" which="$2"; shift 2
   section "pytest on $label: ${PYTEST_ARGS[*]}"
-  local start; start=$(date +%s)
+  local start rc=0; start=$(date +%s)
   (cd "$RUN_DIR" && pytest_on "$which" "$@" TVM_FFI_HPY_SHA_FILE="$SHA_DIR/$label" -- \
-     --rootdir "$REPO" -c "$REPO/pyproject.toml" "${PYTEST_ARGS[@]}")
-  echo "$label: $(( $(date +%s) - start )) s"
+     --rootdir "$REPO" -c "$REPO/pyproject.toml" "${PYTEST_ARGS[@]}") || rc=$?
+  echo "$label: $(( $(date +%s) - start )) s, exit status $rc"
   if [ -s "$SHA_DIR/$label" ]; then
     echo "$label loaded: $(cat "$SHA_DIR/$label")"
   fi
+  return $rc
 }
 
-for which in CPython PyPy; do run_pytest "$which" "$which"; done
-if [ "$#" -eq 0 ]; then
-  for which in CPython PyPy; do run_pytest "$which-hpy-debug" "$which" TVM_FFI_HPY_DEBUG=1; done
-  TVM_FFI_HPY_SHA_DIR="$SHA_DIR" bash ci/packaging.sh "$WHEEL"
+# Two lanes, one per core: PyPy's runs in the background (its log is printed
+# when it ends), CPython's runs and the packaging checks in the foreground.
+# Each pytest process is single-threaded; run one after the other they took
+# 39 minutes on 2 cores (docs/packaging.md has the lanes' times).
+FULL=0; [ "$#" -gt 0 ] || FULL=1
+PYPY_LOG="$REPO/build/pytest-pypy.log"
+(
+  set +e; rc=0
+  run_pytest PyPy PyPy || rc=1
+  if [ "$FULL" = 1 ]; then run_pytest PyPy-hpy-debug PyPy TVM_FFI_HPY_DEBUG=1 || rc=1; fi
+  exit $rc
+) > "$PYPY_LOG" 2>&1 &
+PYPY_LANE=$!
+echo "PyPy's runs started in the background; their log: $PYPY_LOG"
+status=0
+run_pytest CPython CPython || status=1
+if [ "$FULL" = 1 ]; then
+  run_pytest CPython-hpy-debug CPython TVM_FFI_HPY_DEBUG=1 || status=1
+  TVM_FFI_HPY_SHA_DIR="$SHA_DIR" bash ci/packaging.sh "$WHEEL" || status=1
 fi
+wait "$PYPY_LANE" || status=1
+section "PyPy's runs (log of the background lane)"
+cat "$PYPY_LOG"
 
 section "same binary on every interpreter"
-status=0
 for f in "$SHA_DIR"/*; do
   [ -e "$f" ] || continue
   read -r path sha < "$f"
