@@ -214,8 +214,12 @@ def test_object_constructor_wrong_arguments():
         testing.TestIntPair()
     with pytest.raises(TypeError):
         testing.TestIntPair(1, 2, 3)
-    with pytest.raises(TypeError):
-        testing.TestIntPair(a=1, b=2)
+    # A c_class binds keywords to the fields its C++ constructor takes in order.
+    assert testing.TestIntPair(a=1, b=2).sum() == 3
+    with pytest.raises(TypeError, match="unexpected keyword argument 'c'"):
+        testing.TestIntPair(a=1, c=2)
+    with pytest.raises(TypeError, match="multiple values"):
+        testing.TestIntPair(1, a=2)
 
 
 def test_map_missing_unhashable_like_key():

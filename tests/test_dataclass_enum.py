@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from tvm_ffi_hpy import Object
+from tvm_ffi_hpy import Dict, List, Object, get_global_func, testing
 from tvm_ffi_hpy.dataclasses import (Enum, EnumAttrMap, EnumState, IntEnum, StrEnum, auto, entry,
                                      fields, py_class)
 from tvm_ffi_hpy.dataclasses.enum import ENUM_STATE_ATTR, _EnumEntry
@@ -162,7 +162,7 @@ def test_attr_tables():
     assert strict.get(Op.ADD, 3) == 3
     with pytest.raises(TypeError):
         strict[Shape.square] = 1
-    state = getattr(Op, ENUM_STATE_ATTR)
+    state = get_global_func("ffi.GetTypeAttr")(Op.__tvm_ffi_type_index__, ENUM_STATE_ATTR)
     assert isinstance(state, EnumState)
     assert {f.name for f in fields(state)} == {"entries", "indexes", "attrs"}
     assert list(state.entries) == [Op.ADD, Op.MUL]
@@ -189,3 +189,102 @@ def test_enum_typed_fields_take_indices():
         i.prio = 99
     with pytest.raises(TypeError, match="int64 range"):
         Instr(INT64_MAX + 1)
+
+
+# ---------------------------------------------------------------------------
+# Enum types declared in C++ (core/testing/testing_enums.cc, enum.h)
+# ---------------------------------------------------------------------------
+class Variant(Enum, type_key="testing.TestEnumVariant"):
+    Alpha: ClassVar[Variant]
+    Beta: ClassVar[Variant]
+
+
+def test_class_binds_to_the_variants_cxx_made():
+    get = get_global_func("testing.enum_variant_get")
+    assert get("Alpha") is Variant.Alpha and get("Beta") is Variant.Beta
+    assert (Variant.Beta._int_index, Variant.Beta._str_index) == (1, "Beta")
+    assert list(Variant) == [Variant.Alpha, Variant.Beta]
+    assert Variant(0) is Variant.Alpha and Variant.get("Beta") is Variant.Beta
+    assert Variant.attr_dict["code"] == {Variant.Alpha: 10, Variant.Beta: 20}
+    with pytest.raises(ValueError, match='no variant with index "Gamma"'):
+        get("Gamma")
+
+
+@GROWS
+def test_binding_names_variants_by_string_index():
+    with pytest.raises(RuntimeError, match="string index is 'Gamma'"):
+        class Typo(Enum, type_key="testing.TestEnumVariant"):
+            Gamma: ClassVar[Typo]
+
+
+def test_cxx_enum_whose_variants_python_declares():
+    high = testing._TestCxxIntEnum.high
+    assert (high.value, high.name) == (20, "high")
+    assert testing._TestCxxIntEnum(20) is high
+    assert testing._TestCxxStrEnum("*") is testing._TestCxxStrEnum.mul
+    assert testing._TestCxxStrEnum.mul.value == "*"
+
+
+def test_cxx_enum_field_takes_an_index():
+    holder = testing._TestCxxEnumHolder(priority=20, opcode="+")
+    assert holder.priority is testing._TestCxxIntEnum.high
+    assert holder.opcode is testing._TestCxxStrEnum.add
+    holder.priority = 10
+    assert holder.priority is testing._TestCxxIntEnum.low
+    with pytest.raises(TypeError, match="has no such variant"):
+        holder.priority = 99
+    with pytest.raises(TypeError, match="has no such variant"):
+        holder.opcode = "/"
+    assert holder.priority is testing._TestCxxIntEnum.low
+    with pytest.raises(TypeError, match="Cannot convert from type `float`"):
+        holder.priority = 1.5
+
+
+def test_serialization_writes_the_index_and_reads_the_singleton():
+    from tvm_ffi_hpy.serialization import from_json_graph_str, to_json_graph_str
+    import json
+    holder = testing._TestCxxEnumHolder(priority=20, opcode="*")
+    text = to_json_graph_str(holder)
+    nodes = json.loads(text)["nodes"]
+    assert {"type": "testing.TestCxxIntEnum", "data": 20} in nodes
+    assert {"type": "testing.TestCxxStrEnum", "data": "*"} in nodes
+    back = from_json_graph_str(text)
+    assert back is not holder
+    assert back.priority is holder.priority and back.opcode is holder.opcode
+    assert from_json_graph_str(to_json_graph_str(Variant.Beta)) is Variant.Beta
+    with pytest.raises(ValueError, match="no variant with index 7"):
+        from_json_graph_str('{"root_index": 0, "nodes": [{"type": "testing.TestCxxIntEnum", '
+                            '"data": 7}]}')
+
+
+def test_variants_are_singletons_for_structural_functions():
+    eq = get_global_func("ffi.RecursiveEq")
+    h = get_global_func("ffi.RecursiveHash")
+    assert eq(Variant.Alpha, Variant.Alpha)
+    assert not eq(Variant.Alpha, Variant.Beta)
+    twin = copy.copy(Shape.square)
+    assert twin is not Shape.square and not eq(twin, Shape.square)
+    assert h(Variant.Alpha) == h(Variant.Alpha) and h(Variant.Alpha) != h(Variant.Beta)
+    assert get_global_func("ffi.DeepCopy")(List([Variant.Alpha]))[0] is Variant.Alpha
+
+
+def test_lists_and_dicts_round_trip_through_json():
+    from tvm_ffi_hpy.serialization import from_json_graph_str, to_json_graph_str
+    value = Dict({"a": List([1, "x"]), "b": Dict({})})
+    back = from_json_graph_str(to_json_graph_str(value))
+    assert type(back) is Dict and type(back["a"]) is List and type(back["b"]) is Dict
+    assert list(back["a"]) == [1, "x"] and len(back["b"]) == 0
+
+
+def test_enum_core_functions_refuse_bad_input():
+    add = get_global_func("ffi.EnumAddEntry")
+    idx = testing._TestCxxIntEnum.__tvm_ffi_type_index__
+    with pytest.raises(ValueError, match="already has a variant with int index 20"):
+        add(idx, 20, "again")
+    base = get_global_func("ffi.EnumBaseTypeIndex")(1)
+    with pytest.raises(TypeError, match="a base of enums"):
+        add(base, 1, "x")
+    with pytest.raises(TypeError, match="is not an enum type"):
+        add(testing.TestIntPair.__tvm_ffi_type_index__, 1, "x")
+    with pytest.raises(TypeError, match="an int or a str"):
+        get_global_func("ffi.EnumGet")(idx, 1.5)

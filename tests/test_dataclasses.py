@@ -518,8 +518,8 @@ def test_fields_lists_every_field_parent_first():
     assert [f.kw_only for f in fs] == [False, False, True]
     assert fs[0].default is MISSING and fs[1].default == 7 and fs[2].default == "c"
     assert dataclasses.fields(Opts(1)) == fs
-    with pytest.raises(TypeError):
-        dataclasses.fields(testing.TestIntPair)
+    with pytest.raises(TypeError):  # register_object, not a dataclass
+        dataclasses.fields(testing.TestObjectBase)
 
     @py_class(key("FSub"))
     class FSub(Link):
@@ -553,7 +553,8 @@ def test_astuple():
 
 def test_is_dataclass():
     assert dataclasses.is_dataclass(Link) and dataclasses.is_dataclass(Link(1))
-    assert not dataclasses.is_dataclass(testing.TestIntPair)
+    assert not dataclasses.is_dataclass(testing.TestObjectBase)
+    assert dataclasses.is_dataclass(testing.TestIntPair)  # a c_class
     assert not dataclasses.is_dataclass(Array([1]))
 
 

@@ -4,11 +4,11 @@
  *
  * Rules:
  *  - Plain values are returned as they are; strings, bytes and Shapes are
- *    immutable and returned as they are (the same object).
+ *    immutable and returned as they are (the same object), and so are enum
+ *    variants (singletons).
  *  - A type with the "__ffi_deep_copy__" type attribute (its own, not an
  *    ancestor's) is copied by calling it: fn(value) -> copy.  The frontend
- *    uses it for opaque Python objects (copy.deepcopy) and for enum
- *    variants (the variant itself: they are singletons).
+ *    uses it for opaque Python objects (copy.deepcopy).
  *  - Sequences and maps (container_access.h) become new containers of the
  *    same type whose items, keys and values are deep copies.
  *  - Other objects are copied with their type's "__ffi_shallow_copy__"
@@ -28,6 +28,7 @@
 
 #include <tvm_ffi_hpy/structural.h>
 
+#include "enum_internal.h"
 #include "structural_internal.h"
 
 namespace tvm_ffi_hpy {
@@ -39,8 +40,10 @@ class Copier {
   Any Copy(const TVMFFIAny& raw) {
     AnyView view = AnyView::FromRaw(raw);
     if (!details::IsObjectIndex(raw.type_index) || details::IsStrIndex(raw.type_index) ||
-        details::IsBytesIndex(raw.type_index) || raw.type_index == kTVMFFIShape) {
-      return Any(view);  // plain values, raw strings copied; immutable objects shared
+        details::IsBytesIndex(raw.type_index) || raw.type_index == kTVMFFIShape ||
+        EnumKindOf(raw.type_index) >= 0) {
+      return Any(view);  // plain values, raw strings copied; immutable objects and enum
+                         // variants (singletons) shared
     }
     const Object* obj = view.object();
     auto hit = memo_.find(obj);

@@ -16,6 +16,15 @@ namespace tvm_ffi_hpy {
  * None; null when `type_index` is not such a class. */
 ObjectPtr<Object> NewPyClassInstance(int32_t type_index);
 bool IsPyClassType(int32_t type_index);
+/* The slot layout of py_class.cc for types the core or a C++ library
+ * defines: a new type with these slot fields after its parent's (the parent
+ * is ffi.Object or a slot type); an already allocated type that adds no
+ * field to its slot-type parent (a C++ class declared over one); an instance
+ * from one value per slot. */
+int32_t DefineSlotType(const String& type_key, int32_t parent_index,
+                       const std::vector<std::string>& field_names, bool frozen);
+void AdoptSlotType(int32_t type_index);
+ObjectRef MakeSlotObject(int32_t type_index, const AnyView* values, int64_t num_values);
 
 /* Every reflected field of a type, ancestors' first. */
 inline std::vector<const TVMFFIFieldInfo*> AllFields(const TVMFFITypeInfo* info) {

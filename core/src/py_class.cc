@@ -249,24 +249,50 @@ void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
   if (num_args < 1 || args[0].type_index() != kTVMFFIInt) {
     TVM_FFI_HPY_THROW(TypeError) << "ffi.NewPyClassObject(type_index, *values)";
   }
-  int32_t index = int32_t(args[0].raw().v_int64);
-  int64_t n = NumSlots(index);
-  if (n < 0) TVM_FFI_HPY_THROW(KeyError) << "type index " << index << " is not a py_class type";
-  if (num_args - 1 != n) {
-    TVM_FFI_HPY_THROW(TypeError) << "`" << details::ToStringView(TVMFFIGetTypeInfo(index)->type_key)
-                                 << "` takes " << n << " field values, got " << (num_args - 1);
-  }
-  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
-  details::HeaderOf(obj.get())->type_index = index;
-  for (int64_t i = 0; i < n; ++i) {
-    if (SetSlot(&obj->slots()[i], &args[1 + i].raw()) != 0) details::ThrowRaised();
-  }
-  *rv = Any(ObjectRef(std::move(obj)));
+  *rv = Any(MakeSlotObject(int32_t(args[0].raw().v_int64), args + 1, num_args - 1));
 }
 
 }  // namespace
 
 bool IsPyClassType(int32_t type_index) { return NumSlots(type_index) >= 0; }
+
+int32_t DefineSlotType(const String& type_key, int32_t parent_index,
+                       const std::vector<std::string>& field_names, bool frozen) {
+  Array names;
+  for (const std::string& name : field_names) names.push_back(String(name));
+  return int32_t(DefinePyClass(type_key, parent_index, names, frozen, Array()));
+}
+
+void AdoptSlotType(int32_t type_index) {
+  if (NumSlots(type_index) >= 0) return;  // done before
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  if (info == nullptr || info->type_depth == 0) {
+    TVM_FFI_HPY_THROW(TypeError) << "type index " << type_index << " has no parent to extend";
+  }
+  int32_t parent_index = info->type_ancestors[info->type_depth - 1]->type_index;
+  String key(details::ToStringView(info->type_key));
+  if (info->num_fields != 0) {
+    TVM_FFI_HPY_THROW(TypeError) << "`" << key.view() << "` has C++ fields: it cannot take "
+                                 << "the slot layout of its parent";
+  }
+  AddFields(type_index, ParentSlots(key, parent_index), Array(), {}, {});
+}
+
+ObjectRef MakeSlotObject(int32_t type_index, const AnyView* values, int64_t num_values) {
+  int64_t n = NumSlots(type_index);
+  if (n < 0) TVM_FFI_HPY_THROW(KeyError) << "type index " << type_index << " is not a slot type";
+  if (num_values != n) {
+    TVM_FFI_HPY_THROW(TypeError) << "`"
+                                 << details::ToStringView(TVMFFIGetTypeInfo(type_index)->type_key)
+                                 << "` takes " << n << " field values, got " << num_values;
+  }
+  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
+  details::HeaderOf(obj.get())->type_index = type_index;
+  for (int64_t i = 0; i < n; ++i) {
+    if (SetSlot(&obj->slots()[i], &values[i].raw()) != 0) details::ThrowRaised();
+  }
+  return ObjectRef(std::move(obj));
+}
 
 ObjectPtr<Object> NewPyClassInstance(int32_t type_index) {
   int64_t n = NumSlots(type_index);

@@ -23,6 +23,8 @@
  *   ffi.Shape             [dim, ...]
  *   ffi.Array, ffi.List   [node of item, ...]
  *   ffi.Map, ffi.Dict     [node of key, node of value, ...]
+ *   an enum type          the variant's int index (IntEnum) or string index
+ *                         (the others); read back as the same singleton
  *   any other type key    {field name: node of value, ...}, except that the
  *                         value of a field declared bool, int or float is
  *                         written in place of its node
@@ -42,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "enum_internal.h"
 #include "internal.h"
 
 namespace tvm_ffi_hpy {
@@ -431,6 +434,18 @@ class GraphWriter {
     return details::TypeIndexName(raw.type_index);
   }
 
+  template <typename Entries>
+  std::string Pairs(const Entries& entries) {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& entry : entries) {
+      if (!first) out += ",";
+      first = false;
+      out += std::to_string(Node(entry.first)) + "," + std::to_string(Node(entry.second));
+    }
+    return out + "]";
+  }
+
   std::string IndexList(const Any* begin, const Any* end) {
     std::string out = "[";
     for (const Any* it = begin; it != end; ++it) {
@@ -471,16 +486,20 @@ class GraphWriter {
         const ArrayObj* arr = static_cast<const ArrayObj*>(obj);
         return IndexList(arr->begin(), arr->end());
       }
-      case kTVMFFIMap: {
-        const MapObj* map = static_cast<const MapObj*>(obj);
-        std::string out = "[";
-        bool first = true;
-        for (const auto& entry : *map) {
-          if (!first) out += ",";
-          first = false;
-          out += std::to_string(Node(entry.first)) + "," + std::to_string(Node(entry.second));
+      case kTVMFFIList: {
+        // A snapshot: the walk holds the items while it writes them.
+        std::vector<Any> items(static_cast<const ListObj*>(obj)->begin(),
+                               static_cast<const ListObj*>(obj)->end());
+        return IndexList(items.data(), items.data() + items.size());
+      }
+      case kTVMFFIMap:
+        return Pairs(*static_cast<const MapObj*>(obj));
+      case kTVMFFIDict: {
+        std::vector<std::pair<Any, Any>> entries;
+        for (const auto& entry : *static_cast<const DictObj*>(obj)) {
+          entries.emplace_back(entry.first, entry.second);
         }
-        return out + "]";
+        return Pairs(entries);
       }
       default: break;
     }
@@ -488,6 +507,13 @@ class GraphWriter {
   }
 
   std::string ObjectData(const TVMFFIAny& raw) {
+    int32_t enum_kind = EnumKindOf(raw.type_index);
+    if (enum_kind >= 0) {  // a variant: its index; reading makes back the singleton
+      const TVMFFIAny* slots = reinterpret_cast<const TVMFFIAny*>(
+          reinterpret_cast<const char*>(raw.v_obj) + 32);
+      return enum_kind == 1 ? std::to_string(slots[0].v_int64)
+                            : Data(AnyView::FromRaw(slots[1]));
+    }
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(raw.type_index);
     if (info == nullptr || !CanMake(info)) {
       TVM_FFI_HPY_THROW(TypeError) << "Type `" << details::TypeIndexName(raw.type_index)
@@ -648,9 +674,19 @@ class GraphReader {
       for (const Json& item : d.items) arr->PushBackUnchecked(Ref(item));
       return Any(Array(std::move(arr)));
     }
-    if (type == "ffi.Map") {
+    if (type == "ffi.List") {
+      List list;
+      for (const Json& item : DataOf(node, Json::kArray, type).items) list.push_back(Ref(item));
+      return Any(list);
+    }
+    if (type == "ffi.Map" || type == "ffi.Dict") {
       const Json& d = DataOf(node, Json::kArray, type);
-      if (d.items.size() % 2 != 0) BadJson("a Map node needs key/value pairs");
+      if (d.items.size() % 2 != 0) BadJson("a " + type.substr(4) + " node needs key/value pairs");
+      if (type == "ffi.Dict") {
+        Dict dict;
+        for (size_t k = 0; k < d.items.size(); k += 2) dict.Set(Ref(d.items[k]), Ref(d.items[k + 1]));
+        return Any(dict);
+      }
       Map map;
       for (size_t k = 0; k < d.items.size(); k += 2) map.Set(Ref(d.items[k]), Ref(d.items[k + 1]));
       return Any(map);
@@ -666,6 +702,17 @@ class GraphReader {
       TVMFFIErrorMoveFromRaised(&err);
       if (err) TVMFFIObjectDecRef(err);
       TVM_FFI_HPY_THROW(TypeError) << "cannot deserialize: unknown type `" << type << "`";
+    }
+    if (int32_t enum_kind = EnumKindOf(index); enum_kind >= 0) {
+      const Json* data = node.Find("data");
+      if (data != nullptr && data->kind == Json::kInt && enum_kind == 1) {
+        return Any(EnumGet(index, AnyView(data->i)));
+      }
+      if (data != nullptr && data->kind == Json::kString && enum_kind != 1) {
+        return Any(EnumGet(index, AnyView(String(data->s))));
+      }
+      BadJson("the data of an enum `" + type + "` node is its " +
+              (enum_kind == 1 ? "int" : "string") + " index");
     }
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(index);
     if (info == nullptr || !CanMake(info)) {

@@ -10,6 +10,9 @@
  *    object) is one kind, and so is every form of bytes.
  *  - float: -0.0 == 0.0; NaN equals NaN (any payload); ordering a NaN is a
  *    TypeError.  Strings and bytes order by unsigned bytes.
+ *  - Enum variants are singletons: two variant objects are never equal
+ *    (a copy made with copy.copy is another object); they order by int
+ *    index and hash by type and int index.
  *  - Objects: the same object is equal to itself.  Objects of different
  *    types are unequal (ordering them: TypeError).  Shape, and the
  *    sequences (container_access.h), compare item by item, a prefix first.
@@ -40,6 +43,7 @@
 
 #include <tvm_ffi_hpy/structural.h>
 
+#include "enum_internal.h"
 #include "structural_internal.h"
 
 namespace tvm_ffi_hpy {
@@ -173,6 +177,10 @@ class Comparer {
     if (t != y->type_index()) {
       if (eq_only_) return 1;
       Mismatch(a, b);
+    }
+    if (EnumKindOf(t) >= 0) {  // variants are singletons: two objects are two variants
+      if (eq_only_) return 1;
+      return Sign(EnumIntIndex(x), EnumIntIndex(y));
     }
     if (t == kTVMFFIShape) {
       const TVMFFIShapeCell* p = TVMFFIShapeGetCellPtr(details::HeaderOf(x));
@@ -355,6 +363,7 @@ class Hasher {
     int32_t t = x->type_index();
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(t);
     uint64_t h = Fmix(info != nullptr ? info->type_key_hash : uint64_t(t));
+    if (EnumKindOf(t) >= 0) return Combine(h, uint64_t(EnumIntIndex(x)));
     if (t == kTVMFFIShape) {
       const TVMFFIShapeCell* p = TVMFFIShapeGetCellPtr(details::HeaderOf(x));
       h = Combine(h, p->size);

@@ -174,7 +174,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
              type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
              repr: bool = True, eq: bool = False, order: bool = False,
              unsafe_hash: bool = False, match_args: bool = True, kw_only: bool = False,
-             slots: bool = True, structural_eq: Optional[str] = None) -> Any:
+             slots: bool = True, structural_eq: Optional[str] = None,
+             _bind_existing: bool = False) -> Any:
     """Class decorator: a Python-defined core object type (see the module doc).
 
     ``@py_class``, ``@py_class("key")``, ``@py_class("key", eq=True)`` and
@@ -182,6 +183,11 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
     accepted for compatibility and ignored (instances never have a ``__dict__``
     of fields).  ``structural_eq`` ("tree", "const-tree", "dag", "var") is
     recorded as ``cls.__tvm_ffi_structural_eq__``.
+
+    ``_bind_existing`` (enum classes, dataclasses/enum.py): the type
+    `type_key` exists already with the slot layout (defined by the core or a
+    C++ library, enum.h); the class binds to it instead of defining it, and
+    its own annotated fields must be the type's own fields, in order.
     """
     if order and not eq:
         raise ValueError("order=True requires eq=True")
@@ -236,7 +242,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             new_fields.append(f)
         own = new_fields
         fields = inherited + own
-        type_index = _define_type(key, base.__tvm_ffi_type_index__)
+        type_index = (_bind_type(key, base, own) if _bind_existing
+                      else _define_type(key, base.__tvm_ffi_type_index__))
         computed: "dict[str, Any]" = {}
         for f in own:
             value = namespace.get(str(f.name))
@@ -257,7 +264,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
             if f.extra_kwargs:
                 raise TypeError("%s.%s: unrecognized field options: %s"
                                 % (cls.__name__, f.name, ", ".join(sorted(f.extra_kwargs))))
-        define_fields(type_index, own)
+        if not _bind_existing:
+            define_fields(type_index, own)
         info.fields = _ffi.type_info(type_index).fields
         for f, tf in zip(own, info.fields):
             name = str(f.name)
@@ -312,6 +320,24 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
                             % builtins_type(cls_or_type_key).__name__)
         effective_key = cls_or_type_key
     return decorate
+
+
+def _bind_type(key: str, base: Any, own: "list[Field]") -> int:
+    """The index of the existing type `key`, after checking that it derives
+    from `base`'s type and has exactly the fields `own` of its own."""
+    try:
+        index: int = _ffi.type_key_to_index(key)
+    except Exception:
+        raise TypeError("no core type `%s` to bind the class to" % key) from None
+    info = _ffi.type_info(index)
+    parent = info.parent_type_info
+    if parent is None or parent.type_index != base.__tvm_ffi_type_index__:
+        raise TypeError("`%s` does not derive from `%s`" % (key, base.__tvm_ffi_type_key__))
+    names = [tf.name for tf in info.fields or ()]
+    if names != [f.name for f in own]:
+        raise TypeError("`%s` has the fields %s; the class declares %s"
+                        % (key, names, [f.name for f in own]))
+    return index
 
 
 def _fields_resolved_hooks(cls: type) -> "list[Callable[..., Any]]":

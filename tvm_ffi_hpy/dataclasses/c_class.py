@@ -14,7 +14,7 @@ from typing import Any, Callable, TypeVar, cast
 
 from ..core import register_object
 from ._field import MISSING, Field, _field_converter, field
-from ._methods import _make_c_init, _read_only_property
+from ._methods import HOOK_NAMES, _make_c_init, _read_only_property
 
 _T = TypeVar("_T", bound=type)
 
@@ -69,7 +69,7 @@ def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: boo
     def decorate(cls: _T) -> _T:
         from .._dunder import _install_dataclass_dunders
         from ..core import _install_ffi_init_attr
-        from ..registry import _warn_missing_field_annotations
+        from ..registry import _add_type_attr_class_attrs, _warn_missing_field_annotations
         from ._py_class_type import ffi_init_of
         body_init = "__init__" in cls.__dict__
         new: Any = register_object(type_key)(cast(Any, cls))
@@ -81,6 +81,8 @@ def c_class(type_key: str, *, frozen: bool = False, init: bool = True, repr: boo
         info = new.__tvm_ffi_type_info__
         _warn_missing_field_annotations(new, info, stacklevel=2)
         _attach_field_objects(new, info)
+        # The hooks the type has in C++ (type attributes) as class attributes.
+        _add_type_attr_class_attrs(new, info, HOOK_NAMES)
         ffi_init = ffi_init_of(info)
         if ffi_init is not None and "__ffi_init__" not in new.__dict__:
             _install_ffi_init_attr(new, info, ffi_init)

@@ -29,25 +29,28 @@ fields the class declares::
   their value with ``str``.  Payload fields are read-only.
 - ``cls.def_attr(name, default=MISSING)``: an ``EnumAttrMap``, a table
   variant -> value kept with the class (``cls.attr_dict[name]``).
-- The class keeps an ``EnumState`` (entries, indexes, attrs) as
-  ``cls.__ffi_enum_state__``.  copy.deepcopy and pickle keep variants
-  singletons; copy.copy makes a distinct object.
+- The core keeps each enum type's ``EnumState`` (entries, indexes, attrs)
+  as its type attribute ``__ffi_enum__`` (core/include/tvm_ffi_hpy/enum.h):
+  C++ finds variants by index there (serialization writes a variant as its
+  index and reads back the singleton).  copy.deepcopy and pickle keep
+  variants singletons; copy.copy makes a distinct object, which structural
+  equality tells apart.
+- Enum types declared in C++ (``EnumDef``): a class statement with their
+  type key binds to them.  When C++ made the variants, the body names them
+  by string index (``Alpha: ClassVar[Variant]``); when it made none, the body
+  declares them as for a Python enum (without payload fields).
 """
 from typing import Any, Iterator, Optional, Union, cast
 
-from ..core import Object, convert
+from ..core import Object, _ffi, get_global_func
 from ..missing import MISSING
 from ._decorators import _is_classvar, py_class
-from ._methods import _register_type_attr
 
-
-def _same_variant(variant: Any) -> Any:
-    return variant
-
-
-_SAME_VARIANT = convert(_same_variant)  # one core function for every enum type
-
-ENUM_STATE_ATTR = "__ffi_enum_state__"
+ENUM_STATE_ATTR = "__ffi_enum__"
+get_global_func("ffi.EnumBaseTypeIndex")(0)  # the core defines its enum types on first use
+_get_type_attr = get_global_func("ffi.GetTypeAttr")
+_register_entry = get_global_func("ffi.EnumRegisterEntry")
+_set_attr = get_global_func("ffi.EnumSetAttr")
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _KINDS = ("plain", "int", "str")
 
@@ -106,11 +109,10 @@ class _EnumClassStatement(type):
         plain = type.__new__(cast(Any, mcls), name, bases, body)
         if type_key is None:
             type_key = "%s.%s" % (plain.__module__, plain.__qualname__)
-        cls: Any = py_class(type_key, frozen=True)(plain)
+        # A type the core or a C++ library declared (enum.h) is bound, not defined.
+        cls: Any = py_class(type_key, frozen=True, _bind_existing=_type_exists(type_key))(plain)
         cls.__tvm_ffi_enum_kind__ = kind
         cls.__deepcopy__ = _variant_deepcopy
-        # Variants are singletons: ffi.DeepCopy keeps them (deep_copy.cc).
-        _register_type_attr(cls.__tvm_ffi_type_index__, "__ffi_deep_copy__", _SAME_VARIANT)
         cls.__reduce__ = _variant_reduce
         if not user_repr:
             cls.__repr__ = _repr_payload if kind in ("int", "str") else _repr_plain
@@ -140,9 +142,25 @@ class _EnumMeta(type, metaclass=_EnumClassStatement):
 
     @property
     def attr_dict(cls) -> "dict[str, dict[Any, Any]]":
-        """name -> {variant: value} of the attributes made with def_attr."""
-        attrs: "dict[str, dict[Any, Any]]" = cls.__dict__.get("__tvm_ffi_enum_attrs__", {})
-        return attrs
+        """name -> {variant: value} of the attributes (def_attr's, and those
+        set in C++)."""
+        state = _state_of(cls)
+        if state is None:
+            return {}
+        return {str(name): dict(column.items()) for name, column in state.attrs.items()}
+
+
+def _type_exists(type_key: str) -> bool:
+    try:
+        _ffi.type_key_to_index(type_key)
+    except Exception:
+        return False
+    return True
+
+
+def _state_of(cls: Any) -> Any:
+    """The core's EnumState of an enum class (None before its first variant)."""
+    return _get_type_attr(cls.__tvm_ffi_type_index__, ENUM_STATE_ATTR)
 
 
 def _collect_declarations(ns: "dict[str, Any]", kind: str, abstract: bool
@@ -177,11 +195,35 @@ def _check_literal(kind: str, name: str, value: Any) -> None:
 
 
 def _create_variants(cls: Any, kind: str, variants: "dict[str, Any]") -> None:
+    made_in_cxx = _state_of(cls)
+    if made_in_cxx is not None and len(made_in_cxx.entries):
+        _bind_variants(cls, kind, variants, made_in_cxx)
+    else:
+        _make_variants(cls, kind, variants)
+    state = _state_of(cls)
+    entries = tuple(state.entries) if state is not None else ()
+    cls.__tvm_ffi_enum_lookup__ = ({int(v._int_index): v for v in entries},
+                                   {str(v._str_index): v for v in entries}, entries)
+
+
+def _bind_variants(cls: Any, kind: str, variants: "dict[str, Any]", state: Any) -> None:
+    """The class of a C++ enum whose variants C++ made: each declaration names
+    one by its string index."""
+    for name, decl in variants.items():
+        index = decl if kind == "str" and isinstance(decl, str) else name
+        variant = state.indexes.get(index)
+        if variant is None:
+            raise RuntimeError("enum `%s` was declared in C++ with no variant whose string index "
+                               "is %r: the class names its variants by their string index"
+                               % (cls.__tvm_ffi_type_key__, index))
+        setattr(cls, name, variant)
+
+
+def _make_variants(cls: Any, kind: str, variants: "dict[str, Any]") -> None:
     payload = [f.name for f in cls.__tvm_ffi_dataclass_fields__
                if f.name not in ("_int_index", "_str_index")]
     by_int: "dict[int, Any]" = {}
     by_str: "dict[str, Any]" = {}
-    entries: "list[Any]" = []
     for name, decl in variants.items():
         args: "tuple[Any, ...]" = ()
         kwargs: "dict[str, Any]" = {}
@@ -193,32 +235,25 @@ def _create_variants(cls: Any, kind: str, variants: "dict[str, Any]") -> None:
                 decl, args = args[0], args[1:]
             if kind in ("int", "str") and not isinstance(decl, _EnumEntry):
                 _check_literal(kind, name, decl)
+        position = len(by_str)
         if kind == "int":  # auto() in an IntEnum: the position
-            int_index = len(entries) if isinstance(decl, _EnumEntry) else _check_int64(decl)
+            int_index = position if isinstance(decl, _EnumEntry) else _check_int64(decl)
             str_index = name
         elif kind == "str":
             str_index = name if isinstance(decl, _EnumEntry) else decl
-            int_index = len(entries)
+            int_index = position
         else:
-            int_index, str_index = len(entries), name
+            int_index, str_index = position, name
         existing = by_str.get(str_index) if kind == "str" else by_int.get(int_index)
         if existing is not None:  # an alias: the same variant under another name
             setattr(cls, name, existing)
             continue
         kwargs.update(zip(payload, args))
         variant = type.__call__(cls, _int_index=int_index, _str_index=str_index, **kwargs)
+        _register_entry(variant)  # into the core's EnumState of the type
         by_int[int_index] = variant
         by_str[str_index] = variant
-        entries.append(variant)
         setattr(cls, name, variant)
-    cls.__tvm_ffi_enum_lookup__ = (by_int, by_str, tuple(entries))
-    cls.__tvm_ffi_enum_attrs__ = {}
-    indexes: "dict[Union[int, str], Any]" = {}
-    for index_map in (by_int, by_str):
-        for index, variant in index_map.items():
-            indexes[index] = variant
-    state = EnumState(entries=list(entries), indexes=indexes, attrs={})
-    setattr(cls, ENUM_STATE_ATTR, state)
 
 
 def _lookup(cls: Any) -> "tuple[dict[int, Any], dict[str, Any], tuple[Any, ...]]":
@@ -271,7 +306,7 @@ def _repr_payload(self: Any) -> str:
 # ---------------------------------------------------------------------------
 # The classes
 # ---------------------------------------------------------------------------
-@py_class("ffi.EnumState")
+@py_class("ffi.EnumState", frozen=True, _bind_existing=True)
 class EnumState(Object):
     """What an enum class keeps: its variants in order, index -> variant, and
     the def_attr tables (name -> {variant: value})."""
@@ -292,7 +327,7 @@ class _EnumDeclaration(Object):
 _EnumDeclaration.__name__ = _EnumDeclaration.__qualname__ = "Enum"
 # The class built by py_class is a class of its own (its class is _EnumMeta):
 # typed as Any, like every class this package builds at run time.
-Enum: Any = py_class("ffi.Enum", frozen=True)(_EnumDeclaration)
+Enum: Any = py_class("ffi.Enum", frozen=True, _bind_existing=True)(_EnumDeclaration)
 Enum.__tvm_ffi_enum_kind__ = "plain"
 Enum.__repr__ = _repr_plain
 Enum.__deepcopy__ = _variant_deepcopy
@@ -320,21 +355,26 @@ Enum.def_attr = classmethod(_def_attr)
 
 
 class EnumAttrMap:
-    """A table variant -> value of one enum class (``cls.def_attr(name)``)."""
+    """A table variant -> value of one enum class (``cls.def_attr(name)``):
+    a column of the core's EnumState, which C++ reads and writes too."""
 
     def __init__(self, enum_cls: Any, name: str, *, default: Any = MISSING) -> None:
         self._cls = enum_cls
         self._name = name
         self._default = default
-        enum_cls.__dict__["__tvm_ffi_enum_attrs__"].setdefault(name, {})
+        state = _state_of(enum_cls)
+        if state is None:
+            raise TypeError("%s has no variants to attach %r to" % (enum_cls.__name__, name))
+        if state.attrs.get(name) is None:
+            from ..containers import Dict
+            state.attrs[name] = Dict()
 
     @property
     def name(self) -> str:
         return self._name
 
-    def _column(self) -> "dict[Any, Any]":
-        column: "dict[Any, Any]" = self._cls.__dict__["__tvm_ffi_enum_attrs__"][self._name]
-        return column
+    def _column(self) -> Any:
+        return _state_of(self._cls).attrs[self._name]
 
     def _check(self, variant: object) -> None:
         if not isinstance(variant, self._cls):
@@ -343,9 +383,7 @@ class EnumAttrMap:
 
     def __setitem__(self, variant: Any, value: Any) -> None:
         self._check(variant)
-        self._column()[variant] = value
-        state = self._cls.__dict__[ENUM_STATE_ATTR]
-        state.attrs = {k: dict(v) for k, v in self._cls.__dict__["__tvm_ffi_enum_attrs__"].items()}
+        _set_attr(variant, self._name, value)
 
     def __getitem__(self, variant: Any) -> Any:
         self._check(variant)
@@ -361,7 +399,8 @@ class EnumAttrMap:
 
     def get(self, variant: Any, default: Any = None) -> Any:
         self._check(variant)
-        return self._column().get(variant, default)
+        column = self._column()
+        return column[variant] if variant in column else default
 
 
 def _payload_eq(self: Any, other: object) -> Any:

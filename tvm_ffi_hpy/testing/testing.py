@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Sequence, Union
 
 from ..core import Object, _core_type_attr, get_global_func, register_object
-from ..dataclasses import c_class
+from ..dataclasses import IntEnum, StrEnum, c_class, entry
 
 __all__ = ["TestIntPair", "TestObjectBase", "TestObjectDerived", "TestHolder", "TestFrozenCxx",
            "TestObjectPtrHolder", "TestNonCopyable", "_SchemaAllTypes", "TestCompare",
@@ -18,7 +18,8 @@ __all__ = ["TestIntPair", "TestObjectBase", "TestObjectDerived", "TestHolder", "
            "_TestCxxClassBase", "_TestCxxClassDerived", "_TestCxxClassDerivedDerived",
            "_TestCxxInitSubset", "_TestCxxKwOnly", "_TestCxxAutoInit", "_TestCxxAutoInitSimple",
            "_TestCxxAutoInitAllInitOff", "_TestCxxAutoInitKwOnlyDefaults", "_TestCxxNoAutoInit",
-           "_TestCxxAutoInitParent", "_TestCxxAutoInitChild", "create_object",
+           "_TestCxxAutoInitParent", "_TestCxxAutoInitChild", "_TestCxxIntEnum",
+           "_TestCxxStrEnum", "_TestCxxEnumHolder", "create_object",
            "make_unregistered_object", "add_one", "live_object_count"]
 
 _PYTHON_MARKS = {"requires_py310": (3, 10), "requires_py312": (3, 12), "requires_py313": (3, 13)}
@@ -35,17 +36,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
-@register_object("testing.TestIntPair")
+@c_class("testing.TestIntPair")
 class TestIntPair(Object):
     """TestIntPair(a, b): read-only ints `a` and `b`, method `sum()`; the C++
     constructor takes positional arguments only, as apache tvm-ffi's does."""
 
     __test__: ClassVar[bool] = False
+    a: int
+    b: int
     if TYPE_CHECKING:  # reflected from C++ when the class is built
-        @property
-        def a(self) -> int: ...
-        @property
-        def b(self) -> int: ...
         def sum(self) -> int: ...
 
 
@@ -298,6 +297,33 @@ class _TestCxxAutoInitChild(_TestCxxAutoInitParent):
     __test__: ClassVar[bool] = False
     child_required: int
     child_kw_only: int
+
+
+class _TestCxxIntEnum(IntEnum, type_key="testing.TestCxxIntEnum"):  # type: ignore[call-arg]
+    """An IntEnum declared in C++ (core/testing/testing_enums.cc) whose
+    variants this class statement makes."""
+
+    __test__: ClassVar[bool] = False
+    low = entry(value=10)
+    high = entry(value=20)
+
+
+class _TestCxxStrEnum(StrEnum, type_key="testing.TestCxxStrEnum"):  # type: ignore[call-arg]
+    """A StrEnum declared in C++, variants made here."""
+
+    __test__: ClassVar[bool] = False
+    add = entry(value="+")
+    mul = entry(value="*")
+
+
+@c_class("testing.TestCxxEnumHolder")
+class _TestCxxEnumHolder(Object):
+    """C++ fields `priority` (a _TestCxxIntEnum) and `opcode` (a _TestCxxStrEnum):
+    an index converts to the variant."""
+
+    __test__: ClassVar[bool] = False
+    priority: _TestCxxIntEnum
+    opcode: _TestCxxStrEnum
 
 
 def create_object(type_key: str, **fields: Any) -> Any:

@@ -28,6 +28,7 @@
 #include <tvm_ffi_hpy/error.h>
 
 #include <optional>
+#include <type_traits>
 
 namespace tvm_ffi_hpy {
 
@@ -199,12 +200,45 @@ static_assert(sizeof(AnyView) == sizeof(TVMFFIAny) && sizeof(Any) == sizeof(TVMF
 
 inline AnyView::AnyView(const Any& value) noexcept : data_(value.raw()) {}
 
+namespace details {
+/* Enum types (enum.h) take their variant's int or string index where a
+ * reference to them is expected: EnumFromIndex, defined in enum.h, finds the
+ * variant (null when there is none). */
+template <typename C, typename = void>
+struct IsEnumContainer : std::false_type {};
+template <typename C>
+struct IsEnumContainer<C, std::void_t<decltype(C::_type_is_enum)>> : std::true_type {};
+inline ObjectPtr<Object> EnumFromIndex(int32_t type_index, const TVMFFIAny* v) noexcept;
+template <typename T, typename = void>
+struct HasContainer : std::false_type {};
+template <typename T>
+struct HasContainer<T, std::void_t<typename T::ContainerType>> : std::true_type {};
+/* Whether T is a reference to an enum type (an index converts to it). */
+template <typename T>
+constexpr bool EnumIndexConverts() {
+  if constexpr (HasContainer<T>::value) {
+    return IsEnumContainer<typename T::ContainerType>::value;
+  } else {
+    return false;
+  }
+}
+
+}  // namespace details
+
 template <typename T>
 T AnyView::cast() const {
   std::optional<T> result = TypeTraits<T>::TryFrom(&data_);
   if (TVM_FFI_HPY_UNLIKELY(!result.has_value())) {
-    throw Error("TypeError", "Cannot convert from type `" + type_name() + "` to `" +
-                                 TypeTraits<T>::TypeName() + "`");
+    std::string expected = TypeTraits<T>::TypeName();
+    if constexpr (details::EnumIndexConverts<T>()) {
+      int32_t t = data_.type_index;
+      if (t == kTVMFFIInt || t == kTVMFFISmallStr || t == kTVMFFIStr || t == kTVMFFIRawStr) {
+        throw Error("TypeError", "Cannot convert from type `" + type_name() + "` to `" +
+                                     expected + "`: expected a variant of " + expected +
+                                     " or the index of one, and it has no such variant");
+      }
+    }
+    throw Error("TypeError", "Cannot convert from type `" + type_name() + "` to `" + expected + "`");
   }
   return std::move(*result);
 }
@@ -363,6 +397,13 @@ struct TypeTraits<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> {
     }
     if constexpr (T::_type_is_nullable) {
       if (v->type_index == kTVMFFINone) return T(details::UnsafeInit{});
+    }
+    if constexpr (details::IsEnumContainer<Container>::value) {
+      int32_t t = v->type_index;
+      if (t == kTVMFFIInt || t == kTVMFFISmallStr || t == kTVMFFIStr || t == kTVMFFIRawStr) {
+        ObjectPtr<Object> variant = details::EnumFromIndex(Container::RuntimeTypeIndex(), v);
+        if (variant) return details::ObjectRefUnsafe::FromPtr<T>(std::move(variant));
+      }
     }
     return std::nullopt;
   }
