@@ -10,6 +10,7 @@ import pytest
 
 import tvm_ffi_hpy as ffi
 from tvm_ffi_hpy import core
+from conftest import collect
 
 echo = ffi.get_global_func("testing.echo")
 use_count = ffi.get_global_func("testing.object_use_count")
@@ -180,6 +181,14 @@ def test_plain_types_are_remembered_and_a_new_handler_wins():
     local = Local()
     assert echo(local) is local
     assert Local not in conversion_protocols.PLAIN_TYPES  # would keep its closure alive
+    assert conversion_protocols._LOCAL_PLAIN[id(Local)]() is Local  # remembered weakly
+    assert echo(local) is local
+    core._OPAQUE_PTR_HANDLERS[Local] = lambda o: 0xBEEF  # takes it out too
+    try:
+        assert id(Local) not in conversion_protocols._LOCAL_PLAIN
+        assert echo(local).value == 0xBEEF
+    finally:
+        del core._OPAQUE_PTR_HANDLERS[Local]
     obj = ModuleLevelPlain()
     assert echo(obj) is obj
     assert ModuleLevelPlain in conversion_protocols.PLAIN_TYPES  # the next crossing skips the hook
@@ -191,3 +200,20 @@ def test_plain_types_are_remembered_and_a_new_handler_wins():
     finally:
         del core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain]
     assert echo(obj) is obj
+
+
+def test_a_local_plain_class_is_not_kept_alive():
+    import weakref
+    from tvm_ffi_hpy import conversion_protocols
+
+    def make():
+        class Local:
+            pass
+        obj = Local()
+        assert echo(obj) is obj
+        return weakref.ref(Local), id(Local)
+
+    ref, key = make()
+    collect()
+    assert ref() is None
+    assert key not in conversion_protocols._LOCAL_PLAIN
