@@ -122,3 +122,12 @@ def test_bad_text_is_a_value_error(text):
 def test_unknown_type_is_a_type_error():
     with pytest.raises(TypeError, match="unknown type `no.such.Type`"):
         from_json_graph_str('{"root_index": 0, "nodes": [{"type": "no.such.Type", "data": {}}]}')
+
+
+def test_too_deep_a_value_is_a_recursion_error_not_a_crash():
+    value = 0
+    for _ in range(20000):
+        value = [value]
+    value = ffi.convert(value)  # one conversion, no Python recursion
+    with pytest.raises(RecursionError, match="maximum nesting depth"):
+        to_json_graph_str(value)

@@ -35,6 +35,34 @@ def nan_with_payload(payload):
     return struct.unpack(">d", struct.pack(">Q", 0x7FF8000000000000 | payload))[0]
 
 
+def test_a_thread_with_a_small_stack_gets_recursion_error_not_a_crash():
+    # 4,000 levels fit under the depth limit but not in a 512 KB stack: the
+    # walks check the thread's real stack bounds (internal.h, WalkDepthGuard).
+    import threading
+    value = nested(4000)
+    outcomes = []
+
+    def walk():
+        for func in (lambda: RecursiveHash(value), lambda: DeepCopy(value),
+                     lambda: ReprPrint(value)):
+            try:
+                func()
+                outcomes.append("ok")
+            except RecursionError as err:
+                outcomes.append(str(err))
+
+    old = threading.stack_size(512 * 1024)
+    try:
+        thread = threading.Thread(target=walk)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old)
+    assert len(outcomes) == 3
+    assert all(o == "ok" or "stack is nearly full" in o for o in outcomes), outcomes
+    assert any("stack is nearly full" in o for o in outcomes)
+
+
 # ---------------------------------------------------------------------------
 # Plain values
 # ---------------------------------------------------------------------------

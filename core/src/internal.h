@@ -7,6 +7,9 @@
 
 #include <tvm_ffi_hpy/ffi.h>
 
+#include <pthread.h>
+
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,51 @@ int32_t DefineSlotType(const String& type_key, int32_t parent_index,
                        const std::vector<std::string>& field_names, bool frozen);
 void AdoptSlotType(int32_t type_index);
 ObjectRef MakeSlotObject(int32_t type_index, const AnyView* values, int64_t num_values);
+
+/* Recursive walks of values (structural.cc, deep_copy.cc, repr.cc,
+ * serialization.cc) go one C++ frame per nesting level.  WalkDepthGuard
+ * raises RecursionError "maximum nesting depth (N) exceeded" past kMaxDepth
+ * levels, or earlier when the thread's stack has less than kStackReserve
+ * bytes left (the frames are bigger in sanitizer builds, and threads may
+ * have small stacks): the bounds come from pthread_getattr_np, once per
+ * thread. */
+class WalkDepthGuard {
+ public:
+  static constexpr int kMaxDepth = 5000;
+  static constexpr uintptr_t kStackReserve = 256 * 1024;
+
+  explicit WalkDepthGuard(int* depth) : depth_(depth) {
+    if (++*depth_ > kMaxDepth || StackNearlyFull()) {
+      --*depth_;
+      TVM_FFI_HPY_THROW(RecursionError)
+          << "maximum nesting depth (" << kMaxDepth << ") exceeded while walking a value"
+          << (*depth_ + 1 > kMaxDepth ? "" : " (the thread's stack is nearly full)");
+    }
+  }
+  ~WalkDepthGuard() { --*depth_; }
+  WalkDepthGuard(const WalkDepthGuard&) = delete;
+  WalkDepthGuard& operator=(const WalkDepthGuard&) = delete;
+
+  static bool StackNearlyFull() {
+    thread_local const uintptr_t low_water = LowWater();
+    char here;
+    return reinterpret_cast<uintptr_t>(&here) < low_water;
+  }
+
+ private:
+  static uintptr_t LowWater() {
+    pthread_attr_t attr;
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;  // unknown: depth only
+    int rc = pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0 || addr == nullptr) return 0;
+    return reinterpret_cast<uintptr_t>(addr) + kStackReserve;
+  }
+
+  int* depth_;
+};
 
 /* Every reflected field of a type, ancestors' first. */
 inline std::vector<const TVMFFIFieldInfo*> AllFields(const TVMFFITypeInfo* info) {

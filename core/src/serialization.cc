@@ -382,6 +382,7 @@ class GraphWriter {
       return it->second;
     }
     seen_[key] = -1;  // in progress
+    WalkDepthGuard depth(&depth_);  // Data() recurses into the children
     std::string node = "{\"type\":" + details::JsonQuote(TypeName(raw));
     std::string data = Data(value);
     if (!data.empty()) node += ",\"data\":" + data;
@@ -543,6 +544,7 @@ class GraphWriter {
   }
 
   std::unordered_map<std::string, int64_t> seen_;  // dedup key -> node (-1 while open)
+  int depth_ = 0;
   std::vector<std::string> nodes_;
 };
 

@@ -16,25 +16,10 @@
 namespace tvm_ffi_hpy {
 namespace structural {
 
-/* Nesting deeper than this raises RecursionError instead of exhausting the
- * C stack (each level is one C++ frame of a few hundred bytes). */
-constexpr int kMaxDepth = 5000;
-
-struct DepthGuard {
-  explicit DepthGuard(int* depth) : depth_(depth) {
-    if (++*depth_ > kMaxDepth) {
-      --*depth_;
-      TVM_FFI_HPY_THROW(RecursionError)
-          << "maximum nesting depth (" << kMaxDepth << ") exceeded while walking a value";
-    }
-  }
-  ~DepthGuard() { --*depth_; }
-  DepthGuard(const DepthGuard&) = delete;
-  DepthGuard& operator=(const DepthGuard&) = delete;
-
- private:
-  int* depth_;
-};
+/* Nesting deeper than WalkDepthGuard::kMaxDepth, or close to the end of the
+ * thread's stack, raises RecursionError (internal.h). */
+constexpr int kMaxDepth = WalkDepthGuard::kMaxDepth;
+using DepthGuard = WalkDepthGuard;
 
 /* The column of type attribute `name`, or nullptr while none is registered.
  * A column, once made, lives (at the same address) for the process: the few
