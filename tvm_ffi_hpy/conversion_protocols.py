@@ -82,11 +82,17 @@ class _HandlerTable(dict):  # type: ignore[type-arg]
 _OPAQUE_PTR_HANDLERS: "dict[type, Callable[[Any], Any]]" = _HandlerTable()
 
 
+def _forget_local(key: int) -> "Callable[[Any], None]":
+    def forget(_: Any) -> None:
+        _LOCAL_PLAIN.pop(key, None)
+    return forget
+
+
 def _plain(cls: type) -> "Tuple[int, Any]":
     if "<locals>" in getattr(cls, "__qualname__", "<locals>"):
         key = id(cls)
         try:  # weakly: see the module's docstring
-            _LOCAL_PLAIN[key] = weakref.ref(cls, lambda _, k=key: _LOCAL_PLAIN.pop(k, None))
+            _LOCAL_PLAIN[key] = weakref.ref(cls, _forget_local(key))
         except TypeError:
             pass
         return _NOT_SPECIAL
