@@ -215,7 +215,9 @@ def test_object_constructor_wrong_arguments():
     with pytest.raises(TypeError):
         testing.TestIntPair(1, 2, 3)
     with pytest.raises(TypeError):
-        testing.TestIntPair(a=1, b=2)
+        testing.TestIntPair(1, c=2)
+    with pytest.raises(TypeError):
+        testing.TestIntPair(1, 2, a=1)
 
 
 def test_map_missing_unhashable_like_key():

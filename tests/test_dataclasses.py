@@ -519,7 +519,7 @@ def test_fields_lists_every_field_parent_first():
     assert fs[0].default is MISSING and fs[1].default == 7 and fs[2].default == "c"
     assert dataclasses.fields(Opts(1)) == fs
     with pytest.raises(TypeError):
-        dataclasses.fields(testing.TestIntPair)
+        dataclasses.fields(testing.TestHolder)  # register_object: no dataclass
 
     @py_class(key("FSub"))
     class FSub(Link):
@@ -553,7 +553,8 @@ def test_astuple():
 
 def test_is_dataclass():
     assert dataclasses.is_dataclass(Link) and dataclasses.is_dataclass(Link(1))
-    assert not dataclasses.is_dataclass(testing.TestIntPair)
+    assert dataclasses.is_dataclass(testing.TestIntPair)  # a c_class
+    assert not dataclasses.is_dataclass(testing.TestHolder)  # register_object
     assert not dataclasses.is_dataclass(Array([1]))
 
 
