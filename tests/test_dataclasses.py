@@ -541,6 +541,17 @@ def test_asdict_recurses():
         dataclasses.asdict(Link)
 
 
+def test_asdict_and_astuple_turn_list_and_dict_into_builtins():
+    # The mutable containers recurse as Array and Map do: List -> list, Dict -> dict.
+    value = tvm_ffi_hpy.Dict({"k": tvm_ffi_hpy.List([Link(1), 2])})
+    d = dataclasses.asdict(Link(tvm_ffi_hpy.List([value])))
+    assert d == {"value": [{"k": [{"value": 1, "next": None}, 2]}], "next": None}
+    assert type(d["value"]) is list and type(d["value"][0]) is dict
+    assert type(d["value"][0]["k"]) is list
+    t = dataclasses.astuple(Link(tvm_ffi_hpy.Dict({"a": tvm_ffi_hpy.List([3])})))
+    assert t == ({"a": [3]}, None) and type(t[0]) is dict and type(t[0]["a"]) is list
+
+
 def test_asdict_deep_copies_other_values():
     p = Payload(1)
     d = dataclasses.asdict(Link(p))
