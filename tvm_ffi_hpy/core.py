@@ -448,6 +448,8 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
         if key in _NOT_COPIED or (key == "__new__" and value is _REFUSE_NEW):
             continue
         if key == "__slots__":
+            if value == ():
+                continue  # what every such class has (set below)
             raise TypeError("classes of core objects cannot declare __slots__")
         if key == "__del__":
             # PyPy warns that __del__ added to an existing type is not called;
@@ -459,6 +461,9 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
             setattr(cls, key, value)
         if source is not None:
             _rebind_class_cell(value, source, cls)
+    # Instances have no __dict__ (nor __weakref__): fields live in the core
+    # object.  An empty __slots__ says so, as for apache tvm-ffi's classes.
+    cls.__slots__ = ()
     _install_reflection(cls, info, namespace, [] if as_getsets else fields, field_names)
     if "__deepcopy__" not in namespace:
         # The core's deep copy; classes with their own __reduce__ (and no
