@@ -15,7 +15,7 @@ import types
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 from .core import Object, Shape, register_object, get_global_func, _ffi
-from .core import _object_deepcopy, _object_repr
+from .core import _attach_type_info, _object_deepcopy, _object_repr
 from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
 __all__ = ["Array", "List", "Map", "Dict", "Shape", "String", "Bytes"]
@@ -472,3 +472,7 @@ class Bytes(bytes):
     """A bytes; core bytes come back as plain bytes."""
 
     __slots__ = ()
+
+
+_attach_type_info(String, _ffi.type_key_to_index("ffi.String"))
+_attach_type_info(Bytes, _ffi.type_key_to_index("ffi.Bytes"))

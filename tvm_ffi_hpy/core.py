@@ -715,9 +715,26 @@ _ffi.set_hooks({
     "TypeField": TypeField,
     "TypeMethod": TypeMethod,
 })
+
+
+def _attach_type_info(cls: type, type_index: int) -> None:
+    """Give a class the package defines for a core type (Object, Function;
+    Shape, String, Bytes, dtype, Device, whose instances are plain values)
+    its own TypeInfo, as apache tvm-ffi's classes have: ``type_cls`` is the
+    class, and a parent ffi.Object is Object's own TypeInfo.  Only
+    ``__tvm_ffi_type_info__`` is set: which classes wrap core objects is
+    still the class registry's (hpy_ext/module.cc)."""
+    info = _ffi.type_info(type_index)
+    parent = info.parent_type_info
+    if parent is not None and parent.type_index == TYPE_INDEX_OBJECT and cls is not Object:
+        info.parent_type_info = Object.__tvm_ffi_type_info__
+    info.type_cls = cls
+    setattr(cls, "__tvm_ffi_type_info__", info)
+
+
 for _base in (Object, Function):
-    _base.__tvm_ffi_type_info__ = _ffi.type_info(_base.__tvm_ffi_type_index__)
-    _base.__tvm_ffi_type_info__.type_cls = _base
+    _attach_type_info(_base, _base.__tvm_ffi_type_index__)
+_attach_type_info(Shape, _ffi.type_key_to_index("ffi.Shape"))
 
 
 def _tell_extension_about_recursion_limits() -> None:
