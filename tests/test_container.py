@@ -657,9 +657,9 @@ def test_cpp_array_parameter_takes_a_list_and_back():
     assert type(back) is List and list(back) == [10, 20] and not back.same_as(lst)
     assert testing.schema_id_list_int(lst) is lst      # no copy for a List
     assert type(testing.schema_id_list_str(["a"])) is List  # a Python list too
-    with pytest.raises(TypeError, match=r"expected `Array\[int\]` but got `ffi.List`"):
+    with pytest.raises(TypeError, match=r"Expected `Array\[int\]` but got `ffi.List`"):
         testing.schema_id_arr_int(List(["x"]))
-    with pytest.raises(TypeError, match=r"expected `List\[int\]` but got `ffi.Map`"):
+    with pytest.raises(TypeError, match=r"Expected `List\[int\]` but got `ffi.Map`"):
         testing.schema_id_list_int(Map())
 
 
@@ -673,5 +673,5 @@ def test_cpp_map_parameter_takes_a_dict_and_back():
     assert type(d2) is Dict and d2["a"] == 1
     assert testing.schema_id_dict_str_int(d) is d
     assert type(testing.schema_id_dict_str_str({"k": "v"})) is Dict
-    with pytest.raises(TypeError, match=r"expected `Dict\[str, int\]` but got `ffi.Map`"):
+    with pytest.raises(TypeError, match=r"Expected `Dict\[str, int\]` but got `ffi.Map`"):
         testing.schema_id_dict_str_int(Map({"a": "x"}))
