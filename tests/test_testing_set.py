@@ -72,6 +72,17 @@ def test_unregistered_object_gets_a_class_from_reflection():
     obj = testing.make_unregistered_object()
     assert _info(type(obj)).type_key == "testing.TestUnregisteredObject"
     assert (obj.v1, obj.v2) == (41, 42)
+    # The class inherits the class built for the C++ base, methods included,
+    # and is named after the type key.
+    cls = type(obj)
+    assert cls.__mro__[1].__tvm_ffi_type_info__.type_key == "testing.TestUnregisteredBaseObject"
+    assert obj.get_v1_plus_one() == 42 and obj.get_v2_plus_two() == 44
+    assert "get_v1_plus_one" not in cls.__dict__ and "get_v2_plus_two" in cls.__dict__
+    assert (cls.__module__, cls.__name__, cls.__qualname__) == \
+        ("testing", "TestUnregisteredObject", "testing.TestUnregisteredObject")
+    assert "fallback class for testing.TestUnregisteredObject" in cls.__doc__
+    assert "from TestUnregisteredObject" in cls.get_v2_plus_two.__doc__
+    assert type(testing.make_unregistered_object()) is cls
 
 
 def test_run_with_gpu_lock_runs_under_one_lock():

@@ -530,9 +530,15 @@ def _class_for_index(type_index: int) -> "type[Object]":
         return cls
     info = _ffi.type_info(type_index)
     base = _class_for_index(info.type_ancestors[-1]) if info.type_ancestors else Object
+    # Named as apache tvm-ffi names such a class: module = the type key's
+    # prefix, qualname = the whole type key.
     module, _, name = info.type_key.rpartition(".")
-    return _build_class(type_index, base, name, "tvm_ffi_hpy.types." + (module or "core"),
-                        name, {})
+    doc = ("Auto-generated fallback class for %s.\n"
+           "It was built from the core's reflection because no Python class is registered\n"
+           "for this type; register one with the `register_object` decorator."
+           % info.type_key)
+    return _build_class(type_index, base, name, module or "core", info.type_key,
+                        {"__doc__": doc})
 
 
 @overload
