@@ -145,7 +145,8 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def(refl::init<TestIntPairObj, int64_t, int64_t>())
       .def_ro("a", &TestIntPairObj::a, "Field `a`")
       .def_ro("b", &TestIntPairObj::b, "Field `b`")
-      .def("sum", &TestIntPairObj::Sum, "a + b");
+      .def("sum", &TestIntPairObj::Sum, "a + b")
+      .ref();  // "__ffi_convert__", as apache tvm-ffi's TestIntPair has
 
   refl::ObjectDef<TestObjectBase>()
       .def_rw("v_i64", &TestObjectBase::v_i64, refl::Default(int64_t(10)), "i64 field")
