@@ -46,6 +46,13 @@ def test_fields_defaults_and_writability():
     holder = testing.TestObjectPtrHolder(testing.TestObjectBase())
     assert holder.optional_value is None
     assert holder.value.v_i64 == 10
+    # Its fields are typed by the object class: schemas name it, other objects are refused.
+    schemas = [f.metadata["type_schema"] for f in _info(testing.TestObjectPtrHolder).fields]
+    assert all("testing.TestObjectBase" in s for s in schemas) and "Optional" in schemas[1]
+    with pytest.raises(TypeError):
+        testing.TestObjectPtrHolder(testing.TestIntPair(1, 2))
+    holder.optional_value = testing.TestObjectDerived({}, [])
+    assert isinstance(holder.optional_value, testing.TestObjectDerived)
     nc = testing.TestNonCopyable(42)
     assert nc.value == 42
     with pytest.raises(AttributeError):

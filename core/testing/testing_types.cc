@@ -22,15 +22,6 @@ class TestFrozenCxxObj : public Object {
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestFrozenCxx", TestFrozenCxxObj, Object)
 };
 
-class TestObjectBaseObj;  // testing.TestObjectBase lives in testing.cc
-class TestObjectPtrHolderObj : public Object {
- public:
-  ObjectRef value;
-  std::optional<ObjectRef> optional_value;
-  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestObjectPtrHolder", TestObjectPtrHolderObj,
-                                        Object)
-};
-
 class TestNonCopyableObj : public Object {
  public:
   int64_t value;
@@ -222,11 +213,6 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::ObjectDef<TestFrozenCxxObj>()
       .def_rw("value", &TestFrozenCxxObj::value)
       .def_rw("tag", &TestFrozenCxxObj::tag);
-
-  refl::ObjectDef<TestObjectPtrHolderObj>()
-      .def_rw("value", &TestObjectPtrHolderObj::value)
-      .def_rw("optional_value", &TestObjectPtrHolderObj::optional_value,
-              refl::Default(std::optional<ObjectRef>()));
 
   refl::ObjectDef<TestNonCopyableObj>()
       .def(refl::init<TestNonCopyableObj, int64_t>())
