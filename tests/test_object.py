@@ -906,8 +906,15 @@ def test_registered_classes_say_they_have_empty_slots():
         assert cls.__dict__.get("__slots__") == ()
         assert "__dict__" not in cls.__dict__ and "__weakref__" not in cls.__dict__
     pair = testing.TestIntPair(1, 2)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError):  # on PyPy too, whose HPy objects have a dict
         pair.not_a_field = 1
+    with pytest.raises(AttributeError):
+        del pair.not_a_field
+    base = testing.TestObjectBase()
+    base.v_i64 = 5  # a writable field still writes
+    assert base.v_i64 == 5
+    with pytest.raises(AttributeError):
+        base.v_f64 = 1.0  # read-only
     with pytest.raises(TypeError, match="cannot declare __slots__"):
         @tvm_ffi_hpy.register_object("testing.TestHolder")
         class Slotted(tvm_ffi_hpy.Object):

@@ -228,6 +228,25 @@ setattr(Object, "__ctypes_handle__", _object_ctypes_handle)
 setattr(Object, "__reduce__", _object_reduce)
 setattr(Object, "__replace__", _object_replace)
 setattr(Object, "__init_subclass__", classmethod(cast(Any, _object_init_subclass)))
+if sys.implementation.name == "pypy":
+    # PyPy gives instances of HPy types an attribute dictionary, which CPython
+    # does not (fields live in the core object; the classes say __slots__ = ()).
+    # Only what the class defines as a data descriptor (a field, a property)
+    # can be set or deleted, as on CPython.
+    def _object_setattr(self: Object, name: str, value: Any) -> None:
+        if not hasattr(type(getattr(type(self), name, None)), "__set__"):
+            raise AttributeError("'%s' object has no attribute '%s'"
+                                 % (type(self).__qualname__, name))
+        object.__setattr__(self, name, value)
+
+    def _object_delattr(self: Object, name: str) -> None:
+        if not hasattr(type(getattr(type(self), name, None)), "__delete__"):
+            raise AttributeError("'%s' object has no attribute '%s'"
+                                 % (type(self).__qualname__, name))
+        object.__delattr__(self, name)
+
+    setattr(Object, "__setattr__", _object_setattr)
+    setattr(Object, "__delattr__", _object_delattr)
 Object.__tvm_ffi_type_key__ = "ffi.Object"
 Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT
 Object.__tvm_ffi_fields__ = ()
