@@ -124,11 +124,24 @@ def test_array_of_objects_keeps_identity():
         assert p.same_as(q)
 
 
-def test_array_equality_is_identity():
-    a = Array([1, 2])
-    b = Array([1, 2])
-    assert a != b
-    assert a == echo(a)
+def test_container_equality_is_structural_and_identity_is_kept():
+    a, b = Array([1, 2]), Array([1, 2])
+    assert a == b and not (a != b) and a is not b and echo(a) is a
+    assert a != Array([1, 3]) and a != Array([1, 2, 3]) and a != Array([1.0, 2.0])
+    assert a == [1, 2] and (1, 2) == a and a == List([1, 2]) and List([1, 2]) == (1, 2)
+    assert a.__eq__("12") is NotImplemented and a.__eq__({1: 2}) is NotImplemented
+    assert a != "12" and a != 12
+    assert Array([Array([1]), "s"]) == Array([Array([1]), "s"])
+    assert hash(a) == hash(b) and len({a, b, Array([2, 1])}) == 2
+    assert {a: "x"}[b] == "x"
+    m = Map({"k": Array([1])})
+    assert m == Map({"k": (1,)}) and m != Map({"k": Array([2])}) and m != Map({})
+    assert m.__eq__({"k": [1]}) is NotImplemented and m != {"k": [1]}
+    assert m.__eq__(Dict({"k": [1]})) is NotImplemented
+    assert hash(m) == hash(Map({"k": [1]}))
+    d = Dict({"x": 1})
+    assert d == Dict({"x": 1}) and d != Dict({"x": 2}) and hash(d) == hash(Dict({"x": 1}))
+    assert ("BLOCK", 128) in Array([("BLOCK", 128)]) and (1,) in List([[1]])
 
 
 def test_array_is_immutable():
@@ -644,9 +657,9 @@ def test_cpp_array_parameter_takes_a_list_and_back():
     assert type(back) is List and list(back) == [10, 20] and not back.same_as(lst)
     assert testing.schema_id_list_int(lst) is lst      # no copy for a List
     assert type(testing.schema_id_list_str(["a"])) is List  # a Python list too
-    with pytest.raises(TypeError, match=r"expected `Array\[int\]` but got `ffi.List`"):
+    with pytest.raises(TypeError, match=r"Expected `Array\[int\]` but got `ffi.List`"):
         testing.schema_id_arr_int(List(["x"]))
-    with pytest.raises(TypeError, match=r"expected `List\[int\]` but got `ffi.Map`"):
+    with pytest.raises(TypeError, match=r"Expected `List\[int\]` but got `ffi.Map`"):
         testing.schema_id_list_int(Map())
 
 
@@ -660,5 +673,5 @@ def test_cpp_map_parameter_takes_a_dict_and_back():
     assert type(d2) is Dict and d2["a"] == 1
     assert testing.schema_id_dict_str_int(d) is d
     assert type(testing.schema_id_dict_str_str({"k": "v"})) is Dict
-    with pytest.raises(TypeError, match=r"expected `Dict\[str, int\]` but got `ffi.Map`"):
+    with pytest.raises(TypeError, match=r"Expected `Dict\[str, int\]` but got `ffi.Map`"):
         testing.schema_id_dict_str_int(Map({"a": "x"}))

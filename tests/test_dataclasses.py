@@ -518,8 +518,8 @@ def test_fields_lists_every_field_parent_first():
     assert [f.kw_only for f in fs] == [False, False, True]
     assert fs[0].default is MISSING and fs[1].default == 7 and fs[2].default == "c"
     assert dataclasses.fields(Opts(1)) == fs
-    with pytest.raises(TypeError):  # register_object, not a dataclass
-        dataclasses.fields(testing.TestObjectBase)
+    with pytest.raises(TypeError):
+        dataclasses.fields(testing.TestHolder)  # register_object: no dataclass
 
     @py_class(key("FSub"))
     class FSub(Link):
@@ -541,6 +541,17 @@ def test_asdict_recurses():
         dataclasses.asdict(Link)
 
 
+def test_asdict_and_astuple_turn_list_and_dict_into_builtins():
+    # The mutable containers recurse as Array and Map do: List -> list, Dict -> dict.
+    value = tvm_ffi_hpy.Dict({"k": tvm_ffi_hpy.List([Link(1), 2])})
+    d = dataclasses.asdict(Link(tvm_ffi_hpy.List([value])))
+    assert d == {"value": [{"k": [{"value": 1, "next": None}, 2]}], "next": None}
+    assert type(d["value"]) is list and type(d["value"][0]) is dict
+    assert type(d["value"][0]["k"]) is list
+    t = dataclasses.astuple(Link(tvm_ffi_hpy.Dict({"a": tvm_ffi_hpy.List([3])})))
+    assert t == ({"a": [3]}, None) and type(t[0]) is dict and type(t[0]["a"]) is list
+
+
 def test_asdict_deep_copies_other_values():
     p = Payload(1)
     d = dataclasses.asdict(Link(p))
@@ -553,8 +564,8 @@ def test_astuple():
 
 def test_is_dataclass():
     assert dataclasses.is_dataclass(Link) and dataclasses.is_dataclass(Link(1))
-    assert not dataclasses.is_dataclass(testing.TestObjectBase)
     assert dataclasses.is_dataclass(testing.TestIntPair)  # a c_class
+    assert not dataclasses.is_dataclass(testing.TestHolder)  # register_object
     assert not dataclasses.is_dataclass(Array([1]))
 
 

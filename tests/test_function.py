@@ -201,3 +201,21 @@ def test_function_over_an_mlir_packed_symbol():
     assert add_one(9) == 10
     with pytest.raises(TypeError):
         add_one("x")
+
+
+def test_function_from_extern_c_wraps_a_c_safe_call():
+    # ffi.FunctionFromExternC(self, safe_call, deleter): a new Function over a
+    # C safe call; here the safe call (TVMFFIFunctionCell at offset 24) and
+    # handle of an existing Function, which stays alive meanwhile.
+    import ctypes
+    add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
+    handle = add_one.__chandle__()
+    safe_call = ctypes.c_void_p.from_address(handle + 24).value
+    make = tvm_ffi_hpy.get_global_func("ffi.FunctionFromExternC")
+    f = make(ctypes.c_void_p(handle), ctypes.c_void_p(safe_call), None)
+    assert isinstance(f, tvm_ffi_hpy.Function) and f is not add_one
+    assert f(41) == 42
+    with pytest.raises(TypeError, match="Expected `int` but got `str`"):
+        f("x")
+    with pytest.raises(ValueError, match="safe_call is NULL"):
+        make(None, None, None)

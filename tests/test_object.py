@@ -896,3 +896,26 @@ def test_method_and_field_docs_from_cpp():
     assert testing.TestObjectBase.add_i64.__doc__ == "add_i64 method"
     assert field_descriptor(testing.TestIntPair, "a").__doc__ == "Field `a`"
     assert field_descriptor(testing.TestObjectBase, "v_str").__doc__ is None
+
+
+def test_registered_classes_say_they_have_empty_slots():
+    # Fields live in the core object: no instance __dict__ and an empty
+    # __slots__ on every class built over a core type; `__slots__ = ()` in a
+    # class body is accepted, any other __slots__ refused.
+    for cls in (testing.TestIntPair, testing.TestObjectDerived, testing.TestHolder, tvm_ffi_hpy.Array):
+        assert cls.__dict__.get("__slots__") == ()
+        assert "__dict__" not in cls.__dict__ and "__weakref__" not in cls.__dict__
+    pair = testing.TestIntPair(1, 2)
+    with pytest.raises(AttributeError):  # on PyPy too, whose HPy objects have a dict
+        pair.not_a_field = 1
+    with pytest.raises(AttributeError):
+        del pair.not_a_field
+    base = testing.TestObjectBase()
+    base.v_i64 = 5  # a writable field still writes
+    assert base.v_i64 == 5
+    with pytest.raises(AttributeError):
+        base.v_f64 = 1.0  # read-only
+    with pytest.raises(TypeError, match="cannot declare __slots__"):
+        @tvm_ffi_hpy.register_object("testing.TestHolder")
+        class Slotted(tvm_ffi_hpy.Object):
+            __slots__ = ("x",)

@@ -272,7 +272,7 @@ def test_core_tensor_identity_across_calls():
 def test_core_errors_carry_the_message():
     with pytest.raises(ValueError, match="unknown data type `float7x`"):
         ffi.empty([2], "float7x")
-    with pytest.raises(TypeError, match="expected `ffi.Shape` but got `ffi.Array`"):
+    with pytest.raises(TypeError, match="Expected `ffi.Shape` but got `ffi.Array`"):
         ffi.get_global_func("ffi.TensorEmpty")([2], "float32")
     with pytest.raises(TypeError, match="expected float32/float64/int32/int64, got uint8"):
         tensor_sum(ffi.from_dlpack(np.zeros(2, dtype="uint8")))

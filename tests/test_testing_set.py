@@ -46,6 +46,13 @@ def test_fields_defaults_and_writability():
     holder = testing.TestObjectPtrHolder(testing.TestObjectBase())
     assert holder.optional_value is None
     assert holder.value.v_i64 == 10
+    # Its fields are typed by the object class: schemas name it, other objects are refused.
+    schemas = [f.metadata["type_schema"] for f in _info(testing.TestObjectPtrHolder).fields]
+    assert all("testing.TestObjectBase" in s for s in schemas) and "Optional" in schemas[1]
+    with pytest.raises(TypeError):
+        testing.TestObjectPtrHolder(testing.TestIntPair(1, 2))
+    holder.optional_value = testing.TestObjectDerived({}, [])
+    assert isinstance(holder.optional_value, testing.TestObjectDerived)
     nc = testing.TestNonCopyable(42)
     assert nc.value == 42
     with pytest.raises(AttributeError):
@@ -72,6 +79,17 @@ def test_unregistered_object_gets_a_class_from_reflection():
     obj = testing.make_unregistered_object()
     assert _info(type(obj)).type_key == "testing.TestUnregisteredObject"
     assert (obj.v1, obj.v2) == (41, 42)
+    # The class inherits the class built for the C++ base, methods included,
+    # and is named after the type key.
+    cls = type(obj)
+    assert cls.__mro__[1].__tvm_ffi_type_info__.type_key == "testing.TestUnregisteredBaseObject"
+    assert obj.get_v1_plus_one() == 42 and obj.get_v2_plus_two() == 44
+    assert "get_v1_plus_one" not in cls.__dict__ and "get_v2_plus_two" in cls.__dict__
+    assert (cls.__module__, cls.__name__, cls.__qualname__) == \
+        ("testing", "TestUnregisteredObject", "testing.TestUnregisteredObject")
+    assert "fallback class for testing.TestUnregisteredObject" in cls.__doc__
+    assert "from TestUnregisteredObject" in cls.get_v2_plus_two.__doc__
+    assert type(testing.make_unregistered_object()) is cls
 
 
 def test_run_with_gpu_lock_runs_under_one_lock():

@@ -140,3 +140,21 @@ def test_one_class_registry():
     finally:
         _ffi.register_class(index, testing.TestIntPair)
     assert type(testing.TestIntPair(1, 2)) is testing.TestIntPair
+
+
+def test_value_classes_and_function_carry_their_core_type_info():
+    # The package's classes for core types whose instances are plain values
+    # (Shape, String, Bytes, dtype, Device) have a TypeInfo too, and a parent
+    # ffi.Object is Object's own TypeInfo (its type_cls is Object).
+    from tvm_ffi_hpy import Device, Function, Object, Shape, core
+    from tvm_ffi_hpy.containers import Bytes, String
+    from tvm_ffi_hpy.tensor import dtype
+    for cls, key, parent in ((Shape, "ffi.Shape", Object), (String, "ffi.String", Object),
+                             (Bytes, "ffi.Bytes", Object), (Function, "ffi.Function", Object),
+                             (dtype, "DataType", None), (Device, "Device", None)):
+        info = core._type_cls_to_type_info(cls)
+        assert info is not None and info.type_cls is cls and info.type_key == key
+        if parent is None:
+            assert info.parent_type_info is None
+        else:
+            assert info.parent_type_info is Object.__tvm_ffi_type_info__

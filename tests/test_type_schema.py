@@ -480,3 +480,19 @@ def test_field_schema_from_static_type_index():
     assert field.ty == S("float")
     field.static_type_index = -1
     assert field.ty == S("Any")
+
+
+def test_ref_registration_gives_ffi_convert():
+    # refl::ObjectDef<T>().ref() registers "__ffi_convert__" (value -> T):
+    # TestIntPair has one, TestObjectBase none; a failed conversion says why.
+    from tvm_ffi_hpy.type_converter import _lookup_type_attr
+    convert = _lookup_type_attr(testing.TestIntPair.__tvm_ffi_type_index__, "__ffi_convert__")
+    assert convert is not None
+    assert _lookup_type_attr(testing.TestObjectBase.__tvm_ffi_type_index__,
+                             "__ffi_convert__") is None
+    pair = testing.TestIntPair(1, 2)
+    assert convert(pair) is pair
+    with pytest.raises(TypeError, match="Cannot convert from type `int` to `testing.TestIntPair`"):
+        convert(3)
+    with pytest.raises(TypeError, match="__ffi_convert__ failed"):
+        TypeSchema.from_annotation(testing.TestIntPair).check_value(3)

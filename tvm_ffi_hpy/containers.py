@@ -15,7 +15,7 @@ import types
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 from .core import Object, Shape, register_object, get_global_func, _ffi
-from .core import _object_deepcopy, _object_repr
+from .core import _attach_type_info, _object_deepcopy, _object_repr
 from .core import ErrorObject  # noqa: F401  (defined in core.py now; kept importable here)
 
 __all__ = ["Array", "List", "Map", "Dict", "Shape", "String", "Bytes"]
@@ -44,6 +44,8 @@ _dict_count = get_global_func("ffi.DictCount")
 _dict_erase = get_global_func("ffi.DictErase")
 _dict_clear = get_global_func("ffi.DictClear")
 _dict_items = get_global_func("ffi.DictItems")
+_recursive_eq = get_global_func("ffi.RecursiveEq")
+_recursive_hash = get_global_func("ffi.RecursiveHash")
 
 _NOT_GIVEN: Any = object()
 
@@ -64,6 +66,46 @@ def _flatten_pairs(mapping: Any) -> "list[Any]":
     return flat
 
 
+# Equality of containers is structural (ffi.RecursiveEq: same items, in order
+# for sequences; numbers compare by type and value, so Array([1]) != (1.0,)),
+# and hash is ffi.RecursiveHash, consistent with it, as apache tvm-ffi's.
+# Identity is unaffected: `is` still tells two containers apart, and one core
+# object still has one wrapper.  A List or Dict hashes by its current content:
+# mutating one that is a set member or a dict key loses it, as for any value
+# whose hash follows its content.
+def _seq_eq(self: Any, other: object) -> Any:
+    """Array/List == a container of its kind, or any other sequence (a list, a
+    tuple, a List for an Array, ...: converted to this kind first);
+    NotImplemented for str, bytes, mappings and non-sequences."""
+    if not (isinstance(other, type(self)) or isinstance(self, type(other))):
+        if isinstance(other, (str, bytes, bytearray, collections.abc.Mapping, Map, Dict)) \
+                or not isinstance(other, (collections.abc.Sequence, Array, List)):
+            return NotImplemented
+        try:
+            other = type(self)(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+    return bool(_recursive_eq(self, other))
+
+
+def _map_eq(self: Any, other: object) -> Any:
+    """Map == Map, Dict == Dict; NotImplemented for anything else (a plain
+    dict, a Map against a Dict), as apache tvm-ffi's."""
+    if not (isinstance(other, type(self)) or isinstance(self, type(other))):
+        return NotImplemented
+    return bool(_recursive_eq(self, other))
+
+
+def _container_ne(self: Any, other: object) -> Any:
+    result = self.__eq__(other)
+    return result if result is NotImplemented else not result
+
+
+def _container_hash(self: Any) -> int:
+    value: int = _recursive_hash(self)
+    return value
+
+
 def _seq_len(self: Any) -> int:
     """len() of an Array or a List (the same cell: c_api.h)."""
     return _ffi.array_size(self)
@@ -81,6 +123,9 @@ class Array(Object):
     """An immutable sequence held by the core: ``Array([1, "a", obj])``."""
 
     __class_getitem__: Any = classmethod(types.GenericAlias)  # Array[int] in annotations
+    __eq__ = _seq_eq  # structural (ffi.RecursiveEq)
+    __ne__ = _container_ne
+    __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
         self.__init_handle_by_constructor__(_array_ctor, *input_list)
@@ -113,6 +158,9 @@ class Map(Object):
     """An immutable mapping held by the core: ``Map({"a": 1})``."""
 
     __class_getitem__: Any = classmethod(types.GenericAlias)  # Map[str, int] in annotations
+    __eq__ = _map_eq  # structural (ffi.RecursiveEq)
+    __ne__ = _container_ne
+    __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any]] = ()) -> None:
         self.__init_handle_by_constructor__(_map_ctor, *_flatten_pairs(input_dict))
@@ -171,6 +219,9 @@ class List(Object):
     ``List([1, "a", obj])``.  Every holder (Python or C++) sees a mutation."""
 
     __class_getitem__: Any = classmethod(types.GenericAlias)  # List[int] in annotations
+    __eq__ = _seq_eq  # structural (ffi.RecursiveEq)
+    __ne__ = _container_ne
+    __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
         self.__init_handle_by_constructor__(_list_ctor, *input_list)
@@ -321,6 +372,9 @@ class Dict(Object):
     objects by identity)."""
 
     __class_getitem__: Any = classmethod(types.GenericAlias)  # Dict[str, int] in annotations
+    __eq__ = _map_eq  # structural (ffi.RecursiveEq)
+    __ne__ = _container_ne
+    __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any], None] = None,
                  **kwargs: Any) -> None:
@@ -418,3 +472,7 @@ class Bytes(bytes):
     """A bytes; core bytes come back as plain bytes."""
 
     __slots__ = ()
+
+
+_attach_type_info(String, _ffi.type_key_to_index("ffi.String"))
+_attach_type_info(Bytes, _ffi.type_key_to_index("ffi.Bytes"))

@@ -228,6 +228,25 @@ setattr(Object, "__ctypes_handle__", _object_ctypes_handle)
 setattr(Object, "__reduce__", _object_reduce)
 setattr(Object, "__replace__", _object_replace)
 setattr(Object, "__init_subclass__", classmethod(cast(Any, _object_init_subclass)))
+if sys.implementation.name == "pypy":
+    # PyPy gives instances of HPy types an attribute dictionary, which CPython
+    # does not (fields live in the core object; the classes say __slots__ = ()).
+    # Only what the class defines as a data descriptor (a field, a property)
+    # can be set or deleted, as on CPython.
+    def _object_setattr(self: Object, name: str, value: Any) -> None:
+        if not hasattr(type(getattr(type(self), name, None)), "__set__"):
+            raise AttributeError("'%s' object has no attribute '%s'"
+                                 % (type(self).__qualname__, name))
+        object.__setattr__(self, name, value)
+
+    def _object_delattr(self: Object, name: str) -> None:
+        if not hasattr(type(getattr(type(self), name, None)), "__delete__"):
+            raise AttributeError("'%s' object has no attribute '%s'"
+                                 % (type(self).__qualname__, name))
+        object.__delattr__(self, name)
+
+    setattr(Object, "__setattr__", _object_setattr)
+    setattr(Object, "__delattr__", _object_delattr)
 Object.__tvm_ffi_type_key__ = "ffi.Object"
 Object.__tvm_ffi_type_index__ = TYPE_INDEX_OBJECT
 Object.__tvm_ffi_fields__ = ()
@@ -448,6 +467,8 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
         if key in _NOT_COPIED or (key == "__new__" and value is _REFUSE_NEW):
             continue
         if key == "__slots__":
+            if value == ():
+                continue  # what every such class has (set below)
             raise TypeError("classes of core objects cannot declare __slots__")
         if key == "__del__":
             # PyPy warns that __del__ added to an existing type is not called;
@@ -459,6 +480,9 @@ def _build_class(type_index: int, base: "type[Object]", name: str, module: str, 
             setattr(cls, key, value)
         if source is not None:
             _rebind_class_cell(value, source, cls)
+    # Instances have no __dict__ (nor __weakref__): fields live in the core
+    # object.  An empty __slots__ says so, as for apache tvm-ffi's classes.
+    cls.__slots__ = ()
     _install_reflection(cls, info, namespace, [] if as_getsets else fields, field_names)
     if "__deepcopy__" not in namespace:
         # The core's deep copy; classes with their own __reduce__ (and no
@@ -525,9 +549,15 @@ def _class_for_index(type_index: int) -> "type[Object]":
         return cls
     info = _ffi.type_info(type_index)
     base = _class_for_index(info.type_ancestors[-1]) if info.type_ancestors else Object
+    # Named as apache tvm-ffi names such a class: module = the type key's
+    # prefix, qualname = the whole type key.
     module, _, name = info.type_key.rpartition(".")
-    return _build_class(type_index, base, name, "tvm_ffi_hpy.types." + (module or "core"),
-                        name, {})
+    doc = ("Auto-generated fallback class for %s.\n"
+           "It was built from the core's reflection because no Python class is registered\n"
+           "for this type; register one with the `register_object` decorator."
+           % info.type_key)
+    return _build_class(type_index, base, name, module or "core", info.type_key,
+                        {"__doc__": doc})
 
 
 @overload
@@ -710,9 +740,26 @@ _ffi.set_hooks({
     "TypeField": TypeField,
     "TypeMethod": TypeMethod,
 })
+
+
+def _attach_type_info(cls: type, type_index: int) -> None:
+    """Give a class the package defines for a core type (Object, Function;
+    Shape, String, Bytes, dtype, Device, whose instances are plain values)
+    its own TypeInfo, as apache tvm-ffi's classes have: ``type_cls`` is the
+    class, and a parent ffi.Object is Object's own TypeInfo.  Only
+    ``__tvm_ffi_type_info__`` is set: which classes wrap core objects is
+    still the class registry's (hpy_ext/module.cc)."""
+    info = _ffi.type_info(type_index)
+    parent = info.parent_type_info
+    if parent is not None and parent.type_index == TYPE_INDEX_OBJECT and cls is not Object:
+        info.parent_type_info = Object.__tvm_ffi_type_info__
+    info.type_cls = cls
+    setattr(cls, "__tvm_ffi_type_info__", info)
+
+
 for _base in (Object, Function):
-    _base.__tvm_ffi_type_info__ = _ffi.type_info(_base.__tvm_ffi_type_index__)
-    _base.__tvm_ffi_type_info__.type_cls = _base
+    _attach_type_info(_base, _base.__tvm_ffi_type_index__)
+_attach_type_info(Shape, _ffi.type_key_to_index("ffi.Shape"))
 
 
 def _tell_extension_about_recursion_limits() -> None:

@@ -15,7 +15,7 @@ import enum
 import numbers
 from typing import Any, Optional, Tuple, Union
 
-from .core import Object, Shape, get_global_func, register_object, _ffi
+from .core import Object, Shape, get_global_func, register_object, _ffi, _attach_type_info
 
 __all__ = ["Tensor", "Device", "DLDeviceType", "dtype", "device", "empty", "from_dlpack"]
 
@@ -373,3 +373,7 @@ def empty(shape: "Union[int, Tuple[int, ...], list[int]]", dtype: str = "float32
     dims = (shape,) if isinstance(shape, int) else tuple(shape)
     tensor: Tensor = _tensor_empty(Shape(dims), str(dtype))
     return tensor
+
+
+_attach_type_info(dtype, _ffi.type_key_to_index("DataType"))
+_attach_type_info(Device, _ffi.type_key_to_index("Device"))

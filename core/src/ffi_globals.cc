@@ -262,6 +262,19 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                details::ThrowRaised();
              }
            })
+      // A Function over a C safe call: calls safe_call(self, args, n, result);
+      // deleter(self) (when not NULL) runs when the Function is freed.  The
+      // Python face of TVMFFIFunctionCreate (c_api.h), named as apache tvm-ffi's.
+      .def("ffi.FunctionFromExternC",
+           [](void* self, void* safe_call, void* deleter) -> Function {
+             TVMFFIObjectHandle out = nullptr;
+             if (TVMFFIFunctionCreate(self, reinterpret_cast<TVMFFISafeCallType>(safe_call),
+                                      reinterpret_cast<void (*)(void*)>(deleter), &out) != 0) {
+               details::ThrowRaised();
+             }
+             return Function(ObjectPtr<FunctionObj>::Steal(
+                 static_cast<FunctionObj*>(details::ObjectUnsafe::FromHeader(out))));
+           })
       // The metadata JSON kept with a global function ("" when none).
       .def("ffi.GetGlobalFuncMetadata",
            [](const String& name) -> String {

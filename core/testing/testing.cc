@@ -53,6 +53,15 @@ class TestObjectDerived : public TestObjectBase {
                                         TestObjectBase)
 };
 
+/* Fields typed by an object class (their schemas name testing.TestObjectBase). */
+class TestObjectPtrHolderObj : public Object {
+ public:
+  ObjectPtr<TestObjectBase> value;
+  std::optional<ObjectPtr<TestObjectBase>> optional_value;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestObjectPtrHolder", TestObjectPtrHolderObj,
+                                        Object)
+};
+
 class TestHolderObj : public Object {
  public:
   Any value;
@@ -145,7 +154,8 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def(refl::init<TestIntPairObj, int64_t, int64_t>())
       .def_ro("a", &TestIntPairObj::a, "Field `a`")
       .def_ro("b", &TestIntPairObj::b, "Field `b`")
-      .def("sum", &TestIntPairObj::Sum, "a + b");
+      .def("sum", &TestIntPairObj::Sum, "a + b")
+      .ref();  // "__ffi_convert__", as apache tvm-ffi's TestIntPair has
 
   refl::ObjectDef<TestObjectBase>()
       .def_rw("v_i64", &TestObjectBase::v_i64, refl::Default(int64_t(10)), "i64 field")
@@ -157,6 +167,11 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::ObjectDef<TestObjectDerived>()
       .def_rw("v_map", &TestObjectDerived::v_map, "a map (required)")
       .def_rw("v_array", &TestObjectDerived::v_array, "an array (required)");
+
+  refl::ObjectDef<TestObjectPtrHolderObj>()
+      .def_rw("value", &TestObjectPtrHolderObj::value)
+      .def_rw("optional_value", &TestObjectPtrHolderObj::optional_value,
+              refl::Default(std::optional<ObjectPtr<TestObjectBase>>()));
 
   refl::ObjectDef<TestHolderObj>()
       .def(refl::init<TestHolderObj, Any>())

@@ -22,15 +22,6 @@ class TestFrozenCxxObj : public Object {
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestFrozenCxx", TestFrozenCxxObj, Object)
 };
 
-class TestObjectBaseObj;  // testing.TestObjectBase lives in testing.cc
-class TestObjectPtrHolderObj : public Object {
- public:
-  ObjectRef value;
-  std::optional<ObjectRef> optional_value;
-  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestObjectPtrHolder", TestObjectPtrHolderObj,
-                                        Object)
-};
-
 class TestNonCopyableObj : public Object {
  public:
   int64_t value;
@@ -167,12 +158,23 @@ class TestDeepCopyEdgesObj : public Object {
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestDeepCopyEdges", TestDeepCopyEdgesObj, Object)
 };
 
-/* A type no Python class is registered for (make_unregistered_object). */
-class TestUnregisteredObj : public Object {
+/* Types no Python class is registered for (make_unregistered_object): a base
+ * with v1 and get_v1_plus_one, a final child with v2 and get_v2_plus_two, as
+ * apache tvm-ffi's testing types (the classes built for them inherit). */
+class TestUnregisteredBaseObj : public Object {
  public:
-  int64_t v1 = 41, v2 = 42;
+  int64_t v1 = 41;
+  int64_t GetV1PlusOne() const { return v1 + 1; }
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("testing.TestUnregisteredBaseObject", TestUnregisteredBaseObj,
+                                  Object)
+};
+
+class TestUnregisteredObj : public TestUnregisteredBaseObj {
+ public:
+  int64_t v2 = 42;
+  int64_t GetV2PlusTwo() const { return v2 + 2; }
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestUnregisteredObject", TestUnregisteredObj,
-                                        Object)
+                                        TestUnregisteredBaseObj)
 };
 
 /* Fields of many kinds (device and dtype are held as Any here). */
@@ -211,11 +213,6 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::ObjectDef<TestFrozenCxxObj>()
       .def_rw("value", &TestFrozenCxxObj::value)
       .def_rw("tag", &TestFrozenCxxObj::tag);
-
-  refl::ObjectDef<TestObjectPtrHolderObj>()
-      .def_rw("value", &TestObjectPtrHolderObj::value)
-      .def_rw("optional_value", &TestObjectPtrHolderObj::optional_value,
-              refl::Default(std::optional<ObjectRef>()));
 
   refl::ObjectDef<TestNonCopyableObj>()
       .def(refl::init<TestNonCopyableObj, int64_t>())
@@ -333,9 +330,14 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def_rw("v_any", &TestDeepCopyEdgesObj::v_any)
       .def_rw("v_obj", &TestDeepCopyEdgesObj::v_obj);
 
+  refl::ObjectDef<TestUnregisteredBaseObj>()
+      .def_ro("v1", &TestUnregisteredBaseObj::v1)
+      .def("get_v1_plus_one", &TestUnregisteredBaseObj::GetV1PlusOne,
+           "Get (v1 + 1) from TestUnregisteredBaseObject");
   refl::ObjectDef<TestUnregisteredObj>()
-      .def_ro("v1", &TestUnregisteredObj::v1)
-      .def_ro("v2", &TestUnregisteredObj::v2);
+      .def_ro("v2", &TestUnregisteredObj::v2)
+      .def("get_v2_plus_two", &TestUnregisteredObj::GetV2PlusTwo,
+           "Get (v2 + 2) from TestUnregisteredObject");
 
   const refl::Metadata kHelloMetadata{{"bool_attr", true}, {"int_attr", 1}, {"str_attr", "hello"}};
   using S = SchemaAllTypesObj;

@@ -43,7 +43,7 @@ TEST(containers, array_globals) {
   CHECK(get(arr, 1).cast<String>() == "a long string value");
   CHECK_THROWS(get(arr, 3), "IndexError", "Array index out of range");
   CHECK_THROWS(get(arr, -1), "IndexError", "Array index out of range");
-  CHECK_THROWS(size(1), "TypeError", "expected `ffi.Array` but got `int`");
+  CHECK_THROWS(size(1), "TypeError", "Expected `ffi.Array` but got `int`");
   CHECK_EQ(make().cast<Array>().size(), int64_t(0));
 }
 
@@ -124,7 +124,7 @@ TEST(containers, shape) {
   Shape t = make(5, 6).cast<Shape>();
   CHECK_EQ(t.size(), size_t(2));
   CHECK_EQ(t[1], int64_t(6));
-  CHECK_THROWS(make(1, "x"), "TypeError", "argument #1 when calling `ffi.Shape`");
+  CHECK_THROWS(make(1, "x"), "TypeError", "argument #1 when calling: `ffi.Shape`. Expected `int`");
   CHECK_EQ(make().cast<Shape>().size(), size_t(0));
   Function key_of = Function::GetGlobalRequired("ffi.GetTypeKeyOfIndex");
   CHECK(key_of(int64_t(kTVMFFIShape)).cast<String>() == "ffi.Shape");
@@ -192,7 +192,7 @@ TEST(containers, list) {
   CHECK(!back.same_as(c) && Ints(back) == Ints(c));
   CHECK(Any(c).cast<List>().same_as(c));  // no copy for the type itself
   CHECK_THROWS(Any(Map()).cast<List>(), "TypeError", "Cannot convert from type `ffi.Map`");
-  CHECK_THROWS(Function::GetGlobalRequired("ffi.ArraySize")(Map()), "TypeError", "expected `ffi.Array`");
+  CHECK_THROWS(Function::GetGlobalRequired("ffi.ArraySize")(Map()), "TypeError", "Expected `ffi.Array`");
 }
 
 TEST(containers, list_globals) {
@@ -218,11 +218,11 @@ TEST(containers, list_globals) {
   CHECK_THROWS(get(l, 3), "IndexError", "List index out of range");
   // The List functions take exactly a List: an Array is not copied into a
   // temporary List that a mutation would then change unseen.
-  CHECK_THROWS(size(Array()), "TypeError", "expected `ffi.List` but got `ffi.Array`");
+  CHECK_THROWS(size(Array()), "TypeError", "Expected `ffi.List` but got `ffi.Array`");
   CHECK_THROWS(Function::GetGlobalRequired("ffi.ListAppend")(Array(), 1), "TypeError",
-               "expected `ffi.List` but got `ffi.Array`");
+               "Expected `ffi.List` but got `ffi.Array`");
   CHECK_THROWS(Function::GetGlobalRequired("ffi.DictSetItem")(Map(), 1, 2), "TypeError",
-               "expected `ffi.Dict` but got `ffi.Map`");
+               "Expected `ffi.Dict` but got `ffi.Map`");
   CHECK_THROWS(Function::GetGlobalRequired("ffi.ListReserve")(l, int64_t(1) << 62), "ValueError",
                "too large");
   Function key_of = Function::GetGlobalRequired("ffi.GetTypeKeyOfIndex");

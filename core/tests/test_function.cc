@@ -45,9 +45,11 @@ TEST(function, typed) {
   CHECK_EQ(add(1, 2).cast<int64_t>(), int64_t(3));
   CHECK_EQ(add(true, 2).cast<int64_t>(), int64_t(3));
   CHECK_THROWS(add(1, 2, 3), "TypeError",
-               "Mismatched number of arguments when calling `add`: expected 2 but got 3");
+               "Mismatched number of arguments when calling: `add(0: int, 1: int) -> int`. "
+               "Expected 2 but got 3 arguments");
   CHECK_THROWS(add(1, "x"), "TypeError",
-               "Mismatched type on argument #1 when calling `add`: expected `int` but got `str`");
+               "Mismatched type on argument #1 when calling: `add(0: int, 1: int) -> int`. "
+               "Expected `int` but got `str`");
   Function concat = Function::FromTyped(
       [](const String& a, std::string b) { return a.str() + b; }, "concat");
   CHECK(concat("ab", std::string("cdefghij")).cast<String>() == "abcdefghij");
@@ -55,7 +57,7 @@ TEST(function, typed) {
   CHECK(nothing().is_none());
   Function arr_size = Function::FromTyped([](Array a) { return a.size(); }, "size");
   CHECK_EQ(arr_size(Array{Any(1), Any(2)}).cast<int64_t>(), int64_t(2));
-  CHECK_THROWS(arr_size(Map()), "TypeError", "expected `ffi.Array` but got `ffi.Map`");
+  CHECK_THROWS(arr_size(Map()), "TypeError", "Expected `ffi.Array` but got `ffi.Map`");
 }
 
 TEST(function, packed_and_c) {

@@ -42,9 +42,9 @@ TEST(testing, simple_functions) {
   r = CallGlobalC("testing.add_one", {RawStr("x")});
   CHECK_EQ(r.status, -1);
   CHECK_EQ(r.kind, std::string("TypeError"));
-  CHECK(Contains(r.message, "argument #0 when calling `testing.add_one`"));
+  CHECK(Contains(r.message, "argument #0 when calling: `testing.add_one(0: int) -> int`"));
   r = CallGlobalC("testing.add_one", {Int(1), Int(2)});
-  CHECK(Contains(r.message, "expected 1 but got 2"));
+  CHECK(Contains(r.message, "Expected 1 but got 2 arguments"));
   r = CallGlobalC("testing.live_object_count", {});
   CHECK_EQ(r.value.v_int64, TVMFFIGetLiveObjectCount());
   r = CallGlobalC("testing.test_raise_error", {RawStr("KeyError"), RawStr("no such key")});
@@ -142,7 +142,7 @@ TEST(testing, reflected_types) {
   CHECK_EQ(total.value.v_int64, int64_t(42));
   test_util::CallResult bad = test_util::CallC(init->method.v_obj, {Int(1)});
   CHECK_EQ(bad.kind, std::string("TypeError"));
-  CHECK(Contains(bad.message, "expected 2 but got 1"));
+  CHECK(Contains(bad.message, "Expected 2 but got 1 arguments"));
   made.Release();
 
   // TestHolder keeps any value; identity survives a round trip.

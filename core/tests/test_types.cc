@@ -180,7 +180,7 @@ TEST(reflection, methods) {
   CHECK(sum != nullptr && !(sum->flags & kTVMFFIFieldFlagBitMaskIsStaticMethod));
   CHECK_EQ(AnyView::FromRaw(sum->method).cast<Function>()(obj).cast<int64_t>(), int64_t(7));
   CHECK_THROWS(AnyView::FromRaw(sum->method).cast<Function>()(1), "TypeError",
-               "expected `testing.TestIntPair` but got `int`");
+               "Expected `testing.TestIntPair` but got `int`");
   const TVMFFIFieldInfo* a = FindField(pair, "a");
   CHECK(a != nullptr && !(a->flags & kTVMFFIFieldFlagBitMaskWritable));
   TVMFFIAny v;

@@ -15,13 +15,15 @@ from ._field import Field
 
 
 def _is_array(value: object) -> bool:
-    from ..containers import Array
-    return isinstance(value, Array)
+    """An FFI sequence: Array (immutable) or List (mutable)."""
+    from ..containers import Array, List
+    return isinstance(value, (Array, List))
 
 
 def _is_map(value: object) -> bool:
-    from ..containers import Map
-    return isinstance(value, Map)
+    """An FFI mapping: Map (immutable) or Dict (mutable)."""
+    from ..containers import Dict, Map
+    return isinstance(value, (Map, Dict))
 
 
 # ---------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def __getattr__(name: str) -> Any:
 
 @c_class("testing.TestIntPair")
 class TestIntPair(Object):
-    """TestIntPair(a, b): read-only ints `a` and `b`, method `sum()`; the C++
-    constructor takes positional arguments only, as apache tvm-ffi's does."""
+    """TestIntPair(a, b): read-only ints `a` and `b`, method `sum()`; a
+    c_class, so a dataclass (fields(), asdict(), replace(), __match_args__)."""
 
     __test__: ClassVar[bool] = False
     a: int
@@ -48,29 +48,27 @@ class TestIntPair(Object):
         def sum(self) -> int: ...
 
 
-@register_object("testing.TestObjectBase")
+@c_class("testing.TestObjectBase")
 class TestObjectBase(Object):
     """v_i64 (rw, 10), v_f64 (ro, 10.0), v_str (rw, "hello"), method add_i64(x);
     constructed by the generated ``__ffi_init__`` (all three have defaults)."""
 
     __test__: ClassVar[bool] = False
+    v_i64: int
+    v_f64: float
+    v_str: str
     if TYPE_CHECKING:  # reflected from C++ when the class is built
-        v_i64: int
-        @property
-        def v_f64(self) -> float: ...
-        v_str: str
         def add_i64(self, x: int) -> int: ...
 
 
-@register_object("testing.TestObjectDerived")
+@c_class("testing.TestObjectDerived")
 class TestObjectDerived(TestObjectBase):
     """TestObjectBase plus the required, writable v_map and v_array (the
     generated constructor takes them first)."""
 
     __test__: ClassVar[bool] = False
-    if TYPE_CHECKING:  # reflected from C++ when the class is built
-        v_map: Any
-        v_array: Any
+    v_map: Mapping[Any, Any]
+    v_array: Sequence[Any]
 
 
 @register_object("testing.TestHolder")

@@ -89,13 +89,36 @@ struct FuncSig<R (C::*)(A...)> : FuncSig<R (*)(A...)> {};
 template <typename R, typename C, typename... A>
 struct FuncSig<R (C::*)(A...) const> : FuncSig<R (*)(A...)> {};
 
+/* "(0: int, 1: str) -> float": the signature of a typed function as its
+ * error messages show it (apache tvm-ffi's form; `void` for no result).
+ * Built only when a message needs it. */
+template <typename R, typename... A>
+std::string TypedSignature() {
+  std::string out = "(";
+  size_t i = 0;
+  ((out += (i ? ", " : "") + std::to_string(i) + ": " + TypeTraits<std::decay_t<A>>::TypeName(),
+    ++i),
+   ...);
+  out += ") -> ";
+  if constexpr (std::is_void_v<R>) {
+    out += "void";
+  } else {
+    out += TypeTraits<std::decay_t<R>>::TypeName();
+  }
+  return out;
+}
+
+/* Argument `i`, converted; on a mismatch a TypeError
+ * "Mismatched type on argument #i when calling: `name(sig)`. Expected `T` but got `U`". */
 template <typename T>
-std::decay_t<T> CastArg(const AnyView* args, int32_t i, const std::string& fname) {
+std::decay_t<T> CastArg(const AnyView* args, int32_t i, const std::string& fname,
+                        std::string (*signature)() = nullptr) {
   using U = std::decay_t<T>;
   std::optional<U> value = TypeTraits<U>::TryFrom(&args[i].raw());
   if (TVM_FFI_HPY_UNLIKELY(!value.has_value())) {
     throw Error("TypeError", "Mismatched type on argument #" + std::to_string(i) +
-                                 " when calling `" + fname + "`: expected `" +
+                                 " when calling: `" + fname + (signature ? signature() : "") +
+                                 "`. Expected `" +
                                  TypeTraits<U>::TypeName() + "` but got `" +
                                  args[i].type_name() + "`");
   }
@@ -105,14 +128,16 @@ std::decay_t<T> CastArg(const AnyView* args, int32_t i, const std::string& fname
 template <typename F, typename R, typename... A, size_t... I>
 void CallTyped(F& f, const std::string& name, const AnyView* args, int32_t num_args, Any* rv,
                std::tuple<A...>*, std::index_sequence<I...>) {
+  std::string (*signature)() = &TypedSignature<R, A...>;
   if (TVM_FFI_HPY_UNLIKELY(num_args != int32_t(sizeof...(A)))) {
-    throw Error("TypeError", "Mismatched number of arguments when calling `" + name +
-                                 "`: expected " + std::to_string(sizeof...(A)) + " but got " +
-                                 std::to_string(num_args));
+    throw Error("TypeError", "Mismatched number of arguments when calling: `" + name +
+                                 signature() + "`. Expected " + std::to_string(sizeof...(A)) +
+                                 " but got " + std::to_string(num_args) + " arguments");
   }
   (void)args;
+  (void)signature;
   // Braced initialisation converts the arguments strictly left to right.
-  std::tuple<std::decay_t<A>...> values{CastArg<A>(args, int32_t(I), name)...};
+  std::tuple<std::decay_t<A>...> values{CastArg<A>(args, int32_t(I), name, signature)...};
   (void)values;
   if constexpr (std::is_void_v<R>) {
     f(std::get<I>(std::move(values))...);

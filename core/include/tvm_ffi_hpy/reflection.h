@@ -314,6 +314,15 @@ class ObjectDef {
     if (TVMFFITypeRegisterAttr(type_index_, &key, &value.raw()) != 0) details::ThrowRaised();
     return *this;
   }
+  /* Names the reference type of T (apache tvm-ffi's `.ref<TRef>()`): the
+   * type attribute "__ffi_convert__" becomes a function value -> TRef, which
+   * Python's type converter calls for a value that is not already a T (the
+   * reference type's TypeTraits decide what else converts; none: TypeError). */
+  template <typename TRef = ObjectPtr<T>>
+  ObjectDef& ref() {
+    auto convert = [](AnyView value) -> Any { return Any(value.cast<TRef>()); };
+    return attr("__ffi_convert__", Function::FromTyped(convert, QualifiedName("__ffi_convert__")));
+  }
   template <typename F, typename... Extra>
   ObjectDef& def_static(const char* name, F fn, Extra&&... extra) {
     return RegisterTyped(name, std::move(fn), true, std::forward<Extra>(extra)...);
