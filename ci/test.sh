@@ -94,7 +94,7 @@ run_pytest() {  # label, CPython|PyPy, extra env...; returns pytest's status
 # Two lanes, one per core: PyPy's runs in the background (its log is printed
 # when it ends), CPython's runs and the packaging checks in the foreground.
 # Each pytest process is single-threaded; run one after the other they took
-# 39 minutes on 2 cores (docs/packaging.md has the lanes' times).
+# 39 minutes on 2 cores (docs/packaging.md, "Last run of the test command").
 FULL=0; [ "$#" -gt 0 ] || FULL=1
 PYPY_LOG="$REPO/build/pytest-pypy.log"
 (
