@@ -62,11 +62,6 @@ const BaseTypes& Bases() {
 std::mutex g_mutex;
 std::unordered_map<int32_t, ObjectRef> g_states;  // concrete enum type -> EnumState
 
-/* The slots of a slot-type object (py_class.cc's layout). */
-TVMFFIAny* SlotsOf(const Object* obj) {
-  return reinterpret_cast<TVMFFIAny*>(reinterpret_cast<char*>(const_cast<Object*>(obj)) + 32);
-}
-
 struct StateView {
   List entries;
   Dict indexes;
@@ -74,7 +69,7 @@ struct StateView {
 };
 
 StateView ViewState(const ObjectRef& state) {
-  TVMFFIAny* s = SlotsOf(state.get());
+  TVMFFIAny* s = SlotValues(state.get());
   return {AnyView::FromRaw(s[0]).cast<List>(), AnyView::FromRaw(s[1]).cast<Dict>(),
           AnyView::FromRaw(s[2]).cast<Dict>()};
 }
@@ -126,7 +121,7 @@ ObjectRef StateOfLocked(int32_t type_index) {
 void RegisterLocked(const ObjectRef& variant) {
   int32_t type_index = variant->type_index();
   StateView st = ViewState(StateOfLocked(type_index));
-  TVMFFIAny* slots = SlotsOf(variant.get());
+  TVMFFIAny* slots = SlotValues(variant.get());
   AnyView int_index = AnyView::FromRaw(slots[0]);
   AnyView str_index = AnyView::FromRaw(slots[1]);
   if (int_index.type_index() != kTVMFFIInt || !str_index.as<String>()) {
@@ -184,10 +179,16 @@ void SetAttr(const ObjectRef& variant, const String& name, AnyView value) {
 }  // namespace
 
 int32_t EnumKindOf(int32_t type_index) {
+  // Every walk asks this of every object: two ancestor slots, no search.
+  // ffi.Enum sits at depth 1 of every enum type, IntEnum/StrEnum at depth 2.
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  if (info == nullptr || info->type_depth < 1) return -1;
   const BaseTypes& b = Bases();
-  if (!Derives(type_index, b.kinds[0])) return -1;
-  if (Derives(type_index, b.kinds[1])) return 1;
-  return Derives(type_index, b.kinds[2]) ? 2 : 0;
+  int32_t at1 = info->type_depth == 1 ? type_index : info->type_ancestors[1]->type_index;
+  if (at1 != b.kinds[0]) return -1;
+  if (info->type_depth < 2) return 0;
+  int32_t at2 = info->type_depth == 2 ? type_index : info->type_ancestors[2]->type_index;
+  return at2 == b.kinds[1] ? 1 : at2 == b.kinds[2] ? 2 : 0;
 }
 
 ObjectRef EnumGet(int32_t type_index, const AnyView& index) {

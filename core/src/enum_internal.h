@@ -4,7 +4,7 @@
 #ifndef TVM_FFI_HPY_SRC_ENUM_INTERNAL_H_
 #define TVM_FFI_HPY_SRC_ENUM_INTERNAL_H_
 
-#include <tvm_ffi_hpy/ffi.h>
+#include "internal.h"
 
 namespace tvm_ffi_hpy {
 
@@ -14,9 +14,7 @@ namespace tvm_ffi_hpy {
 int32_t EnumKindOf(int32_t type_index);
 
 /* The int index of a variant (slot 0 of the slot layout, enum.h). */
-inline int64_t EnumIntIndex(const Object* variant) {
-  return reinterpret_cast<const TVMFFIAny*>(reinterpret_cast<const char*>(variant) + 32)->v_int64;
-}
+inline int64_t EnumIntIndex(const Object* variant) { return SlotValues(variant)[0].v_int64; }
 
 /* The variant of a concrete enum type with this int or str index
  * (ValueError when there is none, TypeError for another kind of index). */

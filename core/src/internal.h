@@ -28,6 +28,10 @@ int32_t DefineSlotType(const String& type_key, int32_t parent_index,
                        const std::vector<std::string>& field_names, bool frozen);
 void AdoptSlotType(int32_t type_index);
 ObjectRef MakeSlotObject(int32_t type_index, const AnyView* values, int64_t num_values);
+/* The slots of an object of a slot type (they start at offset 32). */
+inline TVMFFIAny* SlotValues(const Object* obj) {
+  return reinterpret_cast<TVMFFIAny*>(reinterpret_cast<char*>(const_cast<Object*>(obj)) + 32);
+}
 
 /* Recursive walks of values (structural.cc, deep_copy.cc, repr.cc,
  * serialization.cc) go one C++ frame per nesting level.  WalkDepthGuard

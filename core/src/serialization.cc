@@ -510,8 +510,7 @@ class GraphWriter {
   std::string ObjectData(const TVMFFIAny& raw) {
     int32_t enum_kind = EnumKindOf(raw.type_index);
     if (enum_kind >= 0) {  // a variant: its index; reading makes back the singleton
-      const TVMFFIAny* slots = reinterpret_cast<const TVMFFIAny*>(
-          reinterpret_cast<const char*>(raw.v_obj) + 32);
+      const TVMFFIAny* slots = SlotValues(details::ObjectUnsafe::FromHeader(raw.v_obj));
       return enum_kind == 1 ? std::to_string(slots[0].v_int64)
                             : Data(AnyView::FromRaw(slots[1]));
     }

@@ -57,20 +57,13 @@ namespace details {
 /* The type index of ffi.Enum (0), ffi.IntEnum (1) or ffi.StrEnum (2): the
  * core defines them with the slot layout before anyone asks. */
 inline int32_t EnumBaseTypeIndex(int kind) {
-  static const int32_t indices[3] = {
-      int32_t(Function::GetGlobalRequired("ffi.EnumBaseTypeIndex")(int64_t(0)).cast<int64_t>()),
-      int32_t(Function::GetGlobalRequired("ffi.EnumBaseTypeIndex")(int64_t(1)).cast<int64_t>()),
-      int32_t(Function::GetGlobalRequired("ffi.EnumBaseTypeIndex")(int64_t(2)).cast<int64_t>())};
-  return indices[kind];
+  static const Function base = Function::GetGlobalRequired("ffi.EnumBaseTypeIndex");
+  return int32_t(base(int64_t(kind)).cast<int64_t>());  // the core caches them (enum.cc)
 }
 }  // namespace details
 
 #define TVM_FFI_HPY_ENUM_BASE_INFO_(TypeKey, Self, Parent, Kind)                                  \
- public:                                                                                         \
-  static constexpr const char* _type_key = TypeKey;                                              \
-  using _type_parent = Parent;                                                                   \
-  static constexpr int32_t _type_depth = Parent::_type_depth + 1;                                \
-  static constexpr int32_t _type_child_slots = 0;                                                \
+  TVM_FFI_HPY_OBJECT_INFO_COMMON_(TypeKey, Self, Parent, 0)                                      \
   static constexpr bool _type_final = false;                                                     \
   static int32_t RuntimeTypeIndex() { return ::tvm_ffi_hpy::details::EnumBaseTypeIndex(Kind); }
 
