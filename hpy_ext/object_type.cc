@@ -471,16 +471,23 @@ static int field_write(HPyContext* ctx, const FieldAccessorPayload* acc, TVMFFIO
   return 0;
 }
 
+// The accessor's payload, or nullptr with TypeError set.
+static const FieldAccessorPayload* bound_accessor(HPyContext* ctx, HPy self) {
+  const FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
+  if (!acc->info || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "this FieldAccessor is bound to no field (accessors come from type_info)");
+    return nullptr;
+  }
+  return acc;
+}
+
 HPyDef_SLOT(FieldAccessor_call, HPy_tp_call)
 static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs,
                                    HPy kwnames) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
-  FieldAccessorPayload* acc = FieldAccessorPayload_AsStruct(ctx, self);
-  if (!acc->info || !acc->owner) {  // FieldAccessor() called from Python: bound to no field
-    HPyErr_SetString(ctx, ctx->h_TypeError,
-                     "this FieldAccessor is bound to no field (accessors come from type_info)");
-    return HPy_NULL;
-  }
+  const FieldAccessorPayload* acc = bound_accessor(ctx, self);
+  if (!acc) return HPy_NULL;
   if ((!HPy_IsNull(kwnames) && HPy_Length(ctx, kwnames) > 0) || nargs < 1 || nargs > 2) {
     return raise_format(ctx, ctx->h_TypeError, "field accessor '%s' takes (obj) or (obj, value)",
                         acc->info->name.data);
@@ -488,6 +495,35 @@ static HPy FieldAccessor_call_impl(HPyContext* ctx, HPy self, const HPy* args, s
   TVMFFIObject* obj = object_handle(ctx, args[0]);
   if (!obj) return HPy_NULL;
   if (nargs == 1) return field_read(ctx, acc, obj);
+  if (field_write(ctx, acc, obj, args[1]) < 0) return HPy_NULL;
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
+// The property front end's two entry points: bound methods of the accessor,
+// a cheaper call shape than the accessor's own tp_call on both interpreters
+// (docs/benchmarks.md).
+HPyDef_METH(FieldAccessor_read, "read", HPyFunc_O, .doc = "read(obj): the field's value")
+static HPy FieldAccessor_read_impl(HPyContext* ctx, HPy self, HPy arg) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
+  const FieldAccessorPayload* acc = bound_accessor(ctx, self);
+  if (!acc) return HPy_NULL;
+  TVMFFIObject* obj = object_handle(ctx, arg);
+  if (!obj) return HPy_NULL;
+  return field_read(ctx, acc, obj);
+}
+
+HPyDef_METH(FieldAccessor_write, "write", HPyFunc_VARARGS,
+            .doc = "write(obj, value): store value in the field")
+static HPy FieldAccessor_write_impl(HPyContext* ctx, HPy self, const HPy* args, size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
+  const FieldAccessorPayload* acc = bound_accessor(ctx, self);
+  if (!acc) return HPy_NULL;
+  if (nargs != 2) {
+    return raise_format(ctx, ctx->h_TypeError, "field accessor '%s': write(obj, value)",
+                        acc->info->name.data);
+  }
+  TVMFFIObject* obj = object_handle(ctx, args[0]);
+  if (!obj) return HPy_NULL;
   if (field_write(ctx, acc, obj, args[1]) < 0) return HPy_NULL;
   return HPy_Dup(ctx, ctx->h_None);
 }
@@ -516,7 +552,8 @@ static int Field_getset_set(HPyContext* ctx, HPy self, HPy value, void* closure)
   return field_write(ctx, acc, obj, value);
 }
 
-static HPyDef* FieldAccessor_defines[] = {&FieldAccessor_call, nullptr};
+static HPyDef* FieldAccessor_defines[] = {&FieldAccessor_call, &FieldAccessor_read,
+                                         &FieldAccessor_write, nullptr};
 
 HPyType_Spec FieldAccessor_spec = {
     .name = "tvm_ffi_hpy.core.FieldAccessor",

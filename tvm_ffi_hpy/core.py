@@ -395,8 +395,10 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
     """Fields that are not getset descriptors of the class (`properties`)
     become properties; methods, __init__, __tvm_ffi_fields__."""
     for field in properties:
-        acc = field.accessor  # writes to read-only fields fail in the core, with its message
-        prop = property(acc, acc, None, field.doc or None)
+        # The accessor's bound read/write: a cheaper call than the accessor
+        # itself.  Writes to read-only fields fail in the core, with its message.
+        acc = field.accessor
+        prop = property(acc.read, acc.write, None, field.doc or None)
         prop.__doc__ = field.doc or None  # no doc: None, not the accessor's (PyPy copies it)
         setattr(cls, field.name, prop)
     for method in info.methods:

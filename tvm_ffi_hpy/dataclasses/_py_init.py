@@ -185,11 +185,11 @@ def make_no_init(cls: _Cls) -> Callable[..., None]:
 def field_property(name: str, accessor: Any, frozen: bool, doc: Optional[str],
                    converter: Optional[Callable[[Any], Any]] = None) -> Any:
     """The class attribute of a py_class field (core.FFIProperty): the
-    accessor itself reads and writes; a field with a converter writes
+    accessor's bound read and write; a field with a converter writes
     through it."""
     from ..field_property import FFIProperty
-    write = accessor
+    write = store = accessor.write
     if converter is not None:
         def write(obj: Any, value: Any) -> None:
-            accessor(obj, converter(value))
-    return FFIProperty(accessor, None if frozen else write, None, doc or None, write=write)
+            store(obj, converter(value))
+    return FFIProperty(accessor.read, None if frozen else write, None, doc or None, write=write)
