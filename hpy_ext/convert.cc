@@ -629,9 +629,11 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
                    ArgTemps* temps);
 
 // An object none of the direct conversions took: asks the protocol_value hook
-// (conversion_protocols.py) unless its type is known plain (the plain_types
-// dict, one lookup).  1 when it is not special (it crosses as itself), 0 when
-// *out was set, -1 with an error set.
+// (conversion_protocols.py) unless its type is known plain: in the
+// plain_types dict (one lookup), or, when it is in neither that dict nor
+// protocol_types, marked by the class attribute kPlainFlagName (a class
+// defined inside a function).  1 when it is not special (it crosses as
+// itself), 0 when *out was set, -1 with an error set.
 static constexpr int kMaxProtocolDepth = 64;
 enum ProtocolKind : long {  // conversion_protocols.py
   kAsItself = 0, kReplaced = 1, kOpaquePtr = 2, kDataType = 3, kDevice = 4
@@ -657,19 +659,46 @@ static bool small_ints(HPyContext* ctx, HPy fields, const int64_t* limits, int64
   }
   return true;
 }
-static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
-                            TVMFFIAny* out, ArgTemps* temps) {
-  HPy plain = HPyGlobal_Load(ctx, g_plain_types);
-  if (!HPy_Is(ctx, plain, ctx->h_None)) {
-    HPy type = HPy_Type(ctx, h);
-    int known = HPy_Contains(ctx, plain, type);
-    HPy_Close(ctx, type);
-    if (known != 0) {
-      HPy_Close(ctx, plain);
-      return known < 0 ? -1 : 1;
+// 1: the dict held in `cache` contains `type`, 0: it does not (or the hook
+// is not set yet), -1: error.
+static int cached_type(HPyContext* ctx, HPyGlobal cache, HPy type) {
+  HPy dict = HPyGlobal_Load(ctx, cache);
+  int found = HPy_Is(ctx, dict, ctx->h_None) ? 0 : HPy_Contains(ctx, dict, type);
+  HPy_Close(ctx, dict);
+  return found;
+}
+
+// 1 when the type of `h` is known plain, 0 when the hook must be asked, -1
+// with an error set.
+static int known_plain(HPyContext* ctx, HPy h) {
+  HPy type = HPy_Type(ctx, h);
+  int known = cached_type(ctx, g_plain_types, type);
+  if (known == 0) {
+    int special = cached_type(ctx, g_protocol_types, type);
+    if (special != 0) {
+      known = special < 0 ? -1 : 0;
+    } else {
+      HPy name = HPyGlobal_Load(ctx, g_plain_flag_name);
+      HPy flag = HPy_GetAttr(ctx, type, name);
+      HPy_Close(ctx, name);
+      if (!HPy_IsNull(flag)) {
+        known = HPy_Is(ctx, flag, type) ? 1 : 0;
+        HPy_Close(ctx, flag);
+      } else if (HPyErr_ExceptionMatches(ctx, ctx->h_AttributeError)) {
+        HPyErr_Clear(ctx);  // not marked: the hook decides (and may mark it)
+      } else {
+        known = -1;
+      }
     }
   }
-  HPy_Close(ctx, plain);
+  HPy_Close(ctx, type);
+  return known;
+}
+
+static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
+                            TVMFFIAny* out, ArgTemps* temps) {
+  int known = known_plain(ctx, h);
+  if (known != 0) return known < 0 ? -1 : 1;
   HPy hook = HPyGlobal_Load(ctx, g_protocol_value);
   if (HPy_Is(ctx, hook, ctx->h_None)) {  // before set_hooks
     HPy_Close(ctx, hook);

@@ -97,6 +97,13 @@ extern HPyGlobal g_RValueRef;          // class returned by Object._move()
 extern HPyGlobal g_ShapeClass;         // Python class built from a tuple of ints
 extern HPyGlobal g_protocol_value;     // obj -> (kind, value): conversion protocols
 extern HPyGlobal g_plain_types;        // dict: types protocol_value leaves as they are
+extern HPyGlobal g_protocol_types;     // dict: types protocol_value changes
+extern HPyGlobal g_plain_flag_name;    // str: kPlainFlagName
+// The class attribute by which protocol_value marks a class defined inside a
+// function as plain (its value: the class itself, so that subclasses do not
+// inherit the answer).  Such classes stay out of the dicts above, which would
+// keep them (and their closures) alive (conversion_protocols.py).
+constexpr const char* kPlainFlagName = "__tvm_ffi_plain__";
 extern HPyGlobal g_opaque_ptr_to_py;   // address or None -> ctypes.c_void_p
 extern HPyGlobal g_dtype_from_fields;  // (code, bits, lanes, name) -> dtype
 extern HPyGlobal g_device_from_fields; // (type, index) -> Device

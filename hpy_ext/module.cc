@@ -26,6 +26,8 @@ HPyGlobal g_RValueRef;
 HPyGlobal g_ShapeClass;
 HPyGlobal g_protocol_value;
 HPyGlobal g_plain_types;
+HPyGlobal g_protocol_types;
+HPyGlobal g_plain_flag_name;
 HPyGlobal g_opaque_ptr_to_py;
 HPyGlobal g_dtype_from_fields;
 HPyGlobal g_int_to_words;
@@ -75,6 +77,9 @@ static const Hook kHooks[] = {
     // dict: exact types for which protocol_value answered "as itself"; looked
     // up before calling it (convert.cc)
     {"plain_types", &g_plain_types},
+    // dict: exact types for which it answers something else (one of the
+    // protocols applies); they skip the plain flag below (convert.cc)
+    {"protocol_types", &g_protocol_types},
     // callable(int or None) -> the Python value of a kTVMFFIOpaquePtr (convert.cc)
     {"opaque_ptr_to_py", &g_opaque_ptr_to_py},
     // callable((code, bits, lanes, name)) -> the Python value of a kTVMFFIDataType;
@@ -672,7 +677,8 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_opaque_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0 ||
-      store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0) {
+      store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0 ||
+      store_new(ctx, &g_plain_flag_name, HPyUnicode_FromString(ctx, kPlainFlagName)) < 0) {
     return -1;
   }
   for (const Hook& hook : kHooks) {
@@ -699,7 +705,8 @@ static HPyGlobal* module_globals[] = {
     &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
-    &g_protocol_value, &g_plain_types, &g_opaque_ptr_to_py, &g_dtype_from_fields,
+    &g_protocol_value, &g_plain_types, &g_protocol_types, &g_plain_flag_name,
+    &g_opaque_ptr_to_py, &g_dtype_from_fields,
     &g_device_from_fields, &g_int_to_words, &g_int_from_words,
     nullptr};
 

@@ -181,25 +181,88 @@ def test_plain_types_are_remembered_and_a_new_handler_wins():
     local = Local()
     assert echo(local) is local
     assert Local not in conversion_protocols.PLAIN_TYPES  # would keep its closure alive
-    assert conversion_protocols._LOCAL_PLAIN[id(Local)]() is Local  # remembered weakly
+    assert Local.__dict__["__tvm_ffi_plain__"] is Local  # marked: the mark dies with it
     assert echo(local) is local
     core._OPAQUE_PTR_HANDLERS[Local] = lambda o: 0xBEEF  # takes it out too
     try:
-        assert id(Local) not in conversion_protocols._LOCAL_PLAIN
+        assert "__tvm_ffi_plain__" not in Local.__dict__
         assert echo(local).value == 0xBEEF
     finally:
         del core._OPAQUE_PTR_HANDLERS[Local]
+    assert echo(local) is local
+    assert Local.__dict__["__tvm_ffi_plain__"] is Local
     obj = ModuleLevelPlain()
     assert echo(obj) is obj
     assert ModuleLevelPlain in conversion_protocols.PLAIN_TYPES  # the next crossing skips the hook
+    assert "__tvm_ffi_plain__" not in ModuleLevelPlain.__dict__  # a module's class is not marked
     assert echo(obj) is obj
     core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain] = lambda o: 0xF00D  # takes it out of the cache
     try:
         assert ModuleLevelPlain not in conversion_protocols.PLAIN_TYPES
         assert echo(obj).value == 0xF00D
+        assert ModuleLevelPlain in conversion_protocols.PROTOCOL_TYPES
     finally:
         del core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain]
     assert echo(obj) is obj
+    assert ModuleLevelPlain in conversion_protocols.PLAIN_TYPES
+    assert ModuleLevelPlain not in conversion_protocols.PROTOCOL_TYPES
+
+
+def test_a_marked_local_class_skips_the_hook_and_its_subclasses_do_not():
+    class Local:
+        pass
+
+    local = Local()
+    assert echo(local) is local  # marked plain
+    Local.__tvm_ffi_value__ = lambda self: 7  # added after a crossing: not seen (documented)
+    assert echo(local) is local  # proves that the hook was not asked
+    del Local.__tvm_ffi_plain__  # forgotten: the hook decides again
+    assert echo(local) == 7
+    assert Local.__dict__["__tvm_ffi_plain__"] is None  # special: the hook is always asked
+    assert echo(local) == 7
+
+    class Base:
+        pass
+
+    assert echo(Base()).__class__ is Base
+    assert Base.__dict__["__tvm_ffi_plain__"] is Base
+
+    class Sub(Base):  # inherits the attribute, not the answer
+        def __tvm_ffi_value__(self):
+            return "sub"
+
+    assert echo(Sub()) == "sub"
+    assert Sub.__dict__["__tvm_ffi_plain__"] is None
+
+
+def test_a_local_class_that_refuses_the_mark_is_remembered_weakly():
+    from tvm_ffi_hpy import conversion_protocols
+
+    class Locked(type):
+        def __setattr__(cls, name, value):
+            raise AttributeError("locked")
+
+    class Local(metaclass=Locked):
+        pass
+
+    local = Local()
+    assert echo(local) is local
+    assert "__tvm_ffi_plain__" not in Local.__dict__
+    assert conversion_protocols._LOCAL_PLAIN[id(Local)]() is Local
+    assert Local not in conversion_protocols.PLAIN_TYPES
+    assert echo(local) is local
+
+
+def test_a_getattr_error_of_a_metaclass_reaches_the_caller():
+    class Broken(type):
+        def __getattr__(cls, name):
+            raise KeyError(name)  # not an AttributeError: a bug to report
+
+    class Local(metaclass=Broken):
+        pass
+
+    with pytest.raises(KeyError, match="__tvm_ffi_plain__"):
+        echo(Local())
 
 
 def test_a_local_plain_class_is_not_kept_alive():
@@ -217,3 +280,26 @@ def test_a_local_plain_class_is_not_kept_alive():
     collect()
     assert ref() is None
     assert key not in conversion_protocols._LOCAL_PLAIN
+
+
+class ModuleLevelValue:
+    def __init__(self, v):
+        self.v = v
+
+    def __tvm_ffi_value__(self):
+        return self.v
+
+
+def test_the_rule_of_a_class_is_found_once_and_applied_per_object():
+    from tvm_ffi_hpy import conversion_protocols
+
+    assert echo(ModuleLevelValue(5)) == 5
+    rule = conversion_protocols.PROTOCOL_TYPES[ModuleLevelValue]
+    assert echo(ModuleLevelValue("x")) == "x"  # the same rule, this object's value
+    assert conversion_protocols.PROTOCOL_TYPES[ModuleLevelValue] is rule
+    assert rule(ModuleLevelValue(2)) == (conversion_protocols.REPLACE, 2)
+    assert echo(np.int64(7)) == 7 and type(echo(np.int64(7))) is int
+    assert np.int64 in conversion_protocols.PROTOCOL_TYPES
+    conversion_protocols.forget_types()
+    assert ModuleLevelValue not in conversion_protocols.PROTOCOL_TYPES
+    assert echo(ModuleLevelValue(3)) == 3

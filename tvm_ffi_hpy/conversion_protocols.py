@@ -28,27 +28,39 @@ An opaque pointer coming back from the core is a ``ctypes.c_void_p``
 (`opaque_ptr_to_py`).
 
 Plain Python objects (no protocol applies) are the common case here, so the
-answer for them is remembered per exact type: `PLAIN_TYPES` holds the types
-that gave ``NOT_SPECIAL``, and the extension looks there before calling
-`protocol_value` at all (one dict lookup per such argument).  A type enters it
-only when every rule below said no, and only when it is not defined inside a
-function (no ``<locals>`` in its qualified name): the dict keeps its types
-alive, and a local class keeps its closure alive (the objects of the function
-that made it); a module's classes live as long as the module.  A local class
-goes into `_LOCAL_PLAIN` (its id -> a weak reference to it, dropped with
-the class), which `protocol_value` looks at first: its objects still cost a call of `protocol_value`, not its
-whole walk (about 0.4 us instead of 6 on CPython 3.11).  Adding a handler to
-``_OPAQUE_PTR_HANDLERS`` takes its type out.  Not seen: a protocol method
-added to a class after one of its objects crossed (call
-``PLAIN_TYPES.clear()`` and ``_LOCAL_PLAIN.clear()``).  At most `_PLAIN_LIMIT` types are kept (the dict
-holds them); past that it starts again empty.
+answer is remembered per exact type, and the extension looks before calling
+`protocol_value` at all:
+
+- `PLAIN_TYPES` (type -> True) holds the types that gave ``NOT_SPECIAL``;
+  `PROTOCOL_TYPES` (type -> the rule that applies) those that gave something
+  else (the extension then calls `protocol_value` without looking further,
+  and `protocol_value` applies the rule without searching for it).  Both are
+  looked up by the extension (one dict lookup each).  A dict keeps its types
+  alive, which is harmless for a module's classes (they live as long as the
+  module) and builtin types, but not for a class defined inside a function
+  (a ``<locals>`` qualified name): it keeps the function's closure alive.
+- Such a class is marked instead: the class attribute ``__tvm_ffi_plain__``
+  is the class itself when it is plain (its subclasses do not inherit the
+  answer), None otherwise; the mark lives and dies with the class.  The
+  extension reads it (one attribute lookup) when the type is in neither
+  dict.  A local class that refuses the attribute (a metaclass's
+  ``__setattr__``) goes into `_LOCAL_PLAIN` (its id -> a weak reference to
+  it, dropped with the class), which `protocol_value` looks at first.
+
+A type enters `PLAIN_TYPES` (or is marked plain) only when every rule below
+said no.  Adding a handler to ``_OPAQUE_PTR_HANDLERS`` takes its type out.
+Not seen: a protocol method added to a class after one of its objects
+crossed (call `forget_types()`, and for a class defined in a function
+``del cls.__tvm_ffi_plain__``).  Each dict keeps at most `_CACHE_LIMIT`
+types; past that it starts again empty.
 """
 import numbers
 import sys
 import weakref
 from typing import Any, Callable, Optional, Tuple
 
-__all__ = ["protocol_value", "opaque_ptr_to_py", "PLAIN_TYPES", "dtype_from_fields",
+__all__ = ["protocol_value", "opaque_ptr_to_py", "PLAIN_TYPES", "PROTOCOL_TYPES",
+           "forget_types", "dtype_from_fields",
            "device_from_fields", "int_to_words", "int_from_words"]
 
 NOT_SPECIAL = 0
@@ -59,22 +71,44 @@ DEVICE = 4
 
 _NOT_SPECIAL = (NOT_SPECIAL, None)
 
+#: How objects of one class cross: obj -> (kind, value) (the rules are below).
+Rule = Callable[[Any], "Tuple[int, Any]"]
+
 #: exact type -> True: objects of these types cross as themselves (see above;
 #: the extension reads it: the "plain_types" hook).
 PLAIN_TYPES: "dict[type, bool]" = {}
+#: exact type -> its rule: a protocol applies to objects of these types (the
+#: "protocol_types" hook; the rules are below).
+PROTOCOL_TYPES: "dict[type, Rule]" = {}
 # id(local class) -> weak reference to it (the entry leaves with the class).
 _LOCAL_PLAIN: "dict[int, weakref.ref[type]]" = {}
-_PLAIN_LIMIT = 1024
+_CACHE_LIMIT = 1024
+_PLAIN_FLAG = "__tvm_ffi_plain__"  # hpy_ext/ext.h, kPlainFlagName
+
+
+def forget_types() -> None:
+    """Forget the remembered types (`PLAIN_TYPES`, `PROTOCOL_TYPES`)."""
+    PLAIN_TYPES.clear()
+    PROTOCOL_TYPES.clear()
+    _LOCAL_PLAIN.clear()
 
 
 class _HandlerTable(dict):  # type: ignore[type-arg]
     """exact class -> callable(obj) -> int address; a class added here is no
-    longer taken as plain."""
+    longer taken as plain, a class removed is classified again (remove
+    entries with ``del``)."""
 
     def __setitem__(self, cls: type, handler: Callable[[Any], Any]) -> None:
         PLAIN_TYPES.pop(cls, None)
         _LOCAL_PLAIN.pop(id(cls), None)
+        PROTOCOL_TYPES.pop(cls, None)  # the handler comes first
+        if cls.__dict__.get(_PLAIN_FLAG) is cls:
+            delattr(cls, _PLAIN_FLAG)
         super().__setitem__(cls, handler)
+
+    def __delitem__(self, cls: type) -> None:
+        super().__delitem__(cls)
+        PROTOCOL_TYPES.pop(cls, None)  # its rule was the handler
 
 
 #: exact class -> callable(obj) -> int address: objects of that class cross as
@@ -88,18 +122,44 @@ def _forget_local(key: int) -> "Callable[[Any], None]":
     return forget
 
 
+def _is_local(cls: type) -> bool:
+    return "<locals>" in getattr(cls, "__qualname__", "<locals>")
+
+
+def _mark(cls: type, plain: bool) -> bool:
+    """Mark a local class (see the module's docstring); False if it refuses."""
+    try:
+        setattr(cls, _PLAIN_FLAG, cls if plain else None)
+    except (TypeError, AttributeError):
+        return False
+    return True
+
+
 def _plain(cls: type) -> "Tuple[int, Any]":
-    if "<locals>" in getattr(cls, "__qualname__", "<locals>"):
-        key = id(cls)
-        try:  # weakly: see the module's docstring
-            _LOCAL_PLAIN[key] = weakref.ref(cls, _forget_local(key))
-        except TypeError:
-            pass
+    PROTOCOL_TYPES.pop(cls, None)
+    if _is_local(cls):
+        if not _mark(cls, True):
+            key = id(cls)
+            try:  # weakly: see the module's docstring
+                _LOCAL_PLAIN[key] = weakref.ref(cls, _forget_local(key))
+            except TypeError:
+                pass
         return _NOT_SPECIAL
-    if len(PLAIN_TYPES) >= _PLAIN_LIMIT:
+    if len(PLAIN_TYPES) >= _CACHE_LIMIT:
         PLAIN_TYPES.clear()
     PLAIN_TYPES[cls] = True
     return _NOT_SPECIAL
+
+
+def _special(cls: type, rule: Rule) -> None:
+    """Remember the rule for `cls` (the extension then asks the hook without
+    looking for the plain mark)."""
+    if _is_local(cls):
+        _mark(cls, False)
+        return
+    if len(PROTOCOL_TYPES) >= _CACHE_LIMIT:
+        PROTOCOL_TYPES.clear()
+    PROTOCOL_TYPES[cls] = rule
 
 
 def _address(value: Any) -> int:
@@ -110,6 +170,19 @@ def _address(value: Any) -> int:
     return int(value)
 
 
+_TENSOR_MODULE: Any = None
+
+
+def _tensor_module() -> Any:
+    """tvm_ffi_hpy.tensor, imported on first use (it imports core.py, which
+    imports this module); an import statement per call costs microseconds."""
+    global _TENSOR_MODULE
+    if _TENSOR_MODULE is None:
+        from . import tensor
+        _TENSOR_MODULE = tensor
+    return _TENSOR_MODULE
+
+
 def protocol_value(obj: Any) -> "Tuple[int, Any]":
     """(kind, value) for an object the direct conversions did not take."""
     cls = type(obj)
@@ -118,65 +191,112 @@ def protocol_value(obj: Any) -> "Tuple[int, Any]":
         return _NOT_SPECIAL
     handler = _OPAQUE_PTR_HANDLERS.get(cls)
     if handler is not None:
+        _special(cls, _handler_rule)
         return (OPAQUE_PTR, _address(handler(obj)))
-    ctypes = sys.modules.get("ctypes")
-    if ctypes is not None and isinstance(obj, ctypes.c_void_p):
-        return (OPAQUE_PTR, int(obj.value or 0))
-    if hasattr(cls, "__tvm_ffi_opaque_ptr__"):
-        return (OPAQUE_PTR, _address(obj.__tvm_ffi_opaque_ptr__()))
-    if hasattr(cls, "__tvm_ffi_object__"):
-        from .core import Object  # core.py imports this module
-        inner = obj.__tvm_ffi_object__()
-        if not isinstance(inner, Object):
-            raise TypeError("__tvm_ffi_object__() returned %s, not an object"
-                            % type(inner).__name__)
-        return (REPLACE, inner)
-    if hasattr(cls, "__tvm_ffi_value__"):
-        return (REPLACE, obj.__tvm_ffi_value__())
-    if hasattr(cls, "__tvm_ffi_int__"):
-        return (REPLACE, int(obj.__tvm_ffi_int__()))
-    if hasattr(cls, "__tvm_ffi_float__"):
-        return (REPLACE, float(obj.__tvm_ffi_float__()))
-    if hasattr(cls, "__cuda_stream__"):  # (device kind, address) or the address
-        stream = obj.__cuda_stream__()
-        return (OPAQUE_PTR, _address(stream[1] if isinstance(stream, tuple) else stream))
-    from .tensor import Device, dtype  # tensor.py imports core.py, which imports this
-    if isinstance(obj, dtype):
-        return (DATA_TYPE, (obj.type_code, obj.bits, obj.lanes))
-    if isinstance(obj, Device):
-        return (DEVICE, obj.__dlpack_device__())
-    if isinstance(obj, str):
-        return _plain(cls)
+    rule = PROTOCOL_TYPES.get(cls)
+    if rule is None:
+        rule = _rule_of(cls)
+        if rule is None:
+            return _plain(cls)
+        _special(cls, rule)
+    return rule(obj)
+
+
+# ---------------------------------------------------------------------------
+# The rules.  Which one applies depends on the class alone, so it is found
+# once per class (`_rule_of`, in order of precedence) and kept with the class
+# in PROTOCOL_TYPES; each rule computes the answer from the object.
+# ---------------------------------------------------------------------------
+def _handler_rule(obj: Any) -> "Tuple[int, Any]":
+    return (OPAQUE_PTR, _address(_OPAQUE_PTR_HANDLERS[type(obj)](obj)))
+
+
+def _object_rule(obj: Any) -> "Tuple[int, Any]":
+    from .core import Object  # core.py imports this module
+    inner = obj.__tvm_ffi_object__()
+    if not isinstance(inner, Object):
+        raise TypeError("__tvm_ffi_object__() returned %s, not an object" % type(inner).__name__)
+    return (REPLACE, inner)
+
+
+def _cuda_stream_rule(obj: Any) -> "Tuple[int, Any]":
+    stream = obj.__cuda_stream__()  # (device kind, address) or the address
+    return (OPAQUE_PTR, _address(stream[1] if isinstance(stream, tuple) else stream))
+
+
+def _foreign_dtype_rule(obj: Any) -> "Tuple[int, Any]":
+    try:  # the core parses the name (ml_dtypes, torch)
+        parsed = _tensor_module().dtype(_foreign_dtype_name(obj))
+    except ValueError:
+        return _NOT_SPECIAL  # e.g. NumPy's object dtype: crosses as itself
+    return (DATA_TYPE, (parsed.type_code, parsed.bits, parsed.lanes))
+
+
+def _numpy_dtype_rule(obj: Any) -> "Tuple[int, Any]":
     fields = _numpy_dtype_fields(obj)
     if fields is not None:
         return (DATA_TYPE, fields)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(obj, numpy.dtype) and obj.kind != "V":
+    if obj.kind != "V":
         return _NOT_SPECIAL  # object, str, datetime... dtypes: no data type, as itself
-    dtype_name = _foreign_dtype_name(obj)
-    if dtype_name is not None:
-        try:
-            parsed = dtype(dtype_name)  # the core parses it (ml_dtypes, torch)
-        except ValueError:
-            return _NOT_SPECIAL  # e.g. numpy's object dtype: crosses as itself
-        return (DATA_TYPE, (parsed.type_code, parsed.bits, parsed.lanes))
-    if hasattr(cls, "__dlpack__") and not isinstance(obj, type):
-        from .tensor import from_dlpack  # a DLPack producer (NumPy, torch): a Tensor, no copy
-        return (REPLACE, from_dlpack(obj))
-    if hasattr(cls, "__dlpack_data_type__"):
-        code, bits, lanes = obj.__dlpack_data_type__()
-        return (DATA_TYPE, (int(code), int(bits), int(lanes)))
-    if hasattr(cls, "__dlpack_device__") and not hasattr(cls, "__dlpack__"):
-        device_type, index = obj.__dlpack_device__()
-        return (DEVICE, (int(device_type), int(index)))
-    if isinstance(obj, numbers.Integral):
-        return (REPLACE, int(obj))
-    if isinstance(obj, numbers.Real):
-        return (REPLACE, float(obj))
+    return _foreign_dtype_rule(obj)
+
+
+def _dlpack_data_type_rule(obj: Any) -> "Tuple[int, Any]":
+    code, bits, lanes = obj.__dlpack_data_type__()
+    return (DATA_TYPE, (int(code), int(bits), int(lanes)))
+
+
+def _dlpack_device_rule(obj: Any) -> "Tuple[int, Any]":
+    device_type, index = obj.__dlpack_device__()
+    return (DEVICE, (int(device_type), int(index)))
+
+
+#: (a class attribute, the rule of the classes that have it), in order.
+_METHOD_RULES: "Tuple[Tuple[str, Rule], ...]" = (
+    ("__tvm_ffi_opaque_ptr__", lambda o: (OPAQUE_PTR, _address(o.__tvm_ffi_opaque_ptr__()))),
+    ("__tvm_ffi_object__", _object_rule),
+    ("__tvm_ffi_value__", lambda o: (REPLACE, o.__tvm_ffi_value__())),
+    ("__tvm_ffi_int__", lambda o: (REPLACE, int(o.__tvm_ffi_int__()))),
+    ("__tvm_ffi_float__", lambda o: (REPLACE, float(o.__tvm_ffi_float__()))),
+    ("__cuda_stream__", _cuda_stream_rule),
+)
+
+
+def _rule_of(cls: type) -> Optional[Rule]:
+    """The rule for objects of `cls`, None when they cross as themselves."""
+    ctypes = sys.modules.get("ctypes")
+    if ctypes is not None and issubclass(cls, ctypes.c_void_p):
+        return lambda o: (OPAQUE_PTR, int(o.value or 0))
+    for name, rule in _METHOD_RULES:
+        if hasattr(cls, name):
+            return rule
+    tensor = _tensor_module()
+    if issubclass(cls, tensor.dtype):
+        return lambda o: (DATA_TYPE, (o.type_code, o.bits, o.lanes))
+    if issubclass(cls, tensor.Device):
+        return lambda o: (DEVICE, o.__dlpack_device__())
+    if issubclass(cls, str):
+        return None
     numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(obj, numpy.bool_):
-        return (REPLACE, bool(obj))
-    return _plain(cls)
+    if numpy is not None and issubclass(cls, numpy.dtype):
+        return _numpy_dtype_rule
+    torch = sys.modules.get("torch")
+    if torch is not None and issubclass(cls, torch.dtype):
+        return _foreign_dtype_rule
+    has_dlpack = hasattr(cls, "__dlpack__")
+    if has_dlpack and not issubclass(cls, type):
+        return lambda o: (REPLACE, tensor.from_dlpack(o))  # a DLPack producer: a Tensor, no copy
+    if hasattr(cls, "__dlpack_data_type__"):
+        return _dlpack_data_type_rule
+    if hasattr(cls, "__dlpack_device__") and not has_dlpack:
+        return _dlpack_device_rule
+    if issubclass(cls, numbers.Integral):
+        return lambda o: (REPLACE, int(o))
+    if issubclass(cls, numbers.Real):
+        return lambda o: (REPLACE, float(o))
+    if numpy is not None and issubclass(cls, numpy.bool_):
+        return lambda o: (REPLACE, bool(o))
+    return None
 
 
 #: NumPy dtype kind -> DLPack type code, for the kinds whose bits are the item size

@@ -36,7 +36,8 @@ from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache t
                                    int_to_words as _int_to_words,
                                    int_from_words as _int_from_words,
                                    protocol_value as _protocol_value,
-                                   PLAIN_TYPES as _PLAIN_TYPES)
+                                   PLAIN_TYPES as _PLAIN_TYPES,
+                                   PROTOCOL_TYPES as _PROTOCOL_TYPES)
 
 if TYPE_CHECKING:
     from . import _ffi as _ffi  # the stub _ffi.pyi; at run time the module comes from _loader
@@ -732,6 +733,7 @@ _ffi.set_hooks({
     "Shape": Shape,
     "protocol_value": _protocol_value,
     "plain_types": _PLAIN_TYPES,
+    "protocol_types": _PROTOCOL_TYPES,
     "opaque_ptr_to_py": _opaque_ptr_to_py,
     "dtype_from_fields": _dtype_from_fields,
     "device_from_fields": _device_from_fields,

@@ -44,29 +44,36 @@ def _bind(where: str, fields: Sequence[Field], positional: Sequence[Field],
     if len(args) > len(positional):
         raise TypeError("%s takes at most %d positional argument(s), but %d were given"
                         % (where, len(positional), len(args)))
-    given = {str(f.name): value for f, value in zip(positional, args)}
-    init_names = {f.name for f in fields if f.init}
-    for name, value in kwargs.items():
-        if name in given:
-            raise TypeError("%s got multiple values for argument %r" % (where, name))
-        if name not in init_names:
-            raise TypeError("%s got an unexpected keyword argument %r" % (where, name))
-        given[name] = value
+    given = {}
+    for f, value in zip(positional, args):
+        given[f.name] = value
+    if kwargs:
+        init_names = {f.name for f in fields if f.init}
+        for name, value in kwargs.items():
+            if name in given:
+                raise TypeError("%s got multiple values for argument %r" % (where, name))
+            if name not in init_names:
+                raise TypeError("%s got an unexpected keyword argument %r" % (where, name))
+            given[name] = value
     values = []
     for f in fields:
-        conv = full_converter(f)
-        value = given.get(str(f.name), MISSING)
+        value = given.get(f.name, MISSING)
+        what = "field"
         if value is MISSING:
-            if f.init and not f._has_default():
+            if f.default_factory is not MISSING:
+                value = f.default_factory()
+            elif f.default is not MISSING:
+                value = f.default
+            elif f.init:
                 raise TypeError("%s missing required %sargument: %r"
                                 % (where, "keyword-only " if f.kw_only else "", f.name))
-            value = f._default_value() if f._has_default() else zero_value(
-                f.type if f.type is not None else getattr(f._ty_schema, "origin", None))
-            if conv is not None and f._has_default():
-                value = _convert(conv, value, where, "default for field", f.name)
-        elif conv is not None:
-            value = _convert(conv, value, where, "field", f.name)
-        values.append(value)
+            else:  # not converted: what the field holds before anything is written
+                values.append(zero_value(f.type if f.type is not None
+                                         else getattr(f._ty_schema, "origin", None)))
+                continue
+            what = "default for field"
+        conv = full_converter(f)
+        values.append(value if conv is None else _convert(conv, value, where, what, f.name))
     return values
 
 
@@ -75,10 +82,12 @@ def _convert(conv: Callable[[Any], Any], value: Any, where: str, what: str,
     """conv(value); a value that does not convert to the field's schema
     raises TypeError naming the field: ``where field 'b':`` then the reason,
     indented."""
-    from ..type_converter import ConversionError
     try:
         return conv(value)
-    except ConversionError as err:
+    except Exception as err:
+        from ..type_converter import ConversionError  # here: an import costs microseconds
+        if not isinstance(err, ConversionError):
+            raise
         reason = "\n".join("  " + line for line in str(err).split("\n"))
         raise TypeError("%s %s %r:\n%s" % (where, what, name, reason)) from None
 
@@ -116,14 +125,26 @@ def make_ffi_init(cls: _Cls, fields: Sequence[Field], accessors: Sequence[Any],
     subclass's) it writes the fields."""
     where = "%s.__ffi_init__()" % cls.__tvm_ffi_type_key__
     type_index = cls.__tvm_ffi_type_index__
+    # The common call gives every field positionally, in declaration order:
+    # then the values are the arguments (converted), no binding needed.
+    count = len(fields)
+    in_order = len(positional) == count and all(p is f for p, f in zip(positional, fields))
 
     def __ffi_init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
-        values = _bind(where, fields, positional, args, kwargs)
+        if in_order and not kwargs and len(args) == count:
+            values = list(args)
+            for i, f in enumerate(fields):
+                conv = full_converter(f)
+                if conv is not None:
+                    values[i] = _convert(conv, values[i], where, "field", f.name)
+        else:
+            values = _bind(where, fields, positional, args, kwargs)
         if not self.__chandle__():
             sub = type(self)
             if sub.__tvm_ffi_type_index__ == type_index:
                 self.__init_handle_by_constructor__(_new_py_class_object, type_index, *values)
-                compute_init_properties(self)
+                if sub.__tvm_ffi_init_properties__:
+                    compute_init_properties(self)
                 return
             self.__init_handle_by_constructor__(_new_py_class_object,
                                                 sub.__tvm_ffi_type_index__,
