@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 
 from . import core
 from .core import KWARGS, MISSING, Object, _pack_kwargs, object_repr  # noqa: F401
+from .dataclasses._common import _new_py_class_object
 from .dataclasses._field import Field
 from .dataclasses._methods import _install
 from .dataclasses._py_class_type import ffi_init_of, lineage_fields
@@ -108,7 +109,6 @@ def _wrap_user_init(cls: type, user_init: Callable[..., Any]) -> Callable[..., N
     @functools.wraps(user_init)
     def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if not self.__chandle__():
-            from .dataclasses._common import _new_py_class_object
             self.__init_handle_by_constructor__(_new_py_class_object, index,
                                                 *default_values(type(self)))
         user_init(self, *args, **kwargs)

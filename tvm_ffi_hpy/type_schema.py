@@ -118,6 +118,19 @@ def _check_named_args(named_args: Any) -> "Dict[str, Tuple[TypeSchema, ...]]":
     return checked
 
 
+_TYPE_CONVERTER: Any = None
+
+
+def _type_converter() -> Any:
+    """tvm_ffi_hpy.type_converter (it imports this module), imported on first
+    use: an import statement per call costs microseconds."""
+    global _TYPE_CONVERTER
+    if _TYPE_CONVERTER is None:
+        from . import type_converter
+        _TYPE_CONVERTER = type_converter
+    return _TYPE_CONVERTER
+
+
 class TypeSchema:
     """The type of a value: ``TypeSchema("Map", (TypeSchema("str"), TypeSchema("int")))``.
 
@@ -294,15 +307,13 @@ class TypeSchema:
     # -- checking and converting ----------------------------------------------
     def check_value(self, value: object) -> None:
         """Raise TypeError unless `value` converts to this schema."""
-        from .type_converter import run_converter
-        run_converter(self, value, "type check failed")
+        _type_converter().run_converter(self, value, "type check failed")
 
     def convert(self, value: object) -> Any:
         """`value` converted to this schema, as a `CAny`
         (``_to_py_class_value(result)`` gives the Python value); TypeError
         when it does not convert."""
-        from .type_converter import run_converter
-        return run_converter(self, value, "type conversion failed")
+        return _type_converter().run_converter(self, value, "type conversion failed")
 
     # -- printing -------------------------------------------------------------
     def __repr__(self) -> str:

@@ -9,6 +9,7 @@ __ffi_eq__ / __ffi_hash__ / __ffi_compare__ / __ffi_repr__ become the core
 type's hooks, so every consumer of the type (C++ included) sees them."""
 from typing import Any, Callable, Optional, Sequence, cast
 
+from .. import containers
 from ..core import Function, get_global_func
 from ._common import _Cls, _make_object_from_packed_args, _new_py_class_object
 from ._field import Field
@@ -16,14 +17,12 @@ from ._field import Field
 
 def _is_array(value: object) -> bool:
     """An FFI sequence: Array (immutable) or List (mutable)."""
-    from ..containers import Array, List
-    return isinstance(value, (Array, List))
+    return isinstance(value, (containers.Array, containers.List))
 
 
 def _is_map(value: object) -> bool:
     """An FFI mapping: Map (immutable) or Dict (mutable)."""
-    from ..containers import Dict, Map
-    return isinstance(value, (Map, Dict))
+    return isinstance(value, (containers.Map, containers.Dict))
 
 
 # ---------------------------------------------------------------------------
