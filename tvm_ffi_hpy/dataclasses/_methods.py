@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional, Sequence, cast
 
 from .. import containers
 from ..core import Function, get_global_func
-from ._common import _Cls, _make_object_from_packed_args, _new_py_class_object
+from ._common import (_Cls, _make_object_from_packed_args, _new_py_class_object,
+                      init_by_constructor)
 from ._field import Field
 
 
@@ -133,22 +134,27 @@ def _make_c_init(cls: _Cls, fields: Sequence[Field], positional: Sequence[Field]
                  ctor: Optional[Function], has_creator: bool) -> Callable[..., None]:
     qualname = cls.__qualname__
     type_key = cls.__tvm_ffi_type_key__
+    # As for the standard library's dataclasses, whether the class has a
+    # __post_init__ is decided when it is decorated; a subclass's is looked
+    # up per call.
+    own_post_init = hasattr(cls, "__post_init__")
 
     def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
-        if ctor is not None:
-            ctor_args: Sequence[Any] = args
-            if kwargs:  # the constructor is assumed to take the fields in order
-                given = _bind(qualname, fields, fields, args, kwargs)
-                bound: "list[Any]" = []
-                for f in fields:
-                    if f.name in given:
-                        bound.append(given[f.name])
-                    elif f._has_default():
-                        bound.append(f._default_value())
-                    else:
-                        raise TypeError("%s() missing required argument %r" % (qualname, f.name))
-                ctor_args = bound
-            self.__init_handle_by_constructor__(ctor, *ctor_args)
+        if ctor is not None and not kwargs:
+            init_by_constructor(self, ctor, args)
+            if type(self) is cls and not own_post_init:
+                return
+        elif ctor is not None:  # keywords: the constructor takes the fields in order
+            given = _bind(qualname, fields, fields, args, kwargs)
+            bound: "list[Any]" = []
+            for f in fields:
+                if f.name in given:
+                    bound.append(given[f.name])
+                elif f._has_default():
+                    bound.append(f._default_value())
+                else:
+                    raise TypeError("%s() missing required argument %r" % (qualname, f.name))
+            self.__init_handle_by_constructor__(ctor, *bound)
         elif has_creator:
             given = _bind(qualname, fields, positional, args, kwargs)
             flat: "list[Any]" = [type_key]
