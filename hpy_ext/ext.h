@@ -167,7 +167,6 @@ TVMFFIObject* object_handle(HPyContext* ctx, HPy h);
 // The same, and TypeError "expected <what>" unless the object is of `type_index`.
 TVMFFIObject* object_handle_of(HPyContext* ctx, HPy h, int32_t type_index, const char* what);
 HPy make_type(HPyContext* ctx, HPy self, const HPy* args, size_t nargs);
-extern HPyDef init_by_constructor_def;  // (obj, fconstructor, args) -> None
 
 // ---- callbacks.cc ---------------------------------------------------------
 // Create a core Function that calls the Python callable `callable`.

@@ -696,7 +696,7 @@ static HPyDef* module_defines[] = {
     &stack_limit_changed_def,
     &set_hooks,       &hook_names,        &binding_info,      &serve_callbacks_def, &stop_serving_def,
     &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &error_py_error,
-    &function_from_c_entry, &init_by_constructor_def,
+    &function_from_c_entry,
     nullptr};
 
 static HPyGlobal* module_globals[] = {

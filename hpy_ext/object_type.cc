@@ -20,7 +20,6 @@
 #include <cstring>
 
 #include "ext.h"
-#include "small_buffer.h"
 #include "shim.h"
 
 namespace tvm_ffi_hpy_ext {
@@ -245,42 +244,6 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
     return HPy_NULL;
   }
   return init_by_constructor(ctx, self, args[0], args + 1, nargs - 1);
-}
-
-// init_by_constructor(obj, fconstructor, args): obj.__init_handle_by_constructor__(
-// fconstructor, *args) for the package's generated __init__ methods, where
-// `args` is a tuple or a list.  A star call of an HPy method costs about
-// 250 ns more on CPython 3.11 than this call (docs/benchmarks.md).
-HPyDef_METH(init_by_constructor_def, "init_by_constructor", HPyFunc_VARARGS,
-            .doc = "init_by_constructor(obj, fconstructor, args): "
-                   "obj.__init_handle_by_constructor__(fconstructor, *args).")
-static HPy init_by_constructor_def_impl(HPyContext* ctx, HPy, const HPy* args, size_t nargs) {
-  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
-  if (nargs != 3 || !(HPyTuple_Check(ctx, args[2]) || HPyList_Check(ctx, args[2]))) {
-    HPyErr_SetString(ctx, ctx->h_TypeError,
-                     "init_by_constructor(obj, fconstructor, args): args is a tuple or a list");
-    return HPy_NULL;
-  }
-  HPy object_type = HPyGlobal_Load(ctx, g_ObjectType);
-  int is_object = HPy_TypeCheck(ctx, args[0], object_type);
-  HPy_Close(ctx, object_type);
-  if (!is_object) {
-    HPyErr_SetString(ctx, ctx->h_TypeError, "init_by_constructor: obj is a tvm_ffi_hpy.Object");
-    return HPy_NULL;
-  }
-  HPy_ssize_t count = HPy_Length(ctx, args[2]);
-  if (count < 0) return HPy_NULL;
-  SmallBuffer<HPy, 8> items(static_cast<size_t>(count));
-  HPy_ssize_t taken = 0;
-  for (; taken < count; ++taken) {
-    items[taken] = HPy_GetItem_i(ctx, args[2], taken);
-    if (HPy_IsNull(items[taken])) break;
-  }
-  HPy result = taken == count ? init_by_constructor(ctx, args[0], args[1], items.data(),
-                                                    static_cast<size_t>(count))
-                              : HPy_NULL;
-  for (HPy_ssize_t i = 0; i < taken; ++i) HPy_Close(ctx, items[i]);
-  return result;
 }
 
 static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_finalize, &Object_hash,

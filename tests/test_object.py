@@ -920,27 +920,3 @@ def test_registered_classes_say_they_have_empty_slots():
         class Slotted(tvm_ffi_hpy.Object):
             __slots__ = ("x",)
 
-
-def test_init_by_constructor_builds_a_wrapper_and_refuses_bad_input():
-    from tvm_ffi_hpy import _ffi
-    P = testing.TestIntPair
-    ctor = P.__tvm_ffi_type_info__.constructor
-    for args in ((3, 4), [3, 4]):
-        p = P.__new__(P)
-        assert _ffi.init_by_constructor(p, ctor, args) is None
-        assert (p.a, p.b) == (3, 4)
-    with pytest.raises(TypeError, match="args is a tuple or a list"):
-        _ffi.init_by_constructor(P.__new__(P), ctor, iter((3, 4)))
-    with pytest.raises(TypeError, match="obj is a tvm_ffi_hpy.Object"):
-        _ffi.init_by_constructor(object(), ctor, (3, 4))
-    with pytest.raises(TypeError, match="constructor must be a tvm_ffi_hpy.Function"):
-        _ffi.init_by_constructor(P.__new__(P), P(1, 2), (3, 4))
-    q = P(5, 6)  # a wrapper that holds an object takes the new one (as the method does)
-    _ffi.init_by_constructor(q, ctor, (3, 4))
-    assert (q.a, q.b) == (3, 4)
-    with pytest.raises(TypeError, match="already has a wrapper"):
-        _ffi.init_by_constructor(P.__new__(P), echo, (q,))
-    with pytest.raises(TypeError, match="another type"):
-        _ffi.init_by_constructor(P.__new__(P), echo, (tvm_ffi_hpy.convert([1]),))
-    with pytest.raises(TypeError):
-        _ffi.init_by_constructor(P.__new__(P), ctor, ("x", 4))  # the core's message

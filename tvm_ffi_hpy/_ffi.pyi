@@ -6,7 +6,7 @@ The wrapper types are completed in Python by ``tvm_ffi_hpy.core`` at import
 attributes); those additions are declared here too, since every user of the
 types sees them.
 """
-from typing import Any, Callable, ClassVar, Optional, Union
+from typing import Any, Callable, ClassVar, Optional
 
 from .core import ObjectRValueRef
 
@@ -80,8 +80,6 @@ def tensor_from_dlpack(capsule: Any, require_alignment: int, require_contiguous:
 def tensor_to_dlpack(tensor: Object, versioned: bool) -> Any: ...
 def tensor_info(tensor: Object) -> tuple[int, tuple[int, ...], tuple[int, ...],
                                          tuple[int, int, int], tuple[int, int], int]: ...
-def init_by_constructor(obj: Object, fconstructor: Function,
-                        args: Union[tuple[Any, ...], list[Any]]) -> None: ...
 def make_type(name: str, base: type[Object],
               fields: Optional[tuple[FieldAccessor, ...]] = ...,
               metaclass: Optional[type] = ...) -> type[Any]: ...

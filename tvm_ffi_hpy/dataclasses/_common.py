@@ -2,7 +2,7 @@
 py_class objects, and the type variables."""
 from typing import Any, TypeVar
 
-from ..core import Object, _ffi, get_global_func
+from ..core import Object, get_global_func
 
 _O = TypeVar("_O", bound="type[Object]")
 # The classes handled here are built by core._build_class (_ffi.make_type), and
@@ -12,7 +12,4 @@ _Cls = Any
 
 _new_py_class_object = get_global_func("ffi.NewPyClassObject")
 _make_object_from_packed_args = get_global_func("ffi.MakeObjectFromPackedArgs")
-#: init_by_constructor(obj, ctor, args): obj.__init_handle_by_constructor__(ctor,
-#: *args) without the star call, which costs about 250 ns more on CPython.
-init_by_constructor = _ffi.init_by_constructor
 

@@ -11,8 +11,7 @@ from typing import Any, Callable, Optional, Sequence, cast
 
 from .. import containers
 from ..core import Function, get_global_func
-from ._common import (_Cls, _make_object_from_packed_args, _new_py_class_object,
-                      init_by_constructor)
+from ._common import _Cls, _make_object_from_packed_args, _new_py_class_object
 from ._field import Field
 
 
@@ -141,7 +140,15 @@ def _make_c_init(cls: _Cls, fields: Sequence[Field], positional: Sequence[Field]
 
     def __init__(self: Any, /, *args: Any, **kwargs: Any) -> None:
         if ctor is not None and not kwargs:
-            init_by_constructor(self, ctor, args)
+            # Spelled out for the usual arities: a star call of an HPy method
+            # costs about 200 ns more on CPython 3.11 (docs/benchmarks.md).
+            count = len(args)
+            if count == 2:
+                self.__init_handle_by_constructor__(ctor, args[0], args[1])
+            elif count == 1:
+                self.__init_handle_by_constructor__(ctor, args[0])
+            else:
+                self.__init_handle_by_constructor__(ctor, *args)
             if type(self) is cls and not own_post_init:
                 return
         elif ctor is not None:  # keywords: the constructor takes the fields in order

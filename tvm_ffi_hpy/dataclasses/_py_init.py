@@ -5,7 +5,7 @@ import inspect
 from typing import Any, Callable, Optional, Sequence
 
 from ..missing import MISSING
-from ._common import _Cls, _new_py_class_object, init_by_constructor
+from ._common import _Cls, _new_py_class_object
 from ._field import Field, full_converter
 
 
@@ -142,8 +142,12 @@ def make_ffi_init(cls: _Cls, fields: Sequence[Field], accessors: Sequence[Any],
         if not self.__chandle__():
             sub = type(self)
             if sub.__tvm_ffi_type_index__ == type_index:
-                values.insert(0, type_index)
-                init_by_constructor(self, _new_py_class_object, values)
+                if count == 1:  # spelled out: see _make_c_init (_methods.py)
+                    self.__init_handle_by_constructor__(_new_py_class_object, type_index,
+                                                        values[0])
+                else:
+                    self.__init_handle_by_constructor__(_new_py_class_object, type_index,
+                                                        *values)
                 if sub.__tvm_ffi_init_properties__:
                     compute_init_properties(self)
                 return
