@@ -10,9 +10,18 @@ package directory::
 
 In a source tree that was not built yet, the headers and the CMake config are
 found in ``core/`` instead (the library is not: build the package first).
+
+apache tvm-ffi's names are here too: ``find_libtvm_ffi`` (the core library),
+``find_dlpack_include_path`` (our headers define DLPack's types themselves, so
+it is the include directory), ``find_source_path``, ``find_cython_lib`` (the
+compiled extension: here the HPy universal module ``_ffi.hpy0.so``) and
+``_find_library_by_basename``.  Not here: ``find_python_helper_include_path``
+(apache tvm-ffi's CPython C-API helpers; this package has no CPython-only
+code) and ``find_windows_implib`` (Linux only).
 """
 import os
-from typing import List
+import pathlib
+from typing import List, Optional, Sequence
 
 CORE_LIB = "libtvm_ffi_hpy_core.so"
 TESTING_LIB = "libtvm_ffi_hpy_testing.so"
@@ -20,7 +29,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SOURCE_CORE = os.path.join(os.path.dirname(_PACKAGE_DIR), "core")
 
 __all__ = ["find_include_path", "find_lib_path", "find_cmake_path", "find_core_lib",
-           "find_testing_lib"]
+           "find_testing_lib", "find_libtvm_ffi", "find_dlpack_include_path", "find_source_path",
+           "find_cython_lib"]
 
 
 def _first_existing(candidates: List[str], what: str) -> str:
@@ -66,3 +76,53 @@ def find_cmake_path() -> str:
             return path
     return _first_existing([os.path.join(p, "tvm_ffi_hpy-config.cmake") for p in candidates],
                            "the CMake package config")
+
+
+# ---------------------------------------------------------------------------
+# apache tvm-ffi's names
+# ---------------------------------------------------------------------------
+def find_libtvm_ffi() -> str:
+    """The core library (apache tvm-ffi's name for it): `find_core_lib`."""
+    return find_core_lib()
+
+
+def find_dlpack_include_path() -> str:
+    """Where DLPack's types come from: our own headers define them (c_api.h),
+    so this is `find_include_path`."""
+    return find_include_path()
+
+
+def find_source_path() -> str:
+    """The source tree: the repository root when the package runs from one
+    (it holds ``core/``), else the installed package's directory."""
+    root = os.path.dirname(_PACKAGE_DIR)
+    return root if os.path.isdir(_SOURCE_CORE) else _PACKAGE_DIR
+
+
+def find_cython_lib() -> str:
+    """The compiled Python extension (apache tvm-ffi's is a Cython module;
+    ours is the HPy universal module ``_ffi.hpy0.so``)."""
+    from ._loader import EXTENSION_FILE
+    return _first_existing([os.path.join(_PACKAGE_DIR, EXTENSION_FILE)], EXTENSION_FILE)
+
+
+def _find_library_by_basename(dist_name: str, target_name: str,
+                              extra_lib_paths: Optional[Sequence[pathlib.Path]] = None
+                              ) -> pathlib.Path:
+    """The shared library ``lib<target_name>.so``: in this package's directory,
+    then in each of `extra_lib_paths` (pathlib.Path objects).  `dist_name`
+    (the distribution that would ship it) is accepted for apache tvm-ffi's
+    signature; this package ships its libraries in its own directory."""
+    extra = list(extra_lib_paths or ())
+    for i, path in enumerate(extra):
+        if not isinstance(path, pathlib.Path):
+            raise TypeError("extra_lib_paths[%d] must be a pathlib.Path, got %s"
+                            % (i, type(path).__name__))
+    name = "lib%s.so" % target_name
+    for directory in [pathlib.Path(_PACKAGE_DIR)] + extra:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    raise RuntimeError("tvm_ffi_hpy: cannot find %s (%s) in %s"
+                       % (name, dist_name, ", ".join(str(d) for d in
+                                                     [_PACKAGE_DIR] + [str(p) for p in extra])))

@@ -29,6 +29,11 @@ class _AliasLoader(importlib.abc.Loader):
     def exec_module(self, module):
         pass  # already executed under its real name
 
+    def get_code(self, fullname):
+        # `python -m tvm_ffi.config` (runpy) runs the real module's code as
+        # __main__; its relative imports then resolve through this alias.
+        return importlib.util.find_spec(self._target).loader.get_code(self._target)
+
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):

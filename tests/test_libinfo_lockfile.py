@@ -1,0 +1,93 @@
+"""libinfo's apache tvm-ffi names, `python -m tvm_ffi_hpy.config`, and
+utils.lockfile.FileLock (both interpreters)."""
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tvm_ffi_hpy import libinfo
+from tvm_ffi_hpy.utils.lockfile import FileLock
+
+
+def config(*flags):
+    out = subprocess.run([sys.executable, "-m", "tvm_ffi_hpy.config", *flags], check=True,
+                         capture_output=True, text=True)
+    assert out.stderr == ""
+    return out.stdout.strip()
+
+
+def test_apache_names_find_real_files():
+    assert libinfo.find_libtvm_ffi() == libinfo.find_core_lib()
+    assert os.path.isfile(os.path.join(libinfo.find_dlpack_include_path(), "tvm_ffi_hpy",
+                                       "c_api.h"))  # DLPack's types are defined there
+    assert os.path.isdir(os.path.join(libinfo.find_source_path(), "core")) or \
+        os.path.isfile(os.path.join(libinfo.find_source_path(), "__init__.py"))
+    ext = libinfo.find_cython_lib()
+    assert ext.endswith("_ffi.hpy0.so") and os.path.isfile(ext)
+
+
+def test_config_prints_what_libinfo_finds():
+    include = libinfo.find_include_path()
+    assert config("--includedir") == include
+    assert config("--dlpack-includedir") == libinfo.find_dlpack_include_path()
+    assert config("--sourcedir") == libinfo.find_source_path()
+    assert config("--cython-lib-path") == libinfo.find_cython_lib()
+    assert config("--cxxflags") == "-I%s -I%s -std=c++17" % (include, include)
+    assert config("--cflags") == "-I%s -I%s" % (include, include)
+    libdir = os.path.dirname(libinfo.find_core_lib())
+    assert config("--ldflags") == "-L%s -Wl,-rpath,%s" % (libdir, libdir)
+    assert config("--libs") == "-ltvm_ffi_hpy_core"
+
+
+def test_find_library_by_basename(tmp_path):
+    lib = tmp_path / "libsomething.so"
+    lib.write_bytes(b"")
+    assert libinfo._find_library_by_basename("dist", "something", [tmp_path]) == lib
+    core = pathlib.Path(libinfo.find_core_lib())
+    assert libinfo._find_library_by_basename("dist", "tvm_ffi_hpy_core") == core
+    with pytest.raises(TypeError, match=r"extra_lib_paths\[1\] must be a pathlib\.Path"):
+        libinfo._find_library_by_basename("dist", "something", [tmp_path, str(tmp_path)])
+    with pytest.raises(RuntimeError, match="cannot find libnothing.so"):
+        libinfo._find_library_by_basename("dist", "nothing", [tmp_path])
+
+
+def test_file_lock_is_exclusive_and_released(tmp_path):
+    path = tmp_path / "a.lock"
+    first, second = FileLock(path), FileLock(str(path))
+    assert first.acquire() is True and first._file_descriptor is not None
+    assert first.acquire() is False  # held by this object
+    assert second.acquire() is False  # held by another object (another open file)
+    assert second.blocking_acquire(timeout=0.1) is False
+    with pytest.raises(RuntimeError, match="held by this object"):
+        first.blocking_acquire(timeout=0.1)
+    first.release()
+    assert first._file_descriptor is None
+    first.release()  # not held: nothing happens
+    with pytest.raises(ValueError, match="inside"):
+        with second:
+            assert second._file_descriptor is not None and first.acquire() is False
+            raise ValueError("inside")
+    assert second._file_descriptor is None and first.acquire() is True
+    first.release()
+
+
+def test_file_lock_serialises_processes(tmp_path):
+    counter = tmp_path / "counter"
+    counter.write_text("0")
+    worker = tmp_path / "worker.py"
+    worker.write_text(textwrap.dedent("""
+        import sys, time
+        from tvm_ffi_hpy.utils.lockfile import FileLock
+        with FileLock(sys.argv[1]):
+            value = int(open(sys.argv[2]).read())
+            time.sleep(0.02)  # another process would read the same value here
+            open(sys.argv[2], "w").write(str(value + 1))
+    """))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    procs = [subprocess.Popen([sys.executable, str(worker), str(tmp_path / "c.lock"),
+                               str(counter)], env=env) for _ in range(6)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    assert counter.read_text() == "6"
