@@ -219,6 +219,27 @@ std::function<int64_t(int64_t)> compose_add(std::function<int64_t(int64_t)> f, i
 uint64_t current_stream(int32_t device_type, int32_t device_id) {
   return reinterpret_cast<uint64_t>(TVMFFIEnvGetStream(device_type, device_id));
 }
+
+// RValueRef: `moved` is emptied when the RValueRef is made; the callee may
+// take the reference over.  Returns whether `moved` still holds something and
+// how obj's use count changed over the call.
+std::tuple<bool, int64_t> move_into(ffi::Function cb, ffi::ObjectRef obj) {
+  int64_t before = obj.use_count();
+  ffi::ObjectRef moved = obj;
+  try {
+    cb(ffi::RValueRef(std::move(moved)));
+  } catch (const ffi::Error&) {
+  }
+  return {moved.defined(), int64_t(obj.use_count()) - before};
+}
+// apache's detail:: names over a C call that may fail.
+ffi::Any int_from_words(ffi::Bytes words) {
+  TVMFFIByteArray input{words.data(), words.size()};
+  TVMFFIAny out;
+  if (TVMFFIBigIntFromByteArray(&input, &out) != 0) throw ffi::detail::MoveFromSafeCallRaised();
+  return ffi::detail::AnyUnsafe::MoveTVMFFIAnyRawToAny(out);
+}
+int64_t view_type_index(ffi::Any v) { return ffi::AnyView(v).CopyToTVMFFIAny().type_index; }
 """
 
 COMPAT_FUNCTIONS = {
@@ -232,6 +253,9 @@ COMPAT_FUNCTIONS = {
     "invert": "",
     "compose_add": "",
     "current_stream": "",
+    "move_into": "",
+    "int_from_words": "",
+    "view_type_index": "",
 }
 
 
@@ -364,3 +388,22 @@ TVM_FFI_DLL_EXPORT int __tvm_ffi_c_mul(void* self, const TVMFFIAny* args, int32_
         cpp.build("two", sources=[str(c_file), obj], output="x.o", build_directory=build_dir)
     with pytest.raises(ValueError, match="cannot tell how to build"):
         cpp.build("odd", sources=[str(tmp_path / "x.txt")], build_directory=build_dir)
+
+
+def test_rvalue_ref_and_apache_detail_names(compat):
+    from tvm_ffi_hpy.conversion_protocols import int_to_words
+    obj = ffi.convert([1, 2])
+    seen = []
+    assert compat.move_into(seen.append, obj) == (False, 0)
+    assert seen[0] is obj  # the callee got the caller's own wrapper
+
+    def failing(o):
+        raise ValueError("callback failed")
+
+    assert compat.move_into(failing, obj) == (False, 0)
+    big = (1 << 100) + 7
+    assert compat.int_from_words(int_to_words(big)) == big
+    with pytest.raises(ValueError, match="whole 64-bit words"):
+        compat.int_from_words(b"\0" * 7)
+    assert compat.view_type_index(3) == ffi.core._ffi.kTVMFFIInt
+    assert compat.view_type_index(obj) == obj.__tvm_ffi_type_index__

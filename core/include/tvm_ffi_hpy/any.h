@@ -106,6 +106,8 @@ class AnyView {
   bool is_none() const noexcept { return data_.type_index == kTVMFFINone; }
   std::string type_name() const { return details::TypeIndexName(data_.type_index); }
   const TVMFFIAny& raw() const noexcept { return data_; }
+  /* apache tvm-ffi's name: a copy of raw(). */
+  TVMFFIAny CopyToTVMFFIAny() const noexcept { return data_; }
   /* The object held, or nullptr for plain values (borrowed). */
   const Object* object() const noexcept {
     return details::IsObjectIndex(data_.type_index) ? details::ObjectUnsafe::FromHeader(data_.v_obj)
@@ -409,6 +411,46 @@ struct TypeTraits<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> {
   }
   static std::string TypeName() { return Container::_type_key; }
   static int32_t FieldTypeIndex() { return Container::RuntimeTypeIndex(); }
+};
+
+/* An object handed to a Function call as movable (kTVMFFIObjectRValueRef,
+ * c_api.h): `f(RValueRef(std::move(ref)))`.  Making one moves the object out
+ * of `ref`; the callee may take the reference over (nothing is left to
+ * release), else the RValueRef releases it when it goes.  Only an argument:
+ * it has no owned form and converts from nothing. */
+template <typename TObjRef = ObjectRef>
+class RValueRef {
+  static_assert(std::is_base_of_v<ObjectRef, TObjRef>, "RValueRef holds an ObjectRef");
+
+ public:
+  explicit RValueRef(TObjRef&& ref) noexcept {
+    TObjRef taken(std::move(ref));
+    header_ = taken.defined()
+                  ? details::HeaderOf(details::ObjectRefUnsafe::Data(taken).release())
+                  : nullptr;
+  }
+  RValueRef(const RValueRef&) = delete;
+  RValueRef& operator=(const RValueRef&) = delete;
+  ~RValueRef() {
+    if (header_) TVMFFIObjectDecRef(header_);
+  }
+  /* The slot the callee may empty (TVMFFIAny::v_ptr of the argument). */
+  TVMFFIObject** slot() const noexcept { return &header_; }
+
+ private:
+  mutable TVMFFIObject* header_;
+};
+
+template <typename TObjRef>
+struct TypeTraits<RValueRef<TObjRef>> {
+  static constexpr bool enabled = true;
+  static void ToView(const RValueRef<TObjRef>& v, TVMFFIAny* out) noexcept {
+    out->type_index = kTVMFFIObjectRValueRef;
+    out->zero_padding = 0;
+    out->v_ptr = v.slot();
+  }
+  static std::string TypeName() { return "ObjectRValueRef"; }
+  static int32_t FieldTypeIndex() noexcept { return kTVMFFIAny; }
 };
 
 template <typename T>

@@ -102,14 +102,17 @@ class Error : public std::exception {
 
 namespace details {
 
-[[noreturn]] inline void ThrowRaised() {
+/* The error the last failed C call raised (TVMFFIErrorMoveFromRaised), taken. */
+inline Error TakeRaised() {
   TVMFFIObjectHandle handle = nullptr;
   TVMFFIErrorMoveFromRaised(&handle);
   if (handle == nullptr) {
-    throw Error("RuntimeError", "a call failed (-1) without raising an error");
+    return Error("RuntimeError", "a call failed (-1) without raising an error");
   }
-  throw Error(ObjectRef(ObjectPtr<Object>::Steal(ObjectUnsafe::FromHeader(handle))));
+  return Error(ObjectRef(ObjectPtr<Object>::Steal(ObjectUnsafe::FromHeader(handle))));
 }
+
+[[noreturn]] inline void ThrowRaised() { throw TakeRaised(); }
 
 /* Collects the message of TVM_FFI_HPY_THROW. */
 class ErrorBuilder {

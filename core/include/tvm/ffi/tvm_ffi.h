@@ -22,6 +22,20 @@ namespace tvm {
 namespace ffi = ::tvm_ffi_hpy;
 }  // namespace tvm
 
+// apache tvm-ffi's `detail::` names that its public examples and tests use.
+namespace tvm_ffi_hpy {
+namespace detail {
+/* The error the last failed C call raised, to throw (details::TakeRaised). */
+inline Error MoveFromSafeCallRaised() { return details::TakeRaised(); }
+struct AnyUnsafe {
+  /* An Any owning the reference `raw` holds (Any::FromRawOwned). */
+  static Any MoveTVMFFIAnyRawToAny(const TVMFFIAny& raw) noexcept {
+    return Any::FromRawOwned(raw);
+  }
+};
+}  // namespace detail
+}  // namespace tvm_ffi_hpy
+
 // Errors and checks (error.h).
 #define TVM_FFI_THROW(Kind) TVM_FFI_HPY_THROW(Kind)
 #define TVM_FFI_CHECK(cond, Kind) TVM_FFI_HPY_CHECK(cond, Kind)
