@@ -290,3 +290,54 @@ TEST(error, cause_chain_and_extra_context) {
   CHECK(parted.kind() == "IndexError");
   CHECK(parted.message() == "abc");
 }
+
+TEST(function, rvalue_ref_arguments) {
+  // A callee that takes the object over (an owned Any from the view steals
+  // it) leaves nothing for the RValueRef to release; one that only looks
+  // leaves it, and the RValueRef releases it.  Either way the count is back.
+  Function take = Function::FromPacked([](const AnyView* args, int32_t, Any* rv) {
+    Any owned(args[0]);
+    *rv = int64_t(owned.type_index());
+  });
+  Function look = Function::FromPacked([](const AnyView* args, int32_t, Any* rv) {
+    *rv = int64_t(args[0].type_index());
+  });
+  Array arr{Any(1), Any(2)};
+  uint32_t before = arr.use_count();
+  for (const Function* f : {&take, &look}) {
+    Array moved = arr;
+    CHECK_EQ(arr.use_count(), before + 1);
+    Any kind = (*f)(RValueRef(std::move(moved)));
+    CHECK(!moved.defined());  // emptied when the RValueRef was made
+    CHECK_EQ(arr.use_count(), before);
+    CHECK_EQ(kind.cast<int64_t>(),
+             int64_t(f == &take ? kTVMFFIArray : kTVMFFIObjectRValueRef));
+  }
+  // A typed callee converts the object it is given and takes it.
+  Function size = Function::FromTyped([](Array a) { return int64_t(a.size()); }, "size");
+  {
+    Array moved = arr;
+    CHECK_EQ(size(RValueRef(std::move(moved))).cast<int64_t>(), int64_t(2));
+    CHECK_EQ(arr.use_count(), before);
+  }
+  // A slot emptied already: ValueError, not a crash.
+  TVMFFIObject* empty = nullptr;
+  TVMFFIAny arg;
+  arg.type_index = kTVMFFIObjectRValueRef;
+  arg.zero_padding = 0;
+  arg.v_ptr = &empty;
+  TVMFFIAny result = test_util::None();
+  CHECK_EQ(TVMFFIFunctionCall(details::HeaderOf(size.get()), &arg, 1, &result), -1);
+  TVMFFIObjectHandle err = nullptr;
+  TVMFFIErrorMoveFromRaised(&err);
+  Error e(ObjectRef(ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(err))));
+  CHECK(std::string(e.kind()) == "ValueError");
+  CHECK(std::string(e.message()).find("moved out already") != std::string::npos);
+  // A failing callee: the object is released all the same.
+  Function fail = Function::FromTyped([](Array) -> int64_t {
+    TVM_FFI_HPY_THROW(ValueError) << "no";
+  });
+  Array moved = arr;
+  CHECK_THROWS(fail(RValueRef(std::move(moved))), "ValueError", "no");
+  CHECK_EQ(arr.use_count(), before);
+}

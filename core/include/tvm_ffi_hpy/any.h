@@ -397,6 +397,7 @@ struct TypeTraits<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> {
     if (Object* obj = details::ObjectIfInstance<Container>(v)) {
       return details::ObjectRefUnsafe::FromPtr<T>(ObjectPtr<Object>::NewRef(obj));
     }
+
     if constexpr (T::_type_is_nullable) {
       if (v->type_index == kTVMFFINone) return T(details::UnsafeInit{});
     }

@@ -109,18 +109,40 @@ std::string TypedSignature() {
 }
 
 /* Argument `i`, converted; on a mismatch a TypeError
- * "Mismatched type on argument #i when calling: `name(sig)`. Expected `T` but got `U`". */
+ * "Mismatched type on argument #i when calling: `name(sig)`. Expected `T` but got `U`".
+ * An object the caller gives away (kTVMFFIObjectRValueRef) converts as the
+ * object itself, and is taken when it converts: the caller's slot is
+ * emptied and its reference released (the value holds its own). */
 template <typename T>
 std::decay_t<T> CastArg(const AnyView* args, int32_t i, const std::string& fname,
                         std::string (*signature)() = nullptr) {
   using U = std::decay_t<T>;
-  std::optional<U> value = TypeTraits<U>::TryFrom(&args[i].raw());
+  const TVMFFIAny* raw = &args[i].raw();
+  TVMFFIAny held;
+  TVMFFIObject** slot = nullptr;
+  if (TVM_FFI_HPY_UNLIKELY(raw->type_index == kTVMFFIObjectRValueRef)) {
+    slot = static_cast<TVMFFIObject**>(raw->v_ptr);
+    if (*slot == nullptr) {
+      throw Error("ValueError", "argument #" + std::to_string(i) + " when calling `" + fname +
+                                    "`: the object was moved out already");
+    }
+    held.type_index = (*slot)->type_index;
+    held.zero_padding = 0;
+    held.v_obj = *slot;
+    raw = &held;
+  }
+  std::optional<U> value = TypeTraits<U>::TryFrom(raw);
   if (TVM_FFI_HPY_UNLIKELY(!value.has_value())) {
     throw Error("TypeError", "Mismatched type on argument #" + std::to_string(i) +
                                  " when calling: `" + fname + (signature ? signature() : "") +
                                  "`. Expected `" +
                                  TypeTraits<U>::TypeName() + "` but got `" +
-                                 args[i].type_name() + "`");
+                                 TypeIndexName(raw->type_index) + "`");
+  }
+  if (slot != nullptr) {
+    TVMFFIObject* taken = *slot;
+    *slot = nullptr;
+    TVMFFIObjectDecRef(taken);
   }
   return std::move(*value);
 }
