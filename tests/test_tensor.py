@@ -374,3 +374,13 @@ def test_dlpack_producers_cross_as_tensors():
     assert type(nested[0]) is ffi.Tensor and type(nested[1]["k"]) is ffi.Tensor
     to_tensor = ffi.get_global_func("testing.schema_id_tensor")
     assert to_tensor(a).shape == (2, 3)
+
+
+@pytest.mark.reenters_extension  # the NumPy array crosses through from_dlpack (the protocol hook)
+def test_optional_tensor_view_argument():
+    has_value = ffi.get_global_func("testing.optional_tensor_view_has_value")
+    assert has_value(None) is False
+    assert has_value(np.zeros(3, dtype="float32")) is True  # a DLPack producer
+    assert has_value(ffi.from_dlpack(np.zeros(2))) is True
+    with pytest.raises(TypeError, match="optional_tensor_view_has_value"):
+        has_value(3)

@@ -233,6 +233,8 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
              ForEachElement(t, false, [&](double* v) { total += *v; });
              return total;
            })
+      .def("testing.optional_tensor_view_has_value",  // None, or a borrowed tensor
+           [](std::optional<TensorView> t) { return t.has_value(); })
       .def("testing.tensor_fill",  // element k (row-major order) becomes start + k
            [](const Tensor& t, double start) {
              if (IsReadOnly(t)) {
