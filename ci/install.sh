@@ -5,6 +5,10 @@
 #   $ENV_DIR/cpython/    venv of the machine's CPython 3.11 with hpy==0.9.0,
 #                        pytest, setuptools, wheel, hypothesis, cmake, ninja,
 #                        mypy (tests/test_typing.py), numpy (tests/test_tensor.py)
+#                        and, when the machine has PyTorch's CPU wheel for
+#                        CPython 3.11 on disk (pip's find-links, e.g.
+#                        /opt/wheels), torch from it (tests/test_torch.py;
+#                        never downloaded: without the file those tests skip)
 #   $ENV_DIR/bin/pypy3   wrapper for a PyPy >= 7.3.14 (Python 3.11, HPy 0.9)
 #   $ENV_DIR/pypy-root/  (Debian 12 only) PyPy 7.3.19 unpacked from Debian 13
 #   $ENV_DIR/pypy-site/  pytest, hypothesis and numpy for PyPy (PYTHONPATH)
@@ -144,6 +148,34 @@ else
   cpython_check || { "$CPY" -c 'import hpy.universal, hpy.devel; print(hpy.universal.get_version())' >&2 || true
                      die "venv built but 'import hpy.universal, hpy.devel' (hpy 0.9.0) fails"; }
   stamp_set cpython "$FP_CPY"
+fi
+
+# ------------------------------------------ 1b. torch (CPU, from disk only)
+STEP="torch"
+TORCH_VERSION=2.13.0
+# The CPU wheel in one of pip's find-links folders; PyPI's torch is a CUDA
+# build of gigabytes, so nothing is downloaded when the file is not there.
+torch_wheel() {
+  local dirs d f
+  dirs="$("$CPY" -m pip config get global.find-links 2>/dev/null || true) /opt/wheels"
+  for d in $dirs; do
+    for f in "${d#file://}"/torch-"$TORCH_VERSION"+cpu-cp311-cp311-*.whl; do
+      [ -f "$f" ] && { printf '%s\n' "$f"; return 0; }
+    done
+  done
+  return 0
+}
+TORCH_WHEEL="$(torch_wheel)"
+if [ -z "$TORCH_WHEEL" ]; then
+  say "torch: no CPU wheel of torch $TORCH_VERSION on disk; tests/test_torch.py will skip"
+elif stamp_ok torch "$TORCH_WHEEL" && "$CPY" -c 'import torch' >/dev/null 2>&1; then
+  say "torch: up to date"
+else
+  say "torch: pip install $TORCH_WHEEL"
+  : >"$LOGS/torch.log"
+  run torch "$CPY" -m pip install --disable-pip-version-check --no-input "$TORCH_WHEEL" \
+    || die "pip install of $TORCH_WHEEL failed (see $LOGS/torch.log)"
+  stamp_set torch "$TORCH_WHEEL"
 fi
 
 # ------------------------------------------------------------- 2. PyPy
