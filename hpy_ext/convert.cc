@@ -636,7 +636,7 @@ static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMF
 // itself), 0 when *out was set, -1 with an error set.
 static constexpr int kMaxProtocolDepth = 64;
 enum ProtocolKind : long {  // conversion_protocols.py
-  kAsItself = 0, kReplaced = 1, kOpaquePtr = 2, kDataType = 3, kDevice = 4
+  kAsItself = 0, kReplaced = 1, kOpaquePtr = 2, kDataType = 3, kDevice = 4, kProducer = 5
 };
 
 // The ints of a tuple `fields` (n of them, each checked to fit `limits`).
@@ -738,6 +738,18 @@ static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_t
         out->v_device = DLDevice{static_cast<DLDeviceType>(f[0]), int32_t(f[1])};
         rc = 0;
       }
+    } else if (kind == kProducer) {  // (capsule, producer): a Tensor tied to the producer
+      HPy capsule = HPy_GetItem_i(ctx, value, 0);
+      HPy producer = HPy_IsNull(capsule) ? HPy_NULL : HPy_GetItem_i(ctx, value, 1);
+      TVMFFIObject* tensor = nullptr;
+      if (!HPy_IsNull(producer) && tensor_from_producer(ctx, capsule, producer, &tensor) == 0) {
+        temps->own(tensor);
+        set_pod(out, kTVMFFITensor);
+        out->v_obj = tensor;
+        rc = 0;
+      }
+      close_h(ctx, producer);
+      close_h(ctx, capsule);
     } else if (kind == kReplaced) {
       if (temps->protocol_depth >= kMaxProtocolDepth) {
         HPyErr_SetString(ctx, ctx->h_TypeError,
@@ -873,6 +885,11 @@ static HPy value_object_to_py(HPyContext* ctx, TVMFFIObject* obj, bool* handled)
     }
     case kTVMFFIOpaquePyObject:
       return opaque_get(ctx, obj);
+    case kTVMFFITensor: {  // made from a Python producer: that producer (tensor.cc)
+      HPy producer = HPy_NULL;
+      *handled = tensor_producer(ctx, obj, &producer);
+      return producer;
+    }
     default:
       *handled = false;
       return HPy_NULL;

@@ -258,6 +258,13 @@ HPy py_str(HPyContext* ctx, const TVMFFIByteArray& text);
 extern HPyDef tensor_from_dlpack;  // (capsule, require_alignment, require_contiguous)
 extern HPyDef tensor_to_dlpack;    // (tensor, versioned) -> capsule
 extern HPyDef tensor_info;         // (tensor) -> metadata tuple
+// A core Tensor (one reference, in *out) over the DLPack capsule that the
+// Python object `producer` gave, tied to it: it comes back to Python as
+// `producer` (tensor_producer).  0, or -1 with an error set.
+int tensor_from_producer(HPyContext* ctx, HPy capsule, HPy producer, TVMFFIObject** out);
+// Whether a core Tensor was made from a producer; if so, *producer is it (a
+// new handle, or HPy_NULL with an error set).
+bool tensor_producer(HPyContext* ctx, const TVMFFIObject* tensor, HPy* producer);
 
 // ---- module.cc -----------------------------------------------------------
 // TypeError "name() takes N arguments (M given)" unless nargs == expected.

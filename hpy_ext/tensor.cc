@@ -12,7 +12,10 @@
  * Capsules themselves go through the shim (shim.h): HPy's capsule API on
  * CPython, cpyext's on PyPy.
  */
+#include <atomic>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "ext.h"
 #include "shim.h"
@@ -98,6 +101,131 @@ static HPy tensor_from_dlpack_impl(HPyContext* ctx, HPy, const HPy* args, size_t
   }
   if (rc != 0) return raise_from_core(ctx);
   return wrap_object(ctx, static_cast<TVMFFIObject*>(out), /*steal=*/true);
+}
+
+// ---------------------------------------------------------------------------
+// Tensors made from a Python producer where a call takes a value
+// ---------------------------------------------------------------------------
+// A DLPack producer (a NumPy array, a torch tensor) passed to a call becomes
+// a core Tensor that remembers it, and that Tensor comes back to Python as
+// the producer itself: `f(x) is x`, `make_array(x)[0] is x`, also when C++
+// kept the tensor and returns it later.  (ffi.from_dlpack(x) makes a plain
+// Tensor: the caller asked for one.)
+//
+// The core gets a managed tensor of ours wrapping the producer's: same
+// DLTensor, our deleter, and a strong reference to an OpaquePyObject of the
+// producer, which keeps the producer alive as long as the tensor.  The core
+// calls our deleter when the tensor dies, on any thread and without the GIL:
+// it deletes the producer's managed tensor and drops the opaque reference
+// (the Python object is released later, with a context: drain_released).
+//
+// g_producers maps each live such tensor to its opaque object; guarded by
+// g_producers_mutex (the deleter may run on any thread).  An entry is added
+// once the core made the tensor and removed by the deleter, so a tensor in
+// the map is alive and so is its opaque object.  g_producer_count lets the
+// common return path (no such tensor alive) skip the lock.
+namespace {
+std::mutex g_producers_mutex;
+std::unordered_map<const TVMFFIObject*, TVMFFIObject*> g_producers;
+std::atomic<size_t> g_producer_count{0};
+
+template <typename Managed>
+struct ProducerManaged {
+  Managed managed;                 // what the core holds: the source's DLTensor, our deleter
+  Managed* source;                 // the producer's, deleted with ours
+  TVMFFIObject* opaque;            // OpaquePyObject of the producer (one strong reference)
+  TVMFFIObject* tensor = nullptr;  // the core's tensor, once made
+
+  static void Delete(Managed* self) {
+    auto* pm = reinterpret_cast<ProducerManaged*>(self);
+    if (pm->tensor != nullptr) {
+      std::lock_guard<std::mutex> lock(g_producers_mutex);
+      if (g_producers.erase(pm->tensor) != 0) g_producer_count.fetch_sub(1);
+    }
+    if (pm->source->deleter != nullptr) pm->source->deleter(pm->source);
+    TVMFFIObjectDecRef(pm->opaque);
+    delete pm;
+  }
+};
+
+void copy_managed(DLManagedTensorVersioned* to, const DLManagedTensorVersioned* from) {
+  to->version = from->version;
+  to->flags = from->flags;
+  to->dl_tensor = from->dl_tensor;
+}
+void copy_managed(DLManagedTensor* to, const DLManagedTensor* from) {
+  to->dl_tensor = from->dl_tensor;
+}
+int core_from_dlpack(DLManagedTensorVersioned* m, TVMFFIObjectHandle* out) {
+  return TVMFFITensorFromDLPackVersioned(m, 0, 0, out);
+}
+int core_from_dlpack(DLManagedTensor* m, TVMFFIObjectHandle* out) {
+  return TVMFFITensorFromDLPack(m, 0, 0, out);
+}
+
+// The core tensor of the managed tensor `source` (taken from `capsule` under
+// `name`), tied to `opaque`; 0, or -1 with an error set (then the capsule
+// still owns `source`, and `opaque` keeps its reference).
+template <typename Managed>
+int tie_source(HPyContext* ctx, HPy capsule, Managed* source, const char* name,
+               const char* used_name, TVMFFIObject* opaque, TVMFFIObject** out) {
+  auto* pm = new ProducerManaged<Managed>();
+  copy_managed(&pm->managed, source);
+  pm->managed.manager_ctx = pm;
+  pm->managed.deleter = &ProducerManaged<Managed>::Delete;
+  pm->source = source;
+  pm->opaque = opaque;
+  TVMFFIObjectHandle made = nullptr;
+  if (core_from_dlpack(&pm->managed, &made) != 0) {
+    delete pm;
+    raise_from_core(ctx);
+    return -1;
+  }
+  capsule_take(ctx, capsule, name, used_name);  // ours now: the capsule must not delete it
+  TVMFFIObject* tensor = static_cast<TVMFFIObject*>(made);
+  pm->tensor = tensor;
+  {
+    std::lock_guard<std::mutex> lock(g_producers_mutex);
+    g_producers.emplace(tensor, opaque);
+    g_producer_count.fetch_add(1);
+  }
+  *out = tensor;
+  return 0;
+}
+}  // namespace
+
+int tensor_from_producer(HPyContext* ctx, HPy capsule, HPy producer, TVMFFIObject** out) {
+  TVMFFIObject* opaque = nullptr;
+  if (opaque_create(ctx, producer, kTVMFFIOpaquePyObject, nullptr, &opaque) < 0) return -1;
+  int rc;
+  if (void* p = capsule_take(ctx, capsule, kVersioned, nullptr)) {
+    rc = tie_source(ctx, capsule, static_cast<DLManagedTensorVersioned*>(p), kVersioned,
+                    kUsedVersioned, opaque, out);
+  } else if (void* q = capsule_take(ctx, capsule, kLegacy, nullptr)) {
+    rc = tie_source(ctx, capsule, static_cast<DLManagedTensor*>(q), kLegacy, kUsedLegacy, opaque,
+                    out);
+  } else {
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "__dlpack__() did not return a DLPack capsule (named 'dltensor_versioned' "
+                     "or 'dltensor')");
+    rc = -1;
+  }
+  if (rc < 0) TVMFFIObjectDecRef(opaque);
+  return rc;
+}
+
+bool tensor_producer(HPyContext* ctx, const TVMFFIObject* tensor, HPy* producer) {
+  if (g_producer_count.load(std::memory_order_relaxed) == 0) return false;
+  TVMFFIObject* opaque = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_producers_mutex);
+    auto it = g_producers.find(tensor);
+    if (it != g_producers.end()) opaque = it->second;
+  }
+  if (opaque == nullptr) return false;
+  // The caller holds the tensor, so its deleter has not run: `opaque` lives.
+  *producer = opaque_get(ctx, opaque);
+  return true;
 }
 
 HPyDef_METH(tensor_to_dlpack, "tensor_to_dlpack", HPyFunc_VARARGS,

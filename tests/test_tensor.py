@@ -8,6 +8,7 @@ import pytest
 
 import tvm_ffi_hpy as ffi
 from tvm_ffi_hpy import testing
+from conftest import collect, released
 
 echo = ffi.get_global_func("testing.echo")
 tensor_sum = ffi.get_global_func("testing.tensor_sum")
@@ -360,20 +361,68 @@ def test_own_capsules_round_trip_without_numpy():
 
 
 @pytest.mark.reenters_extension  # the protocol hook calls from_dlpack
-def test_dlpack_producers_cross_as_tensors():
+def test_dlpack_producers_cross_as_tensors_and_come_back_as_themselves():
     # A NumPy array passed to a core function becomes a Tensor over the same
-    # memory (apache tvm-ffi takes any DLPack producer where a Tensor goes).
+    # memory (apache tvm-ffi takes any DLPack producer where a Tensor goes),
+    # and that Tensor comes back to Python as the array itself.
     echo = ffi.get_global_func("testing.echo")
     a = np.arange(6, dtype="float32").reshape(2, 3)
-    t = echo(a)
-    assert type(t) is ffi.Tensor and t.shape == (2, 3) and t.dtype == "float32"
-    back = np.from_dlpack(t)
-    a[1, 2] = 42.0  # shared, not copied
-    assert back[1, 2] == 42.0
+    assert echo(a) is a
     nested = echo([a, {"k": a}])
-    assert type(nested[0]) is ffi.Tensor and type(nested[1]["k"]) is ffi.Tensor
-    to_tensor = ffi.get_global_func("testing.schema_id_tensor")
-    assert to_tensor(a).shape == (2, 3)
+    assert type(nested) is ffi.Array and nested[0] is a and nested[1]["k"] is a
+    to_tensor = ffi.get_global_func("testing.schema_id_tensor")  # typed: takes a Tensor
+    assert to_tensor(a) is a
+    tensor_fill(a, 1.0)  # the core writes into the array's memory
+    assert a.ravel().tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert tensor_sum(a) == 21.0
+    # What the caller asked to be a Tensor stays one.
+    t = ffi.from_dlpack(a)
+    assert type(echo(t)) is ffi.Tensor and echo(t) is t
+
+
+@pytest.mark.reenters_extension  # the producer crosses through the protocol hook
+def test_containers_made_in_cpp_give_back_the_producer():
+    a, b = np.arange(4.0), np.arange(8, dtype="int32")
+    made = ffi.get_global_func("testing.make_nested_map_with_tensor")(a, b)
+    assert type(made) is ffi.Map and made["scalar"] == 99
+    assert made["array"][0] is a and made["array"][1] is b and made["map"]["t"] is a
+    lst = ffi.get_global_func("testing.make_list_with_tensor")(a, 7)
+    assert type(lst) is ffi.List and lst[0] is a and lst[1] == 7
+    t = ffi.from_dlpack(a)  # a plain Tensor in, a plain Tensor out
+    assert ffi.get_global_func("testing.make_array_with_tensor")(t)[0] is t
+
+
+@pytest.mark.reenters_extension  # the producer crosses through the protocol hook
+def test_a_kept_tensor_keeps_its_producer_and_releases_it():
+    import weakref
+    a = np.arange(3.0)
+    ref = weakref.ref(a)
+    holder = testing.TestHolder(a)  # C++ keeps the Tensor made from a
+    del a
+    collect()
+    assert ref() is not None and holder.value is ref()  # the same array, still alive
+    del holder
+    assert released(ref)
+
+
+@pytest.mark.reenters_extension  # the producer crosses through the protocol hook
+def test_a_bad_producer_raises():
+    class NoCapsule:
+        def __dlpack__(self, **kwargs):
+            return 42
+
+        def __dlpack_device__(self):
+            return (1, 0)
+
+    class Failing(NoCapsule):
+        def __dlpack__(self, **kwargs):
+            raise RuntimeError("no export today")
+
+    echo = ffi.get_global_func("testing.echo")
+    with pytest.raises(TypeError, match="did not return a DLPack capsule"):
+        echo(NoCapsule())
+    with pytest.raises(RuntimeError, match="no export today"):
+        echo(Failing())
 
 
 @pytest.mark.reenters_extension  # the NumPy array crosses through from_dlpack (the protocol hook)

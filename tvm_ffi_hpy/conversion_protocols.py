@@ -16,8 +16,10 @@ common conversions never pay for it. The answer is a pair ``(kind, value)``:
   ``ctypes.c_void_p``, ``__tvm_ffi_opaque_ptr__()``, or a handler in
   ``_OPAQUE_PTR_HANDLERS`` (exact class -> callable returning the address),
   or ``__cuda_stream__()`` (a CUDA stream: its address);
-- ``(REPLACE, tensor)`` for a DLPack producer (an object with ``__dlpack__``:
-  NumPy arrays, torch tensors): the core gets a Tensor sharing its memory;
+- ``(PRODUCER, (capsule, obj))`` for a DLPack producer (an object with
+  ``__dlpack__``: NumPy arrays, torch tensors): the core gets a Tensor
+  sharing its memory, and that Tensor comes back to Python as `obj` itself
+  (``f(x) is x``; ``ffi.from_dlpack(x)`` makes a plain Tensor instead);
 - ``(DATA_TYPE, (code, bits, lanes))``: a data type value (kTVMFFIDataType):
   a ``dtype`` (a str subclass: the extension asks here for every str that is
   not exactly a str) or an object with ``__dlpack_data_type__()``;
@@ -68,6 +70,7 @@ REPLACE = 1
 OPAQUE_PTR = 2
 DATA_TYPE = 3
 DEVICE = 4
+PRODUCER = 5
 
 _NOT_SPECIAL = (NOT_SPECIAL, None)
 
@@ -285,7 +288,9 @@ def _rule_of(cls: type) -> Optional[Rule]:
         return _foreign_dtype_rule
     has_dlpack = hasattr(cls, "__dlpack__")
     if has_dlpack and not issubclass(cls, type):
-        return lambda o: (REPLACE, tensor.from_dlpack(o))  # a DLPack producer: a Tensor, no copy
+        # A DLPack producer: a Tensor over its memory (no copy) that comes
+        # back to Python as the producer itself (hpy_ext/tensor.cc).
+        return lambda o: (PRODUCER, (tensor.dlpack_capsule(o), o))
     if hasattr(cls, "__dlpack_data_type__"):
         return _dlpack_data_type_rule
     if hasattr(cls, "__dlpack_device__") and not has_dlpack:

@@ -344,6 +344,15 @@ class Tensor(Object):
                                         Device(*info[4]))
 
 
+def dlpack_capsule(producer: Any) -> Any:
+    """The DLPack capsule of `producer`'s ``__dlpack__()`` (DLPack 1.0's
+    versioned one when the producer takes ``max_version``)."""
+    try:
+        return producer.__dlpack__(max_version=DLPACK_VERSION)
+    except TypeError:  # producers older than DLPack 1.0 take no keyword arguments
+        return producer.__dlpack__()
+
+
 def from_dlpack(ext_tensor: Any, *, require_alignment: int = 0,
                 require_contiguous: bool = False) -> Tensor:
     """A Tensor sharing the memory of `ext_tensor`: any object with
@@ -354,13 +363,7 @@ def from_dlpack(ext_tensor: Any, *, require_alignment: int = 0,
     requirement comes back as itself."""
     if isinstance(ext_tensor, Tensor) and not require_alignment and not require_contiguous:
         return ext_tensor
-    capsule = ext_tensor
-    if hasattr(ext_tensor, "__dlpack__"):
-        try:
-            capsule = ext_tensor.__dlpack__(max_version=DLPACK_VERSION)
-        except TypeError:
-            # producers older than DLPack 1.0 take no keyword arguments
-            capsule = ext_tensor.__dlpack__()
+    capsule = dlpack_capsule(ext_tensor) if hasattr(ext_tensor, "__dlpack__") else ext_tensor
     tensor: Tensor = _ffi.tensor_from_dlpack(capsule, require_alignment, require_contiguous)
     return tensor
 

@@ -233,6 +233,28 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
              ForEachElement(t, false, [&](double* v) { total += *v; });
              return total;
            })
+      // Containers holding the tensor given (apache tvm-ffi's testing names):
+      // a tensor made from a Python producer comes back as that producer.
+      .def("testing.make_array_with_tensor", [](Tensor t) { return Array{t}; })
+      .def("testing.make_array_with_mixed",
+           [](Tensor t, int64_t i) { return Array{t, i, String("hello")}; })
+      .def("testing.make_nested_array_with_tensor",
+           [](Tensor t) { return Array{Array{t, int64_t(42)}, t}; })
+      .def("testing.make_list_with_tensor", [](Tensor t, int64_t i) { return List{t, i}; })
+      .def("testing.make_map_with_tensor",
+           [](Tensor t) {
+             return Map{{String("tensor"), t}, {String("value"), int64_t(42)},
+                        {String("name"), String("test")}};
+           })
+      .def("testing.make_dict_with_tensor",
+           [](Tensor t) { return Dict{{String("tensor"), t}, {String("value"), int64_t(42)}}; })
+      .def("testing.make_nested_map_with_tensor",
+           [](Tensor a, Tensor b) {
+             return Map{{String("array"), Array{a, b}},
+                        {String("map"), Map{{String("t"), a}}},
+                        {String("scalar"), int64_t(99)}};
+           })
+      .def("testing.make_empty_array_with_tensor_input", [](Tensor) { return Array{}; })
       .def("testing.optional_tensor_view_has_value",  // None, or a borrowed tensor
            [](std::optional<TensorView> t) { return t.has_value(); })
       .def("testing.tensor_fill",  // element k (row-major order) becomes start + k
