@@ -211,6 +211,18 @@ inline void RunStaticInit(void (*fn)(), const char* file) noexcept {
 }  // namespace details
 
 /* Registers fields, methods and the metadata of object type T. */
+namespace details {
+/* The class's _type_s_eq_hash_kind if it declares one, else Unsupported. */
+template <typename T>
+constexpr auto SEqHashKindOf(int) -> decltype(TVMFFISEqHashKind(T::_type_s_eq_hash_kind)) {
+  return TVMFFISEqHashKind(T::_type_s_eq_hash_kind);
+}
+template <typename T>
+constexpr TVMFFISEqHashKind SEqHashKindOf(long) {
+  return kTVMFFISEqHashKindUnsupported;
+}
+}  // namespace details
+
 template <typename T>
 class ObjectDef {
  public:
@@ -251,7 +263,9 @@ class ObjectDef {
     TVMFFITypeMetadata meta{};
     meta.doc = details::ToByteArray(doc ? doc : "");
     meta.total_size = int32_t(sizeof(T));
-    meta.structural_eq_hash_kind = kTVMFFISEqHashKindUnsupported;
+    // A class declares its kind with a static member (apache tvm-ffi's
+    // spelling): static constexpr TVMFFISEqHashKind _type_s_eq_hash_kind = ...;
+    meta.structural_eq_hash_kind = details::SEqHashKindOf<T>(0);
     if constexpr (std::is_default_constructible_v<T>) {
       meta.creator = &details::CreateWithDefaults<T>;
     } else {
