@@ -173,6 +173,9 @@ def _inherited_fields(parent: Any) -> "list[Field]":
 _STRUCTURAL_EQ_KINDS: "dict[Optional[str], int]" = {
     None: 0, "tree": 1, "var": 2, "dag": 3, "const-tree": 4, "singleton": 5}
 _set_seq_hash_kind = get_global_func("ffi.TypeSetStructuralEqHashKind")
+# Hooks a py_class body defines that the core calls (core/src/structural_equal.cc).
+_CORE_HOOK_NAMES = ("__s_equal__", "__s_hash__")
+_register_core_attr = get_global_func("ffi.TypeRegisterAttr")
 
 
 @_dataclass_transform
@@ -380,6 +383,11 @@ def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
     if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
         raise TypeError("__ffi_type_attr_names__ must be a tuple or list of strings")
     from ..type_converter import _register_type_attr
+    for name in _CORE_HOOK_NAMES:  # read by the core's structural walk
+        value = namespace.get(name)
+        if value is not None:
+            _register_core_attr(cls.__tvm_ffi_type_index__, name,
+                                value.__func__ if isinstance(value, staticmethod) else value)
     for name in names:
         if name in namespace:
             value = namespace[name]
