@@ -9,13 +9,14 @@ item by item, objects by their type's kind (py_class(structural_eq=...)):
 names the first differing pair as two AccessPaths.  ``StructuralKey(value)``
 wraps a value so that a Python dict looks it up structurally.
 """
+from enum import IntEnum
 from typing import Any, Optional, Tuple
 
 from .access_path import AccessPath
 from .core import Object, get_global_func, register_object
 
 __all__ = ["structural_equal", "structural_hash", "get_first_structural_mismatch",
-           "StructuralKey"]
+           "StructuralKey", "WalkOrder"]
 
 _equal = get_global_func("ffi.StructuralEqual")
 _hash = get_global_func("ffi.StructuralHash")
@@ -67,3 +68,12 @@ class StructuralKey(Object):
 
     def __ne__(self, other: Any) -> bool:
         return not self.__eq__(other)
+
+
+class WalkOrder(IntEnum):
+    """The order of a structural walk (apache tvm-ffi's numbering): a value
+    before what it contains, or after.  (The walks themselves,
+    structural_walk/visit/mutate/map, are not implemented yet.)"""
+
+    PREORDER = 0
+    POSTORDER = 1
