@@ -10,7 +10,7 @@ names the first differing pair as two AccessPaths.  ``StructuralKey(value)``
 wraps a value so that a Python dict looks it up structurally.
 """
 from enum import IntEnum
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from .access_path import AccessPath
 from .core import Object, get_global_func, register_object
@@ -56,6 +56,10 @@ class StructuralKey(Object):
     """A value (`key`) with its structural hash (`hash_i64`), computed once:
     as a dict key it finds any structurally equal value.  (A core Map still
     compares such keys by identity.)"""
+
+    if TYPE_CHECKING:  # reflected from C++ when the class is built
+        key: Any
+        hash_i64: int
 
     def __init__(self, key: Any) -> None:
         self.__init_handle_by_constructor__(_make_key, key)
