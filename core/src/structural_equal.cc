@@ -10,8 +10,9 @@
  * Rules:
  *  - Values of different type indices are unequal, except that every form
  *    of a string (raw, small, object) is one, and so is every form of bytes.
- *  - POD values compare by their bits (0.0 != -0.0, 1 != 1.0 != True),
- *    except that NaN equals NaN (any payload).  Big ints by value.
+ *  - POD values compare by their bits (0.0 != -0.0, 1 != 1.0 != True; a
+ *    dtype by code, bits and lanes), except that NaN equals NaN (any
+ *    payload).  Big ints by value.
  *  - Array/List item by item; Map/Dict by keys (an lhs key that is a mapped
  *    var or DAG node is looked up as its rhs partner) and values; Shape by
  *    value; Tensor: same object, or same shape and dtype and (unless
@@ -93,6 +94,11 @@ std::string_view ContentOf(const TVMFFIAny& v) {
   return s;
 }
 
+/* A dtype fills 4 of the 8 value bytes; the rest need not be zero. */
+uint64_t DTypeBits(const TVMFFIAny& v) {
+  return uint64_t(v.v_dtype.code) << 24 | uint64_t(v.v_dtype.bits) << 16 | v.v_dtype.lanes;
+}
+
 const Object* AsObj(const TVMFFIAny& v) { return details::ObjectUnsafe::FromHeader(v.v_obj); }
 
 /* The kind of an object type; TypeError when it has none. */
@@ -110,7 +116,7 @@ TVMFFISEqHashKind KindOfType(int32_t t) {
 size_t TensorBytes(const DLTensor& t) {
   size_t n = 1;
   for (int32_t i = 0; i < t.ndim; ++i) n *= size_t(t.shape[i]);
-  return n * ((size_t(t.dtype.bits) * t.dtype.lanes + 7) / 8);
+  return (n * t.dtype.bits * t.dtype.lanes + 7) / 8;  // sub-byte types are packed
 }
 
 void CheckComparableContent(const TensorObj* t) {
@@ -172,7 +178,8 @@ class SEqual {
     if (t < kTVMFFIStaticObjectBegin) {
       if (t == kTVMFFIFloat && std::isnan(a.v_float64)) return std::isnan(b.v_float64);
       if (t == kTVMFFINone) return true;
-      return a.v_int64 == b.v_int64;  // int, bool, float bits, dtype, device, pointers
+      if (t == kTVMFFIDataType) return DTypeBits(a) == DTypeBits(b);
+      return a.v_int64 == b.v_int64;  // int, bool, float bits, device, pointers
     }
     DepthGuard depth(&depth_);
     const Object* x = AsObj(a);
@@ -414,6 +421,7 @@ class SHash {
     if (t < kTVMFFIStaticObjectBegin) {
       if (t == kTVMFFINone) return tag;
       if (t == kTVMFFIFloat && std::isnan(v.v_float64)) return Join(tag, 0x7ff8000000000000ULL);
+      if (t == kTVMFFIDataType) return Join(tag, DTypeBits(v));
       return Join(tag, uint64_t(v.v_int64));
     }
     DepthGuard depth(&depth_);
