@@ -243,6 +243,23 @@ def test_structural_key_in_python_dict():
         StructuralKey(Opaque(1))
 
 
+def test_structural_key_in_core_maps():
+    k1 = StructuralKey([1, {"a": 2}])
+    k2 = StructuralKey([1, {"a": 2}])
+    k3 = StructuralKey([1, {"a": 3}])
+    m = Map({k1: "first", k2: "second", k3: "third"})
+    assert len(m) == 2 and m[k1] == "second" and m[k3] == "third"
+    d = Dict()
+    d[k1] = 1
+    d[k2] = 2
+    assert len(d) == 1 and d[k1] == 2
+    assert StructuralKey([1, {"a": 2}]) in m
+    assert StructuralKey([9]) not in m
+    # other object keys stay by identity
+    a, b = Lit(1), Lit(1)
+    assert len(Map({a: 1, b: 2})) == 2
+
+
 # --- tensors, hooks, bad input ---------------------------------------------
 
 def test_tensors():

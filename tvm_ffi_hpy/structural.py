@@ -54,8 +54,8 @@ def get_first_structural_mismatch(
 @register_object("ffi.StructuralKey")
 class StructuralKey(Object):
     """A value (`key`) with its structural hash (`hash_i64`), computed once:
-    as a dict key it finds any structurally equal value.  (A core Map still
-    compares such keys by identity.)"""
+    as a key of a Python dict or of a core Map/Dict it finds any
+    structurally equal value."""
 
     if TYPE_CHECKING:  # reflected from C++ when the class is built
         key: Any

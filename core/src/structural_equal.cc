@@ -48,6 +48,7 @@
  *  - Nesting deeper than WalkDepthGuard's limit is a RecursionError.
  */
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <unordered_map>
 #include <vector>
@@ -600,6 +601,12 @@ class StructuralKeyObj : public Object {
   static constexpr TVMFFISEqHashKind _type_s_eq_hash_kind = kTVMFFISEqHashKindTreeNode;
   TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("ffi.StructuralKey", StructuralKeyObj, Object)
 };
+
+static_assert(sizeof(StructuralKeyObj) == sizeof(details::StructuralKeyLayout) &&
+                  sizeof(Object) == sizeof(TVMFFIObject) &&
+                  offsetof(details::StructuralKeyLayout, key) == sizeof(TVMFFIObject) &&
+                  offsetof(details::StructuralKeyLayout, hash_i64) == sizeof(TVMFFIObject) + 16,
+              "StructuralKeyObj has the layout containers.h reads");
 
 bool StructuralEqualImpl(const AnyView& a, const AnyView& b, bool map_free_vars,
                          bool skip_tensor_content) {
