@@ -41,6 +41,9 @@ from ._loader import hpy_version as _hpy_version, extension_path as _extension_p
 from . import access_path  # noqa: E402  (apache tvm-ffi's tvm_ffi.access_path)
 from . import dataclasses  # noqa: E402
 from . import _structural  # noqa: E402,F401  (hooks for plain Python objects)
+from . import structural  # noqa: E402  (apache tvm-ffi's tvm_ffi.structural)
+from .structural import (structural_equal, structural_hash,  # noqa: E402
+                         get_first_structural_mismatch, StructuralKey, WalkOrder)
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 from . import registry  # noqa: E402
 from .registry import get_global_func_metadata  # noqa: E402
@@ -56,7 +59,8 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
            "dtype", "device", "empty", "from_dlpack", "dataclasses",
            "get_global_func_metadata", "convert_func", "method", "StreamContext",
-           "use_raw_stream", "get_raw_stream", "use_torch_stream"]
+           "use_raw_stream", "get_raw_stream", "use_torch_stream", "structural_equal",
+           "structural_hash", "get_first_structural_mismatch", "StructuralKey", "WalkOrder"]
 
 
 def __getattr__(name: str) -> object:

@@ -4,7 +4,7 @@ import copy as _copy
 from dataclasses import KW_ONLY
 from typing import Any, Callable, Optional, Union
 
-from ..core import Object, _build_class, _ffi
+from ..core import Object, _build_class, _ffi, get_global_func
 from ._common import _Cls
 from ._py_class_type import _define_type, define_fields
 from ._field import (MISSING, Field, builtins_type, field, full_converter, init_property,
@@ -169,20 +169,31 @@ def _inherited_fields(parent: Any) -> "list[Field]":
     return out
 
 
+# py_class(structural_eq=...) -> the core's TVMFFISEqHashKind (c_api.h).
+_STRUCTURAL_EQ_KINDS: "dict[Optional[str], int]" = {
+    None: 0, "tree": 1, "var": 2, "dag": 3, "const-tree": 4, "singleton": 5}
+_set_seq_hash_kind = get_global_func("ffi.TypeSetStructuralEqHashKind")
+# Hooks a py_class body defines that the core calls (core/src/structural_equal.cc).
+_CORE_HOOK_NAMES = ("__s_equal__", "__s_hash__")
+_register_core_attr = get_global_func("ffi.TypeRegisterAttr")
+
+
 @_dataclass_transform
 def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
              type_key: Optional[str] = None, frozen: bool = False, init: bool = True,
              repr: bool = True, eq: bool = False, order: bool = False,
              unsafe_hash: bool = False, match_args: bool = True, kw_only: bool = False,
-             slots: bool = True, structural_eq: Optional[str] = None,
+             slots: bool = True, structural_eq: Optional[str] = "tree",
              _bind_existing: bool = False) -> Any:
     """Class decorator: a Python-defined core object type (see the module doc).
 
     ``@py_class``, ``@py_class("key")``, ``@py_class("key", eq=True)`` and
     ``@py_class(type_key="key", frozen=True)`` are all accepted; ``slots`` is
     accepted for compatibility and ignored (instances never have a ``__dict__``
-    of fields).  ``structural_eq`` ("tree", "const-tree", "dag", "var") is
-    recorded as ``cls.__tvm_ffi_structural_eq__``.
+    of fields).  ``structural_eq`` ("tree", the default, "const-tree", "dag",
+    "var", "singleton", or None: no structural equality) becomes the type's
+    structural_eq_hash_kind in the core (ffi.StructuralEqual, docs/structural.md)
+    and is recorded as ``cls.__tvm_ffi_structural_eq__``.
 
     ``_bind_existing`` (enum classes, dataclasses/enum.py): the type
     `type_key` exists already with the slot layout (defined by the core or a
@@ -191,6 +202,9 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
     """
     if order and not eq:
         raise ValueError("order=True requires eq=True")
+    if structural_eq not in _STRUCTURAL_EQ_KINDS:
+        raise ValueError("structural_eq must be one of %s or None, got %r"
+                         % (", ".join("%r" % (k,) for k in _STRUCTURAL_EQ_KINDS if k), structural_eq))
 
     def decorate(cls: _Cls) -> _Cls:
         import sys
@@ -287,6 +301,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         new.__tvm_ffi_py_fields__ = tuple((f.name, f.default) for f in fields)
         new.__tvm_ffi_frozen__ = bool(frozen)
         new.__tvm_ffi_structural_eq__ = structural_eq
+        if not _bind_existing:
+            _set_seq_hash_kind(type_index, _STRUCTURAL_EQ_KINDS[structural_eq])
         positional, keyword_only = init_order(fields)
         _install(new, namespace, fields, accessors, writable, kind="py", init=init, repr=repr,
                  eq=eq, order=order, unsafe_hash=unsafe_hash, frozen=frozen,
@@ -367,6 +383,11 @@ def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
     if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
         raise TypeError("__ffi_type_attr_names__ must be a tuple or list of strings")
     from ..type_converter import _register_type_attr
+    for name in _CORE_HOOK_NAMES:  # read by the core's structural walk
+        value = namespace.get(name)
+        if value is not None:
+            _register_core_attr(cls.__tvm_ffi_type_index__, name,
+                                value.__func__ if isinstance(value, staticmethod) else value)
     for name in names:
         if name in namespace:
             value = namespace[name]

@@ -19,6 +19,7 @@
 #include <tvm_ffi_hpy/function.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -57,9 +58,52 @@ TVM_FFI_HPY_INLINE uint64_t MixHash(uint64_t x) noexcept {
   return x;
 }
 
+/* ffi.StructuralKey (core/src/structural_equal.cc): a value with its
+ * StructuralHash, laid out as { header, Any key, int64_t hash_i64 }.  As a
+ * Map key it hashes as that hash and equals another StructuralKey whose
+ * value is structurally equal (ffi.StructuralKeyEqual).  Its type index is
+ * dynamic: looked up by key until the core has registered it. */
+struct StructuralKeyLayout {
+  TVMFFIObject header;
+  TVMFFIAny key;
+  int64_t hash_i64;
+};
+
+inline int32_t StructuralKeyIndex() noexcept {
+  static std::atomic<int32_t> cached{-1};
+  int32_t index = cached.load(std::memory_order_relaxed);
+  if (index >= 0) return index;
+  static const char kKey[] = "ffi.StructuralKey";
+  TVMFFIByteArray key{kKey, sizeof(kKey) - 1};
+  if (TVMFFITypeKeyToIndex(&key, &index) != 0) {
+    TVMFFIObjectHandle error = nullptr;
+    TVMFFIErrorMoveFromRaised(&error);  // not registered yet
+    if (error != nullptr) TVMFFIObjectDecRef(error);
+    return -1;
+  }
+  cached.store(index, std::memory_order_relaxed);
+  return index;
+}
+
+TVM_FFI_HPY_INLINE bool IsStructuralKey(int32_t t) noexcept {
+  return t >= kTVMFFIDynObjectBegin && t == StructuralKeyIndex();
+}
+
+/* Two StructuralKey objects with equal hashes: their values structurally
+ * equal.  Rule: a comparison that raises (only a type's __s_equal__ hook
+ * can, the hashes having been computed) makes the keys unequal. */
+inline bool StructuralKeysEqual(const TVMFFIAny* a, const TVMFFIAny* b) noexcept {
+  try {
+    static const Function* equal = new Function(Function::GetGlobalRequired("ffi.StructuralKeyEqual"));
+    return (*equal)(AnyView::FromRaw(*a), AnyView::FromRaw(*b)).cast<bool>();
+  } catch (...) {
+    return false;
+  }
+}
+
 /* Map key hash: numbers (int, bool, float, big ints) and None by value,
- * strings and bytes by content (every form of them alike), everything else
- * by address. */
+ * strings and bytes by content (every form of them alike), a StructuralKey
+ * by its structural hash, everything else by address. */
 inline uint64_t AnyHash(const TVMFFIAny* v) noexcept {
   int32_t t = v->type_index;
   if (t == kTVMFFINone) return 0x9e3779b97f4a7c15ULL;
@@ -77,6 +121,9 @@ inline uint64_t AnyHash(const TVMFFIAny* v) noexcept {
   if (t == kTVMFFIBigInt) {  // by value, like ints
     TVMFFIByteArray words = TVMFFIBigIntGetContentByteArray(v);
     return MixHash(std::hash<std::string_view>()(ToStringView(words)) ^ 0x85ebca6bULL);
+  }
+  if (IsStructuralKey(t)) {
+    return MixHash(uint64_t(reinterpret_cast<const StructuralKeyLayout*>(v->v_obj)->hash_i64));
   }
   return MixHash(v->v_uint64);
 }
@@ -107,7 +154,13 @@ inline bool AnyEqual(const TVMFFIAny* a, const TVMFFIAny* b) noexcept {
     return ToStringView(TVMFFIBigIntGetContentByteArray(a)) ==
            ToStringView(TVMFFIBigIntGetContentByteArray(b));
   }
-  return a->v_uint64 == b->v_uint64;
+  if (a->v_uint64 == b->v_uint64) return true;
+  if (IsStructuralKey(ta)) {
+    return reinterpret_cast<const StructuralKeyLayout*>(a->v_obj)->hash_i64 ==
+               reinterpret_cast<const StructuralKeyLayout*>(b->v_obj)->hash_i64 &&
+           StructuralKeysEqual(a, b);
+  }
+  return false;
 }
 
 /* A short readable form of a value, for messages: 42, 'abc', None, ... */

@@ -19,7 +19,10 @@
  * refl::Default("text")).  A default is converted to the field's type when
  * registered.  Flags (c_api.h, kTVMFFIFieldFlagBitMask*): refl::init(false)
  * (not a parameter of the generated constructor), refl::kw_only(true),
- * refl::repr(false), refl::compare(false), refl::hash(false).
+ * refl::repr(false), refl::compare(false), refl::hash(false);
+ * refl::s_eq_hash::Ignore() / Def() / DefSimple() (structural equality).
+ * A class declares its structural kind with a static member
+ * `static constexpr TVMFFISEqHashKind _type_s_eq_hash_kind = ...;`.
  *
  * A default-constructible type without refl::init<T, ...> gets a generated
  * constructor, the type attribute "__ffi_init__" (core/src/type_attr.cc):
@@ -96,6 +99,19 @@ struct compare : FieldFlag<kTVMFFIFieldFlagBitMaskCompareOff, false> {
 };
 struct hash : FieldFlag<kTVMFFIFieldFlagBitMaskHashOff, false> {
   using FieldFlag::FieldFlag;
+};
+
+/* How a field takes part in ffi.StructuralEqual/StructuralHash
+ * (core/src/structural_equal.cc): refl::s_eq_hash::Ignore() leaves it out,
+ * Def() makes it a definition region (the vars in it are defined there),
+ * DefSimple() a simple one (the vars, not what is inside them). */
+struct s_eq_hash {
+  int64_t bits;
+  static constexpr s_eq_hash Ignore() noexcept { return {kTVMFFIFieldFlagBitMaskSEqHashIgnore}; }
+  static constexpr s_eq_hash Def() noexcept { return {kTVMFFIFieldFlagBitMaskSEqHashDef}; }
+  static constexpr s_eq_hash DefSimple() noexcept {
+    return {kTVMFFIFieldFlagBitMaskSEqHashDefSimple};
+  }
 };
 
 /* The default of a field; apache tvm-ffi's spelling of refl::Default(v). */
@@ -211,6 +227,18 @@ inline void RunStaticInit(void (*fn)(), const char* file) noexcept {
 }  // namespace details
 
 /* Registers fields, methods and the metadata of object type T. */
+namespace details {
+/* The class's _type_s_eq_hash_kind if it declares one, else Unsupported. */
+template <typename T>
+constexpr auto SEqHashKindOf(int) -> decltype(TVMFFISEqHashKind(T::_type_s_eq_hash_kind)) {
+  return TVMFFISEqHashKind(T::_type_s_eq_hash_kind);
+}
+template <typename T>
+constexpr TVMFFISEqHashKind SEqHashKindOf(long) {
+  return kTVMFFISEqHashKindUnsupported;
+}
+}  // namespace details
+
 template <typename T>
 class ObjectDef {
  public:
@@ -251,7 +279,9 @@ class ObjectDef {
     TVMFFITypeMetadata meta{};
     meta.doc = details::ToByteArray(doc ? doc : "");
     meta.total_size = int32_t(sizeof(T));
-    meta.structural_eq_hash_kind = kTVMFFISEqHashKindUnsupported;
+    // A class declares its kind with a static member (apache tvm-ffi's
+    // spelling): static constexpr TVMFFISEqHashKind _type_s_eq_hash_kind = ...;
+    meta.structural_eq_hash_kind = details::SEqHashKindOf<T>(0);
     if constexpr (std::is_default_constructible_v<T>) {
       meta.creator = &details::CreateWithDefaults<T>;
     } else {
@@ -371,6 +401,8 @@ class ObjectDef {
     } else if constexpr (std::is_same_v<D, kw_only> || std::is_same_v<D, repr> ||
                          std::is_same_v<D, compare> || std::is_same_v<D, hash>) {
       info->flags |= extra.bits();
+    } else if constexpr (std::is_same_v<D, s_eq_hash>) {
+      info->flags |= extra.bits;
     } else if constexpr (details::IsDefaultFactory<D>::value) {
       auto make = std::forward<E>(extra).make;
       *holder = Any(Function::FromTyped([make]() -> FieldT { return FieldT(make()); },
