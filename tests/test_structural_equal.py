@@ -309,6 +309,7 @@ def test_s_equal_and_s_hash_hooks():
 
 
 @pytest.mark.allow_core_growth
+@pytest.mark.reenters_extension  # the hook calls fn, a core function, from a callback
 def test_bad_hooks_raise():
     @py_class(key("BadHook"))
     class BadHook(Object):
