@@ -62,6 +62,15 @@ OPERATIONS = [
     ("convert([1, 2, 3])", "convert([1, 2, 3])"),
     ("TestIntPair(1, 2)", "TestIntPair(1, 2)"),
     ("py_class object creation Node(base)", "Node(base)"),
+    # Structural algorithms and serialization over `tree`, a Map of 27 values
+    # (issue 14: none slower than apache tvm-ffi's).
+    ("RecursiveEq(tree, tree2)", "recursive_eq(tree, tree2)"),
+    ("RecursiveHash(tree)", "recursive_hash(tree)"),
+    ("structural_equal(tree, tree2)", "structural_equal(tree, tree2)"),
+    ("structural_hash(tree)", "structural_hash(tree)"),
+    ("DeepCopy(tree)", "deep_copy(tree)"),
+    ("to_json_graph_str(tree)", "to_json(tree)"),
+    ("from_json_graph_str(text)", "from_json(tree_text)"),
 ]
 
 # TestIntPair in both cores: a 24-byte object header (TVMFFIObject) + two int64.
@@ -103,7 +112,23 @@ def common_namespace(ffi: Any, testing: Any, py_class: Any, holder_cls: Any) -> 
         "lam": lambda x: x,
         "fn": ffi.convert(lambda x: x),
     }
+    from_py = {"a": [1, 2, {"b": [3.5, "x"]}], "c": list(range(20)), "d": "text"}
+    ns["tree"] = ffi.convert(from_py)
+    ns["tree2"] = ffi.convert(from_py)
+    ns["recursive_eq"] = ffi.get_global_func("ffi.RecursiveEq")
+    ns["recursive_hash"] = ffi.get_global_func("ffi.RecursiveHash")
+    ns["deep_copy"] = ffi.get_global_func("ffi.DeepCopy")
+    ns["structural_equal"] = ffi.structural_equal
+    ns["structural_hash"] = ffi.structural_hash
+    ns["to_json"] = ffi.serialization.to_json_graph_str
+    ns["from_json"] = ffi.serialization.from_json_graph_str
+    ns["tree_text"] = ns["to_json"](ns["tree"])
     # The values the timed statements produce.
+    assert ns["recursive_eq"](ns["tree"], ns["tree2"]) and ns["structural_equal"](ns["tree"],
+                                                                                  ns["tree2"])
+    assert ns["recursive_hash"](ns["tree"]) == ns["recursive_hash"](ns["tree2"])
+    assert ns["recursive_eq"](ns["from_json"](ns["tree_text"]), ns["tree"])
+    assert ns["recursive_eq"](ns["deep_copy"](ns["tree"]), ns["tree"])
     assert ns["add_one"](1) == 2 and echo("hello") == "hello" and echo(None) is None
     assert ns["plain"] is echo(ns["plain"])
     assert echo(pair).same_as(pair) and ns["holder"].value.same_as(base)

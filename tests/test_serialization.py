@@ -131,3 +131,18 @@ def test_too_deep_a_value_is_a_recursion_error_not_a_crash():
     value = ffi.convert(value)  # one conversion, no Python recursion
     with pytest.raises(RecursionError, match="maximum nesting depth"):
         to_json_graph_str(value)
+
+
+def test_submodules_are_attributes_of_the_package():
+    # `tvm_ffi.serialization.to_json_graph_str(...)` without importing the
+    # submodule first (apache tvm-ffi's usage): a fresh interpreter.
+    import subprocess
+    import sys
+    code = ("import tvm_ffi_hpy as f; "
+            "assert f.serialization.from_json_graph_str(f.serialization.to_json_graph_str(3)) == 3; "
+            "assert f.utils.lockfile.FileLock and f.libinfo.find_core_lib() and f.access_path; "
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(__import__("os").environ,
+                                  PYTHONPATH=__import__("os").pathsep.join(sys.path)))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -63,11 +63,16 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "structural_hash", "get_first_structural_mismatch", "StructuralKey", "WalkOrder"]
 
 
+_LAZY_SUBMODULES = frozenset(("testing", "serialization", "access_path", "cpp", "utils",
+                               "libinfo"))
+
+
 def __getattr__(name: str) -> object:
-    # tvm_ffi_hpy.testing loads the testing library on first use only.
-    if name == "testing":
+    # Submodules imported on first use (testing loads the testing library),
+    # as `tvm_ffi.serialization.to_json_graph_str(...)` expects.
+    if name in _LAZY_SUBMODULES:
         import importlib
-        return importlib.import_module(".testing", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
