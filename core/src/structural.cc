@@ -313,18 +313,6 @@ class Comparer {
 /* ---------------------------------------------------------------------- */
 /* Hashing                                                                 */
 /* ---------------------------------------------------------------------- */
-uint64_t Fmix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-uint64_t Combine(uint64_t h, uint64_t v) {
-  return Fmix(h ^ (Fmix(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
-}
-
 class Hasher {
  public:
   uint64_t Hash(const TVMFFIAny& raw) {

@@ -395,18 +395,6 @@ class SEqual {
 /* ---------------------------------------------------------------------- */
 /* Hashing                                                                 */
 /* ---------------------------------------------------------------------- */
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-uint64_t Join(uint64_t h, uint64_t v) {
-  return Mix(h ^ (Mix(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
-}
-
 class SHash {
  public:
   SHash(bool map_free_vars, bool skip_tensor_content)
@@ -415,75 +403,75 @@ class SHash {
   uint64_t Hash(const TVMFFIAny& raw) {
     TVMFFIAny v = NormalizeRef(raw);
     int32_t t = UnifiedIndex(v.type_index);
-    uint64_t tag = Mix(uint64_t(t) * 0x100000001b3ULL + 0x84222325ULL);
+    uint64_t tag = Fmix(uint64_t(t) * 0x100000001b3ULL + 0x84222325ULL);
     if (t == kTVMFFIStr || t == kTVMFFIBytes) {
-      return Join(tag, std::hash<std::string_view>()(ContentOf(v)));
+      return Combine(tag, std::hash<std::string_view>()(ContentOf(v)));
     }
     if (t < kTVMFFIStaticObjectBegin) {
       if (t == kTVMFFINone) return tag;
-      if (t == kTVMFFIFloat && std::isnan(v.v_float64)) return Join(tag, 0x7ff8000000000000ULL);
-      if (t == kTVMFFIDataType) return Join(tag, DTypeBits(v));
-      return Join(tag, uint64_t(v.v_int64));
+      if (t == kTVMFFIFloat && std::isnan(v.v_float64)) return Combine(tag, 0x7ff8000000000000ULL);
+      if (t == kTVMFFIDataType) return Combine(tag, DTypeBits(v));
+      return Combine(tag, uint64_t(v.v_int64));
     }
     DepthGuard depth(&depth_);
     const Object* x = AsObj(v);
     switch (t) {
       case kTVMFFIBigInt: {
         auto p = static_cast<const BigIntObj*>(x);
-        uint64_t h = Join(tag, p->num_words);
-        for (size_t i = 0; i < p->num_words; ++i) h = Join(h, uint64_t(p->words()[i]));
+        uint64_t h = Combine(tag, p->num_words);
+        for (size_t i = 0; i < p->num_words; ++i) h = Combine(h, uint64_t(p->words()[i]));
         return h;
       }
       case kTVMFFIShape: {
         const TVMFFIShapeCell* p = TVMFFIShapeGetCellPtr(details::HeaderOf(x));
-        uint64_t h = Join(tag, p->size);
-        for (size_t i = 0; i < p->size; ++i) h = Join(h, uint64_t(p->data[i]));
+        uint64_t h = Combine(tag, p->size);
+        for (size_t i = 0; i < p->size; ++i) h = Combine(h, uint64_t(p->data[i]));
         return h;
       }
       case kTVMFFITensor: return TensorHash(tag, static_cast<const TensorObj*>(x));
       case kTVMFFIOpaquePyObject:
-        return Join(tag, uint64_t(RecursiveHashImpl(AnyView::FromRaw(v))));
+        return Combine(tag, uint64_t(RecursiveHashImpl(AnyView::FromRaw(v))));
       default: break;
     }
     if (IsSeqIndex(t)) {
       SeqView s = GetSeq(x);
-      uint64_t h = Join(tag, uint64_t(s.size));
-      for (int64_t i = 0; i < s.size; ++i) h = Join(h, Hash(s.data[i]));
+      uint64_t h = Combine(tag, uint64_t(s.size));
+      for (int64_t i = 0; i < s.size; ++i) h = Combine(h, Hash(s.data[i]));
       return h;
     }
     if (IsMapIndex(t)) {
       return VisitMap(x, [&](const auto& m) {
         uint64_t sum = 0;  // independent of the entries' order
         for (auto it = m.begin(); it != m.end(); ++it) {
-          sum += Join(Hash(it->first.raw()), Hash(it->second.raw()));
+          sum += Combine(Hash(it->first.raw()), Hash(it->second.raw()));
         }
-        return Join(Join(tag, uint64_t(m.size())), sum);
+        return Combine(Combine(tag, uint64_t(m.size())), sum);
       });
     }
-    if (EnumKindOf(t) >= 0) return Join(tag, uint64_t(reinterpret_cast<uintptr_t>(x)));
+    if (EnumKindOf(t) >= 0) return Combine(tag, uint64_t(reinterpret_cast<uintptr_t>(x)));
     return ObjectHash(v, x, t);
   }
 
  private:
   uint64_t TensorHash(uint64_t tag, const TensorObj* x) {
-    uint64_t h = Join(tag, uint64_t(x->dl.ndim));
-    for (int32_t i = 0; i < x->dl.ndim; ++i) h = Join(h, uint64_t(x->dl.shape[i]));
-    h = Join(h, uint64_t(x->dl.dtype.code) << 24 | uint64_t(x->dl.dtype.bits) << 16 |
+    uint64_t h = Combine(tag, uint64_t(x->dl.ndim));
+    for (int32_t i = 0; i < x->dl.ndim; ++i) h = Combine(h, uint64_t(x->dl.shape[i]));
+    h = Combine(h, uint64_t(x->dl.dtype.code) << 24 | uint64_t(x->dl.dtype.bits) << 16 |
                     x->dl.dtype.lanes);
     if (skip_tensor_content_) return h;
     CheckComparableContent(x);
     std::string_view bytes(ContentPtr(x), TensorBytes(x->dl));
-    return Join(h, std::hash<std::string_view>()(bytes));
+    return Combine(h, std::hash<std::string_view>()(bytes));
   }
 
   uint64_t ObjectHash(const TVMFFIAny& v, const Object* x, int32_t t) {
     TVMFFISEqHashKind kind = KindOfType(t);
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(t);
-    uint64_t pointer = Mix(uint64_t(reinterpret_cast<uintptr_t>(x)));
+    uint64_t pointer = Fmix(uint64_t(reinterpret_cast<uintptr_t>(x)));
     if (kind == kTVMFFISEqHashKindUniqueInstance) return pointer;
     auto memo = memo_.find(x);
     if (memo != memo_.end()) return memo->second;
-    uint64_t h = Mix(info->type_key_hash);
+    uint64_t h = Fmix(info->type_key_hash);
     if (kind != kTVMFFISEqHashKindFreeVar) {
       h = Fields(v, x, t, h);
     } else {
@@ -491,9 +479,9 @@ class SHash {
         RegionScope scope(&region_, region_ == kSimple ? kNoRegion : region_);
         h = Fields(v, x, t, h);  // always walked: defined vars inside count
       }
-      h = region_ != kNoRegion ? Join(h, next_var_++) : pointer;
+      h = region_ != kNoRegion ? Combine(h, next_var_++) : pointer;
     }
-    if (kind == kTVMFFISEqHashKindDAGNode) h = Join(h, next_node_++);
+    if (kind == kTVMFFISEqHashKindDAGNode) h = Combine(h, next_node_++);
     memo_[x] = h;
     alive_.push_back(Any(AnyView::FromRaw(v)));  // the address stays its own (see SEqual)
     return h;
@@ -506,7 +494,7 @@ class SHash {
       if (f.flags & kTVMFFIFieldFlagBitMaskSEqHashIgnore) return;
       Any value = ReadField(x, f);
       RegionScope scope(&region_, NestedRegion(region_, f.flags));
-      h = Join(h, Hash(value.raw()));
+      h = Combine(h, Hash(value.raw()));
     });
     return h;
   }
@@ -529,7 +517,7 @@ class SHash {
         TVM_FFI_HPY_THROW(TypeError) << "init_hash and def_region_kind must be ints";
       }
       RegionScope region(&self->region_, HookRegion(self->region_, *asked));
-      *rv = Any(int64_t(Join(uint64_t(*init), self->Hash(args[0].raw()))));
+      *rv = Any(int64_t(Combine(uint64_t(*init), self->Hash(args[0].raw()))));
     });
     Any r = (*f)(AnyView::FromRaw(v), int64_t(h), fn);
     std::optional<int64_t> value = r.as<int64_t>();

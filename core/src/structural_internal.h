@@ -95,6 +95,21 @@ inline void WriteField(Object* obj, const TVMFFIFieldInfo& field, const Any& val
 
 inline std::string TypeKeyOf(int32_t type_index) { return details::TypeIndexName(type_index); }
 
+/* The 64-bit finalizer of MurmurHash3, and the combination of a running hash
+ * with one more value: what every structural hash here is built from
+ * (RecursiveHash in structural.cc, StructuralHash in structural_equal.cc). */
+inline uint64_t Fmix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+inline uint64_t Combine(uint64_t h, uint64_t v) {
+  return Fmix(h ^ (Fmix(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+}
+
 /* A Function handed to a hook (fn_eq, fn_hash, fn_cmp, fn_repr) that
  * continues the walk the hook was called from.  It holds the walk through a
  * shared cell that the walk clears when the hook returns, so a hook that
