@@ -44,6 +44,9 @@ from . import _structural  # noqa: E402,F401  (hooks for plain Python objects)
 from . import structural  # noqa: E402  (apache tvm-ffi's tvm_ffi.structural)
 from .structural import (structural_equal, structural_hash,  # noqa: E402
                          get_first_structural_mismatch, StructuralKey, WalkOrder)
+from .structural import (WalkResult, DefRegionKind, InplaceMode, VisitInterrupt,  # noqa: E402
+                         StructuralVisitor, StructuralMutator, structural_walk,
+                         structural_visit, structural_map, structural_mutate)
 from . import error  # noqa: E402  (apache tvm-ffi's tvm_ffi.error)
 from . import registry  # noqa: E402
 from .registry import get_global_func_metadata  # noqa: E402
@@ -60,7 +63,10 @@ __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register
            "dtype", "device", "empty", "from_dlpack", "dataclasses",
            "get_global_func_metadata", "convert_func", "method", "StreamContext",
            "use_raw_stream", "get_raw_stream", "use_torch_stream", "structural_equal",
-           "structural_hash", "get_first_structural_mismatch", "StructuralKey", "WalkOrder"]
+           "structural_hash", "get_first_structural_mismatch", "StructuralKey", "WalkOrder",
+           "WalkResult", "DefRegionKind", "InplaceMode", "VisitInterrupt", "StructuralVisitor",
+           "StructuralMutator", "structural_walk", "structural_visit", "structural_map",
+           "structural_mutate"]
 
 
 _LAZY_SUBMODULES = frozenset(("testing", "serialization", "access_path", "cpp", "utils",

@@ -14,9 +14,14 @@ from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 from .access_path import AccessPath
 from .core import Object, get_global_func, register_object
+from ._structural_walk import (DefRegionKind, InplaceMode, StructuralMutator,
+                               StructuralVisitor, VisitInterrupt, WalkResult, structural_map,
+                               structural_mutate, structural_visit, structural_walk)
 
 __all__ = ["structural_equal", "structural_hash", "get_first_structural_mismatch",
-           "StructuralKey", "WalkOrder"]
+           "StructuralKey", "WalkOrder", "WalkResult", "DefRegionKind", "InplaceMode",
+           "VisitInterrupt", "StructuralVisitor", "StructuralMutator", "structural_walk",
+           "structural_visit", "structural_map", "structural_mutate"]
 
 _equal = get_global_func("ffi.StructuralEqual")
 _hash = get_global_func("ffi.StructuralHash")
@@ -75,9 +80,8 @@ class StructuralKey(Object):
 
 
 class WalkOrder(IntEnum):
-    """The order of a structural walk (apache tvm-ffi's numbering): a value
-    before what it contains, or after.  (The walks themselves,
-    structural_walk/visit/mutate/map, are not implemented yet.)"""
+    """The order of a structural walk or map (apache tvm-ffi's numbering):
+    a value's callback before its children, or after."""
 
     PREORDER = 0
     POSTORDER = 1
