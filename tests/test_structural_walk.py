@@ -85,6 +85,9 @@ def test_walk_type_matching():
     objs = collect(root, ffi.Object)  # what Python sees as objects, not str/bytes/big int
     assert [type(o).__name__ for o in objs] == ["Array", "Leaf"]
     assert collect(root, Leaf)[0].value == 1
+    mine = object()  # a plain Python object crosses as itself, not as an ffi.Object
+    holder = Array([mine])
+    assert collect(holder, ffi.Object) == [holder] and collect(holder)[1] is mine
     # First matching entry wins, in the order given; a lone callable sees everything.
     seen = []
     structural_walk(Array([1]), [(int, lambda v: seen.append("int")),
@@ -190,6 +193,8 @@ def test_map_copy_on_write():
     assert list(shared) == [1, 2] and list(root[2]["k"]) == [3]  # the source is left alone
     assert structural_map(root, (int, lambda v: v)) is root
     assert structural_map(root, (str, lambda s: "a")) is root  # same content: unchanged
+    plain = Array([ffi.dtype("float32"), 2 ** 70, b"bytes longer than 7", 1.5, None])
+    assert structural_map(plain, lambda v: v) is plain
     lst = List([1, Dict({"x": 2})])
     out = structural_map(lst, (int, lambda v: -v))
     assert type(out) is List and list(lst) == [1, lst[1]] and out[1]["x"] == -2

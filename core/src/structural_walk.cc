@@ -21,8 +21,8 @@
  *    matches is called (the plain list before the list with region kinds).
  *    -1 matches everything; a str/bytes index matches every form of it; int
  *    also matches a big int; Object (64) matches every object a Python user
- *    sees as an object (not str, bytes or a big int); any other object index
- *    matches its subtypes.
+ *    sees as an ffi.Object (not a str, bytes, big int or opaque Python
+ *    object); any other object index matches its subtypes.
  *  - Walk: a matched callback runs before (pre-order) or after (post-order)
  *    the children and returns None / 0 (go on), 1 (pre-order: skip the
  *    children) or a VisitInterrupt, which stops the walk and is its result.
@@ -149,8 +149,9 @@ bool Matches(int32_t actual, int32_t target) {
   if (target == kTVMFFIBytes) return details::IsBytesIndex(actual);
   if (target == kTVMFFIInt) return actual == kTVMFFIBigInt;
   if (actual < kTVMFFIStaticObjectBegin || target < kTVMFFIStaticObjectBegin) return false;
-  if (details::IsStrIndex(actual) || details::IsBytesIndex(actual) || actual == kTVMFFIBigInt) {
-    return false;
+  if (details::IsStrIndex(actual) || details::IsBytesIndex(actual) || actual == kTVMFFIBigInt ||
+      actual == kTVMFFIOpaquePyObject) {
+    return false;  // Python sees a str, bytes, int or its own object, not an ffi.Object
   }
   if (target == kTVMFFIObject) return true;
   const TVMFFITypeInfo* a = TVMFFIGetTypeInfo(actual);
@@ -163,6 +164,11 @@ bool Matches(int32_t actual, int32_t target) {
 bool SameValue(const AnyView& a, const AnyView& b) {
   const TVMFFIAny& x = a.raw();
   const TVMFFIAny& y = b.raw();
+  if (x.type_index == kTVMFFIDataType && y.type_index == kTVMFFIDataType) {
+    // A dtype fills 4 of the 8 value bytes; the rest need not be zero.
+    return x.v_dtype.code == y.v_dtype.code && x.v_dtype.bits == y.v_dtype.bits &&
+           x.v_dtype.lanes == y.v_dtype.lanes;
+  }
   if (x.type_index == y.type_index && x.v_int64 == y.v_int64) return true;
   bool strs = details::IsStrIndex(x.type_index) && details::IsStrIndex(y.type_index);
   bool bytes = details::IsBytesIndex(x.type_index) && details::IsBytesIndex(y.type_index);
