@@ -14,7 +14,7 @@ registered object class (its subclasses match too), or ``object`` /
 """
 import inspect
 from enum import IntEnum
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple, cast
 
 from .core import Object, get_global_func, register_object
 from .type_schema import TypeSchema
@@ -90,11 +90,11 @@ class StructuralVisitor(Object):
     def visit(self, value: Any) -> Optional[VisitInterrupt]:
         """Visit ``value`` as the walk would: its callback if one matches,
         else its children."""
-        return _visitor_visit(self, value)
+        return cast(Optional[VisitInterrupt], _visitor_visit(self, value))
 
     def default_visit(self, value: Any) -> Optional[VisitInterrupt]:
         """Visit the children of ``value`` (no callback for ``value`` itself)."""
-        return _visitor_default(self, value)
+        return cast(Optional[VisitInterrupt], _visitor_default(self, value))
 
     def def_region_kind(self) -> DefRegionKind:
         """The definition region the visit is in."""
@@ -225,7 +225,7 @@ def structural_walk(root: Any, callbacks: Any = (), with_def_region_kind: Any = 
     how = _order(order, api)
     plain = _entries(callbacks, api)
     regional = [(t, _with_region(fn)) for t, fn in _entries(with_def_region_kind, api)]
-    return _walk(root, plain, regional, how)
+    return cast(Optional[VisitInterrupt], _walk(root, plain, regional, how))
 
 
 def structural_visit(root: Any, callbacks: Any = ()) -> Optional[VisitInterrupt]:
@@ -234,7 +234,7 @@ def structural_visit(root: Any, callbacks: Any = ()) -> Optional[VisitInterrupt]
     ``visitor.default_visit(value)``) and returns None or a
     `VisitInterrupt` (which ends the visit and is returned); an unmatched
     value has its children visited."""
-    return _visit(root, _entries(callbacks, "structural_visit"))
+    return cast(Optional[VisitInterrupt], _visit(root, _entries(callbacks, "structural_visit")))
 
 
 def structural_map(root: Any, callbacks: Any = (), with_def_region_kind: Any = (),

@@ -496,7 +496,9 @@ class MutateEngine {
       if (!r.changed && fresh == nullptr) continue;
       if (fresh == nullptr) {
         fresh = NewSeq(t, items.size);
-        for (int64_t j = 0; j < i; ++j) SeqAppend(fresh.get(), Any(AnyView::FromRaw(items.data[j])));
+        for (int64_t j = 0; j < i; ++j) {
+          SeqAppend(fresh.get(), Any(AnyView::FromRaw(items.data[j])));
+        }
       }
       SeqAppend(fresh.get(), r.changed ? std::move(r.value) : Any(item));
     }
@@ -719,7 +721,8 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
            })
       .def("ffi.StructuralVisitorWithDefRegionKind",
            [](ObjectRef visitor, int64_t kind, Function callback) {
-             WalkEngine& e = structural::ActiveWalk(visitor, "StructuralVisitor.with_def_region_kind");
+             WalkEngine& e =
+                 structural::ActiveWalk(visitor, "StructuralVisitor.with_def_region_kind");
              return structural::WithRegion(e.region_slot(), kind, callback);
            })
       .def("ffi.StructuralMutatorMutate",
