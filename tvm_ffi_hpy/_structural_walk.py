@@ -13,8 +13,9 @@ registered object class (its subclasses match too), or ``object`` /
 ``typing.Any`` for every value.
 """
 import inspect
+from collections.abc import Sequence
 from enum import IntEnum
-from typing import Any, Callable, List, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple, cast
 
 from .core import Object, get_global_func, register_object
 from .type_schema import TypeSchema
@@ -73,7 +74,8 @@ class VisitInterrupt(Object):
     """Returned by a walk or visit callback, stops the walk; the walk then
     returns it, payload (`value`) included."""
 
-    value: Any
+    if TYPE_CHECKING:  # reflected from C++ when the class is built
+        value: Any
 
     def __init__(self, value: Any = None) -> None:
         self.__init_handle_by_constructor__(_make_interrupt, value)
@@ -163,7 +165,7 @@ def _entries(callbacks: Any, api: str) -> List[Tuple[int, Callable[..., Any]]]:
         pairs = [(Any, callbacks)]
     elif _is_entry(callbacks):
         pairs = [callbacks]
-    elif isinstance(callbacks, (list, tuple)):
+    elif isinstance(callbacks, Sequence) and not isinstance(callbacks, (str, bytes)):
         pairs = list(callbacks)
         for p in pairs:
             if not _is_entry(p):
