@@ -231,7 +231,7 @@ std::vector<Link> ReadLinks(const AnyView& entries, bool with_flag, const char* 
     if (t < kTVMFFIAny || t > INT32_MAX) {
       TVM_FFI_HPY_THROW(ValueError) << api << ": callback entry #" << i
                                     << " has type index " << t
-                                    << " (the only negative one allowed is -1, for Any)";
+                                    << "; a type index is -1 (Any) or a 32-bit index >= 0";
     }
     bool flag = false;
     if (with_flag) {
