@@ -72,6 +72,11 @@ CMAKE_CONFIG = os.path.join("core", "cmake", "tvm_ffi_hpy-config.cmake")  # -> <
 HPY_VERSION = "0.9.0"
 HPY_HEADER_WHEEL = "hpy-0.9.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
 HPY_HEADER_WHEEL_SHA256 = "48b42aff81a6797ad01d314940d8aadddedeb987c42f00453079553c15fbf70a"
+# CPython 3.13 runs the binary with hpy 0.9.0 carrying this project's patch of
+# HPy's CPython runtime, a wheel of hpy with this local version label, built by
+# ci/hpy313.sh (docs/packaging.md, "CPython 3.13").  The same string is
+# PATCHED_HPY_313 in tvm_ffi_hpy/_loader.py (tests/test_cpython313.py).
+HPY_313_VERSION = "0.9.0+tvmffihpy.1"
 
 # Thread-local state is read on every call.  With the default dialect each
 # read from this dlopen()ed library calls __tls_get_addr; with TLS descriptors
@@ -328,6 +333,7 @@ setup(
         "Programming Language :: Python :: 3.10",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
         "Programming Language :: Python :: Implementation :: CPython",
         "Programming Language :: Python :: Implementation :: PyPy",
         "Topic :: Software Development :: Libraries",
@@ -337,9 +343,17 @@ setup(
     package_data={"tvm_ffi_hpy": ["py.typed", "_ffi.pyi"]},  # type information (PEP 561)
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
     cmdclass={"build_ext": BuildCoreAndExtension, "bdist_wheel": UniversalWheel},
-    # PyPy brings its own HPy; CPython takes it from PyPI.
-    install_requires=["hpy==%s; platform_python_implementation == 'CPython'" % HPY_VERSION],
-    # CPython 3.13 and later: HPy 0.9's CPython runtime does not run there yet.
-    python_requires=">=3.10,<3.13",
+    # PyPy brings its own HPy; CPython up to 3.12 takes it from PyPI; CPython
+    # 3.13 needs the patched hpy, which pip finds only where it is offered
+    # (--find-links, or an index holding it): without it pip stops at install
+    # time, naming that version, instead of building a plain hpy that crashes.
+    install_requires=[
+        "hpy==%s; platform_python_implementation == 'CPython' and python_version < '3.13'"
+        % HPY_VERSION,
+        "hpy==%s; platform_python_implementation == 'CPython' and python_version == '3.13'"
+        % HPY_313_VERSION,
+    ],
+    # CPython 3.14 and later: HPy 0.9's CPython runtime is not known to run there.
+    python_requires=">=3.10,<3.14",
     zip_safe=False,
 )

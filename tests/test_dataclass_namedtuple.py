@@ -64,7 +64,11 @@ def test_errors_name_the_field_and_keep_the_cause():
             rec._make(bad)
     with pytest.raises(TypeError):
         rec(1, 2)
-    with pytest.raises(ValueError):
+    # an unknown name in _replace: ValueError up to CPython 3.12 and on PyPy,
+    # TypeError from CPython 3.13 on; the same as the native namedtuple's
+    with pytest.raises(Exception) as want:
+        native(1, 2, {})._replace(other=3)
+    with pytest.raises(type(want.value)):
         rec(1, 2, {})._replace(other=3)
 
 

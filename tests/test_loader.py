@@ -11,6 +11,8 @@ import tvm_ffi_hpy
 from tvm_ffi_hpy import _loader, core
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(tvm_ffi_hpy.__file__))
+IS_CPYTHON_313 = (platform.python_implementation() == "CPython"
+                  and sys.version_info[:2] == (3, 13))
 REPO_ROOT = os.path.dirname(PACKAGE_DIR)
 
 
@@ -149,15 +151,23 @@ def _pyenv_python(minor):
 
 @pytest.mark.parametrize("minor, reason", [
     ("3.9", "Python 3.9 is older than 3.10"),
-    ("3.13", "CPython 3.13 is not supported yet"),
+    # pyenv's bare 3.13 has no hpy; 3.13 with the patched hpy: tests/test_cpython313.py
+    ("3.13", "CPython 3.13 needs hpy==0.9.0+tvmffihpy.1"),
 ])
 def test_unsupported_cpython_gets_a_clear_import_error(minor, reason, tmp_path):
     python = _pyenv_python(minor)
     # Machines of this project's kind have pyenv's 3.9 to 3.13 (ci/packaging.sh
     # needs 3.10 to 3.12 from there too).
     assert python is not None, "this machine has no CPython %s under pyenv" % minor
+    # Only the package on its path: the folder it is installed in may hold this
+    # lane's hpy (the CPython 3.13 lane's is the patched one, which would run).
+    path = tmp_path / "path"
+    path.mkdir()
+    (path / "tvm_ffi_hpy").symlink_to(PACKAGE_DIR, target_is_directory=True)
+    env = _subprocess_env()
+    env["PYTHONPATH"] = str(path)
     proc = subprocess.run([python, "-c", "import tvm_ffi_hpy"], capture_output=True, text=True,
-                          timeout=300, cwd=str(tmp_path), env=_subprocess_env())
+                          timeout=300, cwd=str(tmp_path), env=env)
     assert proc.returncode == 1, proc.stderr     # an exception, not a crash
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("ImportError: tvm_ffi_hpy does not run on CPython %s." % minor), last
@@ -174,6 +184,10 @@ def test_interpreter_without_hpy_gets_a_clear_import_error(tmp_path):
                           timeout=300, cwd=str(tmp_path), env=_subprocess_env())
     assert proc.returncode == 1, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
+    if IS_CPYTHON_313:  # asked first there: which hpy it has (tests/test_cpython313.py)
+        assert "CPython 3.13 needs hpy==%s" % _loader.PATCHED_HPY_313 in last, last
+        assert "this one has no hpy" in last
+        return
     assert last.startswith("ImportError: tvm_ffi_hpy needs the HPy 0.9 universal ABI")
     assert "has no `hpy.universal` module" in last
     if platform.python_implementation() == "PyPy":

@@ -3,7 +3,9 @@
 HPy's generated stub loader imports ``pkg_resources``, which current setuptools
 no longer ships, so the package loads its extension itself through
 ``hpy.universal.load``.  The same file serves every interpreter with the HPy 0.9
-universal ABI: CPython 3.11/3.12 with ``hpy==0.9.0`` installed, and PyPy >= 7.3.14.
+universal ABI: CPython 3.10 to 3.12 with ``hpy==0.9.0`` installed, CPython 3.13 with
+hpy 0.9.0 carrying this project's 3.13 patch (``hpy==0.9.0+tvmffihpy.1``:
+ci/hpy-patches/, docs/packaging.md), and PyPy >= 7.3.14.
 An interpreter with an older HPy ABI gets an ImportError saying what is needed;
 loading such a binary there would crash the process.
 
@@ -23,10 +25,20 @@ EXTENSION_NAME = "_ffi"
 EXTENSION_FILE = EXTENSION_NAME + ".hpy0.so"
 REQUIRED_HPY = (0, 9)
 
-# What runs this binary.  CPython 3.13 and later wait for an HPy runtime that
-# runs there (HPy 0.9's CPython runtime crashes at the first object it makes).
-SUPPORTED = ("CPython 3.10, 3.11 or 3.12 with `pip install hpy==0.9.0`, or PyPy 7.3.14 or "
-             "newer (Python 3.10 or 3.11) built with its HPy module (7.3.14 to 7.3.23 are)")
+# The hpy that CPython 3.13 needs: hpy 0.9.0 with this project's patch of its
+# CPython runtime (ci/hpy-patches/), built by ci/hpy313.sh.  The local version
+# label is compiled into the runtime (hpy.universal.get_version()), so the
+# loader can tell it from a plain hpy 0.9.0, which crashes there at the first
+# object it makes (HPy's type mark is bit 2 of tp_flags, CPython 3.13's
+# Py_TPFLAGS_INLINE_VALUES).  CPython 3.14 and later are not supported yet.
+PATCHED_HPY_LABEL = "tvmffihpy"
+PATCHED_HPY_313 = "0.9.0+%s.1" % PATCHED_HPY_LABEL
+
+# What runs this binary.
+SUPPORTED = ("CPython 3.10, 3.11 or 3.12 with `pip install hpy==0.9.0`, CPython 3.13 with "
+             "hpy==%s (hpy 0.9.0 patched for 3.13 by tvm_ffi_hpy), or PyPy 7.3.14 or "
+             "newer (Python 3.10 or 3.11) built with its HPy module (7.3.14 to 7.3.23 are)"
+             % PATCHED_HPY_313)
 _NEEDS = "tvm_ffi_hpy needs the HPy 0.9 universal ABI: " + SUPPORTED
 
 
@@ -62,6 +74,12 @@ def _parse(version: str) -> "tuple[int, ...]":
     return tuple(parts)
 
 
+def is_patched_hpy(version: str) -> bool:
+    """True for an hpy 0.9.0 carrying this project's 3.13 patch ('0.9.0+tvmffihpy.N')."""
+    public, _, local = version.partition("+")
+    return public == "0.9.0" and local.split(".")[0] == PATCHED_HPY_LABEL
+
+
 def interpreter_problem() -> str:
     """Why this interpreter cannot run the binary, before HPy is asked ('' if it may)."""
     implementation = platform.python_implementation()
@@ -72,9 +90,17 @@ def interpreter_problem() -> str:
             else "has no `hpy.universal` module")
     if sys.version_info < (3, 10):
         return "Python %d.%d is older than 3.10" % sys.version_info[:2]
-    if implementation == "CPython" and sys.version_info >= (3, 13):
+    if implementation == "CPython" and sys.version_info >= (3, 14):
         return ("CPython %d.%d is not supported yet: HPy 0.9's CPython runtime does not run "
                 "there" % sys.version_info[:2])
+    if implementation == "CPython" and sys.version_info >= (3, 13):
+        version = hpy_version()
+        if not is_patched_hpy(version):
+            return ("CPython 3.13 needs hpy==%s, hpy 0.9.0 with tvm_ffi_hpy's patch for 3.13 "
+                    "(a plain hpy 0.9.0 crashes there); %s (docs/packaging.md: pip install "
+                    "--find-links DIR, DIR holding that hpy wheel)"
+                    % (PATCHED_HPY_313, "this one has hpy %s" % version if version
+                       else "this one has no hpy"))
     return ""
 
 
