@@ -4,13 +4,16 @@
 #   CPY        CPython 3.11 venv python with hpy 0.9.0, pytest, hypothesis
 #   PYPY       PyPy >= 7.3.14 (Python 3.11, HPy 0.9) wrapper
 #   PYPY_SITE  pytest + hypothesis for PyPy: run it as PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest
+#   CPY313     CPython 3.13 venv python with hpy 0.9.0+tvmffihpy.1 (hpy patched
+#              for 3.13 by ci/hpy313.sh), pytest, hypothesis, numpy
 _tvm_ffi_hpy_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="${TVM_FFI_HPY_ENV:-$_tvm_ffi_hpy_repo/.env}"
 case "$ENV_DIR" in /*) ;; *) ENV_DIR="$PWD/$ENV_DIR" ;; esac
 CPY="$ENV_DIR/cpython/bin/python"
 PYPY="$ENV_DIR/bin/pypy3"
 PYPY_SITE="$ENV_DIR/pypy-site"
-export ENV_DIR CPY PYPY PYPY_SITE
+CPY313="$ENV_DIR/cpython313/bin/python"
+export ENV_DIR CPY PYPY PYPY_SITE CPY313
 export PYPY_OLD="$ENV_DIR/bin/pypy3-old"   # PyPy 7.3.11 / HPy 0.0.4, for tests/test_old_pypy.py only
 unset _tvm_ffi_hpy_repo
 
@@ -21,7 +24,7 @@ build_in_place() {
 }
 
 # pytest on one of our interpreters, the one loop body of ci/test.sh and
-# ci/harden.sh:  pytest_on CPython|PyPy [NAME=value...] -- pytest arguments
+# ci/harden.sh:  pytest_on CPython|CPython3.13|PyPy [NAME=value...] -- pytest arguments
 # PyPy takes pytest from $PYPY_SITE, and the package from $PYPY_PKG when that
 # is set (ci/test.sh: the installed wheel), else from the current directory.
 pytest_on() {
@@ -31,8 +34,9 @@ pytest_on() {
   [ "$#" -gt 0 ] && shift
   case "$which" in
     CPython) env "${envs[@]}" "$CPY" -m pytest "$@" ;;
+    CPython3.13) env "${envs[@]}" "$CPY313" -m pytest "$@" ;;
     PyPy) env PYTHONPATH="${PYPY_PKG:+$PYPY_PKG:}$PYPY_SITE" "${envs[@]}" "$PYPY" -m pytest "$@" ;;
-    *) echo "pytest_on: CPython or PyPy, not $which" >&2; return 2 ;;
+    *) echo "pytest_on: CPython, CPython3.13 or PyPy, not $which" >&2; return 2 ;;
   esac
 }
 

@@ -9,6 +9,10 @@
 #                        CPython 3.11 on disk (pip's find-links, e.g.
 #                        /opt/wheels), torch from it (tests/test_torch.py;
 #                        never downloaded: without the file those tests skip)
+#   $ENV_DIR/cpython313/ venv of pyenv's CPython 3.13 with hpy 0.9.0 patched
+#                        for 3.13 (ci/hpy313.sh: PyPI's sdist + ci/hpy-patches/,
+#                        version 0.9.0+tvmffihpy.1; the wheel it builds is kept
+#                        in $ENV_DIR/hpy313/), pytest, hypothesis and numpy
 #   $ENV_DIR/bin/pypy3   wrapper for a PyPy >= 7.3.14 (Python 3.11, HPy 0.9)
 #   $ENV_DIR/pypy-root/  (Debian 12 only) PyPy 7.3.19 unpacked from Debian 13
 #   $ENV_DIR/pypy-site/  pytest, hypothesis and numpy for PyPy (PYTHONPATH)
@@ -29,6 +33,7 @@
 # the next run when its marker matches and a quick check still passes.
 # Usage: ci/install.sh [--force]      (--force redoes every step)
 # Other knobs: TVM_FFI_HPY_PYTHON=/path/to/python3.11,
+#              TVM_FFI_HPY_PYTHON313=/path/to/python3.13 (default: pyenv's),
 #              TVM_FFI_HPY_PYPY_MODE=apt|sideload (default: by Debian release),
 #              TVM_FFI_HPY_KEYRING=<keyring for the trixie and bookworm suites>.
 set -euo pipefail
@@ -41,7 +46,7 @@ FORCE=0
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -176,6 +181,49 @@ else
   run torch "$CPY" -m pip install --disable-pip-version-check --no-input "$TORCH_WHEEL" \
     || die "pip install of $TORCH_WHEEL failed (see $LOGS/torch.log)"
   stamp_set torch "$TORCH_WHEEL"
+fi
+
+# ----------------------------------- 1c. CPython 3.13 with the patched hpy
+STEP="cpython313"
+CPY313_PKGS=(pytest hypothesis numpy)
+HPY313_WHEEL_DIR="$ENV_DIR/hpy313"
+# A CPython 3.13 with its headers (hpy is built from source): pyenv's, else
+# python3.13 on PATH (Debian 13's needs python3.13-dev and python3.13-venv).
+pick_python313() {
+  local c real root
+  root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+  for c in ${TVM_FFI_HPY_PYTHON313:-} $(ls -d "$root"/versions/3.13.*/bin/python3.13 2>/dev/null | sort -V -r) python3.13; do
+    command -v "$c" >/dev/null 2>&1 || continue
+    real="$("$c" -c 'import os, sys, sysconfig
+ok = sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 13) and os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
+print(sys.executable if ok else "")' 2>/dev/null)" || continue
+    [ -n "$real" ] && { printf '%s\n' "$real"; return 0; }
+  done
+  return 1
+}
+cpython313_check() {
+  "$CPY313" -c 'import hpy.universal, pytest, hypothesis, numpy
+v = hpy.universal.get_version()[0]
+assert v == "0.9.0+tvmffihpy.1", v' >/dev/null 2>&1
+}
+HOST_PY313="$(pick_python313)" || die "no CPython 3.13 with its headers found (pyenv's versions/3.13.*, python3.13 on PATH); set TVM_FFI_HPY_PYTHON313=/path/to/python3.13"
+FP_CPY313="$HOST_PY313 $("$HOST_PY313" -c 'import sys; print(sys.version.split()[0])') | $(sha256sum "$REPO/ci/hpy313.sh" "$REPO/ci/hpy-patches/hpy-0.9.0-cpython313.patch" | cut -c1-16 | tr '\n' ' ')| ${CPY313_PKGS[*]}"
+if stamp_ok cpython313 "$FP_CPY313" && cpython313_check; then
+  say "cpython313 venv: up to date"
+else
+  rm -f "$STAMPS/cpython313"
+  say "cpython313 venv: creating from $HOST_PY313, with hpy 0.9.0 patched for 3.13 (ci/hpy313.sh)"
+  : >"$LOGS/cpython313.log"
+  run cpython313 "$HOST_PY313" -m venv --clear "$ENV_DIR/cpython313" || die "'$HOST_PY313 -m venv' failed"
+  rm -rf "$HPY313_WHEEL_DIR"
+  run cpython313 bash "$REPO/ci/hpy313.sh" "$CPY313" "$HPY313_WHEEL_DIR" \
+    || die "building the patched hpy for CPython 3.13 failed (see $LOGS/cpython313.log)"
+  run cpython313 "$CPY313" -m pip install --disable-pip-version-check --no-input \
+      "$(ls "$HPY313_WHEEL_DIR"/hpy-*.whl)" "${CPY313_PKGS[@]}" \
+    || die "pip install into the CPython 3.13 venv failed (see $LOGS/cpython313.log)"
+  cpython313_check || { "$CPY313" -c 'import hpy.universal; print(hpy.universal.get_version())' >&2 || true
+                        die "venv built but hpy.universal is not 0.9.0+tvmffihpy.1 or pytest/hypothesis/numpy do not import"; }
+  stamp_set cpython313 "$FP_CPY313"
 fi
 
 # ------------------------------------------------------------- 2. PyPy
@@ -478,12 +526,14 @@ fi
 STEP="report"
 trap - ERR
 CPY_VER="$("$CPY" -c 'import sys, hpy.universal; print("CPython %s, hpy %s" % (sys.version.split()[0], hpy.universal.get_version()[0]))')"
+CPY313_VER="$("$CPY313" -c 'import sys, hpy.universal; print("CPython %s, hpy %s" % (sys.version.split()[0], hpy.universal.get_version()[0]))')"
 PYPY_VER="$("$PYPY" -c 'import sys, hpy.universal; print("PyPy %s (Python %s), hpy.universal %s" % (".".join(map(str, sys.pypy_version_info[:3])), sys.version.split()[0], hpy.universal.get_version()[0]))')"
 PYPY_OLD_VER="$("$PYPY_OLD" -c 'import sys, hpy.universal; print("PyPy %s (Python %s), hpy.universal %s" % (".".join(map(str, sys.pypy_version_info[:3])), sys.version.split()[0], hpy.universal.get_version()[0]))')"
 cat <<EOF
 [install] done in $((SECONDS - START))s
   ENV_DIR=$ENV_DIR
   CPY=$CPY        # $CPY_VER
+  CPY313=$CPY313   # $CPY313_VER
   PYPY=$PYPY      # $PYPY_VER ($PYPY_MODE)
   PYPY_SITE=$PYPY_SITE   # use as PYTHONPATH for \$PYPY
   PYPY_OLD=$PYPY_OLD   # $PYPY_OLD_VER (negative test only)

@@ -5,19 +5,20 @@
 #   ci/test.sh ARGS...         pytest with exactly ARGS instead of the default suite
 #
 # On a fresh Debian 12/13 machine it installs what it needs (ci/install.sh:
-# a CPython 3.11 venv with hpy 0.9.0, PyPy 7.3.19), builds ONE wheel
+# a CPython 3.11 venv with hpy 0.9.0, a CPython 3.13 one, PyPy 7.3.19), builds ONE wheel
 # (`pip wheel .`: the core and the HPy universal extension, tagged
 # py3-none-<platform>, then manylinux_X_Y where auditwheel finds that the
 # binaries fit), installs that wheel into the CPython venv and for
-# PyPy, runs the C++ tests (ctest), then pytest on CPython and on PyPy
-# against the installed package (from a directory outside the clone, so that
-# the source tree is not what gets imported), and checks that every
-# interpreter loaded a file with the wheel's sha256.  Without ARGS it also
+# PyPy and into a CPython 3.13 venv (whose hpy is hpy 0.9.0 with our 3.13
+# patch, ci/hpy313.sh), runs the C++ tests (ctest), then pytest on CPython
+# 3.11, CPython 3.13 and PyPy against the installed package (from a directory
+# outside the clone, so that the source tree is not what gets imported), and
+# checks that every interpreter loaded a file with the wheel's sha256.  Without ARGS it also
 # runs the suite in HPy debug mode (handle leaks fail the tests) on CPython
 # and on PyPy (there the tests marked reenters_extension are skipped;
 # tests/conftest.py says why), then ci/packaging.sh: the sdist built by PyPy
 # gives byte-identical binaries, the README's first command works, and the
-# wheel installs and runs on CPython 3.10 and 3.12 and on PyPy (the whole
+# wheel installs and runs on CPython 3.10, 3.12 and 3.13 and on PyPy (the whole
 # suite on 3.10 and 3.12 is the long run `ci/packaging.sh --suites WHEEL`,
 # kept out to hold this command under 45 minutes; docs/packaging.md).
 set -euo pipefail
@@ -54,8 +55,14 @@ else
   echo "auditwheel: no manylinux policy fits; the wheel keeps its platform tag"
 fi
 
-section "install the wheel: into the CPython venv, and for PyPy"
+section "install the wheel: into the CPython venvs (3.11, 3.13), and for PyPy"
 "$CPY" -m pip install --no-deps --force-reinstall --disable-pip-version-check -q "$WHEEL"
+"$CPY313" -m pip install --no-deps --force-reinstall --disable-pip-version-check -q "$WHEEL"
+# The patched hpy for CPython 3.13 (ci/install.sh built it) beside our wheel:
+# build/dist is then what a user on 3.13 installs from (pip install
+# --find-links build/dist tvm_ffi_hpy; docs/packaging.md).
+cp "$ENV_DIR"/hpy313/hpy-*.whl build/dist/
+echo "CPython 3.13: $("$CPY313" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location'), with hpy $("$CPY313" -c 'import hpy.universal; print(hpy.universal.get_version()[0])')"
 PYPY_PKG="$ENV_DIR/pypy-tvm_ffi_hpy"
 rm -rf "$PYPY_PKG"
 "$CPY" -m pip install --no-deps --disable-pip-version-check -q --target "$PYPY_PKG" "$WHEEL"
@@ -92,7 +99,8 @@ run_pytest() {  # label, CPython|PyPy, extra env...; returns pytest's status
 }
 
 # Two lanes, one per core: PyPy's runs in the background (its log is printed
-# when it ends), CPython's runs and the packaging checks in the foreground.
+# when it ends), the CPython runs (3.11, 3.13, 3.11 in HPy debug mode) and
+# the packaging checks in the foreground.
 # Each pytest process is single-threaded; run one after the other they took
 # 39 minutes on 2 cores (docs/packaging.md, "Last run of the test command").
 FULL=0; [ "$#" -gt 0 ] || FULL=1
@@ -107,6 +115,9 @@ PYPY_LANE=$!
 echo "PyPy's runs started in the background; their log: $PYPY_LOG"
 status=0
 run_pytest CPython CPython || status=1
+# CPython 3.13 (the whole suite, normal mode only: HPy debug mode there is
+# left out to hold the command under 45 minutes; docs/packaging.md).
+run_pytest CPython-3.13 CPython3.13 || status=1
 if [ "$FULL" = 1 ]; then
   run_pytest CPython-hpy-debug CPython TVM_FFI_HPY_DEBUG=1 || status=1
   TVM_FFI_HPY_SHA_DIR="$SHA_DIR" bash ci/packaging.sh "$WHEEL" || status=1
