@@ -62,12 +62,12 @@ section "install the wheel: into the CPython venvs (3.11, 3.13), and for PyPy"
 # build/dist is then what a user on 3.13 installs from (pip install
 # --find-links build/dist tvm_ffi_hpy; docs/packaging.md).
 cp "$ENV_DIR"/hpy313/hpy-*.whl build/dist/
-echo "CPython 3.13: $("$CPY313" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location'), with hpy $("$CPY313" -c 'import hpy.universal; print(hpy.universal.get_version()[0])')"
 PYPY_PKG="$ENV_DIR/pypy-tvm_ffi_hpy"
 rm -rf "$PYPY_PKG"
 "$CPY" -m pip install --no-deps --disable-pip-version-check -q --target "$PYPY_PKG" "$WHEEL"
 echo "CPython: $("$CPY" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location')"
 echo "PyPy:    $PYPY_PKG"
+echo "CPython 3.13: $("$CPY313" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location'), with hpy $("$CPY313" -c 'import hpy.universal; print(hpy.universal.get_version()[0])')"
 
 section "C++ core tests (ctest)"
 cmake -S core -B build/core-tests -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
