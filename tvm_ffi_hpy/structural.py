@@ -35,14 +35,16 @@ def structural_equal(lhs: Any, rhs: Any, map_free_vars: bool = False,
     """Whether lhs and rhs are structurally equal.  ``map_free_vars``: vars
     not defined anywhere match each other on first sight;
     ``skip_tensor_content``: tensors compare by shape and dtype only."""
-    return bool(_equal(lhs, rhs, bool(map_free_vars), bool(skip_tensor_content)))
+    same: bool = _equal(lhs, rhs, map_free_vars, skip_tensor_content)
+    return same
 
 
 def structural_hash(value: Any, map_free_vars: bool = False,
                     skip_tensor_content: bool = False) -> int:
     """A hash that agrees with `structural_equal` under the same options
     (an unsigned 64-bit int)."""
-    return int(_hash(value, bool(map_free_vars), bool(skip_tensor_content))) & 0xFFFFFFFFFFFFFFFF
+    h: int = _hash(value, map_free_vars, skip_tensor_content)
+    return h & 0xFFFFFFFFFFFFFFFF
 
 
 def get_first_structural_mismatch(

@@ -35,7 +35,7 @@
  * set; a field D leaves out keeps its default, and one without
  * a default is an error.
  */
-#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -55,9 +55,11 @@ namespace {
 /* ---------------------------------------------------------------------- */
 struct Json {
   enum Kind { kNull, kBool, kInt, kFloat, kString, kArray, kObject } kind = kNull;
-  bool b = false;
-  int64_t i = 0;
-  double d = 0;
+  union {  // by kind: kBool b, kInt i, kFloat d
+    int64_t i = 0;
+    bool b;
+    double d;
+  };
   std::string s;
   std::vector<Json> items;                             // kArray
   std::vector<std::pair<std::string, Json>> members;  // kObject, in order
@@ -112,6 +114,7 @@ class JsonReader {
     if (c == '{') {
       ++pos_;
       v.kind = Json::kObject;
+      v.members.reserve(2);  // a graph node's two members ("type", "data") in one allocation
       SkipSpace();
       if (Consume("}")) return v;
       while (true) {
@@ -131,6 +134,7 @@ class JsonReader {
       v.kind = Json::kArray;
       SkipSpace();
       if (Consume("]")) return v;
+      v.items.reserve(8);  // skips the 1-2-4 growth steps of a short list
       while (true) {
         v.items.push_back(Read(depth + 1));
         SkipSpace();
@@ -143,28 +147,31 @@ class JsonReader {
       v.s = ReadString();
       return v;
     }
-    if (Consume("null")) return v;
-    if (Consume("true")) {
-      v.kind = Json::kBool;
-      v.b = true;
-      return v;
-    }
-    if (Consume("false")) {
-      v.kind = Json::kBool;
-      return v;
-    }
-    v.kind = Json::kFloat;
-    if (Consume("NaN")) {
-      v.d = std::nan("");
-      return v;
-    }
-    if (Consume("Infinity")) {
-      v.d = HUGE_VAL;
-      return v;
-    }
-    if (Consume("-Infinity")) {
-      v.d = -HUGE_VAL;
-      return v;
+    switch (c) {  // one comparison per value, not one per literal tried
+      case 'n':
+        if (Consume("null")) return v;
+        break;
+      case 't':
+        if (!Consume("true")) break;
+        v.kind = Json::kBool;
+        v.b = true;
+        return v;
+      case 'f':
+        if (!Consume("false")) break;
+        v.kind = Json::kBool;
+        return v;
+      case 'N':
+        if (!Consume("NaN")) break;
+        v.kind = Json::kFloat;
+        v.d = std::nan("");
+        return v;
+      case 'I':
+      case '-':
+        if (!Consume(c == 'I' ? "Infinity" : "-Infinity")) break;
+        v.kind = Json::kFloat;
+        v.d = c == 'I' ? HUGE_VAL : -HUGE_VAL;
+        return v;
+      default: break;
     }
     return ReadNumber();
   }
@@ -183,23 +190,28 @@ class JsonReader {
         break;
       }
     }
-    std::string number(text_.substr(start, pos_ - start));
+    std::string_view number = text_.substr(start, pos_ - start);
     if (number.empty() || number == "-") Fail("unexpected character");
     Json v;
-    char* end = nullptr;
-    errno = 0;
+    const char* first = number.data();
+    const char* last = first + number.size();
     if (integral) {
-      long long i = std::strtoll(number.c_str(), &end, 10);
-      if (errno == 0 && *end == '\0') {
+      int64_t i = 0;
+      std::from_chars_result r = std::from_chars(first, last, i);
+      if (r.ec == std::errc() && r.ptr == last) {
         v.kind = Json::kInt;
         v.i = i;
         return v;
-      }
-      errno = 0;
+      }  // out of int64's range: read as a float below
     }
     v.kind = Json::kFloat;
-    v.d = std::strtod(number.c_str(), &end);
-    if (*end != '\0') Fail("malformed number");
+    std::from_chars_result r = std::from_chars(first, last, v.d);
+    if (r.ptr != last || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) {
+      Fail("malformed number");
+    }
+    if (r.ec == std::errc::result_out_of_range) {  // strtod's answer: +-inf or 0
+      v.d = std::strtod(std::string(number).c_str(), nullptr);
+    }
     return v;
   }
   unsigned ReadHex4() {
@@ -236,13 +248,13 @@ class JsonReader {
     ++pos_;  // the opening quote
     std::string out;
     while (true) {
+      size_t run = pos_;
+      while (run < text_.size() && text_[run] != '"' && text_[run] != '\\') ++run;
+      out.append(text_.data() + pos_, run - pos_);
+      pos_ = run;
       if (pos_ >= text_.size()) Fail("unterminated string");
       char c = text_[pos_++];
       if (c == '"') return out;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
       if (pos_ >= text_.size()) Fail("unterminated escape");
       char e = text_[pos_++];
       switch (e) {
@@ -642,24 +654,32 @@ class GraphReader {
     const Json* type_j = node.Find("type");
     if (type_j == nullptr || type_j->kind != Json::kString) BadJson("a node has no \"type\"");
     const std::string& type = type_j->s;
-    if (type == "None") return Any();
-    if (type == "bool") return Any(DataOf(node, Json::kBool, type).b);
-    if (type == "int") return Any(DataOf(node, Json::kInt, type).i);
-    if (type == "float") {
-      const Json& d = DataOf(node, Json::kFloat, type);
-      return Any(d.kind == Json::kInt ? double(d.i) : d.d);
+    switch (type.empty() ? '\0' : type[0]) {  // the plain values first, by one character
+      case 'i':
+        if (type == "int") return Any(DataOf(node, Json::kInt, type).i);
+        break;
+      case 'f':
+        if (type == "float") {
+          const Json& d = DataOf(node, Json::kFloat, type);
+          return Any(d.kind == Json::kInt ? double(d.i) : d.d);
+        }
+        break;
+      case 'b':
+        if (type == "bool") return Any(DataOf(node, Json::kBool, type).b);
+        break;
+      case 'N':
+        if (type == "None") return Any();
+        break;
+      default: break;
     }
+    if (type.compare(0, 4, "ffi.") == 0) return DecodeContainer(node, type);
+    return DecodeOther(node, type);
+  }
+
+  Any DecodeContainer(const Json& node, const std::string& type) {
     if (type == "ffi.String") return Any(String(DataOf(node, Json::kString, type).s));
     if (type == "ffi.Bytes") {
       return Any(Bytes(Base64Decode(DataOf(node, Json::kString, type).s)));
-    }
-    if (type == "DataType") return Any(StringToDataType(DataOf(node, Json::kString, type).s));
-    if (type == "Device") {
-      const Json& d = DataOf(node, Json::kArray, type);
-      if (d.items.size() != 2 || d.items[0].kind != Json::kInt || d.items[1].kind != Json::kInt) {
-        BadJson("a Device node needs [device_type, device_id]");
-      }
-      return Any(DLDevice{static_cast<DLDeviceType>(d.items[0].i), int32_t(d.items[1].i)});
     }
     if (type == "ffi.Shape") {
       std::vector<int64_t> dims;
@@ -691,6 +711,18 @@ class GraphReader {
       Map map;
       for (size_t k = 0; k < d.items.size(); k += 2) map.Set(Ref(d.items[k]), Ref(d.items[k + 1]));
       return Any(map);
+    }
+    return DecodeObject(node, type);  // another "ffi." type: an object
+  }
+
+  Any DecodeOther(const Json& node, const std::string& type) {
+    if (type == "DataType") return Any(StringToDataType(DataOf(node, Json::kString, type).s));
+    if (type == "Device") {
+      const Json& d = DataOf(node, Json::kArray, type);
+      if (d.items.size() != 2 || d.items[0].kind != Json::kInt || d.items[1].kind != Json::kInt) {
+        BadJson("a Device node needs [device_type, device_id]");
+      }
+      return Any(DLDevice{static_cast<DLDeviceType>(d.items[0].i), int32_t(d.items[1].i)});
     }
     return DecodeObject(node, type);
   }

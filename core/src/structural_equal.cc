@@ -403,7 +403,7 @@ class SHash {
   uint64_t Hash(const TVMFFIAny& raw) {
     TVMFFIAny v = NormalizeRef(raw);
     int32_t t = UnifiedIndex(v.type_index);
-    uint64_t tag = Fmix(uint64_t(t) * 0x100000001b3ULL + 0x84222325ULL);
+    uint64_t tag = TagOf(t);
     if (t == kTVMFFIStr || t == kTVMFFIBytes) {
       return Combine(tag, std::hash<std::string_view>()(ContentOf(v)));
     }

@@ -95,9 +95,17 @@ inline void WriteField(Object* obj, const TVMFFIFieldInfo& field, const Any& val
 
 inline std::string TypeKeyOf(int32_t type_index) { return details::TypeIndexName(type_index); }
 
-/* The 64-bit finalizer of MurmurHash3, and the combination of a running hash
- * with one more value: what every structural hash here is built from
- * (RecursiveHash in structural.cc, StructuralHash in structural_equal.cc). */
+/* What every structural hash here is built from (RecursiveHash in
+ * structural.cc, StructuralHash in structural_equal.cc):
+ *  - Fmix, the 64-bit finalizer of MurmurHash3: a full mix, used once per
+ *    object type key and for pointers, never per element;
+ *  - Combine, a running hash taking one more value: one multiply on the
+ *    dependency chain (rotate, xor, multiply, fold the high half down).  It
+ *    is order-sensitive (Combine(Combine(t, a), b) differs from the swapped
+ *    chain) and not symmetric (Combine(a, b) != Combine(b, a)), which the
+ *    order-free map sums need.  It is on every element's path: a full Fmix
+ *    of both inputs here took half of a StructuralHash of a small tree;
+ *  - TagOf, the seed for a value of type index t (a multiply, no mix). */
 inline uint64_t Fmix(uint64_t x) {
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
@@ -107,8 +115,10 @@ inline uint64_t Fmix(uint64_t x) {
   return x;
 }
 inline uint64_t Combine(uint64_t h, uint64_t v) {
-  return Fmix(h ^ (Fmix(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+  uint64_t x = (((h << 5) | (h >> 59)) ^ v) * 0x9e3779b97f4a7c15ULL;
+  return x ^ (x >> 32);
 }
+inline uint64_t TagOf(int32_t t) { return (uint64_t(uint32_t(t)) + 0x84222325ULL) * 0xff51afd7ed558ccdULL; }
 
 /* A Function handed to a hook (fn_eq, fn_hash, fn_cmp, fn_repr) that
  * continues the walk the hook was called from.  It holds the walk through a

@@ -360,18 +360,18 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
       .def("add_int", [](ObjectPtr<S> self, int64_t x) { return self->v_int + x; },
            kHelloMetadata)
       .def("append_int",
-           [](ObjectPtr<S> self, ArrayOf<int64_t> arr, int64_t x) {
+           [](ObjectPtr<S>, ArrayOf<int64_t> arr, int64_t x) {
              arr.push_back(x);
              return arr;
            })
       .def("maybe_concat",
-           [](ObjectPtr<S> self, std::optional<String> a,
+           [](ObjectPtr<S>, std::optional<String> a,
               std::optional<String> b) -> std::optional<String> {
              if (!a.has_value() && !b.has_value()) return std::nullopt;
              return String(std::string(a ? a->view() : "") + std::string(b ? b->view() : ""));
            })
       .def("merge_map",
-           [](ObjectPtr<S> self, MapOf<String, ArrayOf<int64_t>> a,
+           [](ObjectPtr<S>, MapOf<String, ArrayOf<int64_t>> a,
               MapOf<String, ArrayOf<int64_t>> b) {
              Map out = a.container();
              for (auto kv : b.container()) out.Set(kv.first, kv.second);
