@@ -254,15 +254,17 @@ class SEqual {
 
   /* A map key as the other side would spell it: a mapped var or DAG node
    * becomes its partner. */
-  static Any Translate(const Any& key,
-                       const std::unordered_map<const Object*, const Object*>& mapping) {
-    if (key.raw().type_index < kTVMFFIStaticObjectBegin) return key;
+  /* The key's partner under the mapping, or the key itself: a view, no
+   * reference taken (a mapped partner is kept alive by alive_). */
+  static AnyView Translate(const Any& key,
+                           const std::unordered_map<const Object*, const Object*>& mapping) {
+    if (mapping.empty() || key.raw().type_index < kTVMFFIStaticObjectBegin) return key.view();
     auto it = mapping.find(AsObj(key.raw()));
-    if (it == mapping.end()) return key;
+    if (it == mapping.end()) return key.view();
     TVMFFIAny partner = details::NoneAny();
     partner.type_index = it->second->type_index();
     partner.v_obj = details::HeaderOf(it->second);
-    return Any(AnyView::FromRaw(partner));
+    return AnyView::FromRaw(partner);
   }
 
   bool Maps(const Object* x, const Object* y) {
@@ -270,8 +272,8 @@ class SEqual {
       return VisitMap(y, [&](const auto& my) {
         if (mx.size() != my.size() && !trace_) return false;
         for (auto it = mx.begin(); it != mx.end(); ++it) {
-          Any key = Translate(it->first, l2r_);
-          const Any* other = my.Find(key.view());
+          AnyView key = Translate(it->first, l2r_);
+          const Any* other = my.Find(key);
           if (other == nullptr) {
             Trace(AccessStep(AccessKind::kMapItem, it->first),
                   AccessStep(AccessKind::kMapItemMissing, key));
@@ -285,8 +287,8 @@ class SEqual {
         }
         if (mx.size() == my.size()) return true;
         for (auto it = my.begin(); it != my.end(); ++it) {  // the key only rhs has
-          Any key = Translate(it->first, r2l_);
-          if (mx.Find(key.view()) == nullptr) {
+          AnyView key = Translate(it->first, r2l_);
+          if (mx.Find(key) == nullptr) {
             Trace(AccessStep(AccessKind::kMapItemMissing, key),
                   AccessStep(AccessKind::kMapItem, it->first));
             return false;
