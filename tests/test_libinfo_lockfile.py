@@ -82,9 +82,13 @@ def test_file_lock_serialises_processes(tmp_path):
         import sys, time
         from tvm_ffi_hpy.utils.lockfile import FileLock
         with FileLock(sys.argv[1]):
-            value = int(open(sys.argv[2]).read())
+            with open(sys.argv[2]) as f:
+                value = int(f.read())
             time.sleep(0.02)  # another process would read the same value here
-            open(sys.argv[2], "w").write(str(value + 1))
+            # closed (flushed) inside the lock: PyPy closes an unclosed file
+            # only when its GC runs, after the lock is gone
+            with open(sys.argv[2], "w") as f:
+                f.write(str(value + 1))
     """))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     procs = [subprocess.Popen([sys.executable, str(worker), str(tmp_path / "c.lock"),
