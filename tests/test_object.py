@@ -386,6 +386,22 @@ def test_move_hands_reference_over():
     assert use_count(moved) == 1
 
 
+def test_move_into_a_callee_that_only_views_it():
+    # testing.structural_via_cpp takes AnyView parameters: the moved pair is
+    # taken from the wrapper but must live until the call is over (it was
+    # freed at conversion, then read and freed again: a double free).
+    via_cpp = tvm_ffi_hpy.get_global_func("testing.structural_via_cpp")
+    for _ in range(3):
+        pair = testing.TestIntPair(5, 6)
+        eq, _, text, copied, _ = via_cpp(pair._move(), None)
+        assert pair.__chandle__() == 0
+        assert eq is False
+        assert text == "testing.TestIntPair(a=5, b=6)"
+        assert (copied.a, copied.b) == (5, 6)
+        collect()  # PyPy: the returned Array goes at a collection
+        assert use_count(copied) == 1
+
+
 def test_move_returns_rvalue_ref():
     pair = testing.TestIntPair(1, 2)
     ref = pair._move()

@@ -243,7 +243,9 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
                   [](const AnyView* args, int32_t num_args, Any* rv) {
                     std::vector<int64_t> dims(static_cast<size_t>(num_args));
                     for (int32_t i = 0; i < num_args; ++i) {
-                      dims[size_t(i)] = details::CastArg<int64_t>(args, i, "ffi.Shape");
+                      TVMFFIObject* taken = nullptr;  // an int64_t never takes an object
+                      dims[size_t(i)] =
+                          details::CastArg<int64_t>(args, i, "ffi.Shape", nullptr, &taken);
                     }
                     *rv = Shape(dims);
                   })

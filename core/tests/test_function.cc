@@ -320,6 +320,24 @@ TEST(function, rvalue_ref_arguments) {
     CHECK_EQ(size(RValueRef(std::move(moved))).cast<int64_t>(), int64_t(2));
     CHECK_EQ(arr.use_count(), before);
   }
+  // A typed callee that only views the object (AnyView) empties the slot
+  // too, but the object lives until the call is over: the view stays valid
+  // for the whole callee, and nothing is released twice.
+  Function view_then_copy = Function::FromTyped(
+      [before](AnyView v) {
+        const Object* obj = v.object();
+        CHECK(obj != nullptr);
+        CHECK_EQ(uint32_t(obj->use_count()), before + 1);  // arr's and the taken one
+        Array copy = v.cast<Array>();         // a reference of its own
+        return int64_t(copy.size());
+      },
+      "view_then_copy");
+  {
+    Array moved = arr;
+    CHECK_EQ(view_then_copy(RValueRef(std::move(moved))).cast<int64_t>(), int64_t(2));
+    CHECK(!moved.defined());
+    CHECK_EQ(arr.use_count(), before);
+  }
   // A slot emptied already: ValueError, not a crash.
   TVMFFIObject* empty = nullptr;
   TVMFFIAny arg;

@@ -112,10 +112,14 @@ std::string TypedSignature() {
  * "Mismatched type on argument #i when calling: `name(sig)`. Expected `T` but got `U`".
  * An object the caller gives away (kTVMFFIObjectRValueRef) converts as the
  * object itself, and is taken when it converts: the caller's slot is
- * emptied and its reference released (the value holds its own). */
+ * emptied.  An owning value (ObjectRef, Any) keeps the object and the
+ * caller's reference is released at once; for any other type the reference
+ * moves to *taken, which the caller of CastArg releases after the call: a
+ * view (AnyView, TensorView, const char*) holds no reference of its own, and
+ * releasing it here would leave the callee a view of a freed object. */
 template <typename T>
 std::decay_t<T> CastArg(const AnyView* args, int32_t i, const std::string& fname,
-                        std::string (*signature)() = nullptr) {
+                        std::string (*signature)(), TVMFFIObject** taken) {
   using U = std::decay_t<T>;
   const TVMFFIAny* raw = &args[i].raw();
   TVMFFIAny held;
@@ -140,12 +144,33 @@ std::decay_t<T> CastArg(const AnyView* args, int32_t i, const std::string& fname
                                  TypeIndexName(raw->type_index) + "`");
   }
   if (slot != nullptr) {
-    TVMFFIObject* taken = *slot;
+    TVMFFIObject* obj = *slot;
     *slot = nullptr;
-    TVMFFIObjectDecRef(taken);
+    // An ObjectRef or an Any holds its own reference: the caller's goes now,
+    // so the callee sees the count it would see after a C++ std::move.
+    if constexpr (std::is_base_of_v<ObjectRef, U> || std::is_same_v<U, Any>) {
+      TVMFFIObjectDecRef(obj);
+    } else {
+      *taken = obj;
+    }
   }
   return std::move(*value);
 }
+
+/* The references CastArg took from the caller's slots, released when the
+ * call is over (after the callee, or when a conversion throws). */
+template <size_t N>
+struct TakenArgs {
+  TVMFFIObject* refs[N + 1] = {};
+  TakenArgs() = default;
+  TakenArgs(const TakenArgs&) = delete;
+  TakenArgs& operator=(const TakenArgs&) = delete;
+  ~TakenArgs() {
+    for (TVMFFIObject* obj : refs) {
+      if (obj) TVMFFIObjectDecRef(obj);
+    }
+  }
+};
 
 template <typename F, typename R, typename... A, size_t... I>
 void CallTyped(F& f, const std::string& name, const AnyView* args, int32_t num_args, Any* rv,
@@ -158,8 +183,11 @@ void CallTyped(F& f, const std::string& name, const AnyView* args, int32_t num_a
   }
   (void)args;
   (void)signature;
+  // Declared first, so released last: after the callee and the values.
+  TakenArgs<sizeof...(A)> taken;
   // Braced initialisation converts the arguments strictly left to right.
-  std::tuple<std::decay_t<A>...> values{CastArg<A>(args, int32_t(I), name, signature)...};
+  std::tuple<std::decay_t<A>...> values{
+      CastArg<A>(args, int32_t(I), name, signature, &taken.refs[I])...};
   (void)values;
   if constexpr (std::is_void_v<R>) {
     f(std::get<I>(std::move(values))...);
