@@ -8,6 +8,27 @@
  *   offset 24   int64 number of slots
  *   offset 32   TVMFFIAny slot[0], slot[1], ...   (owned values)
  *
+ * A class deriving from a C++ class T (a "native parent": any registered C++
+ * object type whose refl::ObjectDef published T's in-place constructors, the
+ * type attribute "__ffi_in_place_ops__" of c_api.h) has instead
+ *
+ *   offset 0    a T, built by T's own constructor (its field defaults
+ *               applied), so T's C++ methods and reflected fields work on it
+ *   offset A    TVMFFIAny slot[0], slot[1], ...   (A = sizeof(T) rounded up
+ *               to 8; owned values)
+ *
+ * and is allocated through the installed allocator in one block, its header's
+ * deleter ours (NativeDeleter: slots released, then ~T(), then the block
+ * freed; it finds the slot count and ~T through the type index).  Its
+ * reflected fields are T's (and T's C++ ancestors'), found through the
+ * ancestors, then the slots.  Every class deriving from it, at any depth,
+ * has the same T part and extends the slots.  A native parent must be a
+ * type allocated at run time (index >= kTVMFFIDynObjectBegin: the core's own
+ * containers, strings, functions ... are refused) whose fields and methods
+ * are registered with ObjectDef; a C++ class that is final or not default
+ * constructible has no in-place constructor and is refused, with a
+ * TypeError, like any other parent that is not ffi.Object or a py_class.
+ *
  * A subtype's slots extend its parent's, so an inherited field keeps its
  * offset in every subtype.  Each field is reflected like a C++ field (name,
  * offset, Any getter/setter; writable unless the class is frozen), so the
@@ -15,7 +36,10 @@
  *
  *   ffi.DefinePyClass(type_key, parent_index, field_names: Array, frozen,
  *                     field_flags: Array) -> type index
- *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per slot
+ *   ffi.NewPyClassObject(type_index, *values)  -> object, one value per field:
+ *       first the native parent's reflected C++ fields (its ancestors' first,
+ *       each type's in registration order; none without a native parent),
+ *       written with their setters, then one per slot
  *
  * The same in two steps (apache tvm-ffi's low-level API: the type first, its
  * fields once their annotations are resolved):
@@ -85,17 +109,108 @@ int SetSlot(void* field, const TVMFFIAny* value) {
   return 0;
 }
 
-/* type index -> number of slots of its instances (its parent's and its own);
- * g_pending: types whose fields are not registered yet (not in g_num_slots).
- * Both guarded by g_mutex. */
-std::mutex g_mutex;
-std::unordered_map<int32_t, int64_t> g_num_slots;
-std::unordered_map<int32_t, int32_t> g_pending;  // type index -> parent index
+/* The instance layout of one py_class type.  Made once per type, never
+ * freed nor changed after it is published (types live for the process), so
+ * instances point to it and readers need no lock once they hold it.
+ *   num_slots   the slots of an instance: its parent's and its own
+ *   first_slot  byte offset of slot[0]: 32 without a native parent
+ *   native      the native parent's in-place constructors, or null
+ *   native_index  that native parent's type index (-1 without one) */
+struct Layout {
+  int64_t num_slots;
+  int64_t first_slot;
+  const TVMFFIInPlaceOps* native;
+  int32_t native_index;
+};
 
-int64_t NumSlots(int32_t type_index) {
+/* type index -> its Layout (types whose fields are registered);
+ * g_pending: types whose fields are not registered yet, with the layout
+ * their parent gives them (num_slots: the parent's).  Both guarded by
+ * g_mutex; the Layouts themselves are immutable. */
+std::mutex g_mutex;
+std::unordered_map<int32_t, const Layout*> g_layouts;
+std::unordered_map<int32_t, Layout> g_pending;
+
+const Layout* FindLayout(int32_t type_index) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = g_num_slots.find(type_index);
-  return it == g_num_slots.end() ? -1 : it->second;
+  auto it = g_layouts.find(type_index);
+  return it == g_layouts.end() ? nullptr : it->second;
+}
+
+/* The in-place constructors registered for exactly `type_index` (not an
+ * ancestor's: a C++ subclass without its own would get the wrong size). */
+const TVMFFIInPlaceOps* InPlaceOps(int32_t type_index) {
+  TVMFFIByteArray name = details::ToByteArray("__ffi_in_place_ops__");
+  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&name);
+  if (column == nullptr || type_index < column->begin_index ||
+      type_index >= column->begin_index + column->size) {
+    return nullptr;
+  }
+  const TVMFFIAny& v = column->data[type_index - column->begin_index];
+  if (v.type_index != kTVMFFIOpaquePtr || v.v_ptr == nullptr) return nullptr;
+  const TVMFFIInPlaceOps* ops = static_cast<const TVMFFIInPlaceOps*>(v.v_ptr);
+  if (ops->version != 1 || ops->size < int32_t(sizeof(TVMFFIObject)) ||
+      ops->construct == nullptr || ops->destroy == nullptr) {
+    return nullptr;
+  }
+  return ops;
+}
+
+void ReleaseSlots(TVMFFIAny* slots, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    TVMFFIAny& v = slots[i];
+    if (v.type_index >= kTVMFFIStaticObjectBegin && v.v_obj) TVMFFIObjectDecRef(v.v_obj);
+  }
+}
+
+TVMFFIAny* SlotsOf(const Object* obj, const Layout& layout) {
+  return reinterpret_cast<TVMFFIAny*>(reinterpret_cast<char*>(const_cast<Object*>(obj)) +
+                                      layout.first_slot);
+}
+
+/* The deleter of a native-parent instance: its slots, then its C++ part. */
+void NativeDeleter(void* self, int flags) {
+  if (flags & kTVMFFIObjectDeleterFlagBitMaskStrong) {
+    TVMFFIObject* header = static_cast<TVMFFIObject*>(self);
+    if (!details::BeginDestroy(header, flags)) return;  // queued
+    const Layout* layout = FindLayout(header->type_index);  // set before the object lived
+    ReleaseSlots(SlotsOf(details::ObjectUnsafe::FromHeader(header), *layout),
+                 layout->num_slots);
+    layout->native->destroy(self);
+    details::LiveObjectCountAdd(-1);
+    details::EndDestroy();
+  }
+  if (flags & kTVMFFIObjectDeleterFlagBitMaskWeak) details::FreeObjectSpace(self);
+}
+
+/* A native-parent instance of `type_index`: its C++ part default-built
+ * (copy != null: copied from `copy`'s), every slot None. */
+ObjectPtr<Object> NewNativeInstance(int32_t type_index, const Layout& layout,
+                                    const Object* copy = nullptr) {
+  size_t bytes = size_t(layout.first_slot) + sizeof(TVMFFIAny) * size_t(layout.num_slots);
+  void* mem = details::AllocObjectSpace(bytes);
+  int rc = copy == nullptr ? layout.native->construct(mem)
+                           : layout.native->copy(mem, copy);
+  if (rc != 0) {
+    details::FreeObjectSpace(mem);
+    details::ThrowRaised();
+  }
+  TVMFFIAny* slots = reinterpret_cast<TVMFFIAny*>(static_cast<char*>(mem) + layout.first_slot);
+  for (int64_t i = 0; i < layout.num_slots; ++i) slots[i] = TVMFFIAny{kTVMFFINone, {0}, {0}};
+  TVMFFIObject* header = static_cast<TVMFFIObject*>(mem);
+  header->type_index = type_index;
+  header->deleter = &NativeDeleter;
+  details::LiveObjectCountAdd(1);
+  return ObjectPtr<Object>::Steal(details::ObjectUnsafe::FromHeader(header));
+}
+
+/* An instance with every slot None (and the native part default-built). */
+ObjectPtr<Object> NewInstance(int32_t type_index, const Layout& layout) {
+  if (layout.native != nullptr) return NewNativeInstance(type_index, layout);
+  int64_t n = layout.num_slots;
+  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
+  details::HeaderOf(obj.get())->type_index = type_index;
+  return ObjectPtr<Object>(std::move(obj));
 }
 
 /* The flags a frontend may set on a py_class field. */
@@ -112,15 +227,41 @@ const Function& ShallowCopyFunction() {
   return *f;
 }
 
-int64_t ParentSlots(const String& type_key, int64_t parent_index) {
-  if (parent_index == kTVMFFIObject) return 0;
-  int64_t parent_slots = NumSlots(int32_t(parent_index));
-  if (parent_slots < 0) {
-    TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
-                                 << "` must be ffi.Object or a class defined by DefinePyClass"
-                                 << " whose fields are registered";
+/* The layout a new subtype of `parent_index` starts from (num_slots: the
+ * parent's).  TypeError for a parent that cannot be derived from. */
+Layout ParentLayout(const String& type_key, int64_t parent_index) {
+  if (parent_index == kTVMFFIObject) return Layout{0, kFirstSlotOffset, nullptr, -1};
+  if (const Layout* layout = FindLayout(int32_t(parent_index))) return *layout;
+  const TVMFFITypeInfo* info =
+      parent_index >= 0 && parent_index <= INT32_MAX ? TVMFFIGetTypeInfo(int32_t(parent_index))
+                                                     : nullptr;
+  const TVMFFIInPlaceOps* ops = parent_index >= kTVMFFIDynObjectBegin && info != nullptr
+                                    ? InPlaceOps(int32_t(parent_index))
+                                    : nullptr;
+  bool pending;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    pending = g_pending.count(int32_t(parent_index)) != 0;
   }
-  return parent_slots;
+  if (ops == nullptr || pending) {
+    std::string why;
+    if (info == nullptr) {
+      why = "(type index " + std::to_string(parent_index) + ") is not a registered type";
+    } else if (pending) {
+      why = "`" + std::string(details::ToStringView(info->type_key)) +
+            "`: a class defined by DefinePyClass must be one whose fields are registered "
+            "(these are pending)";
+    } else {
+      why = "`" + std::string(details::ToStringView(info->type_key)) +
+            "` must be ffi.Object, a class defined by DefinePyClass, or a C++ class "
+            "registered with refl::ObjectDef that is default-constructible and not final "
+            "(the core's own types, such as containers, cannot be derived from)";
+    }
+    TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: the parent of `" << type_key.view()
+                                 << "` " << why;
+  }
+  int64_t first = (int64_t(ops->size) + 7) / 8 * 8;
+  return Layout{0, first, ops, int32_t(parent_index)};
 }
 
 int32_t AllocType(const String& type_key, int64_t parent_index) {
@@ -137,8 +278,8 @@ int32_t AllocType(const String& type_key, int64_t parent_index) {
   return index;
 }
 
-// Registers the fields and publishes the slot count (the type becomes usable).
-void AddFields(int32_t index, int64_t parent_slots, const Array& field_names,
+// Registers the fields and publishes the layout (the type becomes usable).
+void AddFields(int32_t index, const Layout& parent, const Array& field_names,
                const std::vector<int64_t>& flags, const std::vector<std::string>& metadata) {
   int64_t n = field_names.size();
   for (int64_t i = 0; i < n; ++i) {
@@ -151,17 +292,19 @@ void AddFields(int32_t index, int64_t parent_slots, const Array& field_names,
     info.flags = flags[i] & ~int64_t(kTVMFFIFieldFlagBitMaskHasDefault);
     info.size = sizeof(TVMFFIAny);
     info.alignment = alignof(TVMFFIAny);
-    info.offset = kFirstSlotOffset + int64_t(sizeof(TVMFFIAny)) * (parent_slots + i);
+    info.offset = parent.first_slot + int64_t(sizeof(TVMFFIAny)) * (parent.num_slots + i);
     info.getter = &GetSlot;
     info.setter = &SetSlot;
     info.default_value = TVMFFIAny{kTVMFFINone, {0}, {0}};
     info.field_static_type_index = kTVMFFIAny;
     if (TVMFFITypeRegisterField(index, &info) != 0) details::ThrowRaised();
   }
+  Layout* layout = new Layout(parent);
+  layout->num_slots = parent.num_slots + n;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     g_pending.erase(index);
-    g_num_slots[index] = parent_slots + n;
+    g_layouts[index] = layout;
   }
   TVMFFIByteArray attr = details::ToByteArray("__ffi_shallow_copy__");
   if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(ShallowCopyFunction()).raw()) != 0) {
@@ -182,23 +325,23 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
     if (!word) TVM_FFI_HPY_THROW(TypeError) << "ffi.DefinePyClass: field flags must be int";
     flags[size_t(i)] |= *word & kSettableFieldFlags;
   }
-  int64_t parent_slots = ParentSlots(type_key, parent_index);
+  Layout parent = ParentLayout(type_key, parent_index);
   int32_t index = AllocType(type_key, parent_index);
-  AddFields(index, parent_slots, field_names, flags, std::vector<std::string>(size_t(n)));
+  AddFields(index, parent, field_names, flags, std::vector<std::string>(size_t(n)));
   return index;
 }
 
 int64_t DefinePyClassType(const String& type_key, int64_t parent_index) {
-  ParentSlots(type_key, parent_index);
+  Layout parent = ParentLayout(type_key, parent_index);
   int32_t index = AllocType(type_key, parent_index);
   std::lock_guard<std::mutex> lock(g_mutex);
-  g_pending[index] = int32_t(parent_index);
+  g_pending[index] = parent;
   return index;
 }
 
 void DefinePyClassFields(int64_t type_index, const Array& field_names, const Array& flags,
                          const Array& metadata) {
-  int32_t parent_index;
+  Layout parent;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     auto it = g_pending.find(int32_t(type_index));
@@ -206,7 +349,7 @@ void DefinePyClassFields(int64_t type_index, const Array& field_names, const Arr
       TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClassFields: type index " << type_index
                                     << " is not a py_class type whose fields are pending";
     }
-    parent_index = it->second;
+    parent = it->second;
   }
   int64_t n = field_names.size();
   if (flags.size() != n || metadata.size() != n) {
@@ -224,25 +367,45 @@ void DefinePyClassFields(int64_t type_index, const Array& field_names, const Arr
     flag_words.push_back(*word);
     texts.emplace_back(text->view());
   }
-  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(int32_t(type_index));
-  String key(details::ToStringView(info->type_key));
-  AddFields(int32_t(type_index), ParentSlots(key, parent_index), field_names, flag_words, texts);
+  AddFields(int32_t(type_index), parent, field_names, flag_words, texts);
 }
 
-/* A new object of the same py_class type holding the same slot values. */
+/* A new object of the same py_class type holding the same slot values (and
+ * a copy of the native part, by its C++ copy constructor). */
 Any ShallowCopy(const ObjectRef& self) {
   const Object* src = self.get();
-  int64_t n = src == nullptr ? -1 : NumSlots(src->type_index());
-  if (n < 0) TVM_FFI_HPY_THROW(TypeError) << "__ffi_shallow_copy__: not a py_class object";
-  const PyClassObj* from = static_cast<const PyClassObj*>(src);
-  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
-  details::HeaderOf(obj.get())->type_index = src->type_index();
-  for (int64_t i = 0; i < n; ++i) {
-    if (SetSlot(&obj->slots()[i], &const_cast<PyClassObj*>(from)->slots()[i]) != 0) {
-      details::ThrowRaised();
+  const Layout* layout = src == nullptr ? nullptr : FindLayout(src->type_index());
+  if (layout == nullptr) TVM_FFI_HPY_THROW(TypeError) << "__ffi_shallow_copy__: not a py_class object";
+  ObjectPtr<Object> obj;
+  if (layout->native != nullptr) {
+    if (layout->native->copy == nullptr) {
+      TVM_FFI_HPY_THROW(TypeError)
+          << "__ffi_shallow_copy__: the C++ class `"
+          << details::ToStringView(TVMFFIGetTypeInfo(layout->native_index)->type_key)
+          << "` that `" << src->type_key() << "` derives from cannot be copied";
     }
+    obj = NewNativeInstance(src->type_index(), *layout, src);
+  } else {
+    obj = NewInstance(src->type_index(), *layout);
+  }
+  TVMFFIAny* from = SlotsOf(src, *layout);
+  TVMFFIAny* to = SlotsOf(obj.get(), *layout);
+  for (int64_t i = 0; i < layout->num_slots; ++i) {
+    if (SetSlot(&to[i], &from[i]) != 0) details::ThrowRaised();
   }
   return Any(ObjectRef(std::move(obj)));
+}
+
+/* The reflected fields of a native parent and its C++ ancestors, outermost
+ * first (the values NewPyClassObject takes before the slots'). */
+std::vector<const TVMFFIFieldInfo*> NativeFields(int32_t native_index) {
+  std::vector<const TVMFFIFieldInfo*> out;
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(native_index);
+  for (int32_t d = 0; d <= info->type_depth; ++d) {
+    const TVMFFITypeInfo* t = d < info->type_depth ? info->type_ancestors[d] : info;
+    for (int32_t i = 0; i < t->num_fields; ++i) out.push_back(&t->fields[i]);
+  }
+  return out;
 }
 
 void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
@@ -254,7 +417,7 @@ void NewPyClassObject(const AnyView* args, int32_t num_args, Any* rv) {
 
 }  // namespace
 
-bool IsPyClassType(int32_t type_index) { return NumSlots(type_index) >= 0; }
+bool IsPyClassType(int32_t type_index) { return FindLayout(type_index) != nullptr; }
 
 int32_t DefineSlotType(const String& type_key, int32_t parent_index,
                        const std::vector<std::string>& field_names, bool frozen) {
@@ -264,7 +427,7 @@ int32_t DefineSlotType(const String& type_key, int32_t parent_index,
 }
 
 void AdoptSlotType(int32_t type_index) {
-  if (NumSlots(type_index) >= 0) return;  // done before
+  if (FindLayout(type_index) != nullptr) return;  // done before
   const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
   if (info == nullptr || info->type_depth == 0) {
     TVM_FFI_HPY_THROW(TypeError) << "type index " << type_index << " has no parent to extend";
@@ -275,31 +438,47 @@ void AdoptSlotType(int32_t type_index) {
     TVM_FFI_HPY_THROW(TypeError) << "`" << key.view() << "` has C++ fields: it cannot take "
                                  << "the slot layout of its parent";
   }
-  AddFields(type_index, ParentSlots(key, parent_index), Array(), {}, {});
+  if (parent_index != kTVMFFIObject && FindLayout(parent_index) == nullptr) {
+    TVM_FFI_HPY_THROW(TypeError) << "`" << key.view() << "`: its parent is not a slot type";
+  }
+  AddFields(type_index, ParentLayout(key, parent_index), Array(), {}, {});
 }
 
 ObjectRef MakeSlotObject(int32_t type_index, const AnyView* values, int64_t num_values) {
-  int64_t n = NumSlots(type_index);
-  if (n < 0) TVM_FFI_HPY_THROW(KeyError) << "type index " << type_index << " is not a slot type";
+  const Layout* layout = FindLayout(type_index);
+  if (layout == nullptr) {
+    TVM_FFI_HPY_THROW(KeyError) << "type index " << type_index << " is not a slot type";
+  }
+  std::vector<const TVMFFIFieldInfo*> native;
+  if (layout->native != nullptr) native = NativeFields(layout->native_index);
+  int64_t n = int64_t(native.size()) + layout->num_slots;
   if (num_values != n) {
     TVM_FFI_HPY_THROW(TypeError) << "`"
                                  << details::ToStringView(TVMFFIGetTypeInfo(type_index)->type_key)
                                  << "` takes " << n << " field values, got " << num_values;
   }
-  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
-  details::HeaderOf(obj.get())->type_index = type_index;
-  for (int64_t i = 0; i < n; ++i) {
-    if (SetSlot(&obj->slots()[i], &values[i].raw()) != 0) details::ThrowRaised();
+  ObjectPtr<Object> obj = NewInstance(type_index, *layout);
+  char* base = reinterpret_cast<char*>(obj.get());
+  for (size_t i = 0; i < native.size(); ++i) {
+    const TVMFFIFieldInfo* f = native[i];
+    if (f->setter(base + f->offset, &values[i].raw()) != 0) {
+      Error inner = details::TakeRaised();
+      throw Error(inner.kind(), "Cannot set field `" + std::string(details::ToStringView(f->name)) +
+                                    "` of `" + std::string(obj->type_key()) +
+                                    "`: " + std::string(inner.message()));
+    }
+  }
+  TVMFFIAny* slots = SlotsOf(obj.get(), *layout);
+  for (int64_t i = 0; i < layout->num_slots; ++i) {
+    if (SetSlot(&slots[i], &values[size_t(i) + native.size()].raw()) != 0) details::ThrowRaised();
   }
   return ObjectRef(std::move(obj));
 }
 
 ObjectPtr<Object> NewPyClassInstance(int32_t type_index) {
-  int64_t n = NumSlots(type_index);
-  if (n < 0) return ObjectPtr<Object>();
-  ObjectPtr<PyClassObj> obj = make_inplace_array_object<PyClassObj, TVMFFIAny>(size_t(n), n);
-  details::HeaderOf(obj.get())->type_index = type_index;
-  return ObjectPtr<Object>(std::move(obj));
+  const Layout* layout = FindLayout(type_index);
+  if (layout == nullptr) return ObjectPtr<Object>();
+  return NewInstance(type_index, *layout);
 }
 
 TVM_FFI_HPY_STATIC_INIT_BLOCK() {

@@ -58,8 +58,8 @@ class TestObjectPtrHolderObj : public Object {
  public:
   ObjectPtr<TestObjectBase> value;
   std::optional<ObjectPtr<TestObjectBase>> optional_value;
-  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestObjectPtrHolder", TestObjectPtrHolderObj,
-                                        Object)
+  // Not final: a py_class may derive from it (a native parent).
+  TVM_FFI_HPY_DECLARE_OBJECT_INFO("testing.TestObjectPtrHolder", TestObjectPtrHolderObj, Object)
 };
 
 class TestHolderObj : public Object {

@@ -542,6 +542,26 @@ TVM_FFI_DLL int TVMFFITypeRegisterAttr(int32_t type_index, const TVMFFIByteArray
                                        const TVMFFIAny* attr_value);
 TVM_FFI_DLL const TVMFFITypeAttrColumn* TVMFFIGetTypeAttrColumn(const TVMFFIByteArray* attr_name);
 
+/* In-place construction of a C++ object type (the type attribute
+ * "__ffi_in_place_ops__" of exactly that type, an opaque pointer to a static
+ * TVMFFIInPlaceOps; refl::ObjectDef<T> registers it for a
+ * default-constructible T that is not final).  With it the core builds, inside a larger block
+ * of its own, an object whose first `size` bytes are a T: a py_class
+ * deriving from T (core/src/py_class.cc).  The functions never see the
+ * object header's type_index or deleter (the caller sets them after
+ * construct/copy).
+ *   construct(mem)       T() at mem, then T's field defaults; 0, or -1 with
+ *                        the error raised (nothing left to destroy)
+ *   copy(mem, src)       T(*src) at mem (NULL when T is not copyable); same
+ *   destroy(obj)         ~T() */
+typedef struct {
+  int32_t version; /* 1 */
+  int32_t size;    /* sizeof(T) */
+  int (*construct)(void* mem);
+  int (*copy)(void* mem, const void* src);
+  void (*destroy)(void* obj);
+} TVMFFIInPlaceOps;
+
 /* ---------------------------------------------------------------------- */
 /* Tensors                                                                  */
 /* ---------------------------------------------------------------------- */

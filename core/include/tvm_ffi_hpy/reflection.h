@@ -206,6 +206,38 @@ inline void ApplyFieldDefaults(Object* obj, int32_t type_index) {
   }
 }
 
+/* TVMFFIInPlaceOps of T (c_api.h): T's own constructors and destructor at
+ * a given address, for the core's py_class objects deriving from T. */
+template <typename T>
+int ConstructInPlace(void* mem) {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  T* obj = new (mem) T();
+  try {
+    ApplyFieldDefaults(obj, T::RuntimeTypeIndex());
+  } catch (...) {
+    obj->~T();
+    throw;
+  }
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+template <typename T>
+int CopyInPlace(void* mem, const void* src) {
+  TVM_FFI_HPY_SAFE_CALL_BEGIN();
+  if constexpr (std::is_copy_constructible_v<T>) new (mem) T(*static_cast<const T*>(src));
+  TVM_FFI_HPY_SAFE_CALL_END();
+}
+template <typename T>
+void DestroyInPlace(void* obj) {
+  static_cast<T*>(obj)->~T();
+}
+template <typename T>
+const TVMFFIInPlaceOps* InPlaceOpsOf() {
+  static const TVMFFIInPlaceOps ops{
+      1, int32_t(sizeof(T)), &ConstructInPlace<T>,
+      std::is_copy_constructible_v<T> ? &CopyInPlace<T> : nullptr, &DestroyInPlace<T>};
+  return &ops;
+}
+
 template <typename T>
 int CreateWithDefaults(TVMFFIObjectHandle* result) {
   TVM_FFI_HPY_SAFE_CALL_BEGIN();
@@ -288,6 +320,14 @@ class ObjectDef {
       meta.creator = nullptr;
     }
     if (TVMFFITypeRegisterMetadata(type_index_, &meta) != 0) details::ThrowRaised();
+    // A final class has none: C++ would not take a subclass's object for a T.
+    if constexpr (std::is_default_constructible_v<T> && !T::_type_final) {
+      TVMFFIByteArray key = details::ToByteArray("__ffi_in_place_ops__");
+      TVMFFIAny ops{};
+      ops.type_index = kTVMFFIOpaquePtr;
+      ops.v_ptr = const_cast<TVMFFIInPlaceOps*>(details::InPlaceOpsOf<T>());
+      if (TVMFFITypeRegisterAttr(type_index_, &key, &ops) != 0) details::ThrowRaised();
+    }
   }
 
  public:
