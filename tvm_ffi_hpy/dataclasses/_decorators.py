@@ -94,11 +94,16 @@ def _enum_converter(enum_cls: Any) -> Callable[[Any], Any]:
 
 
 def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
-                  local: "dict[str, Any]") -> "tuple[list[Field], set[str], bool]":
+                  local: "dict[str, Any]", marker_types: "tuple[type, ...]" = (),
+                  marks: "Optional[list[tuple[Any, ...]]]" = None
+                  ) -> "tuple[list[Field], set[str], bool]":
     """(fields, names to drop from the namespace, whether the next fields are
     keyword-only) that one class of the MRO declares: its annotations, then
     (the decorated class only, `body`) its init_property methods.  `kw_only`:
-    whether they start keyword-only (a ``KW_ONLY`` in a mixin carries on)."""
+    whether they start keyword-only (a ``KW_ONLY`` in a mixin carries on).
+    An annotation that is one of `marker_types` (``__ffi_field_markers__``)
+    declares no field: ``(marker, cls, name, number of fields before it in
+    `cls`)`` goes to `marks`, and the class attribute stays."""
     annotations = cls.__dict__.get("__annotations__", {})
     kw_only_active = kw_only
     out: "list[Field]" = []
@@ -115,12 +120,18 @@ def _class_fields(cls: type, frozen: bool, kw_only: bool, *, body: bool,
         value = cls.__dict__.get(name, MISSING)
         if isinstance(value, init_property):
             continue  # declared by the method below
+        resolved = _resolve_annotation(annotation, cls, local)
+        marker = next((m for m in marker_types if resolved is m), None)
+        if marker is not None:
+            if marks is not None:
+                marks.append((marker, cls, name, len(out)))
+            continue
         if isinstance(value, Field):
             f = _copy.copy(value)
         else:
             f = field(default=value)
         f.name = name
-        f.type = _resolve_annotation(annotation, cls, local)
+        f.type = resolved
         if f._ty_schema is None:
             f._ty_schema = _schema_of(f.type)
         if user_converter(f) is None and isinstance(f.type, type) and \
@@ -230,15 +241,33 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
                 else:
                     own[at] = f
 
+        # __ffi_field_markers__: annotations that mark positions, not fields;
+        # each (marker, owner class, name, index among all the fields).
+        marker_types = cls.__dict__.get("__ffi_field_markers__",
+                                        getattr(cls, "__ffi_field_markers__", ()))
+        if not isinstance(marker_types, (tuple, list)) or \
+                not all(isinstance(m, type) for m in marker_types):
+            raise TypeError("__ffi_field_markers__ must be a tuple or list of types")
+        marker_types = tuple(marker_types)
+        markers: "list[tuple[Any, ...]]" = []
+
+        def class_fields(klass: type, kw: bool, body: bool
+                         ) -> "tuple[list[Field], set[str], bool]":
+            found: "list[tuple[Any, ...]]" = []
+            result = _class_fields(klass, frozen, kw, body=body, local=local,
+                                   marker_types=marker_types, marks=found)
+            before = len(inherited) + len(own)
+            markers.extend((m, owner, name, before + at) for m, owner, name, at in found)
+            return result
+
         active_kw_only = kw_only
         for mixin in reversed(mixins):  # their attributes, nearest last
-            mixin_fields, mixin_dropped, active_kw_only = _class_fields(
-                mixin, frozen, active_kw_only, body=False, local=local)
+            mixin_fields, mixin_dropped, active_kw_only = class_fields(
+                mixin, active_kw_only, False)
             add_fields(mixin_fields)
             namespace.update({k: v for k, v in mixin.__dict__.items()
                               if k not in mixin_dropped and k not in _NOT_FROM_MIXINS})
-        body_fields, dropped, _ = _class_fields(cls, frozen, active_kw_only, body=True,
-                                                local=local)
+        body_fields, dropped, _ = class_fields(cls, active_kw_only, True)
         add_fields(body_fields)
         namespace.update({k: v for k, v in cls.__dict__.items() if k not in dropped})
         inherited_names = {g.name for g in inherited}
@@ -272,6 +301,11 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         new: _Cls = _build_class(type_index, base, cls.__name__, cls.__module__,
                                  cls.__qualname__, namespace, source=cls, metaclass=metaclass)
         info = new.__tvm_ffi_type_info__
+        parent_info = getattr(base, "__tvm_ffi_type_info__", None)
+        inherited_markers = tuple(getattr(parent_info, "_decorator_args", {})
+                                  .get("field_markers", ()))
+        info._decorator_args["field_markers"] = inherited_markers + tuple(
+            (m, new if owner is cls else owner, name, at) for m, owner, name, at in markers)
         for hook in _fields_resolved_hooks(new):
             hook(info, own)
         for f in own:
@@ -374,26 +408,69 @@ def _ffi_init_factory(info: Any, fields: "list[Field]") -> Callable[[], Any]:
     return make
 
 
-def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
-    """Class attributes named in ``__ffi_type_attr_names__`` (apache
-    tvm-ffi's per-class list, inherited like any attribute) that the body
-    defines become type attributes of the core type (``_lookup_type_attr``);
-    a staticmethod gives its function."""
-    names = getattr(cls, "__ffi_type_attr_names__", ())
+#: The parent's type attributes a py_class copies to its own type when its
+#: body defines none of that name (apache tvm-ffi's default; a class's
+#: ``__ffi_inherit_type_attrs__`` replaces the list, ``()`` opts out).
+_DEFAULT_INHERIT_TYPE_ATTRS = ("__s_equal__", "__s_hash__", "__s_visit__", "__data_to_json__",
+                               "__data_from_json__")
+
+
+def _name_list(cls: _Cls, attr: str, default: Any) -> "tuple[str, ...]":
+    names = getattr(cls, attr, default)
     if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
-        raise TypeError("__ffi_type_attr_names__ must be a tuple or list of strings")
-    from ..type_converter import _register_type_attr
-    for name in _CORE_HOOK_NAMES:  # read by the core's structural walk
+        raise TypeError("%s must be a tuple or list of strings" % attr)
+    return tuple(names)
+
+
+def _register_named_type_attrs(cls: _Cls, namespace: "dict[str, Any]") -> None:
+    """The type attributes of the new core type, registered once, exactly,
+    when the class is made (``_lookup_type_attr`` of the type then looks at
+    nothing else):
+
+    - class attributes named in ``__ffi_type_attr_names__`` or in the inherit
+      list (both apache tvm-ffi's per-class lists, inherited like any
+      attribute) that the body defines, a staticmethod giving its function;
+      ``__s_equal__``/``__s_hash__`` go to the core (its structural walk);
+    - for each name of the inherit list (``__ffi_inherit_type_attrs__``,
+      default `_DEFAULT_INHERIT_TYPE_ATTRS`) the body does not define: the
+      nearest ancestor's registered value, unless an ancestor's body set the
+      name (to None: nothing for it and its descendants).
+
+    A body value of None registers nothing (and stops the inheritance)."""
+    names = _name_list(cls, "__ffi_type_attr_names__", ())
+    inherit = _name_list(cls, "__ffi_inherit_type_attrs__", _DEFAULT_INHERIT_TYPE_ATTRS)
+    from ..type_converter import _lookup_type_attr, _register_type_attr
+    index = cls.__tvm_ffi_type_index__
+
+    def register(name: str, value: Any) -> None:
+        if isinstance(value, staticmethod):
+            value = value.__func__
+        if name in _CORE_HOOK_NAMES:  # read by the core's structural walk
+            _register_core_attr(index, name, value)
+        else:
+            _register_type_attr(index, name, value)
+
+    for name in _CORE_HOOK_NAMES:
         value = namespace.get(name)
         if value is not None:
-            _register_core_attr(cls.__tvm_ffi_type_index__, name,
-                                value.__func__ if isinstance(value, staticmethod) else value)
-    for name in names:
+            register(name, value)
+    for name in dict.fromkeys(names + inherit):
+        if name in namespace and name not in _CORE_HOOK_NAMES:
+            if namespace[name] is not None:
+                register(name, namespace[name])
+    for name in inherit:
         if name in namespace:
-            value = namespace[name]
-            if isinstance(value, staticmethod):
-                value = value.__func__
-            _register_type_attr(cls.__tvm_ffi_type_index__, name, value)
+            continue
+        parent = cls.__tvm_ffi_type_info__.parent_type_info
+        while parent is not None:
+            value = _lookup_type_attr(parent.type_index, name)
+            if value is not None:
+                register(name, value)
+                break
+            parent_cls = parent.type_cls
+            if parent_cls is not None and name in parent_cls.__dict__:
+                break  # set to None there: none for its descendants either
+            parent = parent.parent_type_info
 
 
 # Attributes of a mixin class that are not copied onto the py_class.
