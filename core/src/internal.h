@@ -16,7 +16,8 @@
 namespace tvm_ffi_hpy {
 
 /* An instance of a class defined from Python (py_class.cc) with every slot
- * None; null when `type_index` is not such a class. */
+ * None (a native parent's part default-built); null when `type_index` is not
+ * such a class. */
 ObjectPtr<Object> NewPyClassInstance(int32_t type_index);
 bool IsPyClassType(int32_t type_index);
 /* The slot layout of py_class.cc for types the core or a C++ library
@@ -28,7 +29,8 @@ int32_t DefineSlotType(const String& type_key, int32_t parent_index,
                        const std::vector<std::string>& field_names, bool frozen);
 void AdoptSlotType(int32_t type_index);
 ObjectRef MakeSlotObject(int32_t type_index, const AnyView* values, int64_t num_values);
-/* The slots of an object of a slot type (they start at offset 32). */
+/* The slots of an object of a slot type without a native parent (they
+ * start at offset 32; enum.cc, serialization.cc's enums). */
 inline TVMFFIAny* SlotValues(const Object* obj) {
   return reinterpret_cast<TVMFFIAny*>(reinterpret_cast<char*>(const_cast<Object*>(obj)) + 32);
 }

@@ -28,6 +28,9 @@
  * are registered with ObjectDef; a C++ class that is final or not default
  * constructible has no in-place constructor and is refused, with a
  * TypeError, like any other parent that is not ffi.Object or a py_class.
+ * The slots never reuse T's tail padding (apache tvm-ffi packs fields there,
+ * as a C++ subclass would): members T does not reflect may sit in what the
+ * reflected fields leave free, and only sizeof(T) is known for certain.
  *
  * A subtype's slots extend its parent's, so an inherited field keeps its
  * offset in every subtype.  Each field is reflected like a C++ field (name,
@@ -59,8 +62,9 @@
  * field_flags of DefinePyClass: empty, or one int per field, ORed into the
  * field's flags (only ReprOff, CompareOff, HashOff, InitOff, KwOnly are
  * taken).  Every type gets "__ffi_shallow_copy__" (a new object with the
- * same slot values) so that copy.copy and ffi.DeepCopy work on it like on a
- * C++ type.
+ * same slot values, and a native parent's part copied by T's copy
+ * constructor: TypeError when T has none) so that copy.copy and ffi.DeepCopy
+ * work on it like on a C++ type.
  */
 #include <deque>
 #include <mutex>
@@ -123,18 +127,26 @@ struct Layout {
   int32_t native_index;
 };
 
-/* type index -> its Layout (types whose fields are registered);
- * g_pending: types whose fields are not registered yet, with the layout
+/* layouts: type index -> its Layout (types whose fields are registered);
+ * pending: types whose fields are not registered yet, with the layout
  * their parent gives them (num_slots: the parent's).  Both guarded by
- * g_mutex; the Layouts themselves are immutable. */
-std::mutex g_mutex;
-std::unordered_map<int32_t, const Layout*> g_layouts;
-std::unordered_map<int32_t, Layout> g_pending;
+ * mutex; the Layouts themselves are immutable. */
+struct Registry {
+  std::mutex mutex;
+  std::unordered_map<int32_t, const Layout*> layouts;
+  std::unordered_map<int32_t, Layout> pending;
+};
+/* Never destroyed: a deleter may look a layout up while the process exits,
+ * after the static destructors ran. */
+Registry& Reg() {
+  static Registry* reg = new Registry();
+  return *reg;
+}
 
 const Layout* FindLayout(int32_t type_index) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = g_layouts.find(type_index);
-  return it == g_layouts.end() ? nullptr : it->second;
+  std::lock_guard<std::mutex> lock(Reg().mutex);
+  auto it = Reg().layouts.find(type_index);
+  return it == Reg().layouts.end() ? nullptr : it->second;
 }
 
 /* The in-place constructors registered for exactly `type_index` (not an
@@ -240,8 +252,8 @@ Layout ParentLayout(const String& type_key, int64_t parent_index) {
                                     : nullptr;
   bool pending;
   {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    pending = g_pending.count(int32_t(parent_index)) != 0;
+    std::lock_guard<std::mutex> lock(Reg().mutex);
+    pending = Reg().pending.count(int32_t(parent_index)) != 0;
   }
   if (ops == nullptr || pending) {
     std::string why;
@@ -302,9 +314,9 @@ void AddFields(int32_t index, const Layout& parent, const Array& field_names,
   Layout* layout = new Layout(parent);
   layout->num_slots = parent.num_slots + n;
   {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    g_pending.erase(index);
-    g_layouts[index] = layout;
+    std::lock_guard<std::mutex> lock(Reg().mutex);
+    Reg().pending.erase(index);
+    Reg().layouts[index] = layout;
   }
   TVMFFIByteArray attr = details::ToByteArray("__ffi_shallow_copy__");
   if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(ShallowCopyFunction()).raw()) != 0) {
@@ -334,8 +346,8 @@ int64_t DefinePyClass(const String& type_key, int64_t parent_index, const Array&
 int64_t DefinePyClassType(const String& type_key, int64_t parent_index) {
   Layout parent = ParentLayout(type_key, parent_index);
   int32_t index = AllocType(type_key, parent_index);
-  std::lock_guard<std::mutex> lock(g_mutex);
-  g_pending[index] = parent;
+  std::lock_guard<std::mutex> lock(Reg().mutex);
+  Reg().pending[index] = parent;
   return index;
 }
 
@@ -343,9 +355,9 @@ void DefinePyClassFields(int64_t type_index, const Array& field_names, const Arr
                          const Array& metadata) {
   Layout parent;
   {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    auto it = g_pending.find(int32_t(type_index));
-    if (it == g_pending.end()) {
+    std::lock_guard<std::mutex> lock(Reg().mutex);
+    auto it = Reg().pending.find(int32_t(type_index));
+    if (it == Reg().pending.end()) {
       TVM_FFI_HPY_THROW(ValueError) << "ffi.DefinePyClassFields: type index " << type_index
                                     << " is not a py_class type whose fields are pending";
     }
