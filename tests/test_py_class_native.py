@@ -141,14 +141,24 @@ def test_parents_that_cannot_be_derived_from():
         @dataclasses.py_class("test_py_class_native.FromFinal")
         class FromFinal(testing.TestIntPair):  # final in C++
             c: int
+    with pytest.raises(TypeError, match=r"\(`testing.TestObjectDerived`\) must be ffi.Object"):
+        @dataclasses.py_class("test_py_class_native.Retry")
+        class FromFinalChild(testing.TestObjectDerived):  # final too
+            c: int
+
+    # The refused statement registered nothing: the key is still free.
+    @dataclasses.py_class("test_py_class_native.Retry")
+    class Retry(testing.TestObjectBase):
+        c: int = 0
+
+    assert Retry(c=2).c == 2
     define_type = core.get_global_func("ffi.DefinePyClassType")
     with pytest.raises(TypeError, match="cannot be derived from"):
         define_type("test_py_class_native.FromArray", tvm_ffi_hpy.Array.__tvm_ffi_type_index__)
     with pytest.raises(TypeError, match="not a registered type"):
         define_type("test_py_class_native.FromNowhere", 1 << 40)
-    # Nothing was registered by the refusals: the key is still free.
-    with pytest.raises(TypeError):
-        define_type("test_py_class_native.FromArray", -5)
+    with pytest.raises(TypeError, match="not a registered type"):
+        define_type("test_py_class_native.FromArray", -5)  # the key is still free
 
 
 def test_low_level_values_native_fields_first():

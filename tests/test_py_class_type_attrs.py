@@ -7,8 +7,6 @@ import tvm_ffi_hpy
 from tvm_ffi_hpy import core, dataclasses
 from tvm_ffi_hpy.type_converter import _lookup_type_attr
 
-pytestmark = pytest.mark.reenters_extension  # the class factory calls back in
-
 
 def _attr(cls, name):
     return _lookup_type_attr(cls.__tvm_ffi_type_index__, name)
@@ -63,6 +61,7 @@ def test_listed_attrs_inherit_only_when_selected():
 
 
 @pytest.mark.allow_core_growth  # the core keeps the hooks registered for the new types
+@pytest.mark.reenters_extension  # the core's structural walk calls __s_equal__, which reads v
 def test_default_list_copies_structural_and_serialization_hooks():
     @dataclasses.py_class("test_py_class_type_attrs.Parity")
     class Parity(dataclasses.Object):

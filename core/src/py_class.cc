@@ -260,12 +260,12 @@ Layout ParentLayout(const String& type_key, int64_t parent_index) {
     if (info == nullptr) {
       why = "(type index " + std::to_string(parent_index) + ") is not a registered type";
     } else if (pending) {
-      why = "`" + std::string(details::ToStringView(info->type_key)) +
-            "`: a class defined by DefinePyClass must be one whose fields are registered "
+      why = "(`" + std::string(details::ToStringView(info->type_key)) +
+            "`) must be a class defined by DefinePyClass whose fields are registered "
             "(these are pending)";
     } else {
-      why = "`" + std::string(details::ToStringView(info->type_key)) +
-            "` must be ffi.Object, a class defined by DefinePyClass, or a C++ class "
+      why = "(`" + std::string(details::ToStringView(info->type_key)) +
+            "`) must be ffi.Object, a class defined by DefinePyClass, or a C++ class "
             "registered with refl::ObjectDef that is default-constructible and not final "
             "(the core's own types, such as containers, cannot be derived from)";
     }
