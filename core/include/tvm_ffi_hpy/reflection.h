@@ -320,7 +320,9 @@ class ObjectDef {
       meta.creator = nullptr;
     }
     if (TVMFFITypeRegisterMetadata(type_index_, &meta) != 0) details::ThrowRaised();
-    // A final class has none: C++ would not take a subclass's object for a T.
+    // T's in-place constructors (c_api.h, TVMFFIInPlaceOps): a py_class may
+    // then derive from T (core/src/py_class.cc).  A final class has none:
+    // C++ would not take a subclass's object for a T.
     if constexpr (std::is_default_constructible_v<T> && !T::_type_final) {
       TVMFFIByteArray key = details::ToByteArray("__ffi_in_place_ops__");
       TVMFFIAny ops{};
