@@ -25,7 +25,9 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
 
 from . import _loader
-from .errors import _CallbackError, _callback_trampoline, _error_classes, register_error
+from .errors import (_CallbackError, _callback_trampoline, _callback_trampoline_0,
+                     _callback_trampoline_1, _callback_trampoline_2, _callback_trampoline_3,
+                     _error_classes, register_error)
 from .field_property import FFIProperty
 from .missing import MISSING
 from .type_info import TypeField, TypeInfo, TypeMethod
@@ -725,6 +727,10 @@ class Shape(tuple[int, ...]):
 _ffi.set_hooks({
     "class_factory": _class_for_index,
     "trampoline": _callback_trampoline,
+    "trampoline_0": _callback_trampoline_0,
+    "trampoline_1": _callback_trampoline_1,
+    "trampoline_2": _callback_trampoline_2,
+    "trampoline_3": _callback_trampoline_3,
     "CallbackError": _CallbackError,
     "reraise": _CallbackError._reraise,
     "raise_with_backtrace": _CallbackError._raise_with_backtrace,
