@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from ..core import MISSING, TypeSchema, _lookup_type_attr
 from . import consts as C
+from ._native import type_layout
 
 #: sizeof(TVMFFIObject): the C ABI header that starts every object.
 OBJECT_HEADER_SIZE = 24
@@ -78,15 +79,17 @@ class NamedTypeSchema(TypeSchema):
         return "NamedTypeSchema(%r, %s)" % (self.name, self.repr())
 
     @staticmethod
-    def from_type_field(field: Any) -> "NamedTypeSchema":
-        """The schema of a reflected field (a `type_info.TypeField`)."""
+    def from_type_field(field: Any, alignment: Optional[int] = None) -> "NamedTypeSchema":
+        """The schema of a reflected field (a `type_info.TypeField`);
+        `alignment` when known (the Python type info does not carry it)."""
         factory = field.c_default_factory
         is_factory = factory is not MISSING
         raw = field.metadata.get("type_schema")
         schema = _schema_from(raw) if raw is not None else (field.ty or TypeSchema("Any"))
         return NamedTypeSchema(
             field.name, schema,
-            size=field.size, alignment=getattr(field, "alignment", None), offset=field.offset,
+            size=field.size, alignment=getattr(field, "alignment", alignment),
+            offset=field.offset,
             default=factory if is_factory else field.c_default,
             default_is_factory=is_factory,
             structural_eq=field.c_structural_eq, frozen=bool(field.frozen))
@@ -119,8 +122,9 @@ class ObjectInfo:
     """An object type: its own fields and methods, its ancestry (type keys,
     root first), the ``__init__`` parameters (every ancestor's, outermost
     first) when it has ``__ffi_init__``, its native size (header included;
-    None when the registry does not publish it) and finality (None: not
-    published)."""
+    None for a type without metadata of its own, whose inherited size says
+    nothing about it; the root is the 24-byte C ABI header) and finality
+    (None: not published)."""
 
     fields: List[NamedTypeSchema]
     methods: List[FuncInfo]
@@ -148,39 +152,79 @@ class ObjectInfo:
         chain.reverse()
         has_init = any(m.name == "__ffi_init__" for m in type_info.methods) or (
             _lookup_type_attr(type_info.type_index, "__ffi_init__") is not None)
+        total_size, alignments = type_layout(type_info)
         init_fields: List[InitFieldInfo] = []
         if has_init:
             for level in (*chain, type_info):
+                level_align = alignments if level is type_info else type_layout(level)[1]
                 for field in level.fields or ():
                     if field.c_init:
                         init_fields.append(InitFieldInfo(
-                            field.name, NamedTypeSchema.from_type_field(field),
+                            field.name,
+                            NamedTypeSchema.from_type_field(field, level_align.get(field.name)),
                             field.c_kw_only, field.c_has_default))
         methods = []
         for m in type_info.methods:
-            raw = m.metadata.get("type_schema")
-            schema = _schema_from(raw) if raw is not None else TypeSchema("Callable")
+            schema = _method_schema(type_info, m)
             methods.append(FuncInfo(NamedTypeSchema(C.FN_NAME_MAP.get(m.name, m.name), schema),
                                     not m.is_static))
         final = _lookup_type_attr(type_info.type_index, "__ffi_type_final__")
         return ObjectInfo(
-            fields=[NamedTypeSchema.from_type_field(f) for f in type_info.fields or ()],
+            fields=[NamedTypeSchema.from_type_field(f, alignments.get(f.name))
+                    for f in type_info.fields or ()],
             methods=methods,
             type_key=type_info.type_key,
             parent_type_key=chain[-1].type_key if chain else None,
             init_fields=init_fields,
             has_init=has_init,
             ancestors=[info.type_key for info in chain],
-            total_size=_native_size(type_info, chain),
+            total_size=total_size if chain else OBJECT_HEADER_SIZE,
             is_final=None if final is None else bool(final),
         )
 
 
-def _native_size(type_info: Any, chain: List[Any]) -> Optional[int]:
-    """sizeof the type's C++ struct when known.  The root is the C ABI header;
-    other types publish it only when the core's type info carries it (the
-    attribute ``native_total_size``); otherwise None (unknown)."""
-    if not chain:
-        return OBJECT_HEADER_SIZE
-    size = getattr(type_info, "native_total_size", None)
-    return None if size is None else int(size)
+def _method_schema(type_info: Any, method: Any) -> TypeSchema:
+    """The schema a method registered (metadata ``type_schema``); for a
+    method registered from Python without one (``@method`` of a py_class),
+    the schema of the Python function's annotations; else a bare Callable."""
+    raw = method.metadata.get("type_schema")
+    if raw is not None:
+        return _schema_from(raw)
+    cls = getattr(type_info, "type_cls", None)
+    func = None if cls is None else cls.__dict__.get(method.name)
+    if isinstance(func, staticmethod):
+        func = func.__func__
+    derived = _annotated_schema(func, None if method.is_static else type_info.type_key)
+    return derived if derived is not None else TypeSchema("Callable")
+
+
+def _annotated_schema(func: Any, self_key: Optional[str]) -> Optional[TypeSchema]:
+    """``Callable`` with the parameters and return of `func`'s annotations (a
+    missing one is Any); `self_key` types the first parameter of an instance
+    method.  None when `func` is no plain function or takes *args/**kwargs."""
+    import inspect
+    import typing
+    if not inspect.isfunction(func):
+        return None
+    try:
+        params = list(inspect.signature(func).parameters.values())
+        hints = typing.get_type_hints(func)
+    except (TypeError, ValueError, NameError):
+        return None
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        return None
+
+    def schema_of(name: str) -> TypeSchema:
+        if name not in hints:
+            return TypeSchema("Any")
+        try:
+            return TypeSchema.from_annotation(hints[name])
+        except (TypeError, ValueError):
+            return TypeSchema("Any")
+
+    listed = []
+    for i, p in enumerate(params):
+        listed.append(TypeSchema(self_key) if (i == 0 and self_key is not None)
+                      else schema_of(p.name))
+    return TypeSchema("Callable", named_args={"return": (schema_of("return"),),
+                                              "params": tuple(listed)})
