@@ -712,7 +712,7 @@ def init_ffi_api(namespace: str, target_module_name: Optional[str] = None) -> No
         if dot and head == prefix:
             func = get_global_func(name)
             try:
-                func.__name__ = short
+                setattr(func, "__name__", short)
             except (AttributeError, TypeError):
                 pass
             setattr(module, short, func)

@@ -27,7 +27,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Set
 
-from ..core import _object_type_key_to_index
+from ..type_converter import _object_type_key_to_index
 from . import consts as C
 from .file_utils import CodeBlock, FileInfo, collect_files, syntax_for
 from .generator import generator_names, get_generator
@@ -252,7 +252,7 @@ def _stage_3(file: FileInfo, opt: Options, ty_map: Dict[str, str],
     for code in file.code_blocks:
         if code.kind != "directive" or code.param[0] in C.PIPELINE_DIRECTIVE_KINDS:
             continue
-        name, payload = code.param
+        name, payload = code.param[0], code.param[1]
         if name not in generator.directive_kinds:
             raise ValueError("Unknown directive `%s` at line %d" % (name, code.lineno_start))
         generator.add_directive(imports, name, payload, code.lineno_start)

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover
     Protocol = object  # type: ignore
 
 
-class Generator(Protocol):  # type: ignore[misc]
+class Generator(Protocol):
     """What the pipeline asks of a target (see PythonGenerator for one).
 
     ``name``, ``syntax`` (its MarkerSyntax), ``source_exts`` (the suffixes a

@@ -74,7 +74,7 @@ def toposort_objects(type_keys: List[str]) -> List[ObjectInfo]:
     children: Dict[str, List[str]] = {key: [] for key in infos}
     for key, info in infos.items():
         if info.parent_type_key in infos:
-            children[info.parent_type_key].append(key)  # type: ignore[index]
+            children[info.parent_type_key].append(key)
             waiting[key] += 1
     ready = [key for key, n in waiting.items() if n == 0]
     heapq.heapify(ready)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Optional, Union
 
-from ..core import MISSING, TypeSchema, _lookup_type_attr
+from ..core import MISSING, TypeSchema
+from ..type_converter import _lookup_type_attr
 from . import consts as C
 from ._native import type_layout
 

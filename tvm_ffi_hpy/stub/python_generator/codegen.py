@@ -56,7 +56,7 @@ def generate_python_global_funcs(code: CodeBlock, global_funcs: List[FuncInfo],
         raise ValueError("a block has a begin and an end line")
     if not global_funcs:
         return
-    prefix, import_from = code.param  # type: ignore[misc]
+    prefix, import_from = code.param[0], code.param[1]
     import_from = import_from or PC.RUNTIME_PACKAGE
     imports.append(ImportItem(import_from + ".init_ffi_api", alias="_FFI_INIT_FUNC"))
     imports.append(ImportItem("typing.TYPE_CHECKING"))

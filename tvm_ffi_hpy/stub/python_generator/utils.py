@@ -4,7 +4,7 @@ Python stub lines."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..utils import FuncInfo, ObjectInfo
 from . import consts as PC
@@ -67,7 +67,7 @@ def _short(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def _params_and_return(schema: object) -> "Tuple[Optional[tuple], Optional[object]]":
+def _params_and_return(schema: object) -> "Tuple[Optional[Tuple[Any, ...]], Optional[Any]]":
     named = getattr(schema, "named_args", None)
     if not named:
         return None, None
@@ -87,7 +87,7 @@ def render_func_signature(func: FuncInfo, ty_map: TyMap, indent: int,
     if ret is None:
         ty_map("Any")
         return head + "*args: Any) -> Any: ..."
-    ret_text = ret.output_repr(ty_map)  # type: ignore[attr-defined]
+    ret_text = ret.output_repr(ty_map)
     if params is None:
         ty_map("Any")
         return head + "*args: Any) -> %s: ..." % ret_text
@@ -147,7 +147,7 @@ def _init_params(info: ObjectInfo, in_map: TyMap) -> str:
         ann = f.schema.input_repr(in_map)  # type: ignore[attr-defined]
         return "%s: %s%s" % (f.name, ann, " = ..." if default else "")  # type: ignore
 
-    def ordered(fields: list) -> List[str]:
+    def ordered(fields: List[Any]) -> List[str]:
         return ([text(f, False) for f in fields if not f.has_default]
                 + [text(f, True) for f in fields if f.has_default])
 

@@ -36,7 +36,7 @@ class RustGenerator:
     def is_builtin(self, type_key: str) -> bool:
         return type_key in C.BUILTIN_TYPE_KEYS
 
-    def check_view(self, code_blocks: list) -> Tuple[str, ...]:
+    def check_view(self, code_blocks: List[Any]) -> Tuple[str, ...]:
         return tuple(line for code in code_blocks for line in code.lines)
 
     def api_filename(self) -> str:
