@@ -318,6 +318,17 @@ def test_cli_coverage_report(tmp_path, monkeypatch):
     assert report["ffi.Object"]["own_bytes"] == [24, 24]
 
 
+@GROWS
+def test_python_dash_m_runs_the_cli(tmp_path, monkeypatch):
+    import runpy
+    out = tmp_path / "cov.json"
+    monkeypatch.setattr(sys, "argv", ["python -m tvm_ffi_hpy.stub", "--coverage-out", str(out)])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("tvm_ffi_hpy.stub", run_name="__main__")
+    assert done.value.code == 0
+    assert json.loads(out.read_text())["ffi.Object"]["verdict"] == "complete"
+
+
 def test_cli_needs_paths(monkeypatch):
     with pytest.raises(SystemExit):
         run_cli(monkeypatch)
