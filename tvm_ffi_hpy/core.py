@@ -700,6 +700,26 @@ def list_global_func_names() -> "list[str]":
     return _ffi.list_global_func_names()
 
 
+def init_ffi_api(namespace: str, target_module_name: Optional[str] = None) -> None:
+    """Set the global functions named ``<namespace>.<name>`` (no further dot)
+    as attributes ``<name>`` of the module `target_module_name` (default: the
+    module named `namespace`), which must be imported already: the
+    ``_FFI_INIT_FUNC(...)`` line of stubs written by tvm_ffi_hpy.stub.  A
+    leading ``tvm.`` of `namespace` is dropped, as apache tvm-ffi does."""
+    import sys
+    module = sys.modules[target_module_name or namespace]
+    prefix = namespace[len("tvm."):] if namespace.startswith("tvm.") else namespace
+    for name in list_global_func_names():
+        head, dot, short = name.rpartition(".")
+        if dot and head == prefix:
+            func = get_global_func(name)
+            try:
+                setattr(func, "__name__", short)
+            except (AttributeError, TypeError):
+                pass
+            setattr(module, short, func)
+
+
 def remove_global_func(name: str) -> bool:
     """Remove a global function; True when it existed."""
     return _ffi.remove_global_func(name)
