@@ -339,7 +339,11 @@ setup(
         "Topic :: Software Development :: Libraries",
     ],
     packages=["tvm_ffi_hpy", "tvm_ffi_hpy.dataclasses", "tvm_ffi_hpy.testing", "tvm_ffi_hpy.utils",
-              "tvm_ffi_hpy.cpp"],
+              "tvm_ffi_hpy.cpp", "tvm_ffi_hpy.stub", "tvm_ffi_hpy.stub.python_generator",
+              "tvm_ffi_hpy.stub.rust_generator"],
+    # the stub generator (docs/stubgen.md); apache tvm-ffi names its command
+    # tvm-ffi-stubgen, so ours has a name of its own
+    entry_points={"console_scripts": ["tvm-ffi-hpy-stubgen = tvm_ffi_hpy.stub.cli:__main__"]},
     package_data={"tvm_ffi_hpy": ["py.typed", "_ffi.pyi"]},  # type information (PEP 561)
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
     cmdclass={"build_ext": BuildCoreAndExtension, "bdist_wheel": UniversalWheel},
