@@ -168,6 +168,15 @@ def test_object_info_of_a_cxx_chain():
     assert info_of("ffi.Function").total_size is None  # no metadata of its own
 
 
+def test_finality_comes_from_the_object_def():
+    # refl::ObjectDef<T> registers __ffi_type_final__ (T::_type_final); a type
+    # registered without an ObjectDef says nothing.
+    assert info_of("testing.TestCxxClassBase").is_final is False
+    assert info_of("testing.TestCxxClassDerivedDerived").is_final is True
+    assert info_of("testing.TestCxxClassHiddenField").is_final is True
+    assert info_of("ffi.Object").is_final is None
+
+
 @GROWS
 def test_py_class_method_schema_comes_from_annotations():
     @py_class("test_stubgen.Annotated")
@@ -239,6 +248,11 @@ def test_layout_of_the_registry():
         layout.ByteRange(24, 40), layout.ByteRange(40, 56), layout.ByteRange(56, 80)]
     assert v["testing.TestCxxClassDerivedDerived"].padding == [layout.ByteRange(73, 80)]
     assert v["ffi.Function"].reason == "layout-unknown"
+    # An unregistered int64 between v_i64 and v_i32: its 8 bytes are reported.
+    hidden = v["testing.TestCxxClassHiddenField"]
+    assert hidden.reason == "uncovered-bytes" and hidden.total_size == 48
+    assert hidden.uncovered == [layout.ByteRange(32, 40)]
+    assert hidden.padding == [layout.ByteRange(44, 48)]
 
 
 # --- the command line ----------------------------------------------------------------
@@ -270,7 +284,19 @@ def run_cli(monkeypatch, *args):
     return cli.__main__()
 
 
-def test_cli_writes_a_module_that_imports(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def keep_test_int_pair_class():
+    """The written module registers its own class for testing.TestIntPair: put
+    the package's back, so that later tests see the registry they expect."""
+    from tvm_ffi_hpy import _ffi, testing
+    index = testing.TestIntPair.__tvm_ffi_type_info__.type_index
+    before = _ffi.registered_class(index)
+    yield
+    _ffi.register_class(index, before)
+    assert _ffi.registered_class(index) is testing.TestIntPair
+
+
+def test_cli_writes_a_module_that_imports(tmp_path, monkeypatch, capsys, keep_test_int_pair_class):
     path = tmp_path / "demo_stub_mod.py"
     path.write_text(DEMO)
     assert run_cli(monkeypatch, path) == 0

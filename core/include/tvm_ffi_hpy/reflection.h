@@ -288,6 +288,9 @@ class ObjectDef {
       meta.creator = nullptr;
     }
     if (TVMFFITypeRegisterMetadata(type_index_, &meta) != 0) details::ThrowRaised();
+    // Whether the type may have subclasses, for tools that read the registry
+    // (the stub generator); a type registered without an ObjectDef has none.
+    attr("__ffi_type_final__", bool(T::_type_final));
   }
 
  public:
