@@ -13,6 +13,8 @@ source tree) produce, inside the `tvm_ffi_hpy` package:
   cmake/tvm_ffi_hpy-config.cmake, cmake/tvm_ffi_hpy-config-version.cmake
                            find_package(tvm_ffi_hpy 0.1 CONFIG) for user
                            libraries (docs/user_library.md)
+  cmake/tvm_ffi-config.cmake  find_package(tvm_ffi CONFIG): apache tvm-ffi's
+                           names (tvm_ffi::shared, tvm_ffi::header) over ours
 
 One binary for every interpreter:
   - The wheel is tagged py3-none-<platform>: nothing in it depends on the
@@ -65,7 +67,9 @@ HEADER_ROOT = os.path.join("core", "include")  # each of HEADER_TREES -> <packag
 # tvm_ffi_hpy/: our C++ API; tvm/ffi/: apache tvm-ffi's header names over it
 # (docs/cpp-compat.md).
 HEADER_TREES = ("tvm_ffi_hpy", "tvm")
-CMAKE_CONFIG = os.path.join("core", "cmake", "tvm_ffi_hpy-config.cmake")  # -> <package>/cmake
+# -> <package>/cmake: ours, and apache tvm-ffi's package name over it
+CMAKE_CONFIGS = tuple(os.path.join("core", "cmake", name)
+                      for name in ("tvm_ffi_hpy-config.cmake", "tvm_ffi-config.cmake"))
 
 # The HPy ABI the binary is built for, and the wheel its headers come from
 # where the interpreter brings another HPy (PyPy).
@@ -216,7 +220,8 @@ def _copy_build_support(package_dir):
                     shutil.copy2(os.path.join(folder, name), target)
     cmake_dir = os.path.join(package_dir, "cmake")
     os.makedirs(cmake_dir, exist_ok=True)
-    shutil.copy2(os.path.join(ROOT, CMAKE_CONFIG), cmake_dir)
+    for config in CMAKE_CONFIGS:
+        shutil.copy2(os.path.join(ROOT, config), cmake_dir)
     with open(os.path.join(cmake_dir, "tvm_ffi_hpy-config-version.cmake"), "w") as f:
         f.write(CMAKE_VERSION_FILE % VERSION)
 
@@ -339,7 +344,11 @@ setup(
         "Topic :: Software Development :: Libraries",
     ],
     packages=["tvm_ffi_hpy", "tvm_ffi_hpy.dataclasses", "tvm_ffi_hpy.testing", "tvm_ffi_hpy.utils",
-              "tvm_ffi_hpy.cpp"],
+              "tvm_ffi_hpy.cpp", "tvm_ffi_hpy.stub", "tvm_ffi_hpy.stub.python_generator",
+              "tvm_ffi_hpy.stub.rust_generator"],
+    # the stub generator (docs/stubgen.md); apache tvm-ffi names its command
+    # tvm-ffi-stubgen, so ours has a name of its own
+    entry_points={"console_scripts": ["tvm-ffi-hpy-stubgen = tvm_ffi_hpy.stub.cli:__main__"]},
     package_data={"tvm_ffi_hpy": ["py.typed", "_ffi.pyi"]},  # type information (PEP 561)
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
     cmdclass={"build_ext": BuildCoreAndExtension, "bdist_wheel": UniversalWheel},

@@ -85,7 +85,8 @@ static int run_callback(HPyContext* ctx, int64_t key, const TVMFFIAny* args, int
                         TVMFFIAny* result) {
   SmallBuffer<HPy> call_args(static_cast<size_t>(num_args) + 1, HPy_NULL);
   int rc = -1;
-  HPy trampoline = HPyGlobal_Load(ctx, g_trampoline);
+  HPy trampoline = HPyGlobal_Load(
+      ctx, num_args < kFixedArityTrampolines ? g_trampoline_n[num_args] : g_trampoline);
   HPy marker_class = HPyGlobal_Load(ctx, g_CallbackError);
   HPy out = HPy_NULL;
   call_args[0] = opaque_key_get(ctx, key);

@@ -89,6 +89,8 @@ extern HPyGlobal g_keepers;            // list: slab index -> keeper (binding.cc
 // which says what each must be).  None until then.
 extern HPyGlobal g_class_factory;      // callable(type_index) -> class
 extern HPyGlobal g_trampoline;         // callable(f, *args) catching exceptions
+constexpr int kFixedArityTrampolines = 4;
+extern HPyGlobal g_trampoline_n[kFixedArityTrampolines];  // the same for 0..3 arguments
 extern HPyGlobal g_CallbackError;      // class of the trampoline's error marker
 extern HPyGlobal g_reraise;            // callable(exc): raises it from Python code
 extern HPyGlobal g_raise_with_backtrace;  // callable(exc, text): raises with C++ frames

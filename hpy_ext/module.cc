@@ -21,6 +21,7 @@ HPyGlobal g_factory_types;
 HPyGlobal g_opaque_table;
 HPyGlobal g_error_classes;
 HPyGlobal g_trampoline;
+HPyGlobal g_trampoline_n[kFixedArityTrampolines];
 HPyGlobal g_CallbackError;
 HPyGlobal g_RValueRef;
 HPyGlobal g_ShapeClass;
@@ -56,8 +57,14 @@ static const Hook kHooks[] = {
     // callable(type_index) -> the class for a type met without one (object_type.cc)
     {"class_factory", &g_class_factory},
     // callable(f, *args) -> f(*args), or a CallbackError instance whose .exc is
-    // what f raised (function_type.cc)
+    // what f raised (callbacks.cc); trampoline_N is the same for exactly N
+    // arguments (no *args tuple: a callback with few arguments is the common
+    // case, and the tuple was about a third of the trampoline's cost)
     {"trampoline", &g_trampoline},
+    {"trampoline_0", &g_trampoline_n[0]},
+    {"trampoline_1", &g_trampoline_n[1]},
+    {"trampoline_2", &g_trampoline_n[2]},
+    {"trampoline_3", &g_trampoline_n[3]},
     {"CallbackError", &g_CallbackError},
     // callable(exc): raises exc from Python code, keeping its traceback (errors.cc)
     {"reraise", &g_reraise},
@@ -702,7 +709,8 @@ static HPyDef* module_defines[] = {
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
     &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
-    &g_trampoline,    &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
+    &g_trampoline,    &g_trampoline_n[0], &g_trampoline_n[1], &g_trampoline_n[2],
+    &g_trampoline_n[3], &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
     &g_protocol_value, &g_plain_types, &g_protocol_types, &g_plain_flag_name,

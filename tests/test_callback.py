@@ -177,6 +177,34 @@ def test_callback_with_many_arguments():
     assert apply(lambda *a: a == tuple(args), *args) is True
 
 
+@pytest.mark.parametrize("arity", range(7))
+def test_callback_of_every_arity_returns_and_raises(arity):
+    # 0..3 arguments go through a trampoline of that arity, more through the
+    # general one: each returns the value and carries the exception.
+    args = [testing.TestIntPair(i, i) for i in range(arity)]
+    seen = []
+
+    def callback(*a):
+        seen.append(a)
+        return len(a)
+
+    assert apply(callback, *args) == arity
+    assert len(seen[0]) == arity and all(x is y for x, y in zip(seen[0], args))
+
+    def failing(*a):
+        raise KeyError("raised with %d arguments" % len(a))
+
+    with pytest.raises(KeyError, match="raised with %d arguments" % arity):
+        apply(failing, *args)
+
+    def wrong_arity(only):
+        return only
+
+    if arity != 1:
+        with pytest.raises(TypeError):
+            apply(wrong_arity, *args)
+
+
 # ---------------------------------------------------------------------------
 # Nesting and Functions from callables
 # ---------------------------------------------------------------------------

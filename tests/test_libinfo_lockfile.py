@@ -54,6 +54,33 @@ def test_find_library_by_basename(tmp_path):
         libinfo._find_library_by_basename("dist", "nothing", [tmp_path])
 
 
+def test_find_library_among_a_distributions_files(tmp_path, monkeypatch):
+    # An installed distribution's RECORD names the library it ships.
+    site = tmp_path / "site"
+    (site / "shipper").mkdir(parents=True)
+    lib = site / "shipper" / "libshipped.so"
+    lib.write_bytes(b"")
+    info = site / "shipper-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shipper\nVersion: 1.0\n")
+    (info / "RECORD").write_text("shipper/libshipped.so,,\nshipper-1.0.dist-info/RECORD,,\n")
+    monkeypatch.syspath_prepend(str(site))
+    found = libinfo._find_library_by_basename("shipper", "shipped")
+    assert found.resolve() == lib.resolve()
+    with pytest.raises(RuntimeError, match="cannot find libshipped.so"):
+        libinfo._find_library_by_basename("not-installed-anywhere", "shipped")
+
+
+@pytest.mark.allow_core_growth  # the Module is kept for the life of the process
+def test_load_lib_module_loads_the_testing_library():
+    # The testing set is a library of this package's directory.
+    module = libinfo.load_lib_module("tvm_ffi_hpy", "tvm_ffi_hpy_testing")
+    assert any(kept is module for kept in libinfo._KEPT_MODULES)
+    assert os.path.samefile(module.path, libinfo.find_testing_lib())
+    with pytest.raises(RuntimeError, match="cannot find libno_such_target.so"):
+        libinfo.load_lib_module("tvm_ffi_hpy", "no_such_target")
+
+
 def test_file_lock_is_exclusive_and_released(tmp_path):
     path = tmp_path / "a.lock"
     first, second = FileLock(path), FileLock(str(path))

@@ -117,7 +117,7 @@ def test_values_round_trip(path, value):
 def test_strings_with_any_code_point(path, text):
     if _has_surrogate(text):
         # Documented: a lone surrogate has no UTF-8 form; UnicodeError on both
-        # interpreters (README, "HPy gaps").
+        # interpreters (hpy_ext/shim.h, "Encoding").
         with pytest.raises(UnicodeError):
             ROUND_TRIPS[path](text)
     else:

@@ -1018,7 +1018,7 @@ def test_static_method_function_is_same_wrapper():
 # 16. Weak references to wrappers
 # ---------------------------------------------------------------------------
 def test_weakref_to_wrapper_documented_behaviour():
-    # Weak references to wrappers are not part of the API (README,
+    # Weak references to wrappers are not part of the API (docs/semantics.md,
     # "Interpreter differences"): HPy 0.9 gives CPython types no weak-reference
     # slot, so CPython refuses them; PyPy accepts them on any object.  Where
     # accepted, a weak reference follows the wrapper: it stays alive while the

@@ -281,6 +281,33 @@ def test_find_package_checks_the_version(tmp_path, wanted, found):
         assert ffi.__version__ in proc.stderr  # CMake names the version it saw
 
 
+def test_find_package_under_apache_tvm_ffi_name(tmp_path):
+    # A CMake project written for apache tvm-ffi finds us under its name
+    # (cmake/tvm_ffi-config.cmake) and builds against <tvm/ffi/...>.
+    cmake = _find_tool("cmake")
+    (tmp_path / "probe.cc").write_text(
+        "#include <tvm/ffi/c_api.h>\n"
+        "extern \"C\" int probe_live(void) { return int(TVMFFIGetLiveObjectCount() >= 0); }\n")
+    (tmp_path / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.18)\n"
+        "project(name_probe LANGUAGES CXX)\n"
+        "find_package(tvm_ffi CONFIG REQUIRED)\n"
+        "add_library(probe SHARED probe.cc)\n"
+        "target_link_libraries(probe PRIVATE tvm_ffi::shared)\n"
+        'message(STATUS "probe: found=${tvm_ffi_FOUND} lib=${tvm_ffi_LIB_FILES}")\n')
+    build = tmp_path / "build"
+    proc = subprocess.run([cmake, "-S", str(tmp_path), "-B", str(build),
+                           "-Dtvm_ffi_DIR=" + libinfo.find_cmake_path()],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = [l for l in proc.stdout.splitlines() if "probe:" in l][0]
+    assert line.endswith("found=1 lib=%s" % libinfo.find_core_lib()), line
+    proc = subprocess.run([cmake, "--build", str(build)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (build / "libprobe.so").is_file()
+
+
 # ---------------------------------------------------------------------------
 # The testing set: a user library of the core like the example
 # ---------------------------------------------------------------------------

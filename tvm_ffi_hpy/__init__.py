@@ -31,7 +31,7 @@ if _installed is not None:  # every module of the package then comes from there
 del _installed, _installed_copy, _BINARY
 
 from .core import (Object, Function, ObjectRValueRef, register_object, register_error,
-                   get_global_func, register_global_func, list_global_func_names,
+                   get_global_func, register_global_func, list_global_func_names, init_ffi_api,
                    remove_global_func, convert, Error, ErrorObject)
 from .containers import Array, List, Map, Dict, Shape, String, Bytes
 from .module import Module, load_module
@@ -57,7 +57,7 @@ from .stream import StreamContext, use_raw_stream, get_raw_stream, use_torch_str
 __version__ = "0.1.0"
 
 __all__ = ["Object", "Function", "ObjectRValueRef", "register_object", "register_error",
-           "get_global_func", "register_global_func", "list_global_func_names",
+           "get_global_func", "register_global_func", "list_global_func_names", "init_ffi_api",
            "remove_global_func", "convert", "Array", "List", "Map", "Dict", "Shape", "String", "Bytes",
            "Error", "ErrorObject", "Module", "load_module", "Tensor", "Device", "DLDeviceType",
            "dtype", "device", "empty", "from_dlpack", "dataclasses",

@@ -25,7 +25,9 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
 
 from . import _loader
-from .errors import _CallbackError, _callback_trampoline, _error_classes, register_error
+from .errors import (_CallbackError, _callback_trampoline, _callback_trampoline_0,
+                     _callback_trampoline_1, _callback_trampoline_2, _callback_trampoline_3,
+                     _error_classes, register_error)
 from .field_property import FFIProperty
 from .missing import MISSING
 from .type_info import TypeField, TypeInfo, TypeMethod
@@ -698,6 +700,26 @@ def list_global_func_names() -> "list[str]":
     return _ffi.list_global_func_names()
 
 
+def init_ffi_api(namespace: str, target_module_name: Optional[str] = None) -> None:
+    """Set the global functions named ``<namespace>.<name>`` (no further dot)
+    as attributes ``<name>`` of the module `target_module_name` (default: the
+    module named `namespace`), which must be imported already: the
+    ``_FFI_INIT_FUNC(...)`` line of stubs written by tvm_ffi_hpy.stub.  A
+    leading ``tvm.`` of `namespace` is dropped, as apache tvm-ffi does."""
+    import sys
+    module = sys.modules[target_module_name or namespace]
+    prefix = namespace[len("tvm."):] if namespace.startswith("tvm.") else namespace
+    for name in list_global_func_names():
+        head, dot, short = name.rpartition(".")
+        if dot and head == prefix:
+            func = get_global_func(name)
+            try:
+                setattr(func, "__name__", short)
+            except (AttributeError, TypeError):
+                pass
+            setattr(module, short, func)
+
+
 def remove_global_func(name: str) -> bool:
     """Remove a global function; True when it existed."""
     return _ffi.remove_global_func(name)
@@ -725,6 +747,10 @@ class Shape(tuple[int, ...]):
 _ffi.set_hooks({
     "class_factory": _class_for_index,
     "trampoline": _callback_trampoline,
+    "trampoline_0": _callback_trampoline_0,
+    "trampoline_1": _callback_trampoline_1,
+    "trampoline_2": _callback_trampoline_2,
+    "trampoline_3": _callback_trampoline_3,
     "CallbackError": _CallbackError,
     "reraise": _CallbackError._reraise,
     "raise_with_backtrace": _CallbackError._raise_with_backtrace,

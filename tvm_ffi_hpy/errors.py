@@ -135,3 +135,34 @@ def _callback_trampoline(func: Callable[..., Any], *args: Any) -> Any:
         return func(*args)
     except BaseException as exc:  # noqa: B902 - it is re-raised in the caller
         return _CallbackError(exc)
+
+
+# The same for exactly 0..3 arguments: the extension picks one by arity, which
+# spares the *args tuple and its unpacking (a third of the trampoline's cost
+# on CPython).  Each must behave exactly as _callback_trampoline.
+def _callback_trampoline_0(func: Callable[..., Any]) -> Any:
+    try:
+        return func()
+    except BaseException as exc:  # noqa: B902
+        return _CallbackError(exc)
+
+
+def _callback_trampoline_1(func: Callable[..., Any], a: Any) -> Any:
+    try:
+        return func(a)
+    except BaseException as exc:  # noqa: B902
+        return _CallbackError(exc)
+
+
+def _callback_trampoline_2(func: Callable[..., Any], a: Any, b: Any) -> Any:
+    try:
+        return func(a, b)
+    except BaseException as exc:  # noqa: B902
+        return _CallbackError(exc)
+
+
+def _callback_trampoline_3(func: Callable[..., Any], a: Any, b: Any, c: Any) -> Any:
+    try:
+        return func(a, b, c)
+    except BaseException as exc:  # noqa: B902
+        return _CallbackError(exc)

@@ -14,14 +14,18 @@ found in ``core/`` instead (the library is not: build the package first).
 apache tvm-ffi's names are here too: ``find_libtvm_ffi`` (the core library),
 ``find_dlpack_include_path`` (our headers define DLPack's types themselves, so
 it is the include directory), ``find_source_path``, ``find_cython_lib`` (the
-compiled extension: here the HPy universal module ``_ffi.hpy0.so``) and
-``_find_library_by_basename``.  Not here: ``find_python_helper_include_path``
+compiled extension: here the HPy universal module ``_ffi.hpy0.so``),
+``_find_library_by_basename`` and ``load_lib_module`` (a C++ library that a
+distribution ships, loaded as a Module).  Not here: ``find_python_helper_include_path``
 (apache tvm-ffi's CPython C-API helpers; this package has no CPython-only
 code) and ``find_windows_implib`` (Linux only).
 """
 import os
 import pathlib
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .module import Module
 
 CORE_LIB = "libtvm_ffi_hpy_core.so"
 TESTING_LIB = "libtvm_ffi_hpy_testing.so"
@@ -30,7 +34,7 @@ _SOURCE_CORE = os.path.join(os.path.dirname(_PACKAGE_DIR), "core")
 
 __all__ = ["find_include_path", "find_lib_path", "find_cmake_path", "find_core_lib",
            "find_testing_lib", "find_libtvm_ffi", "find_dlpack_include_path", "find_source_path",
-           "find_cython_lib"]
+           "find_cython_lib", "load_lib_module"]
 
 
 def _first_existing(candidates: List[str], what: str) -> str:
@@ -109,16 +113,18 @@ def find_cython_lib() -> str:
 def _find_library_by_basename(dist_name: str, target_name: str,
                               extra_lib_paths: Optional[Sequence[pathlib.Path]] = None
                               ) -> pathlib.Path:
-    """The shared library ``lib<target_name>.so``: in this package's directory,
-    then in each of `extra_lib_paths` (pathlib.Path objects).  `dist_name`
-    (the distribution that would ship it) is accepted for apache tvm-ffi's
-    signature; this package ships its libraries in its own directory."""
+    """The shared library ``lib<target_name>.so``: among the files of the
+    installed distribution `dist_name` (its RECORD), then in this package's
+    directory, then in each of `extra_lib_paths` (pathlib.Path objects)."""
     extra = list(extra_lib_paths or ())
     for i, path in enumerate(extra):
         if not isinstance(path, pathlib.Path):
             raise TypeError("extra_lib_paths[%d] must be a pathlib.Path, got %s"
                             % (i, type(path).__name__))
     name = "lib%s.so" % target_name
+    shipped = _shipped_file(dist_name, name)
+    if shipped is not None:
+        return shipped
     for directory in [pathlib.Path(_PACKAGE_DIR)] + extra:
         candidate = directory / name
         if candidate.is_file():
@@ -126,3 +132,36 @@ def _find_library_by_basename(dist_name: str, target_name: str,
     raise RuntimeError("tvm_ffi_hpy: cannot find %s (%s) in %s"
                        % (name, dist_name, ", ".join(str(d) for d in
                                                      [_PACKAGE_DIR] + [str(p) for p in extra])))
+
+
+def _shipped_file(dist_name: str, file_name: str) -> Optional[pathlib.Path]:
+    """The file named `file_name` that distribution `dist_name` installed, if
+    it is installed and lists one (None otherwise)."""
+    import importlib.metadata
+    try:
+        files = importlib.metadata.distribution(dist_name).files or []
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+    for entry in files:
+        if entry.name == file_name:
+            path = pathlib.Path(str(entry.locate()))
+            if path.is_file():
+                return path
+    return None
+
+
+_KEPT_MODULES: "list[Module]" = []
+
+
+def load_lib_module(package: str, target_name: str, keep_module_alive: bool = True,
+                    extra_lib_paths: Optional[Sequence[pathlib.Path]] = None) -> "Module":
+    """Load ``lib<target_name>.so``, a C++ library that distribution `package`
+    ships (found as ``_find_library_by_basename`` finds it), as a Module: its
+    global functions and types are registered.  `keep_module_alive` keeps the
+    Module for the life of the process, so that the library stays loaded while
+    objects it made may still be alive."""
+    from .module import load_module
+    module = load_module(str(_find_library_by_basename(package, target_name, extra_lib_paths)))
+    if keep_module_alive:
+        _KEPT_MODULES.append(module)
+    return module

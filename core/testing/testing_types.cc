@@ -88,6 +88,18 @@ class TestCxxClassDerivedDerivedObj : public TestCxxClassDerivedObj {
                                         TestCxxClassDerivedDerivedObj, TestCxxClassDerivedObj)
 };
 
+// A member the registry never sees between two it does: tools that check a
+// type's layout against its reflected fields find its bytes uncovered
+// (tvm_ffi_hpy/stub/layout.py).
+class TestCxxClassHiddenFieldObj : public Object {
+ public:
+  int64_t v_i64 = 0;
+  int64_t hidden = 0;  // deliberately not registered
+  int32_t v_i32 = 0;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestCxxClassHiddenField",
+                                        TestCxxClassHiddenFieldObj, Object)
+};
+
 class TestCxxInitSubsetObj : public Object {
  public:
   int64_t required_field = 0;
@@ -273,6 +285,9 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::ObjectDef<TestCxxClassDerivedDerivedObj>()
       .def_rw("v_str", &TestCxxClassDerivedDerivedObj::v_str, refl::default_value("default"))
       .def_rw("v_bool", &TestCxxClassDerivedDerivedObj::v_bool);
+  refl::ObjectDef<TestCxxClassHiddenFieldObj>()
+      .def_rw("v_i64", &TestCxxClassHiddenFieldObj::v_i64)
+      .def_rw("v_i32", &TestCxxClassHiddenFieldObj::v_i32);
 
   refl::ObjectDef<TestCxxInitSubsetObj>()
       .def_rw("required_field", &TestCxxInitSubsetObj::required_field)

@@ -330,6 +330,9 @@ class ObjectDef {
       ops.v_ptr = const_cast<TVMFFIInPlaceOps*>(details::InPlaceOpsOf<T>());
       if (TVMFFITypeRegisterAttr(type_index_, &key, &ops) != 0) details::ThrowRaised();
     }
+    // Whether the type may have subclasses, for tools that read the registry
+    // (the stub generator); a type registered without an ObjectDef has none.
+    attr("__ffi_type_final__", bool(T::_type_final));
   }
 
  public:
