@@ -388,3 +388,17 @@ def test_init_ffi_api_sets_the_prefix_functions(monkeypatch):
     tvm_ffi_hpy.init_ffi_api("testing", "stub_target")
     assert module.add_one(1) == 2
     assert not any("." in name for name in vars(module))
+
+
+def test_init_ffi_api_bad_arguments():
+    # Clean errors whose text never needs the argument's own repr.
+    class Unprintable:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+    with pytest.raises(TypeError, match="namespace must be a str, got int"):
+        tvm_ffi_hpy.init_ffi_api(-2**63, Unprintable())
+    with pytest.raises(TypeError, match="target_module_name must be a str or None"):
+        tvm_ffi_hpy.init_ffi_api("testing", Unprintable())
+    with pytest.raises(ValueError, match="module 'no_such_module_here' is not imported"):
+        tvm_ffi_hpy.init_ffi_api("testing", "no_such_module_here")

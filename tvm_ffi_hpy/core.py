@@ -707,7 +707,15 @@ def init_ffi_api(namespace: str, target_module_name: Optional[str] = None) -> No
     ``_FFI_INIT_FUNC(...)`` line of stubs written by tvm_ffi_hpy.stub.  A
     leading ``tvm.`` of `namespace` is dropped, as apache tvm-ffi does."""
     import sys
-    module = sys.modules[target_module_name or namespace]
+    if not isinstance(namespace, str):
+        raise TypeError("init_ffi_api: namespace must be a str, got %s" % type(namespace).__name__)
+    if target_module_name is not None and not isinstance(target_module_name, str):
+        raise TypeError("init_ffi_api: target_module_name must be a str or None, got %s"
+                        % type(target_module_name).__name__)
+    module_name = target_module_name or namespace
+    module = sys.modules.get(module_name)
+    if module is None:
+        raise ValueError("init_ffi_api: module %r is not imported" % module_name)
     prefix = namespace[len("tvm."):] if namespace.startswith("tvm.") else namespace
     for name in list_global_func_names():
         head, dot, short = name.rpartition(".")
