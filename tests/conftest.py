@@ -26,6 +26,25 @@ SHORT_RUN = IS_PYPY and _loader.debug_mode() and not LONG
 REENTRY_ABORTS = IS_PYPY and _loader.debug_mode()
 
 
+# Global functions that tests calling every global function with arbitrary
+# arguments leave out, and why (test_properties.py, test_bad_input.py): they
+# change the process for good when they succeed, block, or run work bounded
+# only by an argument; each has a bounded test of its own.
+GLOBAL_FUNCS_NOT_SWEPT = {
+    "testing.call_n": "runs f n times: n = 2**63-1 would not end (test_properties.py)",
+    "testing.call_from_threads": "starts n threads (test_properties.py)",
+    "testing.make_array_of": "allocates n items (test_properties.py)",
+    "ffi.DefinePyClass": "registers types for the life of the process (test_properties.py)",
+    "ffi.TypeRegisterAttr": "sets hooks of types for the life of the process "
+                            "(tests/test_structural.py: bad input)",
+    "ffi.DefinePyClassType": "registers types for the life of the process "
+                             "(test_properties.py)",
+    "ffi.DefinePyClassFields": "registers fields for the life of the process "
+                               "(test_properties.py)",
+    "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
+}
+
+
 def scaled(n):
     """n, or a tenth of it where SHORT_RUN says the run is short."""
     return n // 10 if SHORT_RUN else n

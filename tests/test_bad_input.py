@@ -3,7 +3,7 @@ import pytest
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Map, Shape, testing
-from conftest import field_accessor, field_descriptor
+from conftest import GLOBAL_FUNCS_NOT_SWEPT, field_accessor, field_descriptor
 
 echo = tvm_ffi_hpy.get_global_func("testing.echo")
 add_one = tvm_ffi_hpy.get_global_func("testing.add_one")
@@ -123,13 +123,6 @@ def test_moved_object_passed_to_function():
     assert kept.sum() == 3
 
 
-# Functions whose successful calls change the process or block (the same
-# reasons as test_properties.py's _NOT_FUZZED).
-_NOT_SWEPT = {"testing.call_n", "testing.call_from_threads", "testing.make_array_of",
-              "ffi.DefinePyClass", "ffi.TypeRegisterAttr", "ffi.DefinePyClassType",
-              "ffi.DefinePyClassFields", "testing.sleep_ms"}
-
-
 @pytest.mark.reenters_extension  # some global functions run Python hooks
 def test_every_global_function_takes_a_moved_argument_cleanly():
     # A moved object (x._move()) in every position of 1 to 3 arguments of
@@ -138,7 +131,7 @@ def test_every_global_function_takes_a_moved_argument_cleanly():
     # the moved object freed before the call (a double free).
     makers = [lambda: testing.TestIntPair(5, 6), lambda: Array([1, "a"]),
               lambda: Map({"k": 1}), lambda: testing.TestHolder(testing.TestIntPair(1, 2))]
-    names = sorted(set(tvm_ffi_hpy.list_global_func_names()) - _NOT_SWEPT)
+    names = sorted(set(tvm_ffi_hpy.list_global_func_names()) - set(GLOBAL_FUNCS_NOT_SWEPT))
     assert len(names) > 100
     for name in names:
         f = tvm_ffi_hpy.get_global_func(name)

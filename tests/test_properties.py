@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Map, Shape, core, dataclasses, testing
-from conftest import REENTRY_ABORTS, field_accessor, field_descriptor
+from conftest import GLOBAL_FUNCS_NOT_SWEPT, REENTRY_ABORTS, field_accessor, field_descriptor
 
 _ffi = core._ffi
 
@@ -275,17 +275,7 @@ def _clean_call(f, args):
 # Functions that change the process when they succeed are wrapped below so
 # that each example undoes its effect; functions that block or run unbounded
 # work on some arguments have bounded tests of their own.
-_NOT_FUZZED = {
-    "testing.call_n": "runs f n times: n = 2**63-1 would not end (bounded test below)",
-    "testing.call_from_threads": "starts n threads (bounded test below)",
-    "testing.make_array_of": "allocates n items (bounded test below)",
-    "ffi.DefinePyClass": "registers types for the life of the process (test below)",
-    "ffi.TypeRegisterAttr": "sets hooks of types for the life of the process "
-                            "(tests/test_structural.py: bad input)",
-    "ffi.DefinePyClassType": "registers types for the life of the process (test below)",
-    "ffi.DefinePyClassFields": "registers fields for the life of the process (test below)",
-    "testing.sleep_ms": "sleeps and writes to a file descriptor (tests/test_interrupt.py)",
-}
+_NOT_FUZZED = GLOBAL_FUNCS_NOT_SWEPT  # conftest.py says why each is left out
 _NOT_FUZZED_FFI = {
     "serve_callbacks": "runs the callback service until stop_serving(); blocks",
     "stop_serving": "stops the callback service the package relies on",
