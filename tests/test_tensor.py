@@ -201,6 +201,38 @@ def test_core_tensor_to_numpy_shares_memory():
     assert tensor_sum(t) == 65.0
 
 
+def test_empty_is_zero_filled_and_aligned_at_every_size():
+    for n in (0, 1, 7, 63, 64, 65, 1000, 1 << 20):
+        t = ffi.empty([n], "uint8")
+        assert t.data_ptr() % 64 == 0, n
+        assert not np.from_dlpack(t).any(), n
+
+
+def _resident_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_empty_leaves_its_pages_untouched_until_written():
+    # 1 GiB of zeros costs no resident memory until it is written: empty()
+    # once cleared every page itself, so a shape that the machine could not
+    # hold got the process killed by the kernel (tests/test_properties.py
+    # found it) instead of MemoryError below
+    before = _resident_bytes()
+    t = ffi.empty([1 << 30], "uint8")
+    assert _resident_bytes() - before < (64 << 20)
+    n = np.from_dlpack(t)
+    n[-1] = 7
+    assert n[-1] == 7 and n[0] == 0 and n[1 << 29] == 0
+
+
+def test_empty_beyond_the_address_space_raises_memory_error():
+    with pytest.raises(MemoryError):
+        ffi.empty([1 << 50], "uint8")          # 1 PiB: more than x86-64 can map
+    with pytest.raises(ValueError, match="too large"):
+        ffi.empty([1 << 62, 1 << 62], "uint8")
+
+
 def test_numpy_keeps_core_tensor_alive():
     t = ffi.empty([4], "int64")
     tensor_fill(t, 10.0)

@@ -18,7 +18,7 @@ class TensorImpl : public TensorObj {
  public:
   DLManagedTensorVersioned* versioned_source = nullptr;
   DLManagedTensor* legacy_source = nullptr;
-  void* owned_data = nullptr;  // std::free'd
+  void* owned_data = nullptr;  // std::free'd; dl.data may lie a little past it (EmptyTensor)
   uint64_t dlpack_flags = 0;   // DLPACK_FLAG_BITMASK_READ_ONLY of the source, or 0
 
   TensorImpl() noexcept = default;
@@ -280,16 +280,22 @@ Tensor EmptyTensor(const Shape& shape, const std::string& dtype_name) {
   ObjectPtr<TensorImpl> t = MakeTensor(proto);
   size_t elem = DataTypeBytes(proto.dtype);
   size_t count = CheckedProduct(proto.shape, proto.ndim);
-  if (count != 0 && elem > (SIZE_MAX - 64) / count) {
+  if (count != 0 && elem > (SIZE_MAX - 128) / count) {  // room to round up and align
     TVM_FFI_HPY_THROW(ValueError) << "Tensor: shape too large";
   }
   size_t bytes = ((count * elem + 63) / 64) * 64;
   if (bytes == 0) bytes = 64;
-  void* data = std::aligned_alloc(64, bytes);
-  if (data == nullptr) throw std::bad_alloc();
-  std::memset(data, 0, bytes);
-  t->owned_data = data;
-  t->dl.data = data;
+  // calloc, aligned by hand: zero pages come lazily from the system (a large
+  // calloc is a fresh mapping that the C library does not clear), so an
+  // empty tensor costs no resident memory until it is written.  Clearing it
+  // here instead touched every page: a large shape committed all of it at
+  // once, and one the machine could not hold made the kernel kill the process
+  // instead of raising MemoryError (found by tests/test_properties.py).
+  void* raw = std::calloc(1, bytes + 64);
+  if (raw == nullptr) throw std::bad_alloc();
+  auto address = reinterpret_cast<uintptr_t>(raw);
+  t->owned_data = raw;
+  t->dl.data = reinterpret_cast<void*>((address + 63) & ~uintptr_t(63));
   return Tensor(ObjectPtr<TensorObj>(std::move(t)));
 }
 
