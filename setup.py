@@ -39,7 +39,8 @@ Environment: CXX chooses the compiler (default g++);
 TVM_FFI_HPY_SANITIZE=1 builds everything with ASan and UBSan (and debug
 information); TVM_FFI_HPY_CHECKS=1 compiles the extension's internal checks
 in (hpy_ext/ext.h, EXT_CHECK; sanitizer builds have them too);
-TVM_FFI_HPY_VERBOSE=1 prints every command.
+TVM_FFI_HPY_VERBOSE=1 prints every command; TVM_FFI_HPY_HPY313_WHEEL=PATH
+bundles the patched HPy runtime for CPython 3.13 from that wheel (below).
 """
 import hashlib
 import importlib.util
@@ -81,6 +82,15 @@ HPY_HEADER_WHEEL_SHA256 = "48b42aff81a6797ad01d314940d8aadddedeb987c42f004530795
 # ci/hpy313.sh (docs/packaging.md, "CPython 3.13").  The same string is
 # PATCHED_HPY_313 in tvm_ffi_hpy/_loader.py (tests/test_cpython313.py).
 HPY_313_VERSION = "0.9.0+tvmffihpy.1"
+# The wheel carries that runtime, so that plain `pip install` works on 3.13:
+# given the patched hpy's wheel (TVM_FFI_HPY_HPY313_WHEEL=PATH; ci/test.sh
+# passes the one ci/install.sh built), the build copies its CPython runtime
+# (hpy/universal.cpython-313-*.so) and HPy's license files into
+# <package>/_hpy313/, which the loader uses on CPython 3.13 only, under a
+# private module name (no `hpy` package is needed there).  Without it the
+# wheel requires hpy==HPY_313_VERSION on 3.13 instead.
+HPY_313_RUNTIME_DIR = "_hpy313"
+HPY_313_WHEEL_ENV = "TVM_FFI_HPY_HPY313_WHEEL"
 
 # Thread-local state is read on every call.  With the default dialect each
 # read from this dlopen()ed library calls __tls_get_addr; with TLS descriptors
@@ -249,6 +259,55 @@ endif()
 """
 
 
+def _hpy313_wheel():
+    """The patched hpy's wheel named by TVM_FFI_HPY_HPY313_WHEEL, checked ('' if unset)."""
+    path = os.environ.get(HPY_313_WHEEL_ENV, "")
+    if not path:
+        return ""
+    want = "hpy-%s-cp313-cp313-" % HPY_313_VERSION
+    if not os.path.basename(path).startswith(want) or not path.endswith(".whl"):
+        raise RuntimeError("%s=%s: expected the wheel %s*.whl that ci/hpy313.sh builds"
+                           % (HPY_313_WHEEL_ENV, path, want))
+    if not os.path.isfile(path):
+        raise RuntimeError("%s=%s: no such file" % (HPY_313_WHEEL_ENV, path))
+    return os.path.abspath(path)
+
+
+HPY_313_ABOUT = """\
+HPy %s's CPython runtime (hpy.universal), built for CPython 3.13 with
+tvm_ffi_hpy's patch (ci/hpy-patches/ in its source; docs/packaging.md,
+"CPython 3.13").  tvm_ffi_hpy/_loader.py loads it on CPython 3.13 only, under
+the private name tvm_ffi_hpy._hpy313.universal; other interpreters ignore it.
+HPy's license: LICENSE and AUTHORS in this folder.
+"""
+
+
+def _copy_hpy313_runtime(package_dir):
+    """<package>/_hpy313/: the patched runtime and HPy's license, or nothing."""
+    target = os.path.join(package_dir, HPY_313_RUNTIME_DIR)
+    shutil.rmtree(target, ignore_errors=True)  # never a stale runtime
+    wheel = _hpy313_wheel()
+    if not wheel:
+        return
+    kinds = {"runtime": r"hpy/universal\.cpython-313-[^/]+\.so",
+             "LICENSE": r"hpy-[^/]+\.dist-info/licenses/LICENSE",
+             "AUTHORS": r"hpy-[^/]+\.dist-info/licenses/AUTHORS"}
+    with zipfile.ZipFile(wheel) as archive:
+        wanted = {kind: [name for name in archive.namelist() if re.fullmatch(pattern, name)]
+                  for kind, pattern in kinds.items()}
+        if any(len(names) != 1 for names in wanted.values()):
+            raise RuntimeError("%s: expected one of each of %s, found %s"
+                               % (wheel, sorted(kinds), wanted))
+        os.makedirs(target)
+        for (name,) in wanted.values():
+            base = name.rsplit("/", 1)[-1]
+            with archive.open(name) as src, open(os.path.join(target, base), "wb") as out:
+                shutil.copyfileobj(src, out)
+    with open(os.path.join(target, "ABOUT"), "w") as f:
+        f.write(HPY_313_ABOUT % HPY_313_VERSION)
+    _say("bundled HPy's runtime for CPython 3.13 from " + os.path.basename(wheel))
+
+
 class BuildCoreAndExtension(build_ext):
     """Builds the core with CMake, then compiles and links the HPy extension."""
 
@@ -265,6 +324,7 @@ class BuildCoreAndExtension(build_ext):
             shutil.copy2(os.path.join(build_dir, "hpy_ext" if name == EXTENSION_FILE else "", name),
                          os.path.join(out_dir, name))
         _copy_build_support(out_dir)
+        _copy_hpy313_runtime(out_dir)
 
     def copy_extensions_to_source(self):
         # --inplace: the extension and the core library go next to the sources.
@@ -276,6 +336,7 @@ class BuildCoreAndExtension(build_ext):
             shutil.copy2(src, dst + ".tmp")
             os.replace(dst + ".tmp", dst)
         _copy_build_support(os.path.join(ROOT, "tvm_ffi_hpy"))
+        _copy_hpy313_runtime(os.path.join(ROOT, "tvm_ffi_hpy"))
 
     def _build_with_cmake(self, cxx, hpy_include):
         """One CMake build (core/CMakeLists.txt, which adds hpy_ext/): the core,
@@ -353,15 +414,17 @@ setup(
     ext_modules=[Extension("tvm_ffi_hpy._ffi", sources=[])],
     cmdclass={"build_ext": BuildCoreAndExtension, "bdist_wheel": UniversalWheel},
     # PyPy brings its own HPy; CPython up to 3.12 takes it from PyPI; CPython
-    # 3.13 needs the patched hpy, which pip finds only where it is offered
-    # (--find-links, or an index holding it): without it pip stops at install
-    # time, naming that version, instead of building a plain hpy that crashes.
+    # 3.13 runs on the patched runtime that the wheel carries, or, in a build
+    # without it, needs the patched hpy, which pip finds only where it is
+    # offered (--find-links): without it pip stops at install time, naming
+    # that version, instead of building a plain hpy that crashes.
     install_requires=[
         "hpy==%s; platform_python_implementation == 'CPython' and python_version < '3.13'"
         % HPY_VERSION,
+    ] + ([] if _hpy313_wheel() else [
         "hpy==%s; platform_python_implementation == 'CPython' and python_version == '3.13'"
         % HPY_313_VERSION,
-    ],
+    ]),
     # CPython 3.14 and later: HPy 0.9's CPython runtime is not known to run there.
     python_requires=">=3.10,<3.14",
     zip_safe=False,

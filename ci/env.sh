@@ -4,8 +4,8 @@
 #   CPY        CPython 3.11 venv python with hpy 0.9.0, pytest, hypothesis
 #   PYPY       PyPy >= 7.3.14 (Python 3.11, HPy 0.9) wrapper
 #   PYPY_SITE  pytest + hypothesis for PyPy: run it as PYTHONPATH="$PYPY_SITE" "$PYPY" -m pytest
-#   CPY313     CPython 3.13 venv python with hpy 0.9.0+tvmffihpy.1 (hpy patched
-#              for 3.13 by ci/hpy313.sh), pytest, hypothesis, numpy
+#   CPY313     CPython 3.13 venv python with pytest, hypothesis, numpy and no
+#              hpy: the package brings HPy's runtime patched for 3.13 (setup.py)
 _tvm_ffi_hpy_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="${TVM_FFI_HPY_ENV:-$_tvm_ffi_hpy_repo/.env}"
 case "$ENV_DIR" in /*) ;; *) ENV_DIR="$PWD/$ENV_DIR" ;; esac
@@ -19,8 +19,12 @@ unset _tvm_ffi_hpy_repo
 
 # The in-place build of the package (ci/bench.sh, ci/harden.sh; ci/test.sh
 # builds a wheel instead).  Arguments go to setup.py build_ext.
+# The patched HPy runtime for CPython 3.13 goes in too when ci/install.sh has
+# built it (setup.py, TVM_FFI_HPY_HPY313_WHEEL).
 build_in_place() {
-  "$CPY" setup.py -q build_ext --inplace --build-temp build/setup "$@"
+  local hpy313; hpy313="$(ls "$ENV_DIR"/hpy313/hpy-*+tvmffihpy.*-cp313-*.whl 2>/dev/null | head -n1)"
+  TVM_FFI_HPY_HPY313_WHEEL="${TVM_FFI_HPY_HPY313_WHEEL-$hpy313}" \
+    "$CPY" setup.py -q build_ext --inplace --build-temp build/setup "$@"
 }
 
 # pytest on one of our interpreters, the one loop body of ci/test.sh and

@@ -9,8 +9,8 @@
 # (`pip wheel .`: the core and the HPy universal extension, tagged
 # py3-none-<platform>, then manylinux_X_Y where auditwheel finds that the
 # binaries fit), installs that wheel into the CPython venv and for
-# PyPy and into a CPython 3.13 venv (whose hpy is hpy 0.9.0 with our 3.13
-# patch, ci/hpy313.sh), runs the C++ tests (ctest), then pytest on CPython
+# PyPy and into a CPython 3.13 venv (without hpy: the wheel carries HPy's
+# runtime with our 3.13 patch, ci/hpy313.sh), runs the C++ tests (ctest), then pytest on CPython
 # 3.11, CPython 3.13 and PyPy against the installed package (from a directory
 # outside the clone, so that the source tree is not what gets imported), and
 # checks that every interpreter loaded a file with the wheel's sha256.  Without ARGS it also
@@ -29,11 +29,15 @@ cd "$REPO"
 source ci/prepare.sh
 
 section "build (once): one wheel with the core and the HPy universal extension"
-# No in-place build: the suite runs against the installed wheel.
+# No in-place build: the suite runs against the installed wheel.  It carries
+# HPy's runtime patched for CPython 3.13 (setup.py, TVM_FFI_HPY_HPY313_WHEEL),
+# taken from the hpy wheel that ci/install.sh built.
 rm -f tvm_ffi_hpy/_ffi.hpy0.so tvm_ffi_hpy/libtvm_ffi_hpy_core.so
-rm -rf build/dist
+rm -rf build/dist tvm_ffi_hpy/_hpy313
 start=$(date +%s)
-"$CPY" -m pip wheel . --no-deps --disable-pip-version-check -w build/dist -q
+HPY313_WHEEL="$(ls "$ENV_DIR"/hpy313/hpy-0.9.0+tvmffihpy.*-cp313-*.whl)"
+TVM_FFI_HPY_HPY313_WHEEL="$HPY313_WHEEL" \
+  "$CPY" -m pip wheel . --no-deps --disable-pip-version-check -w build/dist -q
 WHEEL="$(ls "$REPO"/build/dist/tvm_ffi_hpy-*.whl)"
 case "$WHEEL" in *-py3-none-*.whl) ;; *) echo "not a py3-none wheel: $WHEEL"; exit 1 ;; esac
 BUILT_SHA="$(wheel_member_sha "$WHEEL" _ffi.hpy0.so)"
@@ -58,16 +62,12 @@ fi
 section "install the wheel: into the CPython venvs (3.11, 3.13), and for PyPy"
 "$CPY" -m pip install --no-deps --force-reinstall --disable-pip-version-check -q "$WHEEL"
 "$CPY313" -m pip install --no-deps --force-reinstall --disable-pip-version-check -q "$WHEEL"
-# The patched hpy for CPython 3.13 (ci/install.sh built it) beside our wheel:
-# build/dist is then what a user on 3.13 installs from (pip install
-# --find-links build/dist tvm_ffi_hpy; docs/packaging.md).
-cp "$ENV_DIR"/hpy313/hpy-*.whl build/dist/
 PYPY_PKG="$ENV_DIR/pypy-tvm_ffi_hpy"
 rm -rf "$PYPY_PKG"
 "$CPY" -m pip install --no-deps --disable-pip-version-check -q --target "$PYPY_PKG" "$WHEEL"
 echo "CPython: $("$CPY" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location')"
 echo "PyPy:    $PYPY_PKG"
-echo "CPython 3.13: $("$CPY313" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location'), with hpy $("$CPY313" -c 'import hpy.universal; print(hpy.universal.get_version()[0])')"
+echo "CPython 3.13: $("$CPY313" -m pip show tvm_ffi_hpy 2>/dev/null | grep -i '^location'), HPy runtime: $(cd /tmp && "$CPY313" -c 'from tvm_ffi_hpy import _loader; print(_loader.hpy_runtime().__name__, _loader.hpy_version())')"
 
 section "C++ core tests (ctest)"
 cmake -S core -B build/core-tests -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
