@@ -18,8 +18,8 @@
  *   anything else                  OpaquePyObject; comes back as itself
  *
  * Python objects held by the core.  An OpaquePyObject (and a Function made
- * from a Python callable) keeps its Python object in g_opaque_table (a list)
- * under an integer key (item key - 1); the core object's handle is that key.  The core may drop the
+ * from a Python callable) keeps its Python object in the opaque table under
+ * an integer key; the core object's handle is that key.  The core may drop the
  * object anywhere (another thread, a destructor run from tp_destroy), where
  * no HPy context may be used, so the deleter only queues the key; the queue
  * is drained at the next call into the extension (maybe_drain_released).
@@ -79,9 +79,105 @@ void ArgTemps::own(TVMFFIObject* obj) {
 // ---------------------------------------------------------------------------
 volatile int g_released_pending = 0;
 
-// The table is a list: key k is item k - 1, None when free.  Free items are
-// reused (g_free_keys), so the table only grows to the most objects held at
-// once, and a crossing costs no int key object, hash or dict resize.
+// The opaque table.  Key k >= 1 names one HPyField: keys are grouped in
+// chunks, chunk c holding kFirstChunk << c fields (keys 1 .. kFirstChunk
+// in chunk 0, the next 2 * kFirstChunk in chunk 1, ...), so the table grows
+// without ever moving a field.  The fields of chunk c are owned by one
+// _OpaqueKeeper object, held in the module global g_opaque_keepers[c], whose
+// tp_traverse visits exactly them: each field holds one strong reference and
+// is visited by one owner.  A crossing costs a global load and a field store
+// (no int object, no list item assignment); free keys are reused
+// (g_free_keys), so the table only grows to the most objects held at once.
+//   g_opaque_chunks[c].fields   calloc'ed once, never moved or freed (the
+//                               keeper's tp_traverse may read it at any
+//                               collection, also at interpreter exit);
+//   the keeper's payload        its chunk + 1, 0 until the chunk is attached.
+// All of it changes under the GIL only.
+static constexpr int64_t kFirstChunk = 1024;
+struct OpaqueChunk {
+  HPyField* fields = nullptr;
+  int64_t size = 0;
+};
+static OpaqueChunk g_opaque_chunks[kOpaqueChunks];
+static int g_opaque_chunk_count = 0;
+static int64_t g_next_new_key = 1;  // the smallest key never handed out
+
+struct OpaqueKeeperPayload {
+  int32_t chunk_plus1;  // 0 until the chunk is attached
+};
+HPyType_HELPERS(OpaqueKeeperPayload)
+
+HPyDef_SLOT(OpaqueKeeper_traverse, HPy_tp_traverse)
+static int OpaqueKeeper_traverse_impl(void* self, HPyFunc_visitproc visit, void* arg) {
+  int32_t chunk_plus1 = static_cast<OpaqueKeeperPayload*>(self)->chunk_plus1;
+  if (chunk_plus1 <= 0 || chunk_plus1 > g_opaque_chunk_count) return 0;
+  const OpaqueChunk& chunk = g_opaque_chunks[chunk_plus1 - 1];
+  for (int64_t i = 0; i < chunk.size; ++i) HPy_VISIT(&chunk.fields[i]);
+  return 0;
+}
+
+static HPyDef* OpaqueKeeper_defines[] = {&OpaqueKeeper_traverse, nullptr};
+
+HPyType_Spec OpaqueKeeper_spec = {
+    .name = "tvm_ffi_hpy.core._OpaqueKeeper",
+    .basicsize = sizeof(OpaqueKeeperPayload),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+    .builtin_shape = HPyType_BuiltinShape_Object,
+    .defines = OpaqueKeeper_defines,
+    .doc = "Owns the HPyFields of one chunk of the opaque table (Python objects held by the "
+           "core).",
+};
+
+// Where key `key` lives: its chunk and the index in it.
+static inline void opaque_slot(int64_t key, int* chunk, int64_t* index) {
+  uint64_t k = static_cast<uint64_t>(key - 1);
+  int c = 63 - __builtin_clzll(k / kFirstChunk + 1);
+  *chunk = c;
+  *index = static_cast<int64_t>(k - uint64_t(kFirstChunk) * ((uint64_t(1) << c) - 1));
+}
+
+// Attach chunk g_opaque_chunk_count (its fields and its keeper); -1 with an
+// error set.
+static int opaque_add_chunk(HPyContext* ctx) {
+  int c = g_opaque_chunk_count;
+  if (c == kOpaqueChunks) {
+    HPyErr_SetString(ctx, ctx->h_MemoryError, "too many Python objects held by the core");
+    return -1;
+  }
+  int64_t size = kFirstChunk << c;
+  auto* fields = static_cast<HPyField*>(std::calloc(size_t(size), sizeof(HPyField)));
+  if (!fields) {
+    HPyErr_NoMemory(ctx);
+    return -1;
+  }
+  HPy type = HPyGlobal_Load(ctx, g_OpaqueKeeperType);
+  OpaqueKeeperPayload* payload;
+  HPy keeper = HPy_New(ctx, type, &payload);
+  HPy_Close(ctx, type);
+  if (HPy_IsNull(keeper)) {
+    std::free(fields);
+    return -1;
+  }
+  g_opaque_chunks[c].fields = fields;
+  g_opaque_chunks[c].size = size;
+  g_opaque_chunk_count = c + 1;
+  payload->chunk_plus1 = c + 1;  // visited from now on (all fields still empty)
+  HPyGlobal_Store(ctx, &g_opaque_keepers[c], keeper);
+  HPy_Close(ctx, keeper);
+  return 0;
+}
+
+// Store `h` (or HPy_NULL) in the field of `key`.  Storing NULL releases the
+// object last: that may run arbitrary code (its __del__).
+static void opaque_store(HPyContext* ctx, int64_t key, HPy h) {
+  int c;
+  int64_t i;
+  opaque_slot(key, &c, &i);
+  HPy keeper = HPyGlobal_Load(ctx, g_opaque_keepers[c]);
+  HPyField_Store(ctx, keeper, &g_opaque_chunks[c].fields[i], h);
+  HPy_Close(ctx, keeper);
+}
+
 static std::vector<int64_t> g_free_keys;  // under the GIL
 
 // Guards g_released_keys: the deleter of an opaque object runs on any thread,
@@ -111,18 +207,13 @@ static void opaque_deleter(void* handle) {
 }
 
 static void release_keys(HPyContext* ctx, std::vector<int64_t>& keys) {
-  HPy table = HPyGlobal_Load(ctx, g_opaque_table);
   for (int64_t key : keys) {
     // Releasing may run a __del__ that calls back into us (and drains the
     // keys queued meanwhile into a vector of its own): the key is reused
-    // only once its item is None again.
-    if (HPy_SetItem_i(ctx, table, static_cast<HPy_ssize_t>(key - 1), ctx->h_None) < 0) {
-      HPyErr_Clear(ctx);
-      continue;
-    }
+    // only once its field is empty again.
+    opaque_store(ctx, key, HPy_NULL);
     g_free_keys.push_back(key);
   }
-  HPy_Close(ctx, table);
 }
 
 void drain_released(HPyContext* ctx) {
@@ -167,19 +258,19 @@ void release_dropped(HPyContext* ctx) {
 
 // Store `h` in the table and return its key, or -1 with an error set.
 static int64_t opaque_table_add(HPyContext* ctx, HPy h) {
-  HPy table = HPyGlobal_Load(ctx, g_opaque_table);
   int64_t key;
-  int rc;
   if (!g_free_keys.empty()) {
     key = g_free_keys.back();
-    rc = HPy_SetItem_i(ctx, table, static_cast<HPy_ssize_t>(key - 1), h);
-    if (rc == 0) g_free_keys.pop_back();
+    g_free_keys.pop_back();
   } else {
-    key = HPy_Length(ctx, table) + 1;
-    rc = key <= 0 ? -1 : HPyList_Append(ctx, table, h);
+    int c;
+    int64_t i;
+    opaque_slot(g_next_new_key, &c, &i);
+    if (c >= g_opaque_chunk_count && opaque_add_chunk(ctx) < 0) return -1;
+    key = g_next_new_key++;
   }
-  HPy_Close(ctx, table);
-  return rc < 0 ? -1 : key;
+  opaque_store(ctx, key, h);  // the field was empty: nothing is released
+  return key;
 }
 
 // Give the key of an object the core never took back to the table.
@@ -212,9 +303,19 @@ HPy opaque_get(HPyContext* ctx, TVMFFIObject* opaque) {
 }
 
 HPy opaque_key_get(HPyContext* ctx, int64_t key) {
-  HPy table = HPyGlobal_Load(ctx, g_opaque_table);
-  HPy res = HPy_GetItem_i(ctx, table, static_cast<HPy_ssize_t>(key - 1));
-  HPy_Close(ctx, table);
+  if (key < 1 || key >= g_next_new_key) {
+    HPyErr_SetString(ctx, ctx->h_SystemError, "opaque table: no such key");
+    return HPy_NULL;
+  }
+  int c;
+  int64_t i;
+  opaque_slot(key, &c, &i);
+  HPy keeper = HPyGlobal_Load(ctx, g_opaque_keepers[c]);
+  HPy res = HPyField_Load(ctx, keeper, g_opaque_chunks[c].fields[i]);
+  HPy_Close(ctx, keeper);
+  if (HPy_IsNull(res)) {  // HPyField_Load of an empty field: a released key
+    HPyErr_SetString(ctx, ctx->h_SystemError, "opaque table: the object was released");
+  }
   return res;
 }
 

@@ -82,7 +82,12 @@ extern HPyGlobal g_FunctionType;       // the Function wrapper type
 extern HPyGlobal g_FieldAccessorType;  // callable used as property fget/fset
 extern HPyGlobal g_class_table;        // list: type index -> Python class or None
 extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> True
-extern HPyGlobal g_opaque_table;       // list: item key-1 -> Python object held by the core
+// The opaque table's keepers: chunk c -> the _OpaqueKeeper owning its
+// fields (convert.cc, "The opaque table").  20 chunks of 1024 << c fields:
+// about 10**9 Python objects held by the core at once.
+constexpr int kOpaqueChunks = 20;
+extern HPyGlobal g_opaque_keepers[kOpaqueChunks];
+extern HPyGlobal g_OpaqueKeeperType;   // owner type of the opaque table's HPyFields
 extern HPyGlobal g_KeeperType;         // owner type of the pinning HPyFields
 extern HPyGlobal g_keepers;            // list: slab index -> keeper (binding.cc)
 // The hooks: Python-level pieces, set by name at import (module.cc, kHooks,
@@ -118,6 +123,7 @@ extern HPyGlobal g_TypeMethodClass;
 
 // ---- binding.cc -----------------------------------------------------------
 extern HPyType_Spec Keeper_spec;
+extern HPyType_Spec OpaqueKeeper_spec;  // convert.cc
 // Install the allocator and the transition hook (module init).
 int binding_init(HPyContext* ctx);
 // The wrapper of `obj`: the pinned one, the caller's own (arguments in

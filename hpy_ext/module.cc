@@ -18,7 +18,8 @@ HPyGlobal g_FieldAccessorType;
 HPyGlobal g_class_table;
 HPyGlobal g_class_factory;
 HPyGlobal g_factory_types;
-HPyGlobal g_opaque_table;
+HPyGlobal g_opaque_keepers[kOpaqueChunks];
+HPyGlobal g_OpaqueKeeperType;
 HPyGlobal g_error_classes;
 HPyGlobal g_trampoline;
 HPyGlobal g_trampoline_n[kFixedArityTrampolines];
@@ -677,12 +678,13 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   if (rc < 0) return -1;
   if (add_type(ctx, module, "FieldAccessor", &FieldAccessor_spec, HPy_NULL,
                &g_FieldAccessorType) < 0 ||
-      add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0) {
+      add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0 ||
+      add_type(ctx, module, "_OpaqueKeeper", &OpaqueKeeper_spec, HPy_NULL,
+               &g_OpaqueKeeperType) < 0) {
     return -1;
   }
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
-      store_new(ctx, &g_opaque_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_plain_flag_name, HPyUnicode_FromString(ctx, kPlainFlagName)) < 0) {
@@ -691,6 +693,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   for (const Hook& hook : kHooks) {
     if (hook.slot != &g_error_classes) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
   }
+  for (HPyGlobal& keeper : g_opaque_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
   if (add_constants(ctx, module) < 0 || convert_init(ctx) < 0) return -1;
   return binding_init(ctx);
 }
@@ -708,7 +711,7 @@ static HPyDef* module_defines[] = {
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
-    &g_class_factory, &g_factory_types, &g_opaque_table,      &g_error_classes,
+    &g_class_factory, &g_factory_types, &g_OpaqueKeeperType,  &g_error_classes,
     &g_trampoline,    &g_trampoline_n[0], &g_trampoline_n[1], &g_trampoline_n[2],
     &g_trampoline_n[3], &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
@@ -716,7 +719,13 @@ static HPyGlobal* module_globals[] = {
     &g_protocol_value, &g_plain_types, &g_protocol_types, &g_plain_flag_name,
     &g_opaque_ptr_to_py, &g_dtype_from_fields,
     &g_device_from_fields, &g_int_to_words, &g_int_from_words,
+    &g_opaque_keepers[0],  &g_opaque_keepers[1],  &g_opaque_keepers[2],  &g_opaque_keepers[3],
+    &g_opaque_keepers[4],  &g_opaque_keepers[5],  &g_opaque_keepers[6],  &g_opaque_keepers[7],
+    &g_opaque_keepers[8],  &g_opaque_keepers[9],  &g_opaque_keepers[10], &g_opaque_keepers[11],
+    &g_opaque_keepers[12], &g_opaque_keepers[13], &g_opaque_keepers[14], &g_opaque_keepers[15],
+    &g_opaque_keepers[16], &g_opaque_keepers[17], &g_opaque_keepers[18], &g_opaque_keepers[19],
     nullptr};
+static_assert(kOpaqueChunks == 20, "module_globals lists every g_opaque_keepers entry");
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",

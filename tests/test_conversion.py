@@ -315,6 +315,26 @@ def test_opaque_object_kept_alive_by_core_and_then_released():
     assert released(ref)
 
 
+def test_many_python_objects_held_at_once_across_table_chunks():
+    # The extension keeps Python objects held by the core in a table of
+    # chunks of 1024, 2048, 4096, ... slots (hpy_ext/convert.cc): 5,000
+    # objects fill the first two and part of the third; every one comes back
+    # as itself and all are released with the array, twice (the second round
+    # reuses the freed slots).
+    for round_ in range(2):
+        values = [Opaque(i) for i in range(5000)]
+        refs = [weakref.ref(v) for v in values[::499]]
+        arr = tvm_ffi_hpy.convert(values)
+        for i in (0, 1023, 1024, 3071, 3072, 4999):
+            assert arr[i] is values[i]
+        assert [arr[i].tag for i in range(0, 5000, 250)] == list(range(0, 5000, 250))
+        del values
+        collect()
+        assert all(r() is not None for r in refs)     # the core holds them
+        del arr
+        assert all(released(r) for r in refs), round_
+
+
 def test_temporary_conversions_release_python_objects():
     value = Opaque("temp")
     ref = weakref.ref(value)

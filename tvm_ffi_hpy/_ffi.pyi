@@ -66,6 +66,11 @@ class _Keeper:
     """Keeps the Python wrappers pinned by C++ holders alive (hpy_ext/binding.cc)."""
 
 
+class _OpaqueKeeper:
+    """Keeps the Python objects held by the core alive, one chunk of the opaque table
+    (hpy_ext/convert.cc)."""
+
+
 def get_global_func(name: str) -> Optional[Function]: ...
 def set_global_func(name: str, f: Callable[..., Any], override: bool) -> None: ...
 def remove_global_func(name: str) -> bool: ...
