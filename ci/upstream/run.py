@@ -19,6 +19,11 @@ It also runs every file once itself, without the alias: the tests the released
 wheel passes on this machine (no GPU, no CUDA, its own venv without torch) give
 a second pass rate, "of what apache tvm-ffi passes here, how much we pass".
 
+A third rate leaves out the tests that skip because this machine lacks what
+they need: a GPU, CUDA, ROCm or cuda-python, and torch or ml_dtypes where the
+interpreter has none (issue 14 has torch's tests skip on PyPy, which has no
+torch wheel).  Which packages each interpreter has is probed before its run.
+
 The result: a table per file and interpreter (passed, failed, errors,
 skipped, crashed, not run), printed, saved as OUT/results.json and
 OUT/results.md, and written into DOC between its "upstream-run" markers.
@@ -53,6 +58,11 @@ ISSUE_13 = re.compile(
     r"^(test_dataclass_.*|test_object|test_metadata|test_type_converter|test_typed_method|"
     r"test_function|test_error|test_examples|utils/test_kwargs_wrapper|"
     r"utils/test_unpack_dataclass|test_pyobject_tying)\.py$")
+
+# Skip messages that name missing hardware (never here), and the optional
+# packages whose absence a skip may name when the interpreter lacks them.
+HARDWARE_SKIP = re.compile(r"CUDA|GPU|ROCm|cuda-python")
+OPTIONAL_PACKAGES = {"torch": re.compile(r"torch", re.I), "ml_dtypes": re.compile(r"ml_dtypes")}
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "crashed", "not_run")
 PRIORITY = {"failed": 4, "error": 3, "skipped": 2, "passed": 1}
@@ -156,6 +166,23 @@ def tally(outcomes, expected):
     return row
 
 
+def probe_packages(exe, extra_path):
+    """{package: importable} for the optional packages, in that interpreter."""
+    code = ("import importlib.util, json; print(json.dumps({m: importlib.util.find_spec(m) "
+            "is not None for m in %r}))" % (sorted(OPTIONAL_PACKAGES),))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(extra_path))
+    out = subprocess.run([exe, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def skipped_for_lack(message, packages):
+    """True when a skip says this machine lacks what the test needs."""
+    if HARDWARE_SKIP.search(message):
+        return True
+    return any(not packages.get(name, True) and pattern.search(message)
+               for name, pattern in OPTIONAL_PACKAGES.items())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tests", required=True, type=pathlib.Path)
@@ -176,7 +203,7 @@ def main():
 
     results = {"label": a.label, "date": datetime.datetime.now().isoformat(timespec="minutes"),
                "excluded": EXCLUDED, "reference": dict(ref), "interpreters": {},
-               "reference_passed": {}}
+               "reference_passed": {}, "packages": {}}
     if a.reference:
         logdir = a.out / "reference"
         logdir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +218,7 @@ def main():
         name, rest = spec.split("=", 1)
         exe, _, extra = rest.partition(":")
         extra_path = [p for p in extra.split(os.pathsep) if p]
+        results["packages"][name] = probe_packages(exe, extra_path)
         logdir = a.out / name
         logdir.mkdir(parents=True, exist_ok=True)
         per_file = {}
@@ -266,6 +294,30 @@ def render(results, files):
                     ours_n += sum(1 for nid in passed_ref
                                   if mine.get(nid, [""])[0] == "passed")
                 lines.append(f"| {label} | {n} | {ref_n} | {ours_n} | {pct(ours_n, ref_n)} |")
+    if results.get("packages"):
+        lines += ["", "Of the tests that can run here: a skip for a missing GPU, CUDA, ROCm or "
+                  "cuda-python, or for torch or ml_dtypes where the interpreter has none ("
+                  + "; ".join(f"{n}: " + (", ".join(sorted(m for m, ok in
+                                                         results["packages"][n].items() if not ok))
+                                          or "none missing") for n in names)
+                  + "), is left out of the count:", "",
+                  "| share | interpreter | tests | left out | passed | rate |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for g, label in (("13", "issue 13 files"), ("14", "issue 14 files"),
+                         ("all", "whole suite")):
+            for n in names:
+                packages = results["packages"].get(n, {})
+                total = passed = left_out = 0
+                for rel in files:
+                    if g != "all" and (g == "13") != bool(ISSUE_13.match(rel)):
+                        continue
+                    r = results["interpreters"][n][rel]
+                    total += r["total"]
+                    passed += r["passed"]
+                    left_out += sum(1 for oc, msg in r["tests"].values()
+                                    if oc == "skipped" and skipped_for_lack(msg, packages))
+                lines.append(f"| {label} | {n} | {total} | {left_out} | {passed} | "
+                             f"{pct(passed, total - left_out)} |")
     lines += ["", "Left out: " + "; ".join(f"`{f}` ({r})" for f, r in results["excluded"].items()) + "."]
     return "\n".join(lines) + "\n"
 
