@@ -2,6 +2,7 @@
 and C++ signatures typed with them, with ArrayOf/MapOf/Variant, or with
 TypedFunction check what crosses and carry precise type schemas."""
 import json
+import platform
 
 import pytest
 
@@ -163,6 +164,23 @@ def test_numpy_dtypes_cross_as_data_types():
         result = echo(np.dtype(name))
         assert type(result) is ffi.dtype and result == ffi.dtype(name)
     assert echo(np.dtype(object)) == np.dtype(object)  # no data type: crosses as itself
+
+
+@pytest.mark.parametrize("name, code, bits", [
+    ("bfloat16", 4, 16), ("float8_e4m3fn", 10, 8), ("int4", 0, 4), ("float4_e2m1fn", 17, 4),
+    # NumPy calls this one a float kind ("f") of one byte: it once crossed as
+    # itself, taken for one of NumPy's own non-numeric dtypes
+    ("float8_e5m2", 12, 8)])
+def test_ml_dtypes_cross_as_data_types(name, code, bits):
+    if platform.python_implementation() == "PyPy":
+        pytest.skip("ml_dtypes publishes no wheel for PyPy (the rule is the same Python code)")
+    import ml_dtypes  # ci/install.sh puts it into the CPython venvs
+    import numpy as np
+    for value in (np.dtype(getattr(ml_dtypes, name)), getattr(ml_dtypes, name)):
+        result = echo(np.dtype(value))
+        assert type(result) is ffi.dtype
+        assert (result.type_code, result.bits, result.lanes) == (code, bits, 1)
+        assert ffi.convert(np.dtype(value)) == result
 
 
 def test_device_index_rules():

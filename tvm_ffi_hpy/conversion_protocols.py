@@ -239,8 +239,10 @@ def _numpy_dtype_rule(obj: Any) -> "Tuple[int, Any]":
     fields = _numpy_dtype_fields(obj)
     if fields is not None:
         return (DATA_TYPE, fields)
-    if obj.kind != "V":
+    if obj.kind != "V" and type(obj).__module__ == "numpy.dtypes":
         return _NOT_SPECIAL  # object, str, datetime... dtypes: no data type, as itself
+    # another library's dtype (ml_dtypes: bfloat16 and the float8/6/4 kinds,
+    # kind "V" or, for float8_e5m2, "f"): by its name
     return _foreign_dtype_rule(obj)
 
 
