@@ -66,6 +66,7 @@
  * constructor: TypeError when T has none) so that copy.copy and ffi.DeepCopy
  * work on it like on a C++ type.
  */
+#include <atomic>
 #include <deque>
 #include <mutex>
 #include <new>
@@ -127,13 +128,23 @@ struct Layout {
   int32_t native_index;
 };
 
-/* layouts: type index -> its Layout (types whose fields are registered);
+/* layouts: type index -> its Layout (types whose fields are registered),
+ *   read without a lock (FindLayout runs in every construction and in
+ *   every destruction of a native-parent instance): chunks of kLayoutChunk
+ *   entries, a chunk allocated when its first type registers and never
+ *   freed, an entry written once (null -> its Layout), both under mutex and
+ *   published with release stores; readers load with acquire.  The Layouts
+ *   themselves are immutable.
  * pending: types whose fields are not registered yet, with the layout
- * their parent gives them (num_slots: the parent's).  Both guarded by
- * mutex; the Layouts themselves are immutable. */
+ *   their parent gives them (num_slots: the parent's); under mutex. */
+constexpr int32_t kLayoutChunk = 1024;
+constexpr int32_t kLayoutChunks = 4096;  // type indices below 4,194,304
+struct LayoutChunk {
+  std::atomic<const Layout*> entry[kLayoutChunk] = {};
+};
 struct Registry {
   std::mutex mutex;
-  std::unordered_map<int32_t, const Layout*> layouts;
+  std::atomic<LayoutChunk*> layouts[kLayoutChunks] = {};
   std::unordered_map<int32_t, Layout> pending;
 };
 /* Never destroyed: a deleter may look a layout up while the process exits,
@@ -144,9 +155,25 @@ Registry& Reg() {
 }
 
 const Layout* FindLayout(int32_t type_index) {
-  std::lock_guard<std::mutex> lock(Reg().mutex);
-  auto it = Reg().layouts.find(type_index);
-  return it == Reg().layouts.end() ? nullptr : it->second;
+  if (type_index < 0 || type_index >= kLayoutChunk * kLayoutChunks) return nullptr;
+  LayoutChunk* chunk = Reg().layouts[type_index / kLayoutChunk].load(std::memory_order_acquire);
+  return chunk == nullptr ? nullptr
+                          : chunk->entry[type_index % kLayoutChunk].load(std::memory_order_acquire);
+}
+
+/* Publish the layout of `type_index` (under Reg().mutex). */
+void PublishLayout(int32_t type_index, const Layout* layout) {
+  if (type_index < 0 || type_index >= kLayoutChunk * kLayoutChunks) {
+    TVM_FFI_HPY_THROW(RuntimeError) << "py_class: type index " << type_index
+                                    << " is beyond the layout table";
+  }
+  std::atomic<LayoutChunk*>& slot = Reg().layouts[type_index / kLayoutChunk];
+  LayoutChunk* chunk = slot.load(std::memory_order_relaxed);
+  if (chunk == nullptr) {
+    chunk = new LayoutChunk();
+    slot.store(chunk, std::memory_order_release);
+  }
+  chunk->entry[type_index % kLayoutChunk].store(layout, std::memory_order_release);
 }
 
 /* The in-place constructors registered for exactly `type_index` (not an
@@ -316,7 +343,7 @@ void AddFields(int32_t index, const Layout& parent, const Array& field_names,
   {
     std::lock_guard<std::mutex> lock(Reg().mutex);
     Reg().pending.erase(index);
-    Reg().layouts[index] = layout;
+    PublishLayout(index, layout);
   }
   TVMFFIByteArray attr = details::ToByteArray("__ffi_shallow_copy__");
   if (TVMFFITypeRegisterAttr(index, &attr, &AnyView(ShallowCopyFunction()).raw()) != 0) {
