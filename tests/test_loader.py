@@ -116,16 +116,21 @@ def test_trace_and_debug_mode_exclude_each_other():
     assert "exclude each other" in proc.stderr
 
 
+def _run_in_debug_mode(code):
+    """The words `code` prints, run by this interpreter with the extension in HPy debug mode."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=_subprocess_env(TVM_FFI_HPY_DEBUG="1"),
+                          cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
 def test_debug_mode_in_subprocess():
     code = ("import tvm_ffi_hpy, tvm_ffi_hpy.testing; from tvm_ffi_hpy import _loader; "
             "assert _loader.debug_mode(); "
             "print(tvm_ffi_hpy.get_global_func('testing.add_one')(1), "
             "tvm_ffi_hpy.testing.TestIntPair(2, 3).sum())")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env=_subprocess_env(TVM_FFI_HPY_DEBUG="1"),
-                          cwd=REPO_ROOT)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["2", "5"]
+    assert _run_in_debug_mode(code) == ["2", "5"]
 
 
 def test_debug_module_of_the_runtime_sees_the_extensions_handles():
@@ -140,11 +145,7 @@ def test_debug_module_of_the_runtime_sees_the_extensions_handles():
             "apply = tvm_ffi_hpy.get_global_func('testing.apply'); "
             "apply(lambda x: seen.append(len(debug.get_open_handles(generation))) or x, 1); "
             "print(seen[0], len(debug.get_open_handles(generation)))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env=_subprocess_env(TVM_FFI_HPY_DEBUG="1"),
-                          cwd=REPO_ROOT)
-    assert proc.returncode == 0, proc.stderr
-    during, after = map(int, proc.stdout.split())
+    during, after = map(int, _run_in_debug_mode(code))
     assert during > 0
     assert after == 0
 
