@@ -199,16 +199,26 @@ struct Slab {
 static std::vector<Slab*> g_slabs;
 static std::vector<uint32_t> g_free_slots;
 
+// One keeper type owns the HPyFields of both tables that keep Python objects
+// alive from outside any Python object: a slab of pinned wrappers' header
+// fields (kSlabKeeper, below) or a chunk of the opaque table (kOpaqueKeeper,
+// convert.cc).  Its payload names which, and tp_traverse visits exactly those
+// fields: each field is visited by one owner.  The data a keeper names is in
+// place before the keeper is made (new_keeper), so a collection never sees a
+// keeper without its fields.
 struct KeeperPayload {
-  uint32_t slab_plus1;  // 0 until the slab is attached
+  uint32_t kind;        // KeeperKind
+  uint32_t index_plus1;  // the slab or chunk + 1
 };
 HPyType_HELPERS(KeeperPayload)
 
 HPyDef_SLOT(Keeper_traverse, HPy_tp_traverse)
 static int Keeper_traverse_impl(void* self, HPyFunc_visitproc visit, void* arg) {
-  uint32_t slab_plus1 = static_cast<KeeperPayload*>(self)->slab_plus1;
-  if (slab_plus1 == 0 || slab_plus1 > g_slabs.size()) return 0;
-  Slab* slab = g_slabs[slab_plus1 - 1];
+  const KeeperPayload* p = static_cast<KeeperPayload*>(self);
+  if (p->index_plus1 == 0) return 0;
+  if (p->kind == kOpaqueKeeper) return opaque_chunk_traverse(p->index_plus1 - 1, visit, arg);
+  if (p->index_plus1 > g_slabs.size()) return 0;
+  Slab* slab = g_slabs[p->index_plus1 - 1];
   for (uint32_t i = 0; i < kSlabSize; ++i) {
     if (slab->fields[i]) HPy_VISIT(slab->fields[i]);
   }
@@ -223,8 +233,21 @@ HPyType_Spec Keeper_spec = {
     .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
     .builtin_shape = HPyType_BuiltinShape_Object,
     .defines = Keeper_defines,
-    .doc = "Owns the HPyFields that pin wrappers (one slab of object headers).",
+    .doc = "Owns HPyFields kept outside Python objects: one slab of pinned wrappers' object "
+           "headers, or one chunk of the Python objects held by the core.",
 };
+
+HPy new_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index) {
+  HPy type = HPyGlobal_Load(ctx, g_KeeperType);
+  KeeperPayload* p;
+  HPy keeper = HPy_New(ctx, type, &p);
+  HPy_Close(ctx, type);
+  if (!HPy_IsNull(keeper)) {
+    p->kind = kind;
+    p->index_plus1 = index + 1;  // visited from now on
+  }
+  return keeper;
+}
 
 static HPy keeper_handle(HPyContext* ctx, uint32_t slab) {
   HPy list = HPyGlobal_Load(ctx, g_keepers);
@@ -238,31 +261,23 @@ static int add_slab(HPyContext* ctx) {
     HPyErr_SetString(ctx, ctx->h_MemoryError, "too many pinned wrappers (2**31)");
     return -1;
   }
-  Slab* slab = new (std::nothrow) Slab();
+  Slab* slab = new (std::nothrow) Slab();  // every field pointer null
   if (!slab) {
     HPyErr_NoMemory(ctx);
     return -1;
   }
-  HPy type = HPyGlobal_Load(ctx, g_KeeperType);
-  KeeperPayload* p;
-  HPy keeper = HPy_New(ctx, type, &p);
-  HPy_Close(ctx, type);
-  if (HPy_IsNull(keeper)) {
-    delete slab;
-    return -1;
-  }
-  HPy list = HPyGlobal_Load(ctx, g_keepers);
-  int rc = HPyList_Append(ctx, list, keeper);
-  HPy_Close(ctx, list);
-  if (rc < 0) {
-    HPy_Close(ctx, keeper);
-    delete slab;
-    return -1;
-  }
   uint32_t index = static_cast<uint32_t>(g_slabs.size());
   g_slabs.push_back(slab);
-  p->slab_plus1 = index + 1;
-  HPy_Close(ctx, keeper);
+  HPy keeper = new_keeper(ctx, kSlabKeeper, index);
+  HPy list = HPy_IsNull(keeper) ? HPy_NULL : HPyGlobal_Load(ctx, g_keepers);
+  int rc = HPy_IsNull(list) ? -1 : HPyList_Append(ctx, list, keeper);
+  if (!HPy_IsNull(list)) HPy_Close(ctx, list);
+  if (!HPy_IsNull(keeper)) HPy_Close(ctx, keeper);  // the list holds it, or it dies
+  if (rc < 0) {
+    g_slabs.pop_back();  // a dying keeper no longer visits it (index_plus1 > size)
+    delete slab;
+    return -1;
+  }
   for (uint32_t i = kSlabSize; i > 0; --i) g_free_slots.push_back(index * kSlabSize + i - 1);
   return 0;
 }

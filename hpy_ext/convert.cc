@@ -83,15 +83,15 @@ volatile int g_released_pending = 0;
 // chunks, chunk c holding kFirstChunk << c fields (keys 1 .. kFirstChunk
 // in chunk 0, the next 2 * kFirstChunk in chunk 1, ...), so the table grows
 // without ever moving a field.  The fields of chunk c are owned by one
-// _OpaqueKeeper object, held in the module global g_opaque_keepers[c], whose
-// tp_traverse visits exactly them: each field holds one strong reference and
-// is visited by one owner.  A crossing costs a global load and a field store
+// keeper (binding.cc, kind kOpaqueKeeper), held in the module global
+// g_opaque_keepers[c], whose tp_traverse visits exactly them
+// (opaque_chunk_traverse): each field holds one strong reference and is
+// visited by one owner.  A crossing costs a global load and a field store
 // (no int object, no list item assignment); free keys are reused
 // (g_free_keys), so the table only grows to the most objects held at once.
 //   g_opaque_chunks[c].fields   calloc'ed once, never moved or freed (the
 //                               keeper's tp_traverse may read it at any
 //                               collection, also at interpreter exit);
-//   the keeper's payload        its chunk + 1, 0 until the chunk is attached.
 // All of it changes under the GIL only.
 static constexpr int64_t kFirstChunk = 1024;
 struct OpaqueChunk {
@@ -102,31 +102,12 @@ static OpaqueChunk g_opaque_chunks[kOpaqueChunks];
 static int g_opaque_chunk_count = 0;
 static int64_t g_next_new_key = 1;  // the smallest key never handed out
 
-struct OpaqueKeeperPayload {
-  int32_t chunk_plus1;  // 0 until the chunk is attached
-};
-HPyType_HELPERS(OpaqueKeeperPayload)
-
-HPyDef_SLOT(OpaqueKeeper_traverse, HPy_tp_traverse)
-static int OpaqueKeeper_traverse_impl(void* self, HPyFunc_visitproc visit, void* arg) {
-  int32_t chunk_plus1 = static_cast<OpaqueKeeperPayload*>(self)->chunk_plus1;
-  if (chunk_plus1 <= 0 || chunk_plus1 > g_opaque_chunk_count) return 0;
-  const OpaqueChunk& chunk = g_opaque_chunks[chunk_plus1 - 1];
+int opaque_chunk_traverse(uint32_t chunk_index, HPyFunc_visitproc visit, void* arg) {
+  if (chunk_index >= uint32_t(g_opaque_chunk_count)) return 0;
+  const OpaqueChunk& chunk = g_opaque_chunks[chunk_index];
   for (int64_t i = 0; i < chunk.size; ++i) HPy_VISIT(&chunk.fields[i]);
   return 0;
 }
-
-static HPyDef* OpaqueKeeper_defines[] = {&OpaqueKeeper_traverse, nullptr};
-
-HPyType_Spec OpaqueKeeper_spec = {
-    .name = "tvm_ffi_hpy.core._OpaqueKeeper",
-    .basicsize = sizeof(OpaqueKeeperPayload),
-    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
-    .builtin_shape = HPyType_BuiltinShape_Object,
-    .defines = OpaqueKeeper_defines,
-    .doc = "Owns the HPyFields of one chunk of the opaque table (Python objects held by the "
-           "core).",
-};
 
 // Where key `key` lives: its chunk and the index in it.
 static inline void opaque_slot(int64_t key, int* chunk, int64_t* index) {
@@ -150,18 +131,16 @@ static int opaque_add_chunk(HPyContext* ctx) {
     HPyErr_NoMemory(ctx);
     return -1;
   }
-  HPy type = HPyGlobal_Load(ctx, g_OpaqueKeeperType);
-  OpaqueKeeperPayload* payload;
-  HPy keeper = HPy_New(ctx, type, &payload);
-  HPy_Close(ctx, type);
+  g_opaque_chunks[c].fields = fields;  // all empty: harmless to visit
+  g_opaque_chunks[c].size = size;
+  g_opaque_chunk_count = c + 1;
+  HPy keeper = new_keeper(ctx, kOpaqueKeeper, uint32_t(c));
   if (HPy_IsNull(keeper)) {
+    g_opaque_chunk_count = c;
+    g_opaque_chunks[c] = OpaqueChunk{};
     std::free(fields);
     return -1;
   }
-  g_opaque_chunks[c].fields = fields;
-  g_opaque_chunks[c].size = size;
-  g_opaque_chunk_count = c + 1;
-  payload->chunk_plus1 = c + 1;  // visited from now on (all fields still empty)
   HPyGlobal_Store(ctx, &g_opaque_keepers[c], keeper);
   HPy_Close(ctx, keeper);
   return 0;

@@ -82,13 +82,12 @@ extern HPyGlobal g_FunctionType;       // the Function wrapper type
 extern HPyGlobal g_FieldAccessorType;  // callable used as property fget/fset
 extern HPyGlobal g_class_table;        // list: type index -> Python class or None
 extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> True
-// The opaque table's keepers: chunk c -> the _OpaqueKeeper owning its
-// fields (convert.cc, "The opaque table").  20 chunks of 1024 << c fields:
+// The opaque table's keepers: chunk c -> the keeper owning its fields
+// (convert.cc, "The opaque table").  20 chunks of 1024 << c fields:
 // about 10**9 Python objects held by the core at once.
 constexpr int kOpaqueChunks = 20;
 extern HPyGlobal g_opaque_keepers[kOpaqueChunks];
-extern HPyGlobal g_OpaqueKeeperType;   // owner type of the opaque table's HPyFields
-extern HPyGlobal g_KeeperType;         // owner type of the pinning HPyFields
+extern HPyGlobal g_KeeperType;         // owner type of HPyFields outside objects (binding.cc)
 extern HPyGlobal g_keepers;            // list: slab index -> keeper (binding.cc)
 // The hooks: Python-level pieces, set by name at import (module.cc, kHooks,
 // which says what each must be).  None until then.
@@ -123,7 +122,12 @@ extern HPyGlobal g_TypeMethodClass;
 
 // ---- binding.cc -----------------------------------------------------------
 extern HPyType_Spec Keeper_spec;
-extern HPyType_Spec OpaqueKeeper_spec;  // convert.cc
+// A keeper owning the HPyFields of a slab of pinned wrappers (binding.cc) or
+// of a chunk of the opaque table (convert.cc); the fields must be in place.
+enum KeeperKind : uint32_t { kSlabKeeper = 1, kOpaqueKeeper = 2 };
+HPy new_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index);
+// tp_traverse of the opaque table's chunk `chunk_index` (convert.cc).
+int opaque_chunk_traverse(uint32_t chunk_index, HPyFunc_visitproc visit, void* arg);
 // Install the allocator and the transition hook (module init).
 int binding_init(HPyContext* ctx);
 // The wrapper of `obj`: the pinned one, the caller's own (arguments in

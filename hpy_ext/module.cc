@@ -19,7 +19,6 @@ HPyGlobal g_class_table;
 HPyGlobal g_class_factory;
 HPyGlobal g_factory_types;
 HPyGlobal g_opaque_keepers[kOpaqueChunks];
-HPyGlobal g_OpaqueKeeperType;
 HPyGlobal g_error_classes;
 HPyGlobal g_trampoline;
 HPyGlobal g_trampoline_n[kFixedArityTrampolines];
@@ -678,9 +677,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   if (rc < 0) return -1;
   if (add_type(ctx, module, "FieldAccessor", &FieldAccessor_spec, HPy_NULL,
                &g_FieldAccessorType) < 0 ||
-      add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0 ||
-      add_type(ctx, module, "_OpaqueKeeper", &OpaqueKeeper_spec, HPy_NULL,
-               &g_OpaqueKeeperType) < 0) {
+      add_type(ctx, module, "_Keeper", &Keeper_spec, HPy_NULL, &g_KeeperType) < 0) {
     return -1;
   }
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
@@ -711,7 +708,7 @@ static HPyDef* module_defines[] = {
 
 static HPyGlobal* module_globals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
-    &g_class_factory, &g_factory_types, &g_OpaqueKeeperType,  &g_error_classes,
+    &g_class_factory, &g_factory_types, &g_error_classes,
     &g_trampoline,    &g_trampoline_n[0], &g_trampoline_n[1], &g_trampoline_n[2],
     &g_trampoline_n[3], &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,

@@ -118,6 +118,14 @@ def test_patched_hpy_is_recognised():
     assert not _loader.is_patched_hpy("")
 
 
+# A plain hpy 0.9.0 on the path: its version string only, so nothing of it
+# is loaded (a real one would crash 3.13 at the first object).
+FAKE_PLAIN_HPY = ("import sys, types\n"
+                  "universal = types.ModuleType('hpy.universal')\n"
+                  "universal.get_version = lambda: ('0.9.0', 'f611473')\n"
+                  "sys.modules['hpy'] = types.ModuleType('hpy')\n"
+                  "sys.modules['hpy.universal'] = universal\n")
+
 SAME_BINARY_CODE = r"""
 import gc, hashlib, importlib.util, sys
 import tvm_ffi_hpy as ffi
@@ -170,11 +178,7 @@ def test_debug_mode_on_the_bundled_runtime(tmp_path):
 def test_bundled_runtime_wins_over_an_installed_plain_hpy(tmp_path):
     # a plain hpy 0.9.0 on the path (here: its version string, so nothing of
     # it is loaded) is not used: the package's runtime is
-    code = ("import sys, types\n"
-            "universal = types.ModuleType('hpy.universal')\n"
-            "universal.get_version = lambda: ('0.9.0', 'f611473')\n"
-            "sys.modules['hpy'] = types.ModuleType('hpy')\n"
-            "sys.modules['hpy.universal'] = universal\n"
+    code = (FAKE_PLAIN_HPY +
             "import tvm_ffi_hpy\n"
             "from tvm_ffi_hpy import _loader, testing\n"
             "print(_loader.hpy_runtime().__name__, testing.TestIntPair(1, 2).sum())\n")
@@ -190,11 +194,7 @@ def test_without_the_bundled_runtime_a_clear_import_error(hpy, tmp_path):
     # touched: the process must not crash
     code = "import tvm_ffi_hpy\n"
     if hpy == "plain":
-        code = ("import sys, types\n"
-                "universal = types.ModuleType('hpy.universal')\n"
-                "universal.get_version = lambda: ('0.9.0', 'f611473')\n"
-                "sys.modules['hpy'] = types.ModuleType('hpy')\n"
-                "sys.modules['hpy.universal'] = universal\n") + code
+        code = FAKE_PLAIN_HPY + code
     proc = _run(_bare_cpy313(), code, tmp_path, without=(_loader.BUNDLED_RUNTIME_DIR,))
     assert proc.returncode == 1, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]

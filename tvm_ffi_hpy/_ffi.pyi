@@ -63,12 +63,8 @@ class FieldAccessor:
 
 
 class _Keeper:
-    """Keeps the Python wrappers pinned by C++ holders alive (hpy_ext/binding.cc)."""
-
-
-class _OpaqueKeeper:
-    """Keeps the Python objects held by the core alive, one chunk of the opaque table
-    (hpy_ext/convert.cc)."""
+    """Keeps alive the Python wrappers pinned by C++ holders (hpy_ext/binding.cc) or the
+    Python objects held by the core (hpy_ext/convert.cc): one slab or chunk each."""
 
 
 def get_global_func(name: str) -> Optional[Function]: ...
