@@ -30,7 +30,7 @@
  *     bits 1..31  keeper slot + 1 while PINNED, else 0 [B1]
  *
  * The HPyField of a header is owned by a *keeper*: a small GC-tracked HPy
- * object reachable from a module global (g_keepers), whose tp_traverse visits
+ * object reachable from a module global (keeper_handle), whose tp_traverse visits
  * the fields of the slab of headers it keeps.  That is what HPy asks of a
  * field (one owner, passed to every store, visiting the field while it is
  * non-null; PyPy rewrites the field through that traverse when the wrapper
@@ -194,7 +194,7 @@ static constexpr uint32_t kSlabSize = 1024;
 struct Slab {
   HPyField* fields[kSlabSize];  // the header fields this keeper owns (NULL: free)
 };
-// Slab i belongs to the keeper at g_keepers[i].  Changed under the GIL only,
+// Slab i belongs to one keeper (keeper_handle finds it).  Changed under the GIL only,
 // never while a collection may run (no HPy call in between).
 static std::vector<Slab*> g_slabs;
 static std::vector<uint32_t> g_free_slots;
@@ -249,11 +249,27 @@ HPy new_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index) {
   return keeper;
 }
 
+// The keeper of slab `slab`: a global load for the first kGlobalSlabs (the
+// hot path of every pinned wrapper's fetch), an item of g_keepers after them.
 static HPy keeper_handle(HPyContext* ctx, uint32_t slab) {
+  if (slab < kGlobalSlabs) return HPyGlobal_Load(ctx, g_slab_keepers[slab]);
   HPy list = HPyGlobal_Load(ctx, g_keepers);
-  HPy keeper = HPy_GetItem_i(ctx, list, static_cast<HPy_ssize_t>(slab));
+  HPy keeper = HPy_GetItem_i(ctx, list, static_cast<HPy_ssize_t>(slab - kGlobalSlabs));
   HPy_Close(ctx, list);
   return keeper;
+}
+
+// Make slab `index`'s keeper reachable (a module global or the list's next
+// item: slabs are added in order); -1 with an error set.
+static int attach_slab_keeper(HPyContext* ctx, uint32_t index, HPy keeper) {
+  if (index < kGlobalSlabs) {
+    HPyGlobal_Store(ctx, &g_slab_keepers[index], keeper);
+    return 0;
+  }
+  HPy list = HPyGlobal_Load(ctx, g_keepers);
+  int rc = HPyList_Append(ctx, list, keeper);
+  HPy_Close(ctx, list);
+  return rc;
 }
 
 static int add_slab(HPyContext* ctx) {
@@ -269,10 +285,8 @@ static int add_slab(HPyContext* ctx) {
   uint32_t index = static_cast<uint32_t>(g_slabs.size());
   g_slabs.push_back(slab);
   HPy keeper = new_keeper(ctx, kSlabKeeper, index);
-  HPy list = HPy_IsNull(keeper) ? HPy_NULL : HPyGlobal_Load(ctx, g_keepers);
-  int rc = HPy_IsNull(list) ? -1 : HPyList_Append(ctx, list, keeper);
-  if (!HPy_IsNull(list)) HPy_Close(ctx, list);
-  if (!HPy_IsNull(keeper)) HPy_Close(ctx, keeper);  // the list holds it, or it dies
+  int rc = HPy_IsNull(keeper) ? -1 : attach_slab_keeper(ctx, index, keeper);
+  if (!HPy_IsNull(keeper)) HPy_Close(ctx, keeper);  // reachable now, or it dies
   if (rc < 0) {
     g_slabs.pop_back();  // a dying keeper no longer visits it (index_plus1 > size)
     delete slab;

@@ -88,7 +88,12 @@ extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> Tru
 constexpr int kOpaqueChunks = 20;
 extern HPyGlobal g_opaque_keepers[kOpaqueChunks];
 extern HPyGlobal g_KeeperType;         // owner type of HPyFields outside objects (binding.cc)
-extern HPyGlobal g_keepers;            // list: slab index -> keeper (binding.cc)
+// The keepers of the pinned wrappers' slabs (binding.cc): slab s <
+// kGlobalSlabs -> g_slab_keepers[s], one global load away (the first
+// 262,144 pinned wrappers); later slabs -> g_keepers[s - kGlobalSlabs].
+constexpr uint32_t kGlobalSlabs = 256;
+extern HPyGlobal g_slab_keepers[kGlobalSlabs];
+extern HPyGlobal g_keepers;            // list: keepers of slabs kGlobalSlabs and on
 // The hooks: Python-level pieces, set by name at import (module.cc, kHooks,
 // which says what each must be).  None until then.
 extern HPyGlobal g_class_factory;      // callable(type_index) -> class

@@ -5,6 +5,7 @@
  * its Python-level hooks once, by name (kHooks below, set_hooks), and builds
  * the public API from the functions below.
  */
+#include <array>
 #include <cstring>
 
 #include "ext.h"
@@ -36,6 +37,7 @@ HPyGlobal g_int_from_words;
 HPyGlobal g_device_from_fields;
 HPyGlobal g_KeeperType;
 HPyGlobal g_keepers;
+HPyGlobal g_slab_keepers[kGlobalSlabs];
 HPyGlobal g_reraise;
 HPyGlobal g_raise_with_backtrace;
 HPyGlobal g_backtrace_of;
@@ -691,6 +693,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
     if (hook.slot != &g_error_classes) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
   }
   for (HPyGlobal& keeper : g_opaque_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
+  for (HPyGlobal& keeper : g_slab_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
   if (add_constants(ctx, module) < 0 || convert_init(ctx) < 0) return -1;
   return binding_init(ctx);
 }
@@ -706,7 +709,9 @@ static HPyDef* module_defines[] = {
     &function_from_c_entry,
     nullptr};
 
-static HPyGlobal* module_globals[] = {
+// Every module global: the named ones, then the keeper arrays, then the
+// terminating nullptr (HPyModuleDef.globals).
+static constexpr HPyGlobal* kNamedGlobals[] = {
     &g_ObjectType,    &g_FunctionType,  &g_FieldAccessorType, &g_class_table,
     &g_class_factory, &g_factory_types, &g_error_classes,
     &g_trampoline,    &g_trampoline_n[0], &g_trampoline_n[1], &g_trampoline_n[2],
@@ -715,20 +720,27 @@ static HPyGlobal* module_globals[] = {
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
     &g_protocol_value, &g_plain_types, &g_protocol_types, &g_plain_flag_name,
     &g_opaque_ptr_to_py, &g_dtype_from_fields,
-    &g_device_from_fields, &g_int_to_words, &g_int_from_words,
-    &g_opaque_keepers[0],  &g_opaque_keepers[1],  &g_opaque_keepers[2],  &g_opaque_keepers[3],
-    &g_opaque_keepers[4],  &g_opaque_keepers[5],  &g_opaque_keepers[6],  &g_opaque_keepers[7],
-    &g_opaque_keepers[8],  &g_opaque_keepers[9],  &g_opaque_keepers[10], &g_opaque_keepers[11],
-    &g_opaque_keepers[12], &g_opaque_keepers[13], &g_opaque_keepers[14], &g_opaque_keepers[15],
-    &g_opaque_keepers[16], &g_opaque_keepers[17], &g_opaque_keepers[18], &g_opaque_keepers[19],
-    nullptr};
-static_assert(kOpaqueChunks == 20, "module_globals lists every g_opaque_keepers entry");
+    &g_device_from_fields, &g_int_to_words, &g_int_from_words};
+static constexpr size_t kNamed = sizeof(kNamedGlobals) / sizeof(kNamedGlobals[0]);
+
+static constexpr std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1>
+all_module_globals() {
+  std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1> all{};
+  size_t n = 0;
+  for (HPyGlobal* g : kNamedGlobals) all[n++] = g;
+  for (HPyGlobal& g : g_opaque_keepers) all[n++] = &g;
+  for (HPyGlobal& g : g_slab_keepers) all[n++] = &g;
+  all[n] = nullptr;
+  return all;
+}
+static std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1> module_globals =
+    all_module_globals();
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",
     .size = 0,
     .defines = module_defines,
-    .globals = module_globals,
+    .globals = module_globals.data(),
 };
 
 }  // namespace tvm_ffi_hpy_ext
