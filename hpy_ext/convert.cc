@@ -642,7 +642,7 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
     out->v_float64 = HPyFloat_AsDouble(ctx, h);
     return 0;
   }
-  if (HPy_TypeCheck(ctx, h, ctx->h_UnicodeType)) {
+  if (HPyUnicode_Check(ctx, h)) {  // a flag test on CPython, not a walk of the MRO
     // A str subclass may stand for something else (dtype is a str whose
     // value is a kTVMFFIDataType): the protocols decide, with the plain-type
     // cache, so other subclasses pay one dict lookup.
@@ -658,7 +658,7 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
     if (!data) return -1;
     return bytes_like_to_any(ctx, data, size, true, out, temps);
   }
-  if (HPy_TypeCheck(ctx, h, ctx->h_BytesType)) {
+  if (HPyBytes_Check(ctx, h)) {
     return bytes_like_to_any(ctx, HPyBytes_AsString(ctx, h), HPyBytes_Size(ctx, h), false, out,
                              temps);
   }
@@ -739,11 +739,10 @@ static bool small_ints(HPyContext* ctx, HPy fields, const int64_t* limits, int64
   }
   return true;
 }
-// 1: the dict held in `cache` contains `type`, 0: it does not (or the hook
-// is not set yet), -1: error.
+// 1: the dict held in `cache` contains `type`, 0: it does not, -1: error.
 static int cached_type(HPyContext* ctx, HPyGlobal cache, HPy type) {
   HPy dict = HPyGlobal_Load(ctx, cache);
-  int found = HPy_Is(ctx, dict, ctx->h_None) ? 0 : HPy_Contains(ctx, dict, type);
+  int found = HPy_Contains(ctx, dict, type);
   HPy_Close(ctx, dict);
   return found;
 }

@@ -48,7 +48,8 @@ HPyGlobal g_TypeMethodClass;
 // ---------------------------------------------------------------------------
 // Hooks: the Python-level pieces the extension calls, installed once at import
 // by name (tvm_ffi_hpy/core.py, _HOOKS -> set_hooks).  This table is the whole
-// list; each global holds None until set_hooks runs.  What the extension
+// list; each global holds None until set_hooks runs (the three dicts: an
+// empty dict, so that their readers need no test).  What the extension
 // assumes of each one is written next to its name.
 // ---------------------------------------------------------------------------
 struct Hook {
@@ -107,6 +108,12 @@ static const Hook kHooks[] = {
     {"TypeMethod", &g_TypeMethodClass},
 };
 static constexpr size_t kNumHooks = sizeof(kHooks) / sizeof(kHooks[0]);
+
+// The hooks that are dicts: they hold an empty dict before set_hooks, and
+// set_hooks takes only a dict for them.
+static bool is_dict_hook(const HPyGlobal* slot) {
+  return slot == &g_error_classes || slot == &g_plain_types || slot == &g_protocol_types;
+}
 
 static bool utf8_arg(HPyContext* ctx, HPy h, TVMFFIByteArray* out) {
   HPy_ssize_t size;
@@ -575,6 +582,12 @@ static HPy set_hooks_impl(HPyContext* ctx, HPy, HPy hooks) {
     close_h(ctx, key);
     if (has == 0) raise_format(ctx, ctx->h_KeyError, "set_hooks: hook '%s' missing", kHooks[got].name);
     if (HPy_IsNull(values[got])) break;
+    if (is_dict_hook(kHooks[got].slot) && !HPyDict_Check(ctx, values[got])) {
+      raise_format(ctx, ctx->h_TypeError, "set_hooks: hook '%s' must be a dict", kHooks[got].name);
+      HPy_Close(ctx, values[got]);
+      values[got] = HPy_NULL;
+      break;
+    }
   }
   HPy_ssize_t given = got == kNumHooks ? HPy_Length(ctx, hooks) : -1;
   if (got == kNumHooks && given != static_cast<HPy_ssize_t>(kNumHooks) && given >= 0) {
@@ -685,12 +698,14 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   if (store_new(ctx, &g_class_table, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_factory_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0 ||
+      store_new(ctx, &g_plain_types, HPyDict_New(ctx)) < 0 ||
+      store_new(ctx, &g_protocol_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_plain_flag_name, HPyUnicode_FromString(ctx, kPlainFlagName)) < 0) {
     return -1;
   }
   for (const Hook& hook : kHooks) {
-    if (hook.slot != &g_error_classes) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
+    if (!is_dict_hook(hook.slot)) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
   }
   for (HPyGlobal& keeper : g_opaque_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
   for (HPyGlobal& keeper : g_slab_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);

@@ -225,10 +225,30 @@ inline const char* utf8_from_unicode(HPyContext* ctx, HPy h, HPy_ssize_t* size) 
   return data;
 }
 
+// True when the `size` bytes at `data` are all ASCII (NUL included).
+inline bool ascii_only(const char* data, size_t size) {
+  constexpr uint64_t kHighBits = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, data + i, 8);
+    if (word & kHighBits) return false;
+  }
+  for (; i < size; ++i) {
+    if (static_cast<unsigned char>(data[i]) & 0x80) return false;
+  }
+  return true;
+}
+
 // A str from `size` bytes of UTF-8 at `data`; `errors` as for bytes.decode
 // ("strict", "replace", ...).  `nul_terminated`: data[size] == '\0'.
+// ASCII text (the common case) is decoded as such: no scan for NUL, no
+// UTF-8 validation, no strlen.
 inline HPy unicode_from_utf8(HPyContext* ctx, const char* data, size_t size, bool nul_terminated,
                              const char* errors) {
+  if (ascii_only(data, size)) {
+    return HPyUnicode_DecodeASCII(ctx, data, static_cast<HPy_ssize_t>(size), errors);
+  }
   if (std::memchr(data, 0, size) == nullptr && utf8_valid(data, size)) {
     return nul_terminated ? HPyUnicode_FromString(ctx, data)
                           : HPyUnicode_FromString(ctx, std::string(data, size).c_str());

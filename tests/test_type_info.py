@@ -104,8 +104,13 @@ def test_hooks_are_installed_by_name_and_all_at_once():
     assert "class_factory" in names and "TypeInfo" in names and len(set(names)) == len(names)
     with pytest.raises(KeyError, match="hook 'class_factory' missing"):
         _ffi.set_hooks({})
+    dict_hooks = {"error_classes", "plain_types", "protocol_types"}
+    assert dict_hooks <= set(names)
+    full = {n: ({} if n in dict_hooks else None) for n in names}
     with pytest.raises(KeyError, match="hooks given"):
-        _ffi.set_hooks(dict({n: None for n in names}, not_a_hook=None))
+        _ffi.set_hooks(dict(full, not_a_hook=None))
+    with pytest.raises(TypeError, match="hook 'plain_types' must be a dict"):
+        _ffi.set_hooks(dict(full, plain_types=None))
     with pytest.raises(TypeError, match="dict"):
         _ffi.set_hooks([])
     # A refused call changed nothing: the package's hooks still work.
