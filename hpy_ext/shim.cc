@@ -162,14 +162,12 @@ struct CpyextRecursionCheck {
 };
 }  // namespace
 
-static bool cpyext_in_process() {
+bool cpyext_in_process() {
   static const bool present = dlsym(RTLD_DEFAULT, "PyPyErr_Occurred") != nullptr;
   return present;
 }
 
 bool getset_errors_reported() { return !cpyext_in_process(); }
-
-bool ascii_decode_cheap() { return !cpyext_in_process(); }
 
 // The check is asked from kStackMargin bytes further down the stack than the
 // caller.  An exception raised by an HPy function with almost no stack left

@@ -49,7 +49,8 @@
  *  - Encoding: PyPy's HPyUnicode_AsUTF8AndSize lets lone surrogates through
  *    (encoded as 0xED 0xA0..0xBF); CPython raises UnicodeEncodeError.
  *    utf8_from_unicode raises UnicodeError there (UnicodeEncodeError cannot
- *    be raised from a message alone on PyPy): a UnicodeError on both.
+ *    be raised from a message alone on PyPy): a UnicodeError on both.  It
+ *    scans for them only where cpyext is in the process.
  *  - HPyType_IsSubtype returns garbage on PyPy 7.3.19 (a pointer-like value
  *    for any pair of types; HPy_TypeCheck is right).  type_is_subtype reads
  *    the type's __mro__ instead.
@@ -185,7 +186,11 @@ bool getset_errors_reported();  // shim.cc
 
 // True when HPyUnicode_DecodeASCII is the cheaper way to make a str of ASCII
 // text (see "Decoding" above): false where PyPy's cpyext is in the process.
-bool ascii_decode_cheap();  // shim.cc
+bool cpyext_in_process();  // shim.cc
+inline bool ascii_decode_cheap() {
+  static const bool cheap = !cpyext_in_process();
+  return cheap;
+}
 
 // True when [data, data+size) is valid UTF-8 (no surrogates, no overlongs).
 inline bool utf8_valid(const char* data, size_t size) {
@@ -219,7 +224,10 @@ inline bool utf8_valid(const char* data, size_t size) {
 inline const char* utf8_from_unicode(HPyContext* ctx, HPy h, HPy_ssize_t* size) {
   const char* data = HPyUnicode_AsUTF8AndSize(ctx, h, size);
   if (!data) return nullptr;
-  // Only PyPy gets here with surrogates, always encoded as 0xED 0xA0..0xBF.
+  // Only PyPy gets here with surrogates, always encoded as 0xED 0xA0..0xBF;
+  // CPython has raised already (no scan there).
+  static const bool surrogates_pass = cpyext_in_process();
+  if (!surrogates_pass) return data;
   const char* p = data;
   const char* end = data + *size;
   while ((p = static_cast<const char*>(std::memchr(p, '\xED', end - p))) != nullptr) {
