@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "ext.h"
+#include "small_buffer.h"
 #include "shim.h"
 
 namespace tvm_ffi_hpy_ext {
@@ -246,9 +247,42 @@ static HPy Object_init_by_constructor_impl(HPyContext* ctx, HPy self, const HPy*
   return init_by_constructor(ctx, self, args[0], args + 1, nargs - 1);
 }
 
+// The same with the arguments in one list or tuple: the containers' way.
+// HPy's CPython runtime copies the positional arguments of a call into an
+// alloca'd array, so a call with about 2**20 of them overflows the C stack
+// before the extension runs (docs/design.md, "Limits"); one list argument
+// has no such limit.
+HPyDef_METH(Object_init_by_constructor_items, "_init_handle_by_constructor_items",
+            HPyFunc_VARARGS,
+            .doc = "_init_handle_by_constructor_items(fconstructor, items): "
+                   "__init_handle_by_constructor__(fconstructor, *items) for a list or tuple "
+                   "of any length.")
+static HPy Object_init_by_constructor_items_impl(HPyContext* ctx, HPy self, const HPy* args,
+                                                 size_t nargs) {
+  if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
+  if (nargs != 2 || !(HPyList_Check(ctx, args[1]) || HPyTuple_Check(ctx, args[1]))) {
+    HPyErr_SetString(ctx, ctx->h_TypeError,
+                     "_init_handle_by_constructor_items(fconstructor, items: list or tuple)");
+    return HPy_NULL;
+  }
+  HPy_ssize_t n = HPy_Length(ctx, args[1]);
+  if (n < 0) return HPy_NULL;
+  SmallBuffer<HPy> items(static_cast<size_t>(n), HPy_NULL);
+  HPy res = HPy_NULL;
+  HPy_ssize_t got = 0;
+  for (; got < n; ++got) {
+    items[got] = HPy_GetItem_i(ctx, args[1], got);
+    if (HPy_IsNull(items[got])) break;
+  }
+  if (got == n) res = init_by_constructor(ctx, self, args[0], items.data(), items.size());
+  for (HPy_ssize_t i = 0; i < got; ++i) HPy_Close(ctx, items[i]);
+  return res;
+}
+
 static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_finalize, &Object_hash,
                                    &Object_richcompare, &Object_chandle, &Object_same_as,
-                                   &Object_type_index, &Object_init_by_constructor, nullptr};
+                                   &Object_type_index, &Object_init_by_constructor,
+                                   &Object_init_by_constructor_items, nullptr};
 
 HPyType_Spec Object_spec = {
     .name = "tvm_ffi_hpy.core.Object",

@@ -3,6 +3,7 @@ import pytest
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Dict, List, Map, Shape, testing
+from conftest import PYPY_DEBUG
 
 echo = tvm_ffi_hpy.get_global_func("testing.echo")
 make_array_of = tvm_ffi_hpy.get_global_func("testing.make_array_of")
@@ -675,3 +676,29 @@ def test_cpp_map_parameter_takes_a_dict_and_back():
     assert type(testing.schema_id_dict_str_str({"k": "v"})) is Dict
     with pytest.raises(TypeError, match=r"Expected `Dict\[str, int\]` but got `ffi.Map`"):
         testing.schema_id_dict_str_int(Map({"a": "x"}))
+
+
+@pytest.mark.skipif(PYPY_DEBUG, reason="2**20 items through HPy calls: hours in PyPy's HPy "
+                    "debug mode (conftest.PYPY_DEBUG); every other lane runs it")
+@pytest.mark.parametrize("cls", [Array, List, Map, Dict])
+def test_constructors_take_more_items_than_a_call_has_room_for(cls):
+    # HPy's CPython runtime copies a call's positional arguments to the C
+    # stack: 2**20 of them overflowed it (a crash) when the constructors
+    # passed their items one argument each.  They pass one list now.
+    n = (1 << 20) + 3
+    if cls in (Map, Dict):
+        c = cls({k: -k for k in range(n)})
+        assert len(c) == n and c[0] == 0 and c[n - 1] == -(n - 1)
+    else:
+        c = cls(iter(range(n)))  # any iterable, not only a list
+        assert len(c) == n and c[0] == 0 and c[n - 1] == n - 1
+
+
+def test_items_constructor_refuses_anything_but_a_list_or_tuple():
+    ctor = tvm_ffi_hpy.get_global_func("ffi.Array")
+    a = Array([1])
+    with pytest.raises(TypeError, match="list or tuple"):
+        a._init_handle_by_constructor_items(ctor, 5)
+    with pytest.raises(TypeError, match="list or tuple"):
+        a._init_handle_by_constructor_items(ctor)
+    assert list(Array((1, 2))) == [1, 2]  # a tuple is taken as it is

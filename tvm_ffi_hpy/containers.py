@@ -50,6 +50,15 @@ _recursive_hash = get_global_func("ffi.RecursiveHash")
 _NOT_GIVEN: Any = object()
 
 
+def _as_items(iterable: Iterable[Any]) -> Any:
+    """A list or tuple of the items (itself when it is one).  The containers
+    hand their items to the core as one list: a call with about 2**20
+    positional arguments overflows the C stack in HPy's runtime on CPython."""
+    if type(iterable) is list or type(iterable) is tuple:
+        return iterable
+    return list(iterable)
+
+
 def _flatten_pairs(mapping: Any) -> "list[Any]":
     """[key, value, key, value, ...] of a Mapping or an iterable of pairs.
     AttributeError (no `items`) for anything else, as apache tvm-ffi's Map."""
@@ -128,7 +137,7 @@ class Array(Object):
     __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
-        self.__init_handle_by_constructor__(_array_ctor, *input_list)
+        self._init_handle_by_constructor_items(_array_ctor, _as_items(input_list))
 
     __len__ = _seq_len
     __getitem__ = _seq_getitem
@@ -163,7 +172,7 @@ class Map(Object):
     __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_dict: Union[Mapping[Any, Any], Iterable[Any]] = ()) -> None:
-        self.__init_handle_by_constructor__(_map_ctor, *_flatten_pairs(input_dict))
+        self._init_handle_by_constructor_items(_map_ctor, _flatten_pairs(input_dict))
 
     def __len__(self) -> int:
         size: int = _map_size(self)
@@ -224,7 +233,7 @@ class List(Object):
     __hash__ = _container_hash  # ffi.RecursiveHash
 
     def __init__(self, input_list: Iterable[Any] = ()) -> None:
-        self.__init_handle_by_constructor__(_list_ctor, *input_list)
+        self._init_handle_by_constructor_items(_list_ctor, _as_items(input_list))
 
     __len__ = _seq_len
     __getitem__ = _seq_getitem
@@ -380,7 +389,7 @@ class Dict(Object):
                  **kwargs: Any) -> None:
         flat = _flatten_pairs(input_dict) if input_dict is not None else []
         flat.extend(itertools.chain.from_iterable(kwargs.items()))
-        self.__init_handle_by_constructor__(_dict_ctor, *flat)
+        self._init_handle_by_constructor_items(_dict_ctor, flat)
 
     def __len__(self) -> int:
         size: int = _dict_size(self)
