@@ -195,7 +195,7 @@ static Binding binding_of(TVMFFIObject* obj) {
 // ---------------------------------------------------------------------------
 // Keepers
 // ---------------------------------------------------------------------------
-static constexpr uint32_t kSlabSize = kKeeperBlock;
+static constexpr uint32_t kSlabSize = 1024;
 
 struct Slab {
   HPyField* fields[kSlabSize];  // the header fields this keeper owns (NULL: free)
@@ -207,19 +207,11 @@ static std::vector<uint32_t> g_free_slots;
 
 // One keeper type owns the HPyFields of both tables that keep Python objects
 // alive from outside any Python object: a slab of pinned wrappers' header
-// fields (kSlabKeeper, below) or a block of the opaque table (kOpaqueKeeper,
+// fields (kSlabKeeper, below) or a chunk of the opaque table (kOpaqueKeeper,
 // convert.cc).  Its payload names which, and tp_traverse visits exactly those
 // fields: each field is visited by one owner.  The data a keeper names is in
-// place before the keeper is made (add_keeper), so a collection never sees a
-// keeper without its fields.  Blocks stay small (kKeeperBlock) because PyPy
-// walks a written keeper in full at its next minor collection.
-//
-// Where the keepers live: block b of a table is owned by the keeper in the
-// module global g_keeper_globals[kind][b] for the first kGlobalKeepers blocks
-// (a global load: the hot path of a pinned wrapper's fetch and of an opaque
-// object's store and load), and by item b - kGlobalKeepers of the list
-// g_keeper_lists[kind] after them (one item fetch more).  Blocks are added in
-// order, never removed.
+// place before the keeper is made (new_keeper), so a collection never sees a
+// keeper without its fields.
 struct KeeperPayload {
   uint32_t kind;        // KeeperKind
   uint32_t index_plus1;  // the slab or chunk + 1
@@ -230,7 +222,7 @@ HPyDef_SLOT(Keeper_traverse, HPy_tp_traverse)
 static int Keeper_traverse_impl(void* self, HPyFunc_visitproc visit, void* arg) {
   const KeeperPayload* p = static_cast<KeeperPayload*>(self);
   if (p->index_plus1 == 0) return 0;
-  if (p->kind == kOpaqueKeeper) return opaque_block_traverse(p->index_plus1 - 1, visit, arg);
+  if (p->kind == kOpaqueKeeper) return opaque_chunk_traverse(p->index_plus1 - 1, visit, arg);
   if (p->index_plus1 > g_slabs.size()) return 0;
   Slab* slab = g_slabs[p->index_plus1 - 1];
   for (uint32_t i = 0; i < kSlabSize; ++i) {
@@ -251,30 +243,38 @@ HPyType_Spec Keeper_spec = {
            "headers, or one chunk of the Python objects held by the core.",
 };
 
-HPy keeper_from_list(HPyContext* ctx, KeeperKind kind, uint32_t index) {
-  HPy list = HPyGlobal_Load(ctx, g_keeper_lists[kind]);
-  HPy keeper = HPy_GetItem_i(ctx, list, static_cast<HPy_ssize_t>(index - kGlobalKeepers));
-  HPy_Close(ctx, list);
-  return keeper;
-}
-
-int add_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index) {
+HPy new_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index) {
   HPy type = HPyGlobal_Load(ctx, g_KeeperType);
   KeeperPayload* p;
   HPy keeper = HPy_New(ctx, type, &p);
   HPy_Close(ctx, type);
-  if (HPy_IsNull(keeper)) return -1;
-  p->kind = kind;
-  p->index_plus1 = index + 1;  // visited from now on
-  int rc = 0;
-  if (index < kGlobalKeepers) {
-    HPyGlobal_Store(ctx, &g_keeper_globals[kind][index], keeper);
-  } else {
-    HPy list = HPyGlobal_Load(ctx, g_keeper_lists[kind]);
-    rc = HPyList_Append(ctx, list, keeper);  // item index - kGlobalKeepers: added in order
-    HPy_Close(ctx, list);
+  if (!HPy_IsNull(keeper)) {
+    p->kind = kind;
+    p->index_plus1 = index + 1;  // visited from now on
   }
-  HPy_Close(ctx, keeper);  // reachable now, or it dies
+  return keeper;
+}
+
+// The keeper of slab `slab`: a global load for the first kGlobalSlabs (the
+// hot path of every pinned wrapper's fetch), an item of g_keepers after them.
+static HPy keeper_handle(HPyContext* ctx, uint32_t slab) {
+  if (slab < kGlobalSlabs) return HPyGlobal_Load(ctx, g_slab_keepers[slab]);
+  HPy list = HPyGlobal_Load(ctx, g_keepers);
+  HPy keeper = HPy_GetItem_i(ctx, list, static_cast<HPy_ssize_t>(slab - kGlobalSlabs));
+  HPy_Close(ctx, list);
+  return keeper;
+}
+
+// Make slab `index`'s keeper reachable (a module global or the list's next
+// item: slabs are added in order); -1 with an error set.
+static int attach_slab_keeper(HPyContext* ctx, uint32_t index, HPy keeper) {
+  if (index < kGlobalSlabs) {
+    HPyGlobal_Store(ctx, &g_slab_keepers[index], keeper);
+    return 0;
+  }
+  HPy list = HPyGlobal_Load(ctx, g_keepers);
+  int rc = HPyList_Append(ctx, list, keeper);
+  HPy_Close(ctx, list);
   return rc;
 }
 
@@ -290,7 +290,10 @@ static int add_slab(HPyContext* ctx) {
   }
   uint32_t index = static_cast<uint32_t>(g_slabs.size());
   g_slabs.push_back(slab);
-  if (add_keeper(ctx, kSlabKeeper, index) < 0) {
+  HPy keeper = new_keeper(ctx, kSlabKeeper, index);
+  int rc = HPy_IsNull(keeper) ? -1 : attach_slab_keeper(ctx, index, keeper);
+  if (!HPy_IsNull(keeper)) HPy_Close(ctx, keeper);  // reachable now, or it dies
+  if (rc < 0) {
     g_slabs.pop_back();  // a dying keeper no longer visits it (index_plus1 > size)
     delete slab;
     return -1;
@@ -304,7 +307,7 @@ static int add_slab(HPyContext* ctx) {
 static int pin(HPyContext* ctx, const Binding& b, HPy wrapper) {
   if (g_free_slots.empty() && add_slab(ctx) < 0) return -1;
   uint32_t id = g_free_slots.back();
-  HPy keeper = keeper_handle(ctx, kSlabKeeper, id / kSlabSize);
+  HPy keeper = keeper_handle(ctx, id / kSlabSize);
   if (HPy_IsNull(keeper)) return -1;
   g_free_slots.pop_back();
   g_slabs[id / kSlabSize]->fields[id % kSlabSize] = b.wrapper;  // visited from now on
@@ -319,7 +322,7 @@ static int pin(HPyContext* ctx, const Binding& b, HPy wrapper) {
 static void unpin(HPyContext* ctx, const Binding& b) {
   uint32_t slot_plus1 = slot_plus1_of(__atomic_load_n(b.state, __ATOMIC_RELAXED));
   uint32_t id = slot_plus1 - 1;
-  HPy keeper = keeper_handle(ctx, kSlabKeeper, id / kSlabSize);
+  HPy keeper = keeper_handle(ctx, id / kSlabSize);
   __atomic_fetch_sub(b.state, slot_plus1 << 1, __ATOMIC_RELEASE);
   g_slabs[id / kSlabSize]->fields[id % kSlabSize] = nullptr;
   g_free_slots.push_back(id);
@@ -329,7 +332,7 @@ static void unpin(HPyContext* ctx, const Binding& b) {
 }
 
 static HPy load_pinned(HPyContext* ctx, const Binding& b, uint32_t slot_plus1) {
-  HPy keeper = keeper_handle(ctx, kSlabKeeper, (slot_plus1 - 1) / kSlabSize);
+  HPy keeper = keeper_handle(ctx, (slot_plus1 - 1) / kSlabSize);
   if (HPy_IsNull(keeper)) return HPy_NULL;
   HPy w = HPyField_Load(ctx, keeper, *b.wrapper);
   HPy_Close(ctx, keeper);

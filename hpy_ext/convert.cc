@@ -79,67 +79,81 @@ void ArgTemps::own(TVMFFIObject* obj) {
 // ---------------------------------------------------------------------------
 volatile int g_released_pending = 0;
 
-// The opaque table.  Key k >= 1 names one HPyField: entry k - 1 of blocks
-// of kKeeperBlock fields (block (k - 1) / kKeeperBlock), never moved.  The
-// fields of block b are owned by one keeper (binding.cc, "Keepers": kind
-// kOpaqueKeeper, a module global for the first blocks), whose tp_traverse
-// visits exactly them (opaque_block_traverse): each field holds one strong
-// reference and is visited by one owner.  A crossing costs a global load
-// and a field store (no int object, no list item assignment); free keys are
-// reused (g_free_keys), so the table only grows to the most objects held at
-// once, and the keys written again are the recently freed ones (few blocks
-// written between two of PyPy's minor collections, which walk each written
-// keeper in full).
-//   g_opaque_blocks[b]   calloc'ed once, never moved or freed (the keeper's
-//                        tp_traverse may read it at any collection, also at
-//                        interpreter exit); the vector itself only grows,
-//                        with no HPy call between a push_back and its use.
+// The opaque table.  Key k >= 1 names one HPyField: keys are grouped in
+// chunks, chunk c holding kFirstChunk << c fields (keys 1 .. kFirstChunk
+// in chunk 0, the next 2 * kFirstChunk in chunk 1, ...), so the table grows
+// without ever moving a field.  The fields of chunk c are owned by one
+// keeper (binding.cc, kind kOpaqueKeeper), held in the module global
+// g_opaque_keepers[c], whose tp_traverse visits exactly them
+// (opaque_chunk_traverse): each field holds one strong reference and is
+// visited by one owner.  A crossing costs a global load and a field store
+// (no int object, no list item assignment); free keys are reused
+// (g_free_keys), so the table only grows to the most objects held at once.
+//   g_opaque_chunks[c].fields   calloc'ed once, never moved or freed (the
+//                               keeper's tp_traverse may read it at any
+//                               collection, also at interpreter exit);
 // All of it changes under the GIL only.
-static std::vector<HPyField*> g_opaque_blocks;
+static constexpr int64_t kFirstChunk = 1024;
+struct OpaqueChunk {
+  HPyField* fields = nullptr;
+  int64_t size = 0;
+};
+static OpaqueChunk g_opaque_chunks[kOpaqueChunks];
+static int g_opaque_chunk_count = 0;
 static int64_t g_next_new_key = 1;  // the smallest key never handed out
 
-int opaque_block_traverse(uint32_t index, HPyFunc_visitproc visit, void* arg) {
-  if (index >= g_opaque_blocks.size()) return 0;
-  HPyField* fields = g_opaque_blocks[index];
-  for (uint32_t i = 0; i < kKeeperBlock; ++i) HPy_VISIT(&fields[i]);
+int opaque_chunk_traverse(uint32_t chunk_index, HPyFunc_visitproc visit, void* arg) {
+  if (chunk_index >= uint32_t(g_opaque_chunk_count)) return 0;
+  const OpaqueChunk& chunk = g_opaque_chunks[chunk_index];
+  for (int64_t i = 0; i < chunk.size; ++i) HPy_VISIT(&chunk.fields[i]);
   return 0;
 }
 
-// Where key `key` lives: its block and the index in it.
-static inline void opaque_slot(int64_t key, uint32_t* block, uint32_t* index) {
+// Where key `key` lives: its chunk and the index in it.
+static inline void opaque_slot(int64_t key, int* chunk, int64_t* index) {
   uint64_t k = static_cast<uint64_t>(key - 1);
-  *block = static_cast<uint32_t>(k / kKeeperBlock);
-  *index = static_cast<uint32_t>(k % kKeeperBlock);
+  int c = 63 - __builtin_clzll(k / kFirstChunk + 1);
+  *chunk = c;
+  *index = static_cast<int64_t>(k - uint64_t(kFirstChunk) * ((uint64_t(1) << c) - 1));
 }
 
-// Attach the next block (its fields and its keeper); -1 with an error set.
-static int opaque_add_block(HPyContext* ctx) {
-  if (g_opaque_blocks.size() >= UINT32_MAX - 1) {
+// Attach chunk g_opaque_chunk_count (its fields and its keeper); -1 with an
+// error set.
+static int opaque_add_chunk(HPyContext* ctx) {
+  int c = g_opaque_chunk_count;
+  if (c == kOpaqueChunks) {
     HPyErr_SetString(ctx, ctx->h_MemoryError, "too many Python objects held by the core");
     return -1;
   }
-  auto* fields = static_cast<HPyField*>(std::calloc(kKeeperBlock, sizeof(HPyField)));
+  int64_t size = kFirstChunk << c;
+  auto* fields = static_cast<HPyField*>(std::calloc(size_t(size), sizeof(HPyField)));
   if (!fields) {
     HPyErr_NoMemory(ctx);
     return -1;
   }
-  uint32_t index = static_cast<uint32_t>(g_opaque_blocks.size());
-  g_opaque_blocks.push_back(fields);  // all empty: harmless to visit
-  if (add_keeper(ctx, kOpaqueKeeper, index) < 0) {
-    g_opaque_blocks.pop_back();  // a dying keeper no longer visits it
+  g_opaque_chunks[c].fields = fields;  // all empty: harmless to visit
+  g_opaque_chunks[c].size = size;
+  g_opaque_chunk_count = c + 1;
+  HPy keeper = new_keeper(ctx, kOpaqueKeeper, uint32_t(c));
+  if (HPy_IsNull(keeper)) {
+    g_opaque_chunk_count = c;
+    g_opaque_chunks[c] = OpaqueChunk{};
     std::free(fields);
     return -1;
   }
+  HPyGlobal_Store(ctx, &g_opaque_keepers[c], keeper);
+  HPy_Close(ctx, keeper);
   return 0;
 }
 
 // Store `h` (or HPy_NULL) in the field of `key`.  Storing NULL releases the
 // object last: that may run arbitrary code (its __del__).
 static void opaque_store(HPyContext* ctx, int64_t key, HPy h) {
-  uint32_t b, i;
-  opaque_slot(key, &b, &i);
-  HPy keeper = keeper_handle(ctx, kOpaqueKeeper, b);
-  HPyField_Store(ctx, keeper, &g_opaque_blocks[b][i], h);
+  int c;
+  int64_t i;
+  opaque_slot(key, &c, &i);
+  HPy keeper = HPyGlobal_Load(ctx, g_opaque_keepers[c]);
+  HPyField_Store(ctx, keeper, &g_opaque_chunks[c].fields[i], h);
   HPy_Close(ctx, keeper);
 }
 
@@ -228,9 +242,10 @@ static int64_t opaque_table_add(HPyContext* ctx, HPy h) {
     key = g_free_keys.back();
     g_free_keys.pop_back();
   } else {
-    uint32_t b, i;
-    opaque_slot(g_next_new_key, &b, &i);
-    if (b >= g_opaque_blocks.size() && opaque_add_block(ctx) < 0) return -1;
+    int c;
+    int64_t i;
+    opaque_slot(g_next_new_key, &c, &i);
+    if (c >= g_opaque_chunk_count && opaque_add_chunk(ctx) < 0) return -1;
     key = g_next_new_key++;
   }
   opaque_store(ctx, key, h);  // the field was empty: nothing is released
@@ -271,10 +286,11 @@ HPy opaque_key_get(HPyContext* ctx, int64_t key) {
     HPyErr_SetString(ctx, ctx->h_SystemError, "opaque table: no such key");
     return HPy_NULL;
   }
-  uint32_t b, i;
-  opaque_slot(key, &b, &i);
-  HPy keeper = keeper_handle(ctx, kOpaqueKeeper, b);
-  HPy res = HPyField_Load(ctx, keeper, g_opaque_blocks[b][i]);
+  int c;
+  int64_t i;
+  opaque_slot(key, &c, &i);
+  HPy keeper = HPyGlobal_Load(ctx, g_opaque_keepers[c]);
+  HPy res = HPyField_Load(ctx, keeper, g_opaque_chunks[c].fields[i]);
   HPy_Close(ctx, keeper);
   if (HPy_IsNull(res)) {  // HPyField_Load of an empty field: a released key
     HPyErr_SetString(ctx, ctx->h_SystemError, "opaque table: the object was released");

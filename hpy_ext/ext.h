@@ -82,15 +82,18 @@ extern HPyGlobal g_FunctionType;       // the Function wrapper type
 extern HPyGlobal g_FieldAccessorType;  // callable used as property fget/fset
 extern HPyGlobal g_class_table;        // list: type index -> Python class or None
 extern HPyGlobal g_factory_types;      // dict: classes made by make_type -> True
+// The opaque table's keepers: chunk c -> the keeper owning its fields
+// (convert.cc, "The opaque table").  20 chunks of 1024 << c fields:
+// about 10**9 Python objects held by the core at once.
+constexpr int kOpaqueChunks = 20;
+extern HPyGlobal g_opaque_keepers[kOpaqueChunks];
 extern HPyGlobal g_KeeperType;         // owner type of HPyFields outside objects (binding.cc)
-// The keepers of the two tables of HPyFields kept outside Python objects
-// (binding.cc, "Keepers"), per KeeperKind: block b < kGlobalKeepers ->
-// g_keeper_globals[kind][b], one global load away (the first 262,144
-// entries); later blocks -> item b - kGlobalKeepers of g_keeper_lists[kind].
-constexpr uint32_t kKeeperKinds = 2;
-constexpr uint32_t kGlobalKeepers = 256;
-extern HPyGlobal g_keeper_globals[kKeeperKinds][kGlobalKeepers];
-extern HPyGlobal g_keeper_lists[kKeeperKinds];
+// The keepers of the pinned wrappers' slabs (binding.cc): slab s <
+// kGlobalSlabs -> g_slab_keepers[s], one global load away (the first
+// 262,144 pinned wrappers); later slabs -> g_keepers[s - kGlobalSlabs].
+constexpr uint32_t kGlobalSlabs = 256;
+extern HPyGlobal g_slab_keepers[kGlobalSlabs];
+extern HPyGlobal g_keepers;            // list: keepers of slabs kGlobalSlabs and on
 // The hooks: Python-level pieces, set by name at import (module.cc, kHooks,
 // which says what each must be).  None until then.
 extern HPyGlobal g_class_factory;      // callable(type_index) -> class
@@ -124,24 +127,12 @@ extern HPyGlobal g_TypeMethodClass;
 
 // ---- binding.cc -----------------------------------------------------------
 extern HPyType_Spec Keeper_spec;
-// Two tables keep HPyFields outside Python objects: the pinned wrappers'
-// header fields (binding.cc, slabs) and the Python objects held by the core
-// (convert.cc, the opaque table).  Both come in blocks of kKeeperBlock
-// entries, each owned by one keeper whose tp_traverse visits exactly them.
-enum KeeperKind : uint32_t { kSlabKeeper = 0, kOpaqueKeeper = 1 };
-constexpr uint32_t kKeeperBlock = 1024;
-// Make the keeper of block `index` of a table (its entries in place: the
-// keeper visits them from now on) and make it reachable; -1 with an error set.
-int add_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index);
-// The keeper of block `index` (a new handle), or HPy_NULL with an error set:
-// a global load inline for the first kGlobalKeepers blocks (the hot path).
-HPy keeper_from_list(HPyContext* ctx, KeeperKind kind, uint32_t index);
-inline HPy keeper_handle(HPyContext* ctx, KeeperKind kind, uint32_t index) {
-  if (index < kGlobalKeepers) return HPyGlobal_Load(ctx, g_keeper_globals[kind][index]);
-  return keeper_from_list(ctx, kind, index);
-}
-// tp_traverse of the opaque table's block `index` (convert.cc).
-int opaque_block_traverse(uint32_t index, HPyFunc_visitproc visit, void* arg);
+// A keeper owning the HPyFields of a slab of pinned wrappers (binding.cc) or
+// of a chunk of the opaque table (convert.cc); the fields must be in place.
+enum KeeperKind : uint32_t { kSlabKeeper = 1, kOpaqueKeeper = 2 };
+HPy new_keeper(HPyContext* ctx, KeeperKind kind, uint32_t index);
+// tp_traverse of the opaque table's chunk `chunk_index` (convert.cc).
+int opaque_chunk_traverse(uint32_t chunk_index, HPyFunc_visitproc visit, void* arg);
 // Install the allocator and the transition hook (module init).
 int binding_init(HPyContext* ctx);
 // The wrapper of `obj`: the pinned one, the caller's own (arguments in

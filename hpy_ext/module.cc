@@ -19,6 +19,7 @@ HPyGlobal g_FieldAccessorType;
 HPyGlobal g_class_table;
 HPyGlobal g_class_factory;
 HPyGlobal g_factory_types;
+HPyGlobal g_opaque_keepers[kOpaqueChunks];
 HPyGlobal g_error_classes;
 HPyGlobal g_trampoline;
 HPyGlobal g_trampoline_n[kFixedArityTrampolines];
@@ -35,8 +36,8 @@ HPyGlobal g_int_to_words;
 HPyGlobal g_int_from_words;
 HPyGlobal g_device_from_fields;
 HPyGlobal g_KeeperType;
-HPyGlobal g_keeper_globals[kKeeperKinds][kGlobalKeepers];
-HPyGlobal g_keeper_lists[kKeeperKinds];
+HPyGlobal g_keepers;
+HPyGlobal g_slab_keepers[kGlobalSlabs];
 HPyGlobal g_reraise;
 HPyGlobal g_raise_with_backtrace;
 HPyGlobal g_backtrace_of;
@@ -699,17 +700,15 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
       store_new(ctx, &g_error_classes, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_plain_types, HPyDict_New(ctx)) < 0 ||
       store_new(ctx, &g_protocol_types, HPyDict_New(ctx)) < 0 ||
-      store_new(ctx, &g_keeper_lists[kSlabKeeper], HPyList_New(ctx, 0)) < 0 ||
-      store_new(ctx, &g_keeper_lists[kOpaqueKeeper], HPyList_New(ctx, 0)) < 0 ||
+      store_new(ctx, &g_keepers, HPyList_New(ctx, 0)) < 0 ||
       store_new(ctx, &g_plain_flag_name, HPyUnicode_FromString(ctx, kPlainFlagName)) < 0) {
     return -1;
   }
   for (const Hook& hook : kHooks) {
     if (!is_dict_hook(hook.slot)) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
   }
-  for (auto& kind : g_keeper_globals) {
-    for (HPyGlobal& keeper : kind) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
-  }
+  for (HPyGlobal& keeper : g_opaque_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
+  for (HPyGlobal& keeper : g_slab_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
   if (add_constants(ctx, module) < 0 || convert_init(ctx) < 0) return -1;
   return binding_init(ctx);
 }
@@ -732,26 +731,24 @@ static constexpr HPyGlobal* kNamedGlobals[] = {
     &g_class_factory, &g_factory_types, &g_error_classes,
     &g_trampoline,    &g_trampoline_n[0], &g_trampoline_n[1], &g_trampoline_n[2],
     &g_trampoline_n[3], &g_CallbackError, &g_RValueRef,         &g_ShapeClass,
-    &g_KeeperType,    &g_keeper_lists[0], &g_keeper_lists[1], &g_reraise,
-    &g_raise_with_backtrace,
+    &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
     &g_protocol_value, &g_plain_types, &g_protocol_types, &g_plain_flag_name,
     &g_opaque_ptr_to_py, &g_dtype_from_fields,
     &g_device_from_fields, &g_int_to_words, &g_int_from_words};
 static constexpr size_t kNamed = sizeof(kNamedGlobals) / sizeof(kNamedGlobals[0]);
 
-static constexpr std::array<HPyGlobal*, kNamed + kKeeperKinds * kGlobalKeepers + 1>
+static constexpr std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1>
 all_module_globals() {
-  std::array<HPyGlobal*, kNamed + kKeeperKinds * kGlobalKeepers + 1> all{};
+  std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1> all{};
   size_t n = 0;
   for (HPyGlobal* g : kNamedGlobals) all[n++] = g;
-  for (auto& kind : g_keeper_globals) {
-    for (HPyGlobal& g : kind) all[n++] = &g;
-  }
+  for (HPyGlobal& g : g_opaque_keepers) all[n++] = &g;
+  for (HPyGlobal& g : g_slab_keepers) all[n++] = &g;
   all[n] = nullptr;
   return all;
 }
-static std::array<HPyGlobal*, kNamed + kKeeperKinds * kGlobalKeepers + 1> module_globals =
+static std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1> module_globals =
     all_module_globals();
 
 static HPyModuleDef module_def = {
