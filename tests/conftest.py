@@ -21,6 +21,9 @@ LONG = os.environ.get("TVM_FFI_HPY_LONG") == "1"
 # handle leaks, which one cycle shows.  The full sizes run there in
 # ci/harden.sh, and everywhere else in ci/test.sh.
 SHORT_RUN = IS_PYPY and _loader.debug_mode() and not LONG
+# The few tests that need hundreds of thousands of handles at once do not run
+# there at all, not even in ci/harden.sh: 20 minutes to hours each.
+PYPY_DEBUG = IS_PYPY and _loader.debug_mode()
 # PyPy 7.3.19 in HPy debug mode aborts when Python code that the extension
 # runs calls the extension again (REENTRY_REASON below).
 REENTRY_ABORTS = IS_PYPY and _loader.debug_mode()

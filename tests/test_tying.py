@@ -26,10 +26,9 @@ import pytest
 
 import tvm_ffi_hpy
 from tvm_ffi_hpy import Array, Map, Shape, core, testing
-from conftest import collect, live_objects, released, scaled
+from conftest import PYPY_DEBUG, collect, live_objects, released, scaled
 
 IS_CPYTHON = platform.python_implementation() == "CPython"
-IS_PYPY_DEBUG = not IS_CPYTHON and tvm_ffi_hpy._loader.debug_mode()
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 echo = tvm_ffi_hpy.get_global_func("testing.echo")
@@ -583,7 +582,7 @@ def _no_growth(name, body):
     # finalizer call, released in batches: there the heap settles in steps of
     # about 2 MB after the warm-up (measured over 6 rounds: it stops growing).
     slack = MEMORY_SLACK
-    if IS_PYPY_DEBUG:
+    if PYPY_DEBUG:
         slack = 8 * MEMORY_SLACK
     if os.environ.get("TVM_FFI_HPY_UNDER_SANITIZER") != "1":
         assert growth < slack, "RSS grew by %d bytes" % growth
@@ -657,9 +656,9 @@ def test_pinned_count_returns_to_start():
     assert pinned() == start
 
 
-@pytest.mark.skipif(IS_PYPY_DEBUG, reason="needs 270,000 pinned wrappers at once: about 20 min in "
+@pytest.mark.skipif(PYPY_DEBUG, reason="needs 270,000 pinned wrappers at once: about 20 min in "
                     "PyPy's HPy debug mode, whose calls cost more the more handles are open "
-                    "(conftest.SHORT_RUN); every other lane runs it")
+                    "(conftest.PYPY_DEBUG); every other lane runs it")
 def test_pinned_wrappers_beyond_the_keepers_in_module_globals():
     # Pinned wrappers' header fields are kept by slabs of 1,024; the keepers
     # of the first 256 slabs are module globals, later ones items of a list
