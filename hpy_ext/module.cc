@@ -738,9 +738,10 @@ static constexpr HPyGlobal* kNamedGlobals[] = {
     &g_device_from_fields, &g_int_to_words, &g_int_from_words};
 static constexpr size_t kNamed = sizeof(kNamedGlobals) / sizeof(kNamedGlobals[0]);
 
-static constexpr std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1>
-all_module_globals() {
-  std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1> all{};
+using ModuleGlobals = std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1>;
+
+static constexpr ModuleGlobals all_module_globals() {
+  ModuleGlobals all{};
   size_t n = 0;
   for (HPyGlobal* g : kNamedGlobals) all[n++] = g;
   for (HPyGlobal& g : g_opaque_keepers) all[n++] = &g;
@@ -748,8 +749,7 @@ all_module_globals() {
   all[n] = nullptr;
   return all;
 }
-static std::array<HPyGlobal*, kNamed + kOpaqueChunks + kGlobalSlabs + 1> module_globals =
-    all_module_globals();
+static ModuleGlobals module_globals = all_module_globals();
 
 static HPyModuleDef module_def = {
     .doc = "The HPy universal extension of tvm_ffi_hpy (use the tvm_ffi_hpy package).",
