@@ -4,13 +4,14 @@
 #
 #   $ENV_DIR/cpython/    venv of the machine's CPython 3.11 with hpy==0.9.0,
 #                        pytest, setuptools, wheel, hypothesis, cmake, ninja,
-#                        mypy (tests/test_typing.py), numpy (tests/test_tensor.py)
+#                        mypy (tests/test_typing.py), numpy (tests/test_tensor.py),
+#                        cffi (tests/test_plain_fields.py; PyPy ships its own)
 #                        and, when the machine has PyTorch's CPU wheel for
 #                        CPython 3.11 on disk (pip's find-links, e.g.
 #                        /opt/wheels), torch from it (tests/test_torch.py;
 #                        never downloaded: without the file those tests skip)
-#   $ENV_DIR/cpython313/ venv of pyenv's CPython 3.13 with pytest, hypothesis
-#                        and numpy, and no hpy: our wheel carries the runtime
+#   $ENV_DIR/cpython313/ venv of pyenv's CPython 3.13 with pytest, hypothesis,
+#                        numpy and cffi, and no hpy: our wheel carries the runtime
 #   $ENV_DIR/hpy313/     hpy 0.9.0 patched for 3.13 (ci/hpy313.sh: PyPI's sdist
 #                        + ci/hpy-patches/, version 0.9.0+tvmffihpy.1), as a
 #                        wheel, from which setup.py takes that runtime
@@ -52,7 +53,7 @@ for arg in "$@"; do
   esac
 done
 
-CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy numpy ml_dtypes virtualenv auditwheel)
+CPY_PKGS=(hpy==0.9.0 pytest setuptools wheel hypothesis cmake ninja mypy numpy ml_dtypes virtualenv auditwheel cffi)
 # For PyPy: pure-Python wheels only (hypothesis also ships PyPy binary wheels
 # built for a newer PyPy than Debian's 7.3.19: they fail to import), then
 # numpy, the one binary wheel (pypy311_pp73), for the DLPack tests.
@@ -124,7 +125,7 @@ pick_python() {
   return 1
 }
 cpython_check() {
-  "$CPY" -c 'import hpy.universal, hpy.devel, pytest, hypothesis, setuptools, wheel, cmake, ninja, mypy, ml_dtypes
+  "$CPY" -c 'import hpy.universal, hpy.devel, pytest, hypothesis, setuptools, wheel, cmake, ninja, mypy, ml_dtypes, cffi
 v = hpy.universal.get_version()[0]
 assert v == "0.9.0", v' >/dev/null 2>&1
 }
@@ -186,7 +187,7 @@ fi
 
 # ------------------- 1c. CPython 3.13, and hpy 0.9.0 patched for it (a wheel)
 STEP="cpython313"
-CPY313_PKGS=(pytest hypothesis numpy ml_dtypes)
+CPY313_PKGS=(pytest hypothesis numpy ml_dtypes cffi)
 HPY313_WHEEL_DIR="$ENV_DIR/hpy313"
 # A CPython 3.13 with its headers (hpy is built from source): pyenv's, else
 # python3.13 on PATH (Debian 13's needs python3.13-dev and python3.13-venv).
@@ -207,7 +208,7 @@ print(sys.executable if ok else "")' 2>/dev/null)" || continue
 # TVM_FFI_HPY_HPY313_WHEEL), so the suite on 3.13 is what a plain pip gives.
 cpython313_check() {
   ls "$HPY313_WHEEL_DIR"/hpy-0.9.0+tvmffihpy.1-cp313-cp313-*.whl >/dev/null 2>&1 &&
-  "$CPY313" -c 'import importlib.util, pytest, hypothesis, numpy, ml_dtypes
+  "$CPY313" -c 'import importlib.util, pytest, hypothesis, numpy, ml_dtypes, cffi
 assert importlib.util.find_spec("hpy") is None' >/dev/null 2>&1
 }
 HOST_PY313="$(pick_python313)" || die "no CPython 3.13 with its headers found (pyenv's versions/3.13.*, python3.13 on PATH); set TVM_FFI_HPY_PYTHON313=/path/to/python3.13"

@@ -927,7 +927,7 @@ static HPy shape_to_py(HPyContext* ctx, TVMFFIObject* obj) {
   const TVMFFIShapeCell* cell = TVMFFIShapeGetCellPtr(obj);
   HPyTupleBuilder tb = HPyTupleBuilder_New(ctx, static_cast<HPy_ssize_t>(cell->size));
   for (size_t i = 0; i < cell->size; ++i) {
-    HPy v = HPyLong_FromInt64_t(ctx, cell->data[i]);
+    HPy v = int_to_py(ctx, cell->data[i]);
     if (HPy_IsNull(v)) {
       HPyTupleBuilder_Cancel(ctx, tb);
       return HPy_NULL;
@@ -1017,7 +1017,7 @@ HPy any_view_to_py(HPyContext* ctx, const TVMFFIAny* v) {
     case kTVMFFINone:
       return HPy_Dup(ctx, ctx->h_None);
     case kTVMFFIInt:
-      return HPyLong_FromInt64_t(ctx, v->v_int64);
+      return int_to_py(ctx, v->v_int64);
     case kTVMFFIBool:
       return HPyBool_FromBool(ctx, v->v_int64 != 0);
     case kTVMFFIFloat:

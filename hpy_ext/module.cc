@@ -228,7 +228,7 @@ static HPy array_size_impl(HPyContext* ctx, HPy, HPy arr) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   TVMFFIObject* obj = seq_handle_of(ctx, arr);
   if (!obj) return HPy_NULL;
-  return HPyLong_FromInt64_t(ctx, TVMFFISeqGetCellPtr(obj)->size);
+  return int_to_py(ctx, TVMFFISeqGetCellPtr(obj)->size);
 }
 
 HPyDef_METH(array_getitem, "array_getitem", HPyFunc_VARARGS,
@@ -409,12 +409,12 @@ static HPy type_field(HPyContext* ctx, const TVMFFITypeInfo* info, const TVMFFIF
   return KeywordArgs(ctx)
       .add("name", [&] { return py_str(ctx, f->name); })
       .add("doc", [&] { return py_str(ctx, f->doc); })
-      .add("size", [&] { return HPyLong_FromInt64_t(ctx, f->size); })
-      .add("offset", [&] { return HPyLong_FromInt64_t(ctx, f->offset); })
+      .add("size", [&] { return int_to_py(ctx, f->size); })
+      .add("offset", [&] { return int_to_py(ctx, f->offset); })
       .add("frozen", [&] { return HPyBool_FromBool(ctx, !writable); })
       .add("metadata", [&] { return metadata_text(ctx, f->metadata); })
       .add("accessor", [&] { return make_field_accessor(ctx, info, f); })
-      .add("flags", [&] { return HPyLong_FromInt64_t(ctx, f->flags); })
+      .add("flags", [&] { return int_to_py(ctx, f->flags); })
       .add("has_default", [&] { return HPyBool_FromBool(ctx, has_default); })
       .add("default", [&] {
         return has_default ? any_view_to_py(ctx, &f->default_value) : HPy_Dup(ctx, ctx->h_None);
@@ -431,7 +431,7 @@ static HPy type_method(HPyContext* ctx, const TVMFFIMethodInfo* m) {
       .add("func", [&] { return any_view_to_py(ctx, &m->method); })
       .add("metadata", [&] { return metadata_text(ctx, m->metadata); })
       .add("is_static", [&] { return HPyBool_FromBool(ctx, is_static); })
-      .add("flags", [&] { return HPyLong_FromInt64_t(ctx, m->flags); })
+      .add("flags", [&] { return int_to_py(ctx, m->flags); })
       .call(g_TypeMethodClass);
 }
 
@@ -514,7 +514,7 @@ static HPy live_object_count_impl(HPyContext* ctx, HPy) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   settle_bindings(ctx);
   maybe_drain_released(ctx);
-  return HPyLong_FromInt64_t(ctx, TVMFFIGetLiveObjectCount());
+  return int_to_py(ctx, TVMFFIGetLiveObjectCount());
 }
 
 HPyDef_METH(stack_limit_changed_def, "stack_limit_changed", HPyFunc_NOARGS,
@@ -540,8 +540,8 @@ HPyDef_METH(binding_info, "binding_info", HPyFunc_NOARGS,
 static HPy binding_info_impl(HPyContext* ctx, HPy) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
   settle_bindings(ctx);
-  HPy items[2] = {HPyLong_FromInt64_t(ctx, binding_header_bytes()),
-                  HPyLong_FromInt64_t(ctx, pinned_count())};
+  HPy items[2] = {int_to_py(ctx, binding_header_bytes()),
+                  int_to_py(ctx, pinned_count())};
   HPy res = HPy_IsNull(items[0]) || HPy_IsNull(items[1]) ? HPy_NULL
                                                          : HPyTuple_FromArray(ctx, items, 2);
   for (HPy h : items) close_h(ctx, h);
@@ -664,12 +664,13 @@ static const struct {
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskInitOff),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskKwOnly),
     TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskSEqHashDefSimple),
+    TVM_FFI_HPY_CONSTANT(kTVMFFIFieldFlagBitMaskPlainValue),
 };
 #undef TVM_FFI_HPY_CONSTANT
 
 static int add_constants(HPyContext* ctx, HPy module) {
   for (const auto& c : kConstants) {
-    HPy value = HPyLong_FromInt64_t(ctx, c.value);
+    HPy value = int_to_py(ctx, c.value);
     int rc = HPy_IsNull(value) ? -1 : HPy_SetAttr_s(ctx, module, c.name, value);
     close_h(ctx, value);
     if (rc < 0) return -1;

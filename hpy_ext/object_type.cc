@@ -168,6 +168,13 @@ static HPy Object_chandle_impl(HPyContext* ctx, HPy self) {
       ctx, reinterpret_cast<uint64_t>(ObjectPayload_AsStruct(ctx, self)->handle));
 }
 
+// The same address as a read-only member: a plain memory read on every
+// interpreter (PyPy's JIT sees through it), for the Python-level fast paths
+// of plain fields (tvm_ffi_hpy/field_property.py).
+HPyDef_MEMBER(Object_address, "__tvm_ffi_address__", HPyMember_HPYSSIZET,
+              offsetof(ObjectPayload, handle), .readonly = 1,
+              .doc = "The address of the core object (0 once moved out).")
+
 HPyDef_METH(Object_same_as, "same_as", HPyFunc_O,
             .doc = "True when both wrappers refer to the same core object.")
 static HPy Object_same_as_impl(HPyContext* ctx, HPy self, HPy other) {
@@ -280,7 +287,7 @@ static HPy Object_init_by_constructor_items_impl(HPyContext* ctx, HPy self, cons
 }
 
 static HPyDef* Object_defines[] = {&Object_new,     &Object_destroy,   &Object_finalize, &Object_hash,
-                                   &Object_richcompare, &Object_chandle, &Object_same_as,
+                                   &Object_richcompare, &Object_chandle, &Object_address, &Object_same_as,
                                    &Object_type_index, &Object_init_by_constructor,
                                    &Object_init_by_constructor_items, nullptr};
 

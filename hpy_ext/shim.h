@@ -51,6 +51,13 @@
  *    utf8_from_unicode raises UnicodeError there (UnicodeEncodeError cannot
  *    be raised from a message alone on PyPy): a UnicodeError on both.  It
  *    scans for them only where cpyext is in the process.
+ *  - Integers: PyPy 7.3.19's HPyLong_FromInt64_t (and FromSsize_t, FromSize_t,
+ *    FromUInt32_t, FromUInt64_t) make an arbitrary-precision int
+ *    (W_LongObject) whatever the value, which stays one through arithmetic
+ *    and which the JIT cannot keep in a register; only HPyLong_FromInt32_t
+ *    makes a machine int.  int_to_py takes FromInt32_t for values that fit
+ *    (the same PyLong_FromLong on CPython).  Wider values stay big ints on
+ *    PyPy: HPy 0.9 has no other call.
  *  - HPyType_IsSubtype returns garbage on PyPy 7.3.19 (a pointer-like value
  *    for any pair of types; HPy_TypeCheck is right).  type_is_subtype reads
  *    the type's __mro__ instead.
@@ -88,6 +95,7 @@
  *   calls, dict keys    every callback and dict test (tests/test_callback.py,
  *                       tests/test_conversion.py, test_dict_becomes_map)
  *   decoding, encoding  tests/test_conversion.py, tests/test_bad_input.py
+ *   integers            tests/test_conversion.py, test_ints_are_machine_ints_*
  *   HPyType_IsSubtype   tests/test_bad_input.py (make_type's base checks)
  *   capsules            tests/test_tensor.py (NumPy <-> Tensor)
  *   context re-entry in PyPy's HPy debug mode (a 20-line HPy reproducer):
@@ -279,6 +287,12 @@ inline HPy unicode_from_utf8(HPyContext* ctx, const char* data, size_t size, boo
   close_h(ctx, decode);
   for (HPy h : args) close_h(ctx, h);
   return s;
+}
+
+// A Python int for `v` (see "Integers" at the top).
+inline HPy int_to_py(HPyContext* ctx, int64_t v) {
+  if (v == static_cast<int32_t>(v)) return HPyLong_FromInt32_t(ctx, static_cast<int32_t>(v));
+  return HPyLong_FromInt64_t(ctx, v);
 }
 
 // 1 when the class `type` is `base` or derives from it, 0 when not, -1 with an

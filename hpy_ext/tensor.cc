@@ -54,7 +54,7 @@ TVMFFIObject* tensor_handle(HPyContext* ctx, HPy h) {
 HPy int64_tuple(HPyContext* ctx, const int64_t* values, int32_t n) {
   HPyTupleBuilder b = HPyTupleBuilder_New(ctx, n);
   for (int32_t i = 0; i < n; ++i) {
-    HPy v = HPyLong_FromInt64_t(ctx, values[i]);
+    HPy v = int_to_py(ctx, values[i]);
     if (HPy_IsNull(v)) {
       HPyTupleBuilder_Cancel(ctx, b);
       return HPy_NULL;

@@ -24,7 +24,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar, Union, cast, overload
 
-from . import _loader
+from . import _loader, _plain_fields
 from .errors import (_CallbackError, _callback_trampoline, _callback_trampoline_0,
                      _callback_trampoline_1, _callback_trampoline_2, _callback_trampoline_3,
                      _error_classes, register_error)
@@ -398,11 +398,14 @@ def _install_reflection(cls: "type[Any]", info: TypeInfo, namespace: "dict[str, 
     """Fields that are not getset descriptors of the class (`properties`)
     become properties; methods, __init__, __tvm_ffi_fields__."""
     for field in properties:
-        # The accessor's bound read/write: a cheaper call than the accessor
+        # Plain values as memory through cffi (_plain_fields.py), else the
+        # accessor's bound read/write: a cheaper call than the accessor
         # itself.  Writes to read-only fields fail in the core, with its message.
         acc = field.accessor
-        prop = property(acc.read, acc.write, None, field.doc or None)
-        prop.__doc__ = field.doc or None  # no doc: None, not the accessor's (PyPy copies it)
+        read, write = _plain_fields.plain_field_access(_ffi, info.type_index, field, acc.read,
+                                                       acc.write)
+        prop = property(read, write, None, field.doc or None)
+        prop.__doc__ = field.doc or None  # no doc: None, not fget's (PyPy copies it)
         setattr(cls, field.name, prop)
     for method in info.methods:
         if method.name == "__ffi_init__":

@@ -57,11 +57,16 @@ class TypeField:
         """The class attribute for this field (core.FFIProperty): reads and
         writes through the accessor; values written go through the field's
         converter and type schema; no setter when the field is frozen."""
+        from . import _plain_fields
+        from .core import _ffi
         from .dataclasses._field import full_converter
         from .dataclasses._py_class_type import field_of
         from .dataclasses._py_init import field_property
         f = field_of(self)
-        return field_property(self.name, self.accessor, bool(self.frozen or f.frozen),
+        read, store = _plain_fields.plain_field_access(
+            _ffi, getattr(cls, "__tvm_ffi_type_index__", None), self, self.accessor.read,
+            self.accessor.write)
+        return field_property(self.name, read, store, bool(self.frozen or f.frozen),
                               self.doc or f.doc, full_converter(f))
 
     def _flag(self, name: str) -> bool:

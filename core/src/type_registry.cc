@@ -143,7 +143,29 @@ class TypeRegistry {
       TVM_FFI_HPY_THROW(ValueError) << "field `" << details::ToStringView(f.name) << "` of `"
                                     << e.key << "` needs a getter and a setter";
     }
+    if ((f.flags & kTVMFFIFieldFlagBitMaskPlainValue) && !IsPlainLayout(f)) {
+      TVM_FFI_HPY_THROW(ValueError)
+          << "field `" << details::ToStringView(f.name) << "` of `" << e.key
+          << "` is flagged PlainValue but its static type and size are not a plain "
+             "int (1, 2, 4, 8 bytes), float (4, 8) or bool (1)";
+    }
     PublishWith(e.info.fields, &e.info.num_fields, &e.info.fields, &e.field_arrays, f);
+  }
+
+  // What kTVMFFIFieldFlagBitMaskPlainValue promises frontends (c_api.h): they
+  // read and write `size` bytes at `offset` themselves, so a field flagged
+  // with a kind or size they cannot read is refused here.
+  static bool IsPlainLayout(const TVMFFIFieldInfo& f) {
+    switch (f.field_static_type_index) {
+      case kTVMFFIInt:
+        return f.size == 1 || f.size == 2 || f.size == 4 || f.size == 8;
+      case kTVMFFIFloat:
+        return f.size == 4 || f.size == 8;
+      case kTVMFFIBool:
+        return f.size == 1;
+      default:
+        return false;
+    }
   }
 
   void RegisterMethod(int32_t index, const TVMFFIMethodInfo& method) {

@@ -88,6 +88,25 @@ class TestCxxClassDerivedDerivedObj : public TestCxxClassDerivedObj {
                                         TestCxxClassDerivedDerivedObj, TestCxxClassDerivedObj)
 };
 
+// Ours, not apache tvm-ffi's: one field of every kind that
+// kTVMFFIFieldFlagBitMaskPlainValue covers, and three of the same static
+// kinds that it does not (unsigned, optional, read-only is still plain);
+// tests/test_plain_fields.py reads and writes them through both paths.
+class TestPlainFieldsObj : public Object {
+ public:
+  int8_t i8 = 0;
+  bool flag = false;
+  int16_t i16 = 0;
+  int32_t i32 = 0;
+  int64_t i64 = 0;
+  float f32 = 0;
+  double f64 = 0;
+  uint32_t u32 = 0;
+  std::optional<int64_t> maybe;
+  int64_t ro_i64 = 7;
+  TVM_FFI_HPY_DECLARE_FINAL_OBJECT_INFO("testing.TestPlainFields", TestPlainFieldsObj, Object)
+};
+
 // A member the registry never sees between two it does: tools that check a
 // type's layout against its reflected fields find its bytes uncovered
 // (tvm_ffi_hpy/stub/layout.py).
@@ -285,6 +304,17 @@ TVM_FFI_HPY_STATIC_INIT_BLOCK() {
   refl::ObjectDef<TestCxxClassDerivedDerivedObj>()
       .def_rw("v_str", &TestCxxClassDerivedDerivedObj::v_str, refl::default_value("default"))
       .def_rw("v_bool", &TestCxxClassDerivedDerivedObj::v_bool);
+  refl::ObjectDef<TestPlainFieldsObj>()
+      .def_rw("i8", &TestPlainFieldsObj::i8, refl::default_value(int8_t(0)))
+      .def_rw("flag", &TestPlainFieldsObj::flag, refl::default_value(false))
+      .def_rw("i16", &TestPlainFieldsObj::i16, refl::default_value(int16_t(0)))
+      .def_rw("i32", &TestPlainFieldsObj::i32, refl::default_value(int32_t(0)))
+      .def_rw("i64", &TestPlainFieldsObj::i64, refl::default_value(int64_t(0)))
+      .def_rw("f32", &TestPlainFieldsObj::f32, refl::default_value(0.0f))
+      .def_rw("f64", &TestPlainFieldsObj::f64, refl::default_value(0.0))
+      .def_rw("u32", &TestPlainFieldsObj::u32, refl::default_value(uint32_t(0)))
+      .def_rw("maybe", &TestPlainFieldsObj::maybe, refl::default_value(std::optional<int64_t>()))
+      .def_ro("ro_i64", &TestPlainFieldsObj::ro_i64, refl::default_value(int64_t(7)));
   refl::ObjectDef<TestCxxClassHiddenFieldObj>()
       .def_rw("v_i64", &TestCxxClassHiddenFieldObj::v_i64)
       .def_rw("v_i32", &TestCxxClassHiddenFieldObj::v_i32);

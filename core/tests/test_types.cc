@@ -253,3 +253,39 @@ TEST(reflection, make_object_from_packed_args) {
   CHECK(value->flags & kTVMFFIFieldFlagBitMaskHasDefault);
   CHECK_EQ(value->default_value.type_index, int32_t(kTVMFFINone));
 }
+
+TEST(reflection, plain_value_flag) {
+  int32_t tindex = KeyToIndex("testing.TestPlainFields");
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(tindex);
+  auto plain = [&](const char* name) {
+    const TVMFFIFieldInfo* f = FindField(info, name);
+    CHECK(f != nullptr);
+    return f != nullptr && (f->flags & kTVMFFIFieldFlagBitMaskPlainValue) != 0;
+  };
+  for (const char* name : {"i8", "flag", "i16", "i32", "i64", "f32", "f64", "ro_i64"}) {
+    CHECK(plain(name));
+  }
+  CHECK(!plain("u32"));    // unsigned: a signed read would differ
+  CHECK(!plain("maybe"));  // std::optional: kTVMFFIInt, but not an int in place
+  CHECK_EQ(FindField(info, "i32")->size, int64_t(4));
+  CHECK_EQ(FindField(info, "maybe")->field_static_type_index, int32_t(kTVMFFIInt));
+  CHECK(!(FindField(TVMFFIGetTypeInfo(KeyToIndex("testing.TestObjectBase")), "v_str")->flags &
+          kTVMFFIFieldFlagBitMaskPlainValue));
+
+  // The registry refuses the flag on a kind or size frontends cannot read.
+  TVMFFIFieldInfo bad = *FindField(info, "maybe");
+  bad.name = details::ToByteArray("bad_plain");
+  bad.flags |= kTVMFFIFieldFlagBitMaskPlainValue;
+  CHECK_EQ(TVMFFITypeRegisterField(tindex, &bad), -1);
+  TVMFFIObjectHandle err = nullptr;
+  TVMFFIErrorMoveFromRaised(&err);
+  CHECK(err != nullptr);
+  if (err != nullptr) {
+    const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(err);
+    CHECK_EQ(std::string(cell->kind.data, cell->kind.size), std::string("ValueError"));
+    CHECK(test_util::Contains(std::string(cell->message.data, cell->message.size),
+                              "flagged PlainValue"));
+    TVMFFIObjectDecRef(err);
+  }
+  CHECK(FindField(info, "bad_plain") == nullptr);
+}

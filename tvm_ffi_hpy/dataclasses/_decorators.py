@@ -317,7 +317,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         info.fields = _ffi.type_info(type_index).fields
         for f, tf in zip(own, info.fields):
             name = str(f.name)
-            prop = field_property(name, tf.accessor, f.frozen, f.doc, full_converter(f))
+            prop = field_property(name, tf.accessor.read, tf.accessor.write, f.frozen, f.doc,
+                                  full_converter(f))
             namespace[name] = prop
             setattr(new, name, prop)
         new.__tvm_ffi_fields__ = tuple(dict.fromkeys(tf.name for tf in info.all_fields()))

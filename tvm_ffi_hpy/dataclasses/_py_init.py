@@ -208,14 +208,16 @@ def make_no_init(cls: _Cls) -> Callable[..., None]:
     return __init__
 
 
-def field_property(name: str, accessor: Any, frozen: bool, doc: Optional[str],
+def field_property(name: str, read: Callable[[Any], Any], store: Callable[[Any, Any], None],
+                   frozen: bool, doc: Optional[str],
                    converter: Optional[Callable[[Any], Any]] = None) -> Any:
-    """The class attribute of a py_class field (core.FFIProperty): the
-    accessor's bound read and write; a field with a converter writes
+    """The class attribute of a py_class or c_class field (core.FFIProperty)
+    over `read` and `store` (the accessor's bound read and write, or the
+    plain-value paths of _plain_fields.py); a field with a converter writes
     through it."""
     from ..field_property import FFIProperty
-    write = store = accessor.write
+    write = store
     if converter is not None:
         def write(obj: Any, value: Any) -> None:
             store(obj, converter(value))
-    return FFIProperty(accessor.read, None if frozen else write, None, doc or None, write=write)
+    return FFIProperty(read, None if frozen else write, None, doc or None, write=write)

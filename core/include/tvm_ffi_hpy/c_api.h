@@ -433,6 +433,16 @@ typedef enum {
   kTVMFFIFieldFlagBitMaskInitOff = 1 << 9,
   kTVMFFIFieldFlagBitMaskKwOnly = 1 << 10,
   kTVMFFIFieldFlagBitMaskSEqHashDefSimple = 1 << 12,
+  /* This project's bits start at 1 << 24, away from apache tvm-ffi's.
+   * PlainValue: the field is stored in place, at `offset`, as a C value of
+   * `size` bytes whose kind field_static_type_index names: kTVMFFIInt a
+   * signed two's-complement integer (1, 2, 4 or 8 bytes), kTVMFFIFloat an
+   * IEEE binary32/binary64, kTVMFFIBool a one-byte bool (0 or 1); the getter
+   * reads exactly that, and the setter stores what it is given converted to
+   * that C type, nothing else.  A frontend may then read and write the
+   * memory itself (tvm_ffi_hpy/_plain_fields.py); the core's reflection sets
+   * it for fields of those C++ types. */
+  kTVMFFIFieldFlagBitMaskPlainValue = 1 << 24,
 #ifdef __cplusplus
 };
 #else

@@ -49,6 +49,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <optional>
 
 namespace tvm_ffi_hpy {
@@ -169,6 +170,18 @@ inline void ApplyFieldDefault(Object* obj, const TVMFFIFieldInfo& f) {
   } else if (f.setter(addr, &f.default_value) != 0) {
     ThrowRaised();
   }
+}
+
+/* A field type stored as kTVMFFIFieldFlagBitMaskPlainValue says (c_api.h):
+ * bool, a signed integer of 1-8 bytes, float or double. */
+template <typename FieldT>
+constexpr bool IsPlainValue() {
+  if constexpr (std::is_same_v<FieldT, bool>) return sizeof(bool) == 1;
+  if constexpr (std::is_integral_v<FieldT>) return std::is_signed_v<FieldT> && sizeof(FieldT) <= 8;
+  if constexpr (std::is_floating_point_v<FieldT>) {
+    return std::numeric_limits<FieldT>::is_iec559 && (sizeof(FieldT) == 4 || sizeof(FieldT) == 8);
+  }
+  return false;
 }
 
 template <typename FieldT>
@@ -416,6 +429,7 @@ class ObjectDef {
     info.name = details::ToByteArray(name);
     info.doc = details::ToByteArray("");
     info.flags = writable ? kTVMFFIFieldFlagBitMaskWritable : 0;
+    if constexpr (details::IsPlainValue<FieldT>()) info.flags |= kTVMFFIFieldFlagBitMaskPlainValue;
     info.size = int64_t(sizeof(FieldT));
     info.alignment = int64_t(alignof(FieldT));
     info.offset = details::FieldOffset<T>(member);

@@ -1,0 +1,101 @@
+"""Plain fields read and written as memory, through cffi.
+
+Where reflected fields are properties over the extension's accessor (PyPy,
+whose getset descriptors lose errors: ``_ffi.GETSET_FIELDS`` is False), a
+field read is a bound-method call into the extension: about 75 ns on PyPy
+7.3.19, whose JIT cannot see through HPy calls (docs/benchmarks.md).
+
+A field flagged ``kTVMFFIFieldFlagBitMaskPlainValue`` (core/include's c_api.h)
+holds a C int, float or bool of ``size`` bytes at ``offset`` in its core
+object, and every wrapper shows its object's address as a read-only member,
+``Object.__tvm_ffi_address__`` (hpy_ext/object_type.cc), which PyPy reads
+without leaving the JIT.  So a read here is two memory loads that the JIT
+compiles into the caller's loop: the object header's type index, checked
+against the class the property is installed on, then the value.
+
+Everything else goes to the accessor, whose errors are the field's errors:
+an object of another type (a subclass of the class included: correct, only
+slower), a wrapper whose object was moved out (address 0), anything that is
+not a wrapper, and a written value the fast write does not take exactly (an
+int for an int field, a float for a float field, a bool for a bool field;
+an int the C type cannot hold goes to the core, which converts as C++
+does).  A read-only field keeps the accessor's write, which refuses with the
+core's message.
+
+The memory is valid for the whole read or write: the wrapper holds a strong
+reference to its object.  Moving the object out of the wrapper from another
+thread while this thread reads a field of it is a data race, as it is for
+C++ code.
+"""
+from typing import Any, Callable, Optional
+
+try:  # PyPy ships cffi; on CPython it is optional (fields are getsets there)
+    from cffi import FFI as _FFI
+except ImportError:  # pragma: no cover - depends on the environment
+    _FFI = None
+
+_ffi_c: Any = _FFI() if _FFI is not None else None
+
+# TVMFFIObject (c_api.h): combined_ref_count (uint64), then int32 type_index.
+_TYPE_INDEX_OFFSET = 8
+
+
+def _c_types(k_int: int, k_float: int, k_bool: int) -> "dict[tuple[int, int], str]":
+    """(field_static_type_index, size) -> the C type PlainValue promises."""
+    return {(k_int, 1): "int8_t", (k_int, 2): "int16_t", (k_int, 4): "int32_t",
+            (k_int, 8): "int64_t", (k_float, 4): "float", (k_float, 8): "double",
+            (k_bool, 1): "_Bool"}
+
+
+def available() -> bool:
+    """True when cffi can be imported (the fast paths can be made)."""
+    return _ffi_c is not None
+
+
+def plain_field_access(core: Any, owner_type_index: Optional[int], field: Any,
+                       read: Callable[[Any], Any], write: Callable[[Any, Any], None]
+                       ) -> "tuple[Callable[[Any], Any], Callable[[Any, Any], None]]":
+    """(read, write) for `field` (a TypeField) of a class whose objects have
+    type `owner_type_index`: memory accesses that fall back on `read` and
+    `write` (the accessor's), or `read` and `write` themselves when the field
+    is not a plain value, the owner is unknown (None) or cffi is missing.
+    `core` is the extension module (its kTVMFFI* constants)."""
+    if _ffi_c is None or owner_type_index is None or \
+            not field.flags & core.kTVMFFIFieldFlagBitMaskPlainValue:
+        return read, write
+    c_type = _c_types(core.kTVMFFIInt, core.kTVMFFIFloat, core.kTVMFFIBool).get(
+        (field.static_type_index, field.size))
+    if c_type is None:  # the core refuses such a registration; stay correct anyway
+        return read, write
+    cast = _ffi_c.cast
+    value_ptr = _ffi_c.typeof(c_type + " *")
+    index_ptr = _ffi_c.typeof("int32_t *")
+    offset = int(field.offset)
+    owner = int(owner_type_index)
+    exact = {"_Bool": bool, "float": float, "double": float}.get(c_type, int)
+
+    def read_plain(obj: Any) -> Any:
+        try:
+            addr = obj.__tvm_ffi_address__
+        except AttributeError:  # not a wrapper: the accessor's TypeError
+            return read(obj)
+        if addr and cast(index_ptr, addr + _TYPE_INDEX_OFFSET)[0] == owner:
+            return cast(value_ptr, addr + offset)[0]
+        return read(obj)
+
+    def write_plain(obj: Any, value: Any) -> None:
+        if type(value) is exact:
+            try:
+                addr = obj.__tvm_ffi_address__
+            except AttributeError:
+                addr = 0
+            if addr and cast(index_ptr, addr + _TYPE_INDEX_OFFSET)[0] == owner:
+                try:
+                    cast(value_ptr, addr + offset)[0] = value
+                    return
+                except OverflowError:  # the core converts (and truncates) as C++ does
+                    pass
+        write(obj, value)
+
+    writable = bool(field.flags & core.kTVMFFIFieldFlagBitMaskWritable)
+    return read_plain, (write_plain if writable else write)
