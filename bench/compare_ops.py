@@ -41,6 +41,7 @@ UNROLL = 10
 # (name shown in the table, statement). Order = table order.
 OPERATIONS = [
     ("floor: bare HPy function hpy_nop()", "hpy_nop()"),
+    ("floor: __slots__ attribute read slots.a", "slots.a"),
     ("nop()", "nop()"),
     ("echo(1)", "echo(1)"),
     ("add_one(1)", "add_one(1)"),
@@ -91,6 +92,12 @@ def common_namespace(ffi: Any, testing: Any, py_class: Any, holder_cls: Any) -> 
     class Plain:
         pass
 
+    class Slots:  # the interpreter's own cheapest attribute read: a floor
+        __slots__ = ("a",)
+
+        def __init__(self) -> None:
+            self.a = 3
+
     echo = ffi.get_global_func("testing.echo")
     base = testing.create_object("testing.TestObjectBase")
     pair = testing.TestIntPair(3, 4)
@@ -106,6 +113,7 @@ def common_namespace(ffi: Any, testing: Any, py_class: Any, holder_cls: Any) -> 
         "arr": ffi.convert([1, 2, 3]),
         "pair": pair,
         "plain": Plain(),
+        "slots": Slots(),
         "base": base,
         "holder": holder_cls(base),
         "node": Node(base),

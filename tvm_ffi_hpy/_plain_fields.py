@@ -30,7 +30,7 @@ C++ code.
 from typing import Any, Callable, Optional
 
 try:  # PyPy ships cffi; on CPython it is optional (fields are getsets there)
-    from cffi import FFI as _FFI
+    from cffi import FFI as _FFI  # type: ignore[import-untyped,import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - depends on the environment
     _FFI = None
 
