@@ -31,6 +31,8 @@ PAIRS = [testing.TestIntPair(i, i) for i in range(64)]
 SLOTS = [Slots(i) for i in range(64)]
 
 
+# One function per loop, on purpose: PyPy's JIT traces a loop per code
+# object, and a loop shared by the rows would mix their types in one trace.
 def empty_loop(n: int) -> float:
     t = time.perf_counter()
     s = 0
