@@ -638,6 +638,7 @@ static const struct {
   const char* name;
   int64_t value;
 } kConstants[] = {
+    TVM_FFI_HPY_CONSTANT(kTVMFFIAny),
     TVM_FFI_HPY_CONSTANT(kTVMFFINone),          TVM_FFI_HPY_CONSTANT(kTVMFFIInt),
     TVM_FFI_HPY_CONSTANT(kTVMFFIBool),          TVM_FFI_HPY_CONSTANT(kTVMFFIFloat),
     TVM_FFI_HPY_CONSTANT(kTVMFFIOpaquePtr),     TVM_FFI_HPY_CONSTANT(kTVMFFIDataType),

@@ -54,7 +54,8 @@ def paths(cls, name):
     """((memory read, memory write), (accessor read, accessor write)) of a field."""
     tf = type_field(cls, name)
     acc = (tf.accessor.read, tf.accessor.write)
-    return _plain_fields.plain_field_access(_ffi, cls.__tvm_ffi_type_index__, tf, *acc), acc
+    return (_plain_fields.plain_field_access(_ffi, cls.__tvm_ffi_type_index__, tf, *acc,
+                                             memory=True), acc)
 
 
 def outcome(fn, *args):
@@ -85,7 +86,13 @@ def test_memory_paths_are_made_for_plain_fields_only():
         fast, acc = paths(PlainFields, name)
         assert fast == acc, name
     tf = type_field(PlainFields, "i64")
-    assert _plain_fields.plain_field_access(_ffi, None, tf, len, setattr) == (len, setattr)
+    assert _plain_fields.plain_field_access(_ffi, None, tf, len, setattr,
+                                            memory=True) == (len, setattr)
+    # By default only where fields are properties (PyPy): on CPython a cffi
+    # cast is an interpreted call, slower than the getset's C call.
+    by_default = _plain_fields.plain_field_access(_ffi, PlainFields.__tvm_ffi_type_index__,
+                                                  tf, len, setattr)
+    assert (by_default == (len, setattr)) == core.GETSET_FIELDS
 
 
 def test_the_class_uses_them_where_fields_are_properties():
@@ -114,7 +121,8 @@ def test_memory_paths_leave_the_accessor_alone_for_their_own_objects():
     for name in PLAIN:
         tf = type_field(PlainFields, name)
         read, write = _plain_fields.plain_field_access(_ffi, PlainFields.__tvm_ffi_type_index__,
-                                                       tf, fallback_read, fallback_write)
+                                                       tf, fallback_read, fallback_write,
+                                                       memory=True)
         obj = noisy()
         assert read(obj) == (7 if name == "ro_i64" else NOISE[name]), name
         if name != "ro_i64":
@@ -254,6 +262,71 @@ def test_c_class_fields_take_the_memory_paths_too():
     (read, write), (acc_read, _) = paths(cls, "v_bool")
     write(obj, False)
     assert acc_read(obj) is False and read(obj) is False
+
+
+ANY_PLAIN = [0, 5, -1, 2**63 - 1, -2**63, 2.5, -0.0, math.inf, True, False, None]
+
+
+def any_values():
+    """Values of every kind an Any field can hold: the plain ones read from
+    memory, the others (strings, containers, objects) through the getter."""
+    return ANY_PLAIN + ["text", "a longer text than eight bytes", b"raw",
+                        testing.TestIntPair(1, 2), [1, 2], {"k": 1}, 2**70,
+                        tvm_ffi_hpy.dtype("float32")]
+
+
+def check_any_field(cls, name, make):
+    calls = []
+    tf = type_field(cls, name)
+    assert tf.flags & _ffi.kTVMFFIFieldFlagBitMaskPlainValue
+    assert (tf.static_type_index, tf.size) == (_ffi.kTVMFFIAny, 16)
+    acc_read, acc_write = tf.accessor.read, tf.accessor.write
+
+    def counting_read(obj):
+        calls.append(1)
+        return acc_read(obj)
+
+    read, write = _plain_fields.plain_field_access(_ffi, cls.__tvm_ffi_type_index__, tf,
+                                                   counting_read, acc_write, memory=True)
+    assert write is acc_write  # writes of an Any take the setter (references)
+    for value in any_values():
+        obj = make(value)
+        del calls[:]
+        got, want = read(obj), acc_read(obj)
+        plain = any(value is v for v in ANY_PLAIN)
+        assert calls == ([] if plain else [1]), value
+        assert type(got) is type(want), value
+        if isinstance(want, tvm_ffi_hpy.Object):
+            assert got is want  # one wrapper per object: the getter's
+        else:
+            assert got == want or (got != got and want != want), value
+        if isinstance(value, float):
+            assert math.copysign(1, got) == math.copysign(1, value)
+
+
+def test_any_fields_of_cpp_objects_read_plain_values_from_memory():
+    check_any_field(testing.TestHolder, "value", testing.TestHolder)
+
+
+def test_py_class_slots_read_plain_values_from_memory():
+    from typing import Any
+
+    from tvm_ffi_hpy.dataclasses import py_class
+
+    @py_class("test_plain_fields.Slotted")
+    class Slotted(tvm_ffi_hpy.Object):
+        x: Any
+        n: int = 0
+
+    check_any_field(Slotted, "x", lambda v: Slotted(v))
+    obj = Slotted(1, 2)
+    assert (obj.x, obj.n) == (1, 2)
+    obj.n = 40  # writes take the setter, through the field's converter
+    assert obj.n == 40
+    with pytest.raises(TypeError):
+        obj.n = "not an int"
+    desc = field_descriptor(Slotted, "n")
+    assert (getattr(desc.fget, "__name__", None) == "read_plain") == (not core.GETSET_FIELDS)
 
 
 def test_address_member_is_the_chandle_and_read_only():

@@ -108,6 +108,7 @@ def stop_serving() -> None: ...
 GETSET_FIELDS: bool
 
 # Constants of c_api.h (hpy_ext/module.cc, kConstants).
+kTVMFFIAny: int
 kTVMFFINone: int
 kTVMFFIInt: int
 kTVMFFIBool: int

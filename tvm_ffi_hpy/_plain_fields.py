@@ -7,7 +7,8 @@ field read is a bound-method call into the extension: about 75 ns on PyPy
 
 A field flagged ``kTVMFFIFieldFlagBitMaskPlainValue`` (core/include's c_api.h)
 holds a C int, float or bool of ``size`` bytes at ``offset`` in its core
-object, and every wrapper shows its object's address as a read-only member,
+object (or a TVMFFIAny there, whose None, int, bool and float values are
+read the same way; writes of such a field take the setter), and every wrapper shows its object's address as a read-only member,
 ``Object.__tvm_ffi_address__`` (hpy_ext/object_type.cc), which PyPy reads
 without leaving the JIT.  So a read here is two memory loads that the JIT
 compiles into the caller's loop: the object header's type index, checked
@@ -53,16 +54,26 @@ def available() -> bool:
 
 
 def plain_field_access(core: Any, owner_type_index: Optional[int], field: Any,
-                       read: Callable[[Any], Any], write: Callable[[Any, Any], None]
+                       read: Callable[[Any], Any], write: Callable[[Any, Any], None],
+                       memory: Optional[bool] = None
                        ) -> "tuple[Callable[[Any], Any], Callable[[Any, Any], None]]":
     """(read, write) for `field` (a TypeField) of a class whose objects have
     type `owner_type_index`: memory accesses that fall back on `read` and
     `write` (the accessor's), or `read` and `write` themselves when the field
     is not a plain value, the owner is unknown (None) or cffi is missing.
-    `core` is the extension module (its kTVMFFI* constants)."""
-    if _ffi_c is None or owner_type_index is None or \
+    `core` is the extension module (its kTVMFFI* constants).
+
+    `memory` (default: where fields are not getsets, i.e. PyPy) says whether
+    to use memory accesses at all: PyPy's JIT compiles them to a few loads,
+    while on CPython each cffi cast is an interpreted call (a read costs
+    about 800 ns there against 50 for the accessor's C call)."""
+    if memory is None:
+        memory = not core.GETSET_FIELDS
+    if not memory or _ffi_c is None or owner_type_index is None or \
             not field.flags & core.kTVMFFIFieldFlagBitMaskPlainValue:
         return read, write
+    if field.static_type_index == core.kTVMFFIAny and field.size == 16:
+        return _any_slot_read(core, owner_type_index, field, read), write
     c_type = _c_types(core.kTVMFFIInt, core.kTVMFFIFloat, core.kTVMFFIBool).get(
         (field.static_type_index, field.size))
     if c_type is None:  # the core refuses such a registration; stay correct anyway
@@ -99,3 +110,40 @@ def plain_field_access(core: Any, owner_type_index: Optional[int], field: Any,
 
     writable = bool(field.flags & core.kTVMFFIFieldFlagBitMaskWritable)
     return read_plain, (write_plain if writable else write)
+
+
+def _any_slot_read(core: Any, owner_type_index: int, field: Any,
+                   read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The read of a field that is a TVMFFIAny in place (py_class slots, C++
+    fields of type Any): None, int, bool and float straight from memory,
+    every other kind (objects, strings, dtypes, ...) through `read`.  Writes
+    always take the setter (it manages references)."""
+    assert _ffi_c is not None
+    cast = _ffi_c.cast
+    index_ptr = _ffi_c.typeof("int32_t *")
+    int_ptr = _ffi_c.typeof("int64_t *")
+    float_ptr = _ffi_c.typeof("double *")
+    offset = int(field.offset)
+    owner = int(owner_type_index)
+    k_none, k_int, k_bool, k_float = (core.kTVMFFINone, core.kTVMFFIInt, core.kTVMFFIBool,
+                                      core.kTVMFFIFloat)
+
+    def read_plain(obj: Any) -> Any:
+        try:
+            addr = obj.__tvm_ffi_address__
+        except AttributeError:
+            return read(obj)
+        if addr and cast(index_ptr, addr + _TYPE_INDEX_OFFSET)[0] == owner:
+            slot = addr + offset  # TVMFFIAny: int32 type_index, 4 bytes, then the value
+            kind = cast(index_ptr, slot)[0]
+            if kind == k_int:
+                return cast(int_ptr, slot + 8)[0]
+            if kind == k_float:
+                return cast(float_ptr, slot + 8)[0]
+            if kind == k_none:
+                return None
+            if kind == k_bool:
+                return cast(int_ptr, slot + 8)[0] != 0
+        return read(obj)
+
+    return read_plain

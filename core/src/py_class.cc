@@ -328,9 +328,9 @@ void AddFields(int32_t index, const Layout& parent, const Array& field_names,
     info.name = details::ToByteArray(name->view());
     info.doc = TVMFFIByteArray{"", 0};
     info.metadata = TVMFFIByteArray{metadata[i].data(), metadata[i].size()};
-    // Slots hold an Any: never a plain C value, whatever the caller says.
-    info.flags = flags[i] & ~int64_t(kTVMFFIFieldFlagBitMaskHasDefault |
-                                     kTVMFFIFieldFlagBitMaskPlainValue);
+    // Slots hold an Any in place (GetSlot/SetSlot): PlainValue's Any case.
+    info.flags = (flags[i] & ~int64_t(kTVMFFIFieldFlagBitMaskHasDefault)) |
+                 kTVMFFIFieldFlagBitMaskPlainValue;
     info.size = sizeof(TVMFFIAny);
     info.alignment = alignof(TVMFFIAny);
     info.offset = parent.first_slot + int64_t(sizeof(TVMFFIAny)) * (parent.num_slots + i);

@@ -147,7 +147,7 @@ class TypeRegistry {
       TVM_FFI_HPY_THROW(ValueError)
           << "field `" << details::ToStringView(f.name) << "` of `" << e.key
           << "` is flagged PlainValue but its static type and size are not a plain "
-             "int (1, 2, 4, 8 bytes), float (4, 8) or bool (1)";
+             "int (1, 2, 4, 8 bytes), float (4, 8), bool (1) or Any (16)";
     }
     PublishWith(e.info.fields, &e.info.num_fields, &e.info.fields, &e.field_arrays, f);
   }
@@ -163,6 +163,8 @@ class TypeRegistry {
         return f.size == 4 || f.size == 8;
       case kTVMFFIBool:
         return f.size == 1;
+      case kTVMFFIAny:
+        return f.size == int64_t(sizeof(TVMFFIAny));
       default:
         return false;
     }

@@ -271,6 +271,10 @@ TEST(reflection, plain_value_flag) {
   CHECK_EQ(FindField(info, "maybe")->field_static_type_index, int32_t(kTVMFFIInt));
   CHECK(!(FindField(TVMFFIGetTypeInfo(KeyToIndex("testing.TestObjectBase")), "v_str")->flags &
           kTVMFFIFieldFlagBitMaskPlainValue));
+  // An Any field is a TVMFFIAny in place: PlainValue's Any case.
+  const TVMFFIFieldInfo* any_field = FindField(TVMFFIGetTypeInfo(KeyToIndex("testing.TestHolder")), "value");
+  CHECK(any_field != nullptr && (any_field->flags & kTVMFFIFieldFlagBitMaskPlainValue));
+  CHECK(any_field != nullptr && any_field->size == int64_t(sizeof(TVMFFIAny)));
 
   // The registry refuses the flag on a kind or size frontends cannot read.
   TVMFFIFieldInfo bad = *FindField(info, "maybe");

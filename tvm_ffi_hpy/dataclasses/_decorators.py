@@ -4,6 +4,7 @@ import copy as _copy
 from dataclasses import KW_ONLY
 from typing import Any, Callable, Optional, Union
 
+from .. import _plain_fields
 from ..core import Object, _build_class, _ffi, get_global_func
 from ._common import _Cls
 from ._py_class_type import _define_type, define_fields
@@ -317,8 +318,9 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         info.fields = _ffi.type_info(type_index).fields
         for f, tf in zip(own, info.fields):
             name = str(f.name)
-            prop = field_property(name, tf.accessor.read, tf.accessor.write, f.frozen, f.doc,
-                                  full_converter(f))
+            read, store = _plain_fields.plain_field_access(
+                _ffi, type_index, tf, tf.accessor.read, tf.accessor.write)
+            prop = field_property(name, read, store, f.frozen, f.doc, full_converter(f))
             namespace[name] = prop
             setattr(new, name, prop)
         new.__tvm_ffi_fields__ = tuple(dict.fromkeys(tf.name for tf in info.all_fields()))

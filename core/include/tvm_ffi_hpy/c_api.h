@@ -439,9 +439,14 @@ typedef enum {
    * signed two's-complement integer (1, 2, 4 or 8 bytes), kTVMFFIFloat an
    * IEEE binary32/binary64, kTVMFFIBool a one-byte bool (0 or 1); the getter
    * reads exactly that, and the setter stores what it is given converted to
-   * that C type, nothing else.  A frontend may then read and write the
+   * that C type, nothing else.  With kTVMFFIAny and size 16 the field is a
+   * TVMFFIAny in place (owned: the setter manages references) and the getter
+   * returns it; a frontend may read the kinds without a reference itself
+   * (kTVMFFINone, kTVMFFIInt and kTVMFFIBool in v_int64, kTVMFFIFloat in
+   * v_float64) and takes the getter for every other kind and the setter for
+   * every write.  A frontend may then read (and, for the C kinds, write) the
    * memory itself (tvm_ffi_hpy/_plain_fields.py); the core's reflection sets
-   * it for fields of those C++ types. */
+   * it for fields of those C++ types and of Any, py_class slots have it. */
   kTVMFFIFieldFlagBitMaskPlainValue = 1 << 24,
 #ifdef __cplusplus
 };

@@ -173,9 +173,13 @@ inline void ApplyFieldDefault(Object* obj, const TVMFFIFieldInfo& f) {
 }
 
 /* A field type stored as kTVMFFIFieldFlagBitMaskPlainValue says (c_api.h):
- * bool, a signed integer of 1-8 bytes, float or double. */
+ * bool, a signed integer of 1-8 bytes, float or double, or Any (a TVMFFIAny
+ * in place: its one member). */
 template <typename FieldT>
 constexpr bool IsPlainValue() {
+  if constexpr (std::is_same_v<FieldT, Any>) {
+    return sizeof(Any) == sizeof(TVMFFIAny) && std::is_standard_layout_v<Any>;
+  }
   if constexpr (std::is_same_v<FieldT, bool>) return sizeof(bool) == 1;
   if constexpr (std::is_integral_v<FieldT>) return std::is_signed_v<FieldT> && sizeof(FieldT) <= 8;
   if constexpr (std::is_floating_point_v<FieldT>) {
