@@ -55,7 +55,7 @@ def available() -> bool:
 
 def plain_field_access(core: Any, owner_type_index: Optional[int], field: Any,
                        read: Callable[[Any], Any], write: Callable[[Any, Any], None],
-                       memory: Optional[bool] = None
+                       memory: Optional[bool] = None, any_slots: bool = False
                        ) -> "tuple[Callable[[Any], Any], Callable[[Any, Any], None]]":
     """(read, write) for `field` (a TypeField) of a class whose objects have
     type `owner_type_index`: memory accesses that fall back on `read` and
@@ -66,14 +66,17 @@ def plain_field_access(core: Any, owner_type_index: Optional[int], field: Any,
     `memory` (default: where fields are not getsets, i.e. PyPy) says whether
     to use memory accesses at all: PyPy's JIT compiles them to a few loads,
     while on CPython each cffi cast is an interpreted call (a read costs
-    about 800 ns there against 50 for the accessor's C call)."""
+    about 800 ns there against 50 for the accessor's C call).  `any_slots`:
+    also read a TVMFFIAny field's plain kinds from memory; only for fields
+    declared int, float or bool (py_class), since a field holding an object
+    would pay the check before the accessor (about 40 ns in a PyPy loop)."""
     if memory is None:
         memory = not core.GETSET_FIELDS
     if not memory or _ffi_c is None or owner_type_index is None or \
             not field.flags & core.kTVMFFIFieldFlagBitMaskPlainValue:
         return read, write
     if field.static_type_index == core.kTVMFFIAny and field.size == 16:
-        return _any_slot_read(core, owner_type_index, field, read), write
+        return (_any_slot_read(core, owner_type_index, field, read) if any_slots else read), write
     c_type = _c_types(core.kTVMFFIInt, core.kTVMFFIFloat, core.kTVMFFIBool).get(
         (field.static_type_index, field.size))
     if c_type is None:  # the core refuses such a registration; stay correct anyway

@@ -318,8 +318,10 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         info.fields = _ffi.type_info(type_index).fields
         for f, tf in zip(own, info.fields):
             name = str(f.name)
+            # Slots of fields declared int, float or bool: values from memory.
+            plain = any(f.type is t for t in (int, float, bool))
             read, store = _plain_fields.plain_field_access(
-                _ffi, type_index, tf, tf.accessor.read, tf.accessor.write)
+                _ffi, type_index, tf, tf.accessor.read, tf.accessor.write, any_slots=plain)
             prop = field_property(name, read, store, f.frozen, f.doc, full_converter(f))
             namespace[name] = prop
             setattr(new, name, prop)
