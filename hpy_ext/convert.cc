@@ -597,10 +597,27 @@ static int bytes_like_to_any(HPyContext* ctx, const char* data, HPy_ssize_t size
   return 0;
 }
 
+static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
+                            TVMFFIAny* out, ArgTemps* temps, bool cache_checked);
+static bool is_last_plain_type(HPyContext* ctx, HPy type);
+
+// *out: `obj`, a reference the call's temps take over.
+static int owned_view(TVMFFIObject* obj, TVMFFIAny* out, ArgTemps* temps) {
+  temps->own(obj);
+  set_pod(out, obj->type_index);
+  out->v_obj = obj;
+  return 0;
+}
+
+// *out: a new OpaquePyObject holding `h` (a Python object crossing as itself).
+static int opaque_view(HPyContext* ctx, HPy h, TVMFFIAny* out, ArgTemps* temps) {
+  TVMFFIObject* obj;
+  if (opaque_create(ctx, h, kTVMFFIOpaquePyObject, nullptr, &obj) < 0) return -1;
+  return owned_view(obj, out, temps);
+}
+
 // Convert one value that is not a container; for a container, return 1 with
 // its builder in *builder and convert nothing (the walk opens it).
-static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
-                            TVMFFIAny* out, ArgTemps* temps);
 
 static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
                         ArgTemps* temps, TVMFFIObject** builder) {
@@ -650,7 +667,7 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
     bool exact = HPy_Is(ctx, type, ctx->h_UnicodeType);
     HPy_Close(ctx, type);
     if (!exact) {
-      int rc = protocol_to_view(ctx, h, object_type, out, temps);
+      int rc = protocol_to_view(ctx, h, object_type, out, temps, /*cache_checked=*/false);
       if (rc <= 0) return rc;
     }
     HPy_ssize_t size;
@@ -663,6 +680,10 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
                              temps);
   }
   if ((*builder = container_builder(ctx, h)) != nullptr) return 1;
+  HPy type = HPy_Type(ctx, h);
+  bool cached_plain = is_last_plain_type(ctx, type);  // the plain-type cache (known_plain)
+  HPy_Close(ctx, type);
+  if (cached_plain) return opaque_view(ctx, h, out, temps);
   HPy rvalue_class = HPyGlobal_Load(ctx, g_RValueRef);
   int is_rvalue = HPy_TypeCheck(ctx, h, rvalue_class);
   HPy_Close(ctx, rvalue_class);
@@ -687,22 +708,15 @@ static int to_view_flat(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
   TVMFFIObject* obj;
   if (HPy_TypeCheck(ctx, h, ctx->h_BaseException)) {  // an Error carrying it (errors.cc)
     if (error_from_exception(ctx, h, &obj) < 0) return -1;
-    temps->own(obj);
-    set_pod(out, obj->type_index);
-    out->v_obj = obj;
-    return 0;
+    return owned_view(obj, out, temps);
   }
   if (HPyCallable_Check(ctx, h)) {
     if (function_from_callable(ctx, h, &obj) < 0) return -1;
-  } else {
-    int rc = protocol_to_view(ctx, h, object_type, out, temps);
-    if (rc <= 0) return rc;
-    if (opaque_create(ctx, h, kTVMFFIOpaquePyObject, nullptr, &obj) < 0) return -1;
+    return owned_view(obj, out, temps);
   }
-  temps->own(obj);
-  set_pod(out, obj->type_index);
-  out->v_obj = obj;
-  return 0;
+  int rc = protocol_to_view(ctx, h, object_type, out, temps, /*cache_checked=*/true);
+  if (rc <= 0) return rc;
+  return opaque_view(ctx, h, out, temps);
 }
 
 static int to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type, TVMFFIAny* out,
@@ -747,10 +761,46 @@ static int cached_type(HPyContext* ctx, HPyGlobal cache, HPy type) {
   return found;
 }
 
+// The plain-type cache: g_last_plain_type holds the exact type that last
+// crossed as itself (found in plain_types or by its mark), or None.  One
+// identity test then answers for the next object of that type, the common
+// case of a call made many times with the same kind of object: it skips the
+// dict lookups and the attribute lookup above (about 450 instructions for a
+// class defined in a function), and to_view_flat skips the checks the type
+// has already failed (all of them are by type).  Like the dicts and the
+// mark it stands for, it does not see a class changed after it crossed
+// (forget_types() empties it).
+//
+// It holds the type strongly.  A type from plain_types is held by that dict
+// anyway; a marked class (defined in a function) must not be kept alive, so
+// it is remembered only while g_remember_marked is set: the package sets it
+// where it can empty the cache at the start of every garbage collection
+// (CPython's gc.callbacks, conversion_protocols.py), so that such a class
+// dies in the same collection as without the cache.  PyPy has no such hook:
+// there marked classes are looked up each time.  Both under the GIL.
+static bool g_remember_marked = false;
+
+static bool is_last_plain_type(HPyContext* ctx, HPy type) {
+  HPy last = HPyGlobal_Load(ctx, g_last_plain_type);
+  bool same = HPy_Is(ctx, last, type);
+  HPy_Close(ctx, last);
+  return same;
+}
+
+void forget_plain_type(HPyContext* ctx, bool remember_marked) {
+  HPyGlobal_Store(ctx, &g_last_plain_type, ctx->h_None);
+  g_remember_marked = remember_marked;
+}
+
 // 1 when the type of `h` is known plain, 0 when the hook must be asked, -1
-// with an error set.
-static int known_plain(HPyContext* ctx, HPy h) {
+// with an error set.  cache_checked: the caller found it not in the cache.
+static int known_plain(HPyContext* ctx, HPy h, bool cache_checked) {
   HPy type = HPy_Type(ctx, h);
+  if (!cache_checked && is_last_plain_type(ctx, type)) {
+    HPy_Close(ctx, type);
+    return 1;
+  }
+  bool remember = true;
   int known = cached_type(ctx, g_plain_types, type);
   if (known == 0) {
     int special = cached_type(ctx, g_protocol_types, type);
@@ -762,6 +812,7 @@ static int known_plain(HPyContext* ctx, HPy h) {
       HPy_Close(ctx, name);
       if (!HPy_IsNull(flag)) {
         known = HPy_Is(ctx, flag, type) ? 1 : 0;
+        remember = g_remember_marked;
         HPy_Close(ctx, flag);
       } else if (HPyErr_ExceptionMatches(ctx, ctx->h_AttributeError)) {
         HPyErr_Clear(ctx);  // not marked: the hook decides (and may mark it)
@@ -770,13 +821,14 @@ static int known_plain(HPyContext* ctx, HPy h) {
       }
     }
   }
+  if (known == 1 && remember) HPyGlobal_Store(ctx, &g_last_plain_type, type);
   HPy_Close(ctx, type);
   return known;
 }
 
 static int protocol_to_view(HPyContext* ctx, HPy h, ObjectTypeOnDemand& object_type,
-                            TVMFFIAny* out, ArgTemps* temps) {
-  int known = known_plain(ctx, h);
+                            TVMFFIAny* out, ArgTemps* temps, bool cache_checked) {
+  int known = known_plain(ctx, h, cache_checked);
   if (known != 0) return known < 0 ? -1 : 1;
   HPy hook = HPyGlobal_Load(ctx, g_protocol_value);
   if (HPy_Is(ctx, hook, ctx->h_None)) {  // before set_hooks

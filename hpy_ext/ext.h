@@ -110,6 +110,7 @@ extern HPyGlobal g_protocol_value;     // obj -> (kind, value): conversion proto
 extern HPyGlobal g_plain_types;        // dict: types protocol_value leaves as they are
 extern HPyGlobal g_protocol_types;     // dict: types protocol_value changes
 extern HPyGlobal g_plain_flag_name;    // str: kPlainFlagName
+extern HPyGlobal g_last_plain_type;    // the plain-type cache: a type or None (convert.cc)
 // The class attribute by which protocol_value marks a class defined inside a
 // function as plain (its value: the class itself, so that subclasses do not
 // inherit the answer).  Such classes stay out of the dicts above, which would
@@ -257,6 +258,9 @@ int opaque_create(HPyContext* ctx, HPy h, int32_t type_index, TVMFFISafeCallType
 // The Python object an OpaquePyObject (or a table key) stands for (a new handle).
 HPy opaque_get(HPyContext* ctx, TVMFFIObject* opaque);
 HPy opaque_key_get(HPyContext* ctx, int64_t key);
+// Empty the plain-type cache (convert.cc, known_plain); remember_marked: it
+// may hold classes found by their plain mark from now on.
+void forget_plain_type(HPyContext* ctx, bool remember_marked);
 // Look up the core functions the conversions call (ffi.Array, ffi.Map, ...).
 int convert_init(HPyContext* ctx);
 // Release the Python objects that the core dropped since the last call.

@@ -30,6 +30,7 @@ HPyGlobal g_protocol_value;
 HPyGlobal g_plain_types;
 HPyGlobal g_protocol_types;
 HPyGlobal g_plain_flag_name;
+HPyGlobal g_last_plain_type;
 HPyGlobal g_opaque_ptr_to_py;
 HPyGlobal g_dtype_from_fields;
 HPyGlobal g_int_to_words;
@@ -602,6 +603,18 @@ static HPy set_hooks_impl(HPyContext* ctx, HPy, HPy hooks) {
   return ok ? HPy_Dup(ctx, ctx->h_None) : HPy_NULL;
 }
 
+HPyDef_METH(forget_plain_type_def, "forget_plain_type", HPyFunc_O,
+            .doc = "forget_plain_type(remember_marked: bool): empty the plain-type cache; "
+                   "remember_marked: whether it may hold a class found by its plain mark "
+                   "(only when the caller empties it at every garbage collection; "
+                   "conversion_protocols.py).")
+static HPy forget_plain_type_def_impl(HPyContext* ctx, HPy, HPy remember_marked) {
+  int flag = HPy_IsTrue(ctx, remember_marked);
+  if (flag < 0) return HPy_NULL;
+  forget_plain_type(ctx, flag != 0);
+  return HPy_Dup(ctx, ctx->h_None);
+}
+
 HPyDef_METH(hook_names, "hook_names", HPyFunc_NOARGS,
             .doc = "The names set_hooks() takes, in the extension's order.")
 static HPy hook_names_impl(HPyContext* ctx, HPy) {
@@ -709,6 +722,7 @@ static int module_exec_impl(HPyContext* ctx, HPy module) {
   for (const Hook& hook : kHooks) {
     if (!is_dict_hook(hook.slot)) HPyGlobal_Store(ctx, hook.slot, ctx->h_None);
   }
+  forget_plain_type(ctx, false);
   for (HPyGlobal& keeper : g_opaque_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
   for (HPyGlobal& keeper : g_slab_keepers) HPyGlobal_Store(ctx, &keeper, ctx->h_None);
   if (add_constants(ctx, module) < 0 || convert_init(ctx) < 0) return -1;
@@ -721,7 +735,7 @@ static HPyDef* module_defines[] = {
     &error_info,      &make_type_def,     &register_class,  &registered_class, &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &stack_limit_changed_def,
-    &set_hooks,       &hook_names,        &binding_info,      &serve_callbacks_def, &stop_serving_def,
+    &set_hooks,       &hook_names,      &forget_plain_type_def,        &binding_info,      &serve_callbacks_def, &stop_serving_def,
     &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &error_py_error,
     &function_from_c_entry,
     nullptr};
@@ -736,6 +750,7 @@ static constexpr HPyGlobal* kNamedGlobals[] = {
     &g_KeeperType,    &g_keepers,       &g_reraise,           &g_raise_with_backtrace,
     &g_backtrace_of,  &g_TypeInfoClass, &g_TypeFieldClass,    &g_TypeMethodClass,
     &g_protocol_value, &g_plain_types, &g_protocol_types, &g_plain_flag_name,
+    &g_last_plain_type,
     &g_opaque_ptr_to_py, &g_dtype_from_fields,
     &g_device_from_fields, &g_int_to_words, &g_int_from_words};
 static constexpr size_t kNamed = sizeof(kNamedGlobals) / sizeof(kNamedGlobals[0]);

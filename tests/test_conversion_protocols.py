@@ -209,6 +209,8 @@ def test_plain_types_are_remembered_and_a_new_handler_wins():
 
 
 def test_a_marked_local_class_skips_the_hook_and_its_subclasses_do_not():
+    from tvm_ffi_hpy import conversion_protocols
+
     class Local:
         pass
 
@@ -216,7 +218,8 @@ def test_a_marked_local_class_skips_the_hook_and_its_subclasses_do_not():
     assert echo(local) is local  # marked plain
     Local.__tvm_ffi_value__ = lambda self: 7  # added after a crossing: not seen (documented)
     assert echo(local) is local  # proves that the hook was not asked
-    del Local.__tvm_ffi_plain__  # forgotten: the hook decides again
+    del Local.__tvm_ffi_plain__  # forgotten (with the extension's cache): the hook decides again
+    conversion_protocols.forget_types()
     assert echo(local) == 7
     assert Local.__dict__["__tvm_ffi_plain__"] is None  # special: the hook is always asked
     assert echo(local) == 7
@@ -280,6 +283,77 @@ def test_a_local_plain_class_is_not_kept_alive():
     collect()
     assert ref() is None
     assert key not in conversion_protocols._LOCAL_PLAIN
+
+
+class ModuleLevelStr(str):
+    pass
+
+
+def test_the_plain_type_cache_answers_like_the_lookups_it_skips():
+    """The extension remembers the last plain type (hpy_ext/convert.cc): the
+    next object of it must cross exactly as the full checks would take it."""
+    from tvm_ffi_hpy import conversion_protocols
+
+    class LocalA:
+        pass
+
+    class LocalB:
+        pass
+
+    a, b, m = LocalA(), LocalB(), ModuleLevelPlain()
+    for _ in range(3):  # alternating types: each replaces the cached one
+        assert echo(a) is a and echo(b) is b and echo(m) is m
+        assert echo(a) is a and echo(a) is a
+    # A plain str subclass is remembered too, and still crosses as a string.
+    s = ModuleLevelStr("text")
+    for _ in range(2):
+        back = echo(s)
+        assert back == "text" and type(back) is str
+    assert echo([a, s, m, a]) == [a, "text", m, a]
+    # Objects of other kinds that come after a cached type are not taken for it.
+    assert echo(a) is a
+    assert echo(3) == 3 and echo(None) is None and echo([a]) == [a]
+    assert echo(ValueError("v")).kind == "ValueError"  # an Error object, not an opaque one
+    f = echo(lambda: 5)
+    assert f() == 5
+    # A handler added for the cached type wins at once, and so does a rule
+    # found after forget_types().
+    assert echo(m) is m
+    core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain] = lambda o: 0xABC
+    try:
+        assert echo(m).value == 0xABC
+    finally:
+        del core._OPAQUE_PTR_HANDLERS[ModuleLevelPlain]
+    assert echo(m) is m and echo(m) is m
+    ModuleLevelPlain.__tvm_ffi_value__ = lambda self: 11
+    try:
+        assert echo(m) is m  # not seen until the types are forgotten (documented)
+        conversion_protocols.forget_types()
+        assert echo(m) == 11
+    finally:
+        del ModuleLevelPlain.__tvm_ffi_value__
+        conversion_protocols.forget_types()
+    assert echo(m) is m
+
+
+def test_the_plain_type_cache_is_emptied_at_each_collection():
+    import gc
+    import weakref
+    from tvm_ffi_hpy import conversion_protocols
+
+    def make():
+        class Local:
+            pass
+        obj = Local()
+        for _ in range(3):  # crosses through the cache (on CPython)
+            assert echo(obj) is obj
+        return weakref.ref(Local)
+
+    ref = make()
+    if hasattr(gc, "callbacks"):  # CPython: the cache holds Local until a collection starts
+        assert conversion_protocols._forget_at_collection in gc.callbacks
+    collect()
+    assert ref() is None
 
 
 class ModuleLevelValue:

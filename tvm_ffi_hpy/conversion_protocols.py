@@ -49,13 +49,22 @@ answer is remembered per exact type, and the extension looks before calling
   ``__setattr__``) goes into `_LOCAL_PLAIN` (its id -> a weak reference to
   it, dropped with the class), which `protocol_value` looks at first.
 
+- The extension also remembers the one plain type seen last (its
+  plain-type cache, hpy_ext/convert.cc): the next object of that type crosses
+  after one identity test.  It may hold a class defined in a function only
+  because `use_type_cache` empties it at the start of every garbage
+  collection (``gc.callbacks``, CPython), so that the class dies in the same
+  collection as it would without the cache; PyPy has no such callback, and
+  there such classes are looked up by their mark each time.
+
 A type enters `PLAIN_TYPES` (or is marked plain) only when every rule below
 said no.  Adding a handler to ``_OPAQUE_PTR_HANDLERS`` takes its type out.
 Not seen: a protocol method added to a class after one of its objects
-crossed (call `forget_types()`, and for a class defined in a function
+crossed (call `forget_types()`, and for a class defined in a function also
 ``del cls.__tvm_ffi_plain__``).  Each dict keeps at most `_CACHE_LIMIT`
 types; past that it starts again empty.
 """
+import gc
 import numbers
 import sys
 import weakref
@@ -89,11 +98,43 @@ _CACHE_LIMIT = 1024
 _PLAIN_FLAG = "__tvm_ffi_plain__"  # hpy_ext/ext.h, kPlainFlagName
 
 
+def _no_cache() -> None:
+    pass
+
+
+#: Empties the extension's plain-type cache (set by `use_type_cache`).
+_forget_cached_type: Callable[[], None] = _no_cache
+
+
+def use_type_cache(forget_plain_type: Callable[[bool], None]) -> None:
+    """Connect the extension's plain-type cache: `forget_plain_type(remember_marked)`
+    empties it, and lets it hold classes found by their mark when
+    `remember_marked` (only where this module empties it at every garbage
+    collection)."""
+    global _forget_cached_type
+    remember_marked = hasattr(gc, "callbacks")  # CPython; not PyPy
+
+    def forget() -> None:
+        forget_plain_type(remember_marked)
+
+    _forget_cached_type = forget
+    if remember_marked and _forget_at_collection not in gc.callbacks:
+        gc.callbacks.append(_forget_at_collection)
+    forget()
+
+
+def _forget_at_collection(phase: str, info: Any) -> None:
+    if phase == "start":  # before the collector looks: the class may die in it
+        _forget_cached_type()
+
+
 def forget_types() -> None:
-    """Forget the remembered types (`PLAIN_TYPES`, `PROTOCOL_TYPES`)."""
+    """Forget the remembered types (`PLAIN_TYPES`, `PROTOCOL_TYPES`, the
+    extension's plain-type cache)."""
     PLAIN_TYPES.clear()
     PROTOCOL_TYPES.clear()
     _LOCAL_PLAIN.clear()
+    _forget_cached_type()
 
 
 class _HandlerTable(dict):  # type: ignore[type-arg]
@@ -102,6 +143,7 @@ class _HandlerTable(dict):  # type: ignore[type-arg]
     entries with ``del``)."""
 
     def __setitem__(self, cls: type, handler: Callable[[Any], Any]) -> None:
+        _forget_cached_type()
         PLAIN_TYPES.pop(cls, None)
         _LOCAL_PLAIN.pop(id(cls), None)
         PROTOCOL_TYPES.pop(cls, None)  # the handler comes first

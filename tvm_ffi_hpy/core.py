@@ -38,6 +38,7 @@ from .conversion_protocols import (_OPAQUE_PTR_HANDLERS,  # noqa: F401 (apache t
                                    int_to_words as _int_to_words,
                                    int_from_words as _int_from_words,
                                    protocol_value as _protocol_value,
+                                   use_type_cache as _use_type_cache,
                                    PLAIN_TYPES as _PLAIN_TYPES,
                                    PROTOCOL_TYPES as _PROTOCOL_TYPES)
 
@@ -781,6 +782,7 @@ _ffi.set_hooks({
     "TypeField": TypeField,
     "TypeMethod": TypeMethod,
 })
+_use_type_cache(_ffi.forget_plain_type)  # the extension's plain-type cache
 
 
 def _attach_type_info(cls: type, type_index: int) -> None:
