@@ -180,6 +180,53 @@ def test_string_annotations_are_resolved():
     assert info.fields[1].dataclass_field is fields(Ann)[1]
 
 
+def test_every_call_shape_builds_the_same_object():
+    """__init__ builds the common call (all fields positionally, in order, on
+    the class itself) in its own frame (_py_init.make_init): it must agree
+    with __ffi_init__'s general path field by field, converters, their
+    errors and __post_init__ included."""
+    seen = []
+
+    def to_int(v):
+        return int(v)
+
+    @py_class(key("Shapes"))
+    class Shapes(Object):
+        n: int = field(converter=to_int)
+        s: str
+        v: object
+
+        def __post_init__(self):
+            seen.append((type(self).__name__, self.n, self.s))
+
+    @py_class(key("ShapesSub"))
+    class Sub(Shapes):  # three of four fields given: the general path
+        w: int = 9
+
+    payload = [1, 2]
+    built = [Shapes("4", "x", payload),                # the common call
+             Shapes(n="4", s="x", v=payload),          # keywords: the general path
+             Shapes("4", "x", v=payload),
+             Sub("4", "x", payload)]                   # a subclass: the general path
+    for obj in built:
+        assert (obj.n, obj.s, list(obj.v)) == (4, "x", [1, 2])
+    assert built[3].w == 9 and Sub("4", "x", payload, 3).w == 3  # the last: Sub's common call
+    seen.pop()
+    assert seen == [("Shapes", 4, "x")] * 3 + [("Sub", 4, "x")]
+    for make in (lambda: Shapes("four", "x", None), lambda: Shapes(n="four", s="x", v=None)):
+        with pytest.raises(ValueError, match="four"):  # the converter's own error
+            make()
+    with pytest.raises(TypeError, match="field 's'"):  # a schema error names the field
+        Shapes(1, 2, None)
+    with pytest.raises(TypeError, match="field 's'"):
+        Shapes(n=1, s=2, v=None)
+    with pytest.raises(TypeError):
+        Shapes(1, "x")  # too few: the general path reports it
+    again = built[0]
+    Shapes.__init__(again, "5", "y", None)  # built already: the fields are written
+    assert (again.n, again.s, again.v) == (5, "y", None)
+
+
 # ---------------------------------------------------------------------------
 # init_property
 # ---------------------------------------------------------------------------

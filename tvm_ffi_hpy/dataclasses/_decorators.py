@@ -353,7 +353,8 @@ def py_class(cls_or_type_key: "Union[str, type[Object], None]" = None, *,
         if "__init__" in namespace:
             new.__init__ = wrap_user_init(new, namespace["__init__"])
         elif init:
-            new.__init__ = make_init(new, ffi_init, init_signature(positional, keyword_only))
+            new.__init__ = make_init(new, ffi_init, init_signature(positional, keyword_only),
+                                     fields, positional)
         else:
             new.__init__ = make_no_init(new)
         if "__reduce__" not in namespace:
