@@ -34,10 +34,12 @@
  *    Callbacks from such threads go through the callback service
  *    (callbacks.cc).
  *  - Calls: HPy_Call returns garbage handles on PyPy 7.3.19 (seen here: a
- *    handle of 0xffffffff), so calls go through call_positional, built on
- *    HPy_CallTupleDict there; where cpyext is not in the process it uses
- *    HPy_Call (CPython's vectorcall: no argument tuple, about 250
- *    instructions less per callback).
+ *    handle of 0xffffffff).  Calls go through call_positional: HPy_Call
+ *    (CPython's vectorcall, no argument tuple: about 250 instructions less
+ *    per callback) with CPython's own universal context only;
+ *    HPy_CallTupleDict, which behaves the same everywhere, with every other
+ *    context (PyPy's, and HPy's debug and trace contexts, whose HPy_Call
+ *    wrappers add their own bookkeeping around the callee).
  *  - HPyDict_Keys fails on PyPy 7.3.19 ("expected string object"): the keys
  *    of a dict are taken as list(dict) through call_positional (dict_keys).
  *  - Decoding: HPyUnicode_FromEncodedObject crashes PyPy 7.3.19, and PyPy's
@@ -157,11 +159,23 @@ inline int ensure_stack_headroom(HPyContext* ctx) {
 
 bool cpyext_in_process();  // shim.cc
 
+// Whether HPy_Call may be used with `ctx` ("Calls" above): only CPython's
+// universal context.  Under the GIL; cached per context.
+inline bool plain_vectorcall(HPyContext* ctx) {
+  static HPyContext* checked = nullptr;
+  static bool ok = false;
+  if (ctx != checked) {
+    ok = ctx->name != nullptr &&
+         std::strcmp(ctx->name, "HPy Universal ABI (CPython backend)") == 0;
+    checked = ctx;
+  }
+  return ok;
+}
+
 // callable(*args) -> new handle, or HPy_NULL with an error set.
 inline HPy call_positional(HPyContext* ctx, HPy callable, const HPy* args, size_t nargs) {
   if (ensure_stack_headroom(ctx) < 0) return HPy_NULL;
-  static const bool vectorcall = !cpyext_in_process();
-  if (vectorcall) return HPy_Call(ctx, callable, args, nargs, HPy_NULL);
+  if (plain_vectorcall(ctx)) return HPy_Call(ctx, callable, args, nargs, HPy_NULL);
   HPy tuple = HPyTuple_FromArray(ctx, const_cast<HPy*>(args), static_cast<HPy_ssize_t>(nargs));
   if (HPy_IsNull(tuple)) return HPy_NULL;
   HPy result = HPy_CallTupleDict(ctx, callable, tuple, HPy_NULL);

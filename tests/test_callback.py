@@ -286,6 +286,7 @@ def test_release_gil_then_normal_call_on_inner_level():
 
 
 @pytest.mark.reenters_extension
+@pytest.mark.gil_released_in_several_threads
 def test_callbacks_from_several_python_threads():
     f = tvm_ffi_hpy.get_global_func("testing.apply")
     f.release_gil = True
