@@ -735,7 +735,8 @@ static HPyDef* module_defines[] = {
     &error_info,      &make_type_def,     &register_class,  &registered_class, &type_info,
     &type_key_to_index, &live_object_count, &drain,         &hpy_nop,
     &stack_limit_changed_def,
-    &set_hooks,       &hook_names,      &forget_plain_type_def,        &binding_info,      &serve_callbacks_def, &stop_serving_def,
+    &set_hooks,       &hook_names,        &forget_plain_type_def, &binding_info,
+    &serve_callbacks_def, &stop_serving_def,
     &tensor_from_dlpack, &tensor_to_dlpack, &tensor_info, &error_py_error,
     &function_from_c_entry,
     nullptr};

@@ -157,8 +157,6 @@ inline int ensure_stack_headroom(HPyContext* ctx) {
   return ensure_stack_headroom_slow(ctx, sp);
 }
 
-bool cpyext_in_process();  // shim.cc
-
 // Whether HPy_Call may be used with `ctx` ("Calls" above): only CPython's
 // universal context.  Under the GIL; cached per context.
 inline bool plain_vectorcall(HPyContext* ctx) {
@@ -214,6 +212,7 @@ bool getset_errors_reported();  // shim.cc
 
 // True when HPyUnicode_DecodeASCII is the cheaper way to make a str of ASCII
 // text (see "Decoding" above): false where PyPy's cpyext is in the process.
+bool cpyext_in_process();  // shim.cc
 inline bool ascii_decode_cheap() {
   static const bool cheap = !cpyext_in_process();
   return cheap;
